@@ -1,0 +1,1 @@
+//! Local realtime peer (see docs/architecture.md).

@@ -1,0 +1,581 @@
+//! Realtime API events on the `oai-events` data channel (GA names).
+//!
+//! Both directions are tagged by `type`. Parsing is forgiving where OpenAI may add fields (unknown
+//! fields are ignored, unknown server event types become [`ServerEvent::Unknown`]) and strict where a
+//! wrong shape would make Hark act wrongly (a function call without `call_id` does not parse).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+fn is_none<T>(v: &Option<T>) -> bool {
+    v.is_none()
+}
+
+/// A content part of a message item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentPart {
+    InputText { text: String },
+    InputAudio {
+        #[serde(default, skip_serializing_if = "is_none")]
+        audio: Option<String>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        transcript: Option<String>,
+    },
+    OutputText { text: String },
+    OutputAudio {
+        #[serde(default, skip_serializing_if = "is_none")]
+        audio: Option<String>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        transcript: Option<String>,
+    },
+    /// Beta name of `output_text`.
+    Text { text: String },
+    /// Beta name of `output_audio`.
+    Audio {
+        #[serde(default, skip_serializing_if = "is_none")]
+        transcript: Option<String>,
+    },
+}
+
+/// A conversation item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Item {
+    Message {
+        #[serde(default, skip_serializing_if = "is_none")]
+        id: Option<String>,
+        role: Role,
+        content: Vec<ContentPart>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        status: Option<String>,
+    },
+    FunctionCall {
+        #[serde(default, skip_serializing_if = "is_none")]
+        id: Option<String>,
+        call_id: String,
+        name: String,
+        /// A JSON document as a string, exactly as the model wrote it.
+        arguments: String,
+        #[serde(default, skip_serializing_if = "is_none")]
+        status: Option<String>,
+    },
+    FunctionCallOutput {
+        #[serde(default, skip_serializing_if = "is_none")]
+        id: Option<String>,
+        call_id: String,
+        /// Usually JSON, always a string.
+        output: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+}
+
+impl Item {
+    pub fn user_text(text: impl Into<String>) -> Self {
+        Item::Message { id: None, role: Role::User, content: vec![ContentPart::InputText { text: text.into() }], status: None }
+    }
+    pub fn function_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
+        Item::FunctionCallOutput { id: None, call_id: call_id.into(), output: output.into() }
+    }
+}
+
+/// Events the client (the extension) sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ClientEvent {
+    #[serde(rename = "session.update")]
+    SessionUpdate {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        session: Value,
+    },
+    #[serde(rename = "conversation.item.create")]
+    ConversationItemCreate {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        previous_item_id: Option<String>,
+        item: Item,
+    },
+    #[serde(rename = "conversation.item.retrieve")]
+    ConversationItemRetrieve {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        item_id: String,
+    },
+    #[serde(rename = "conversation.item.truncate")]
+    ConversationItemTruncate {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        item_id: String,
+        content_index: u32,
+        audio_end_ms: u64,
+    },
+    #[serde(rename = "conversation.item.delete")]
+    ConversationItemDelete {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        item_id: String,
+    },
+    #[serde(rename = "response.create")]
+    ResponseCreate {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        response: Option<Value>,
+    },
+    #[serde(rename = "response.cancel")]
+    ResponseCancel {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+        #[serde(default, skip_serializing_if = "is_none")]
+        response_id: Option<String>,
+    },
+    #[serde(rename = "input_audio_buffer.commit")]
+    InputAudioBufferCommit {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+    },
+    #[serde(rename = "input_audio_buffer.clear")]
+    InputAudioBufferClear {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+    },
+    #[serde(rename = "output_audio_buffer.clear")]
+    OutputAudioBufferClear {
+        #[serde(default, skip_serializing_if = "is_none")]
+        event_id: Option<String>,
+    },
+}
+
+impl ClientEvent {
+    pub fn function_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
+        ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::function_output(call_id, output) }
+    }
+    pub fn user_text(text: impl Into<String>) -> Self {
+        ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::user_text(text) }
+    }
+    pub fn response_create() -> Self {
+        ClientEvent::ResponseCreate { event_id: None, response: None }
+    }
+    pub fn event_id(&self) -> Option<&str> {
+        match self {
+            ClientEvent::SessionUpdate { event_id, .. }
+            | ClientEvent::ConversationItemCreate { event_id, .. }
+            | ClientEvent::ConversationItemRetrieve { event_id, .. }
+            | ClientEvent::ConversationItemTruncate { event_id, .. }
+            | ClientEvent::ConversationItemDelete { event_id, .. }
+            | ClientEvent::ResponseCreate { event_id, .. }
+            | ClientEvent::ResponseCancel { event_id, .. }
+            | ClientEvent::InputAudioBufferCommit { event_id }
+            | ClientEvent::InputAudioBufferClear { event_id }
+            | ClientEvent::OutputAudioBufferClear { event_id } => event_id.as_deref(),
+        }
+    }
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client events always serialize")
+    }
+}
+
+/// The body of an `error` event (and, nested under `error`, of OpenAI's HTTP error replies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ErrorBody {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub param: Option<String>,
+    /// The client event this error refers to.
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+/// `{"error": {...}}`: OpenAI's HTTP error document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpErrorDoc {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Usage {
+    #[serde(default)]
+    pub total_tokens: u64,
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub input_token_details: Option<Value>,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub output_token_details: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Response {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default = "response_object")]
+    pub object: String,
+    /// `in_progress`, `completed`, `cancelled`, `failed`, `incomplete`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub status_details: Option<Value>,
+    #[serde(default)]
+    pub output: Vec<Item>,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub usage: Option<Usage>,
+}
+
+fn response_object() -> String {
+    "realtime.response".into()
+}
+
+/// Events the server (OpenAI, or Hark's local peer) sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ServerEvent {
+    #[serde(rename = "error")]
+    Error {
+        #[serde(default)]
+        event_id: String,
+        error: ErrorBody,
+    },
+    #[serde(rename = "session.created")]
+    SessionCreated {
+        #[serde(default)]
+        event_id: String,
+        session: Value,
+    },
+    #[serde(rename = "session.updated")]
+    SessionUpdated {
+        #[serde(default)]
+        event_id: String,
+        session: Value,
+    },
+    #[serde(rename = "conversation.item.added")]
+    ConversationItemAdded {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        previous_item_id: Option<String>,
+        item: Item,
+    },
+    #[serde(rename = "conversation.item.done")]
+    ConversationItemDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        previous_item_id: Option<String>,
+        item: Item,
+    },
+    #[serde(rename = "input_audio_buffer.speech_started")]
+    SpeechStarted {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        audio_start_ms: u64,
+        #[serde(default)]
+        item_id: String,
+    },
+    #[serde(rename = "input_audio_buffer.speech_stopped")]
+    SpeechStopped {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        audio_end_ms: u64,
+        #[serde(default)]
+        item_id: String,
+    },
+    #[serde(rename = "input_audio_buffer.committed")]
+    InputAudioBufferCommitted {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        previous_item_id: Option<String>,
+        #[serde(default)]
+        item_id: String,
+    },
+    #[serde(rename = "conversation.item.input_audio_transcription.delta")]
+    InputTranscriptionDelta {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        content_index: u32,
+        delta: String,
+    },
+    #[serde(rename = "conversation.item.input_audio_transcription.completed")]
+    InputTranscriptionCompleted {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        content_index: u32,
+        transcript: String,
+    },
+    #[serde(rename = "conversation.item.input_audio_transcription.failed")]
+    InputTranscriptionFailed {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        content_index: u32,
+        error: ErrorBody,
+    },
+    #[serde(rename = "response.created")]
+    ResponseCreated {
+        #[serde(default)]
+        event_id: String,
+        response: Response,
+    },
+    #[serde(rename = "response.done")]
+    ResponseDone {
+        #[serde(default)]
+        event_id: String,
+        response: Response,
+    },
+    #[serde(rename = "response.output_item.added")]
+    OutputItemAdded {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        output_index: u32,
+        item: Item,
+    },
+    #[serde(rename = "response.output_item.done")]
+    OutputItemDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        output_index: u32,
+        item: Item,
+    },
+    #[serde(rename = "response.content_part.added")]
+    ContentPartAdded {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        part: ContentPart,
+    },
+    #[serde(rename = "response.content_part.done")]
+    ContentPartDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        part: ContentPart,
+    },
+    #[serde(rename = "response.output_text.delta", alias = "response.text.delta")]
+    OutputTextDelta {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        delta: String,
+    },
+    #[serde(rename = "response.output_text.done", alias = "response.text.done")]
+    OutputTextDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        text: String,
+    },
+    #[serde(rename = "response.output_audio_transcript.delta", alias = "response.audio_transcript.delta")]
+    OutputAudioTranscriptDelta {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        delta: String,
+    },
+    #[serde(rename = "response.output_audio_transcript.done", alias = "response.audio_transcript.done")]
+    OutputAudioTranscriptDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        #[serde(default)]
+        content_index: u32,
+        transcript: String,
+    },
+    #[serde(rename = "response.function_call_arguments.delta")]
+    FunctionCallArgumentsDelta {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        call_id: String,
+        delta: String,
+    },
+    #[serde(rename = "response.function_call_arguments.done")]
+    FunctionCallArgumentsDone {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+        #[serde(default)]
+        item_id: String,
+        #[serde(default)]
+        output_index: u32,
+        call_id: String,
+        name: String,
+        arguments: String,
+    },
+    #[serde(rename = "output_audio_buffer.started")]
+    OutputAudioBufferStarted {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+    },
+    #[serde(rename = "output_audio_buffer.stopped")]
+    OutputAudioBufferStopped {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+    },
+    #[serde(rename = "output_audio_buffer.cleared")]
+    OutputAudioBufferCleared {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        response_id: String,
+    },
+    #[serde(rename = "rate_limits.updated")]
+    RateLimitsUpdated {
+        #[serde(default)]
+        event_id: String,
+        #[serde(default)]
+        rate_limits: Vec<Value>,
+    },
+    /// Any event type Hark does not act on (OpenAI adds new ones over time).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ServerEvent {
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server events always serialize")
+    }
+    /// The event's `type` string, as on the wire.
+    pub fn type_name(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m.get("type").and_then(Value::as_str).unwrap_or("unknown").to_string(),
+            _ => "unknown".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_call_done_parses_as_openai_sends_it() {
+        let wire = r#"{"type":"response.function_call_arguments.done","event_id":"event_1","response_id":"resp_1",
+            "item_id":"item_1","output_index":0,"call_id":"call_abc","name":"changeBackgroundColor",
+            "arguments":"{\"color\":\"navy\"}"}"#;
+        match ServerEvent::parse(wire).unwrap() {
+            ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. } => {
+                assert_eq!(call_id, "call_abc");
+                assert_eq!(name, "changeBackgroundColor");
+                assert_eq!(arguments, r#"{"color":"navy"}"#);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_server_events_do_not_break_parsing() {
+        let e = ServerEvent::parse(r#"{"type":"response.mcp_call.in_progress","event_id":"x"}"#).unwrap();
+        assert_eq!(e, ServerEvent::Unknown);
+    }
+
+    #[test]
+    fn beta_transcript_names_are_accepted() {
+        let e = ServerEvent::parse(r#"{"type":"response.audio_transcript.delta","delta":"Hi"}"#).unwrap();
+        assert!(matches!(e, ServerEvent::OutputAudioTranscriptDelta { ref delta, .. } if delta == "Hi"));
+    }
+
+    #[test]
+    fn function_output_serializes_to_the_documented_shape() {
+        let v: Value = serde_json::from_str(&ClientEvent::function_output("call_1", r#"{"ok":true}"#).to_json()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"conversation.item.create",
+                "item":{"type":"function_call_output","call_id":"call_1","output":"{\"ok\":true}"}})
+        );
+        assert_eq!(ClientEvent::response_create().to_json(), r#"{"type":"response.create"}"#);
+    }
+
+    #[test]
+    fn error_event_round_trips() {
+        let wire = r#"{"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":"unknown_event","message":"nope","param":null,"event_id":"c1"}}"#;
+        let e = ServerEvent::parse(wire).unwrap();
+        let ServerEvent::Error { error, .. } = &e else { panic!() };
+        assert_eq!(error.event_id.as_deref(), Some("c1"));
+        assert_eq!(ServerEvent::parse(&e.to_json()).unwrap(), e);
+    }
+}

@@ -1,0 +1,17 @@
+//! The single source of truth for what crosses Hark's boundaries:
+//! - [`events`]: the OpenAI Realtime events on the `oai-events` data channel (client and server),
+//! - [`session`]: the session configuration the companion sends upstream (GA shape, beta fallback),
+//! - [`tools`]: every tool's name, description, JSON schema and typed, validated arguments,
+//! - [`sdp`]: the checks an SDP offer must pass before anyone spends an upstream call on it,
+//! - [`color`]: CSS color validation shared by the core, the local peer's grammar and the tests.
+//!
+//! The wasm core, the companion, the local peer and the tests all use these definitions.
+
+pub mod color;
+pub mod events;
+pub mod sdp;
+pub mod session;
+pub mod tools;
+
+/// The data channel label OpenAI's Realtime API uses for events.
+pub const EVENTS_CHANNEL: &str = "oai-events";

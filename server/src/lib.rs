@@ -1,0 +1,1 @@
+//! Companion (see docs/architecture.md).

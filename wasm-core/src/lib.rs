@@ -1,0 +1,1 @@
+//! Hark core (see docs/architecture.md).
