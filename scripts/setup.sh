@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything Hark needs on Debian/Ubuntu, idempotently: apt packages, the wasm32 toolchain
+# (rustup's target when it can be downloaded, else Debian's rustc-web with a self-built std),
+# wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, and geckodriver for Firefox tests.
+# Fast when everything is already there.
+source "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(
+  build-essential pkg-config curl ca-certificates iproute2 util-linux zip
+  libopus-dev cmake                      # local peer: Opus codec
+  chromium chromium-driver firefox-esr   # browsers for the end-to-end tests
+  espeak-ng sox                          # speech WAV for the fake microphone
+  binaryen                               # wasm-opt, used by wasm-pack
+)
+# Debian's route to a wasm32-capable rustc (see docs/wasm-toolchain.md).
+APT_WASM_FALLBACK=(rustc-web cargo-web rust-web-src lld-22)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+# No Rust at all: Debian's rustc-web/cargo-web (1.96) build everything, native and wasm32.
+if ! command -v cargo >/dev/null; then missing+=(rustc-web cargo-web); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing apt packages: ${missing[*]}"
+  as_root apt-get update -q
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+bash "$HARK_ROOT/scripts/wasm-toolchain.sh"
+
+wb_version=$(grep -A1 '^name = "wasm-bindgen"$' "$HARK_ROOT/Cargo.lock" 2>/dev/null | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
+wb_version=${wb_version:-0.2.130}
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  say "installing wasm-bindgen-cli $wb_version (matches Cargo.lock)"
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack; }
+command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo install geckodriver; }
+say "setup complete"
