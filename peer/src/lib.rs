@@ -1,11 +1,33 @@
 //! Local realtime peer (see docs/architecture.md): speaks the OpenAI Realtime API over WebRTC on
 //! the address it is given. The test backbone and the companion's upstream in local mode.
+//!
+//! - [`http`]: `POST /v1/realtime/calls`, `POST /v1/realtime?model=`, hangup, and `/_peer/*`.
+//! - [`rtc`]: one task per call driving str0m (ICE-lite, DTLS, SCTP, Opus) over UDP.
+//! - [`conversation`]: the event protocol of a call (pure logic).
+//! - [`session`]: session checks the way OpenAI makes them.
+//! - [`grammar`]: local mode's typed-command grammar.
+//! - [`audio`]: Opus in/out, levels and voice activity.
+//! - [`script`]: the scripting API for tests ([`CallHandle`], [`Faults`]).
+//! - [`client`]: a WebRTC client (str0m) playing the browser, for tests and benchmarks.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 
 use thiserror::Error;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+
+pub mod audio;
+pub mod client;
+pub mod conversation;
+pub mod grammar;
+pub mod http;
+pub mod rtc;
+pub mod script;
+pub mod session;
+
+pub use audio::AudioStats;
+pub use script::{CallHandle, CallInfo, Faults, FunctionOutput, HttpFailure, ScriptError, ToolInvocation};
 
 /// An API key the peer accepts (any `sk-…` key is accepted; this one is what local mode uses).
 pub const LOCAL_API_KEY: &str = "sk-hark-local";
@@ -17,7 +39,8 @@ pub struct PeerConfig {
     pub http_addr: SocketAddr,
     /// The address of the UDP socket of each call (the ICE host candidate). Default 127.0.0.1.
     pub media_ip: IpAddr,
-    /// Local mode: typed commands are answered by the built-in grammar. Default true.
+    /// Local mode: typed commands are answered by the built-in grammar, speech gets the
+    /// "speech needs an OpenAI key" answer. Default true. Scripted tests may turn it off.
     pub local_mode: bool,
 }
 
@@ -37,37 +60,102 @@ pub enum PeerError {
     Bind { addr: SocketAddr, source: std::io::Error },
 }
 
+pub(crate) struct PeerShared {
+    pub config: PeerConfig,
+    pub local_addr: SocketAddr,
+    pub calls: Mutex<Vec<CallHandle>>,
+    pub new_calls: mpsc::UnboundedSender<CallHandle>,
+    pub faults: Mutex<Faults>,
+    pub on_open: Mutex<Vec<ToolInvocation>>,
+}
+
 /// A running peer.
 pub struct Peer {
-    addr: SocketAddr,
+    shared: Arc<PeerShared>,
+    new_calls: tokio::sync::Mutex<mpsc::UnboundedReceiver<CallHandle>>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
 impl Peer {
     pub async fn start(config: PeerConfig) -> Result<Peer, PeerError> {
+        rtc::init_crypto();
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
             .map_err(|source| PeerError::Bind { addr: config.http_addr, source })?;
-        let addr = listener.local_addr().map_err(|source| PeerError::Bind { addr: config.http_addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| PeerError::Bind { addr: config.http_addr, source })?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(PeerShared {
+            config,
+            local_addr,
+            calls: Mutex::new(Vec::new()),
+            new_calls: tx,
+            faults: Mutex::new(Faults::default()),
+            on_open: Mutex::new(Vec::new()),
+        });
         let (stop, stopped) = oneshot::channel();
-        let app = axum::Router::new();
+        let app = http::router(shared.clone());
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
+            let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
                 })
                 .await;
+            if let Err(e) = served {
+                tracing::warn!("hark-peer HTTP server stopped: {e}");
+            }
         });
-        Ok(Peer { addr, stop, task })
+        tracing::info!("hark-peer listening on http://{local_addr} (media on {})", shared.config.media_ip);
+        Ok(Peer { shared, new_calls: tokio::sync::Mutex::new(rx), stop, task })
     }
 
     /// `http://IP:PORT` of the HTTP API.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.shared.local_addr)
     }
 
+    pub fn http_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// The next call that arrives (each call is returned once, in order).
+    pub async fn next_call(&self) -> Result<CallHandle, ScriptError> {
+        let mut rx = self.new_calls.lock().await;
+        match tokio::time::timeout(script::DEFAULT_WAIT, rx.recv()).await {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(ScriptError::CallEnded("(peer stopped)".into())),
+            Err(_) => Err(ScriptError::Timeout(script::DEFAULT_WAIT, "a call")),
+        }
+    }
+
+    /// Every call so far, oldest first.
+    pub fn calls(&self) -> Vec<CallHandle> {
+        self.shared.calls.lock().expect("calls lock").clone()
+    }
+
+    pub fn call(&self, id: &str) -> Option<CallHandle> {
+        self.calls().into_iter().find(|c| c.id() == id)
+    }
+
+    /// Make the HTTP API misbehave (delay answers, answer with 401/429/500).
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().expect("faults lock") = faults;
+    }
+
+    pub fn clear_faults(&self) {
+        self.set_faults(Faults::default());
+    }
+
+    /// When a call's channel opens (after `session.created`), make these calls in one response.
+    pub fn set_on_open(&self, calls: Vec<ToolInvocation>) {
+        *self.shared.on_open.lock().expect("on_open lock") = calls;
+    }
+
+    /// Stop the HTTP server and hang up every call.
     pub async fn shutdown(self) {
+        for c in self.calls() {
+            let _ = c.hangup();
+        }
         let _ = self.stop.send(());
         let _ = self.task.await;
     }

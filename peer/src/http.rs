@@ -1,0 +1,493 @@
+//! The HTTP API: OpenAI's call endpoints (`/v1/realtime/calls`, `/v1/realtime?model=`, hangup)
+//! and the loopback-only control endpoints under `/_peer/`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hark_protocol::events::{ErrorBody, HttpErrorDoc};
+use hark_protocol::sdp::check_offer;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::conversation::new_id;
+use crate::rtc::{start_call, CallSpec};
+use crate::script::{CallHandle, Faults, ToolInvocation};
+use crate::session::{self, Flavour};
+use crate::PeerShared;
+
+/// An OpenAI-shaped HTTP error.
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, body: ErrorBody) -> Self {
+        ApiError { status, body, retry_after: None }
+    }
+    fn bad_request(body: ErrorBody) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, body)
+    }
+    fn invalid(code: &str, message: impl Into<String>, param: Option<&str>) -> Self {
+        Self::bad_request(session::invalid(code, message, param))
+    }
+
+    /// The error OpenAI sends for this status (used by the fault knobs).
+    pub fn for_status(status: u16, retry_after: Option<u64>) -> Self {
+        let s = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (kind, code, message) = match status {
+            401 => ("invalid_request_error", Some("invalid_api_key"), "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.".to_string()),
+            403 => ("invalid_request_error", Some("model_not_found"), "Project does not have access to model `gpt-realtime`.".to_string()),
+            429 => ("requests", Some("rate_limit_exceeded"), format!("Rate limit reached for gpt-realtime. Please try again in {}s.", retry_after.unwrap_or(1))),
+            500..=599 => ("server_error", None, "The server had an error while processing your request. Sorry about that!".to_string()),
+            _ => ("invalid_request_error", None, format!("Request failed with status {status}.")),
+        };
+        ApiError {
+            status: s,
+            body: ErrorBody { kind: kind.into(), code: code.map(str::to_string), message, param: None, event_id: None },
+            retry_after: if status == 429 { Some(retry_after.unwrap_or(1)) } else { retry_after },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::to_value(HttpErrorDoc { error: self.body }).expect("error doc serializes");
+        if let Some(e) = body.get_mut("error").and_then(Value::as_object_mut) {
+            e.remove("event_id");
+        }
+        let mut r = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
+    }
+}
+
+pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
+    let control = Router::new()
+        .route("/_peer/calls", get(list_calls))
+        .route("/_peer/calls/{id}", get(call_info))
+        .route("/_peer/calls/{id}/events", get(call_events))
+        .route("/_peer/calls/{id}/audio", get(call_audio))
+        .route("/_peer/calls/{id}/wait_open", post(wait_open))
+        .route("/_peer/calls/{id}/tools", post(call_tools))
+        .route("/_peer/calls/{id}/say", post(say))
+        .route("/_peer/calls/{id}/transcript", post(transcript))
+        .route("/_peer/calls/{id}/close_channel", post(close_channel))
+        .route("/_peer/calls/{id}/send_raw", post(send_raw))
+        .route("/_peer/calls/{id}/stop_media", post(stop_media))
+        .route("/_peer/calls/{id}/hangup", post(control_hangup))
+        .route("/_peer/wait_call", get(wait_call))
+        .route("/_peer/faults", get(get_faults).put(put_faults).delete(clear_faults))
+        .route("/_peer/on_open", get(get_on_open).put(put_on_open).delete(clear_on_open))
+        .layer(middleware::from_fn_with_state(shared.clone(), local_only));
+    Router::new()
+        .route("/v1/realtime/calls", post(create_call))
+        .route("/v1/realtime", post(create_call_beta))
+        .route("/v1/realtime/calls/{id}/hangup", post(hangup))
+        .merge(control)
+        .with_state(shared)
+}
+
+fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(key) = auth.strip_prefix("Bearer ") else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorBody {
+                kind: "invalid_request_error".into(),
+                code: Some("invalid_api_key".into()),
+                message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).".into(),
+                param: None,
+                event_id: None,
+            },
+        ));
+    };
+    let key = key.trim();
+    let ok = (key.starts_with("sk-") || key.starts_with("ek_")) && key.len() >= 8 && key.chars().all(|c| c.is_ascii_graphic());
+    if !ok {
+        let shown: String = key.chars().take(6).collect();
+        let mut e = ApiError::for_status(401, None);
+        e.body.message = format!("Incorrect API key provided: {shown}***. You can find your API key at https://platform.openai.com/account/api-keys.");
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Apply the fault knobs: an injected HTTP error, then (later) a delay.
+fn injected_failure(shared: &PeerShared) -> Option<ApiError> {
+    let mut faults = shared.faults.lock().expect("faults lock");
+    let fail = faults.fail.clone()?;
+    match fail.times {
+        Some(0) => {
+            faults.fail = None;
+            return None;
+        }
+        Some(n) => {
+            faults.fail.as_mut().expect("checked").times = Some(n - 1);
+            if n == 1 {
+                faults.fail = None;
+            }
+        }
+        None => {}
+    }
+    Some(ApiError::for_status(fail.status, fail.retry_after_secs))
+}
+
+fn answer_delay(shared: &PeerShared) -> Duration {
+    Duration::from_millis(shared.faults.lock().expect("faults lock").answer_delay_ms)
+}
+
+async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour: Flavour) -> Result<Response, ApiError> {
+    check_offer(&offer).map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    let offer = String::from_utf8(offer).map_err(|_| ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp")))?;
+    let delay = answer_delay(&shared);
+    let id = new_id("rtc");
+    let spec = CallSpec {
+        id: id.clone(),
+        offer,
+        session,
+        flavour,
+        media_ip: shared.config.media_ip,
+        local_mode: shared.config.local_mode,
+        on_open: shared.on_open.lock().expect("on_open lock").clone(),
+    };
+    let (handle, sdp) = start_call(spec).await.map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    shared.calls.lock().expect("calls lock").push(handle.clone());
+    let _ = shared.new_calls.send(handle);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, format!("/v1/realtime/calls/{id}"))],
+        sdp,
+    )
+        .into_response())
+}
+
+async fn create_call(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
+    check_key(&headers)?;
+    if let Some(e) = injected_failure(&shared) {
+        return Err(e);
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let (offer, session) = if content_type.starts_with("multipart/form-data") {
+        let mut form = Multipart::from_request(req, &shared)
+            .await
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?;
+        let mut sdp = None;
+        let mut session = None;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            let data = field.bytes().await.map_err(|e| ApiError::invalid("invalid_request", format!("Could not read field '{name}': {e}"), Some(&name)))?;
+            match name.as_str() {
+                "sdp" => sdp = Some(data.to_vec()),
+                "session" => session = Some(data.to_vec()),
+                other => return Err(ApiError::invalid("unknown_parameter", format!("Unknown parameter: '{other}'."), Some(other))),
+            }
+        }
+        (sdp, session)
+    } else if content_type.starts_with("application/sdp") || content_type.is_empty() {
+        let body = axum::body::to_bytes(req.into_body(), 1024 * 1024)
+            .await
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not read the body: {e}"), None))?;
+        (Some(body.to_vec()), None)
+    } else {
+        return Err(ApiError::invalid(
+            "invalid_request",
+            format!("Unsupported content type '{content_type}': send multipart/form-data with 'sdp' and 'session', or application/sdp."),
+            None,
+        ));
+    };
+    let offer = offer.ok_or_else(|| ApiError::invalid("missing_required_parameter", "Missing required parameter: 'sdp'.", Some("sdp")))?;
+    let session = match session {
+        None => session::default_session(hark_protocol::session::DEFAULT_MODEL),
+        Some(bytes) => {
+            let v: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::invalid("invalid_json", format!("The 'session' field is not valid JSON: {e}."), Some("session")))?;
+            session::check_session(&v, Flavour::Ga).map_err(ApiError::bad_request)?;
+            v
+        }
+    };
+    answer(shared, offer, session, Flavour::Ga).await
+}
+
+#[derive(Deserialize)]
+struct ModelQuery {
+    model: Option<String>,
+}
+
+async fn create_call_beta(
+    State(shared): State<Arc<PeerShared>>,
+    headers: HeaderMap,
+    Query(q): Query<ModelQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    check_key(&headers)?;
+    if let Some(e) = injected_failure(&shared) {
+        return Err(e);
+    }
+    let model = q.model.ok_or_else(|| ApiError::invalid("missing_required_parameter", "Missing required parameter: 'model'.", Some("model")))?;
+    session::check_model(&model, Some("model")).map_err(ApiError::bad_request)?;
+    let mut s = session::default_session(&model);
+    // The beta path reports sessions in the beta shape.
+    if let Ok(cfg) = serde_json::from_value::<hark_protocol::session::SessionConfig>(s.clone()) {
+        s = cfg.to_beta_session();
+        s["model"] = json!(model);
+    }
+    answer(shared, body.to_vec(), s, Flavour::Beta).await
+}
+
+fn find_call(shared: &PeerShared, id: &str) -> Option<CallHandle> {
+    let calls = shared.calls.lock().expect("calls lock");
+    if id == "latest" {
+        return calls.last().cloned();
+    }
+    calls.iter().find(|c| c.id() == id).cloned()
+}
+
+async fn hangup(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    check_key(&headers)?;
+    let Some(call) = find_call(&shared, &id).filter(|_| id != "latest") else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, session::invalid("call_not_found", format!("Call '{id}' not found."), Some("call_id"))));
+    };
+    let _ = call.hangup();
+    Ok(StatusCode::OK.into_response())
+}
+
+// ---------------------------------------------------------------- control endpoints (/_peer)
+
+async fn local_only(
+    State(shared): State<Arc<PeerShared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let ip = remote.ip();
+    if ip.is_loopback() || ip == shared.local_addr.ip() {
+        next.run(req).await
+    } else {
+        (StatusCode::FORBIDDEN, Json(json!({"error": "the control endpoints answer this machine only"}))).into_response()
+    }
+}
+
+fn control_error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, Json(json!({ "error": message.to_string() }))).into_response()
+}
+
+fn script_error(e: crate::ScriptError) -> Response {
+    let status = match e {
+        crate::ScriptError::Timeout(..) => StatusCode::REQUEST_TIMEOUT,
+        crate::ScriptError::CallEnded(_) => StatusCode::GONE,
+    };
+    control_error(status, e)
+}
+
+fn call_or_404(shared: &PeerShared, id: &str) -> Result<CallHandle, Response> {
+    find_call(shared, id).ok_or_else(|| control_error(StatusCode::NOT_FOUND, format!("no call '{id}'")))
+}
+
+fn timeout_of(q: &HashMap<String, String>) -> Duration {
+    Duration::from_millis(q.get("timeout_ms").and_then(|v| v.parse().ok()).unwrap_or(20_000))
+}
+
+async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
+    let calls: Vec<_> = shared.calls.lock().expect("calls lock").iter().map(|c| c.info()).collect();
+    Json(calls).into_response()
+}
+
+async fn call_info(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => Json(c.info()).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn call_events(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => Json(c.received_events()).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn call_audio(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => Json(c.audio_stats()).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn wait_open(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let c = match call_or_404(&s, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match c.wait_for("the data channel to open", timeout_of(&q), |i| i.channel_open).await {
+        Ok(info) => Json(info).into_response(),
+        Err(e) => script_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ToolsBody {
+    calls: Vec<ToolInvocation>,
+    /// Wait for every output (default true).
+    #[serde(default = "yes")]
+    wait: bool,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn call_tools(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(body): Json<ToolsBody>) -> Response {
+    let c = match call_or_404(&s, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let ids = match c.start_tools(body.calls).await {
+        Ok(ids) => ids,
+        Err(e) => return script_error(e),
+    };
+    let mut outputs = Vec::new();
+    if body.wait {
+        let t = Duration::from_millis(body.timeout_ms.unwrap_or(20_000));
+        for id in &ids {
+            match c.wait_output(id, t).await {
+                Ok(o) => outputs.push(o),
+                Err(e) => return script_error(e),
+            }
+        }
+    }
+    Json(json!({ "call_ids": ids, "outputs": outputs })).into_response()
+}
+
+#[derive(Deserialize)]
+struct TranscriptBody {
+    transcript: String,
+}
+
+fn done(r: Result<(), crate::ScriptError>) -> Response {
+    match r {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => script_error(e),
+    }
+}
+
+async fn say(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.say(&b.transcript)),
+        Err(r) => r,
+    }
+}
+
+async fn transcript(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.queue_transcript(&b.transcript)),
+        Err(r) => r,
+    }
+}
+
+async fn close_channel(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.close_channel()),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct RawBody {
+    text: String,
+}
+
+async fn send_raw(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<RawBody>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.send_raw(&b.text)),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct StopBody {
+    #[serde(default = "yes")]
+    stop: bool,
+}
+
+async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Response {
+    let stop = body.map(|b| b.stop).unwrap_or(true);
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.stop_media(stop)),
+        Err(r) => r,
+    }
+}
+
+async fn control_hangup(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
+    match call_or_404(&s, &id) {
+        Ok(c) => done(c.hangup()),
+        Err(r) => r,
+    }
+}
+
+async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let n: usize = q.get("count").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let deadline = tokio::time::Instant::now() + timeout_of(&q);
+    loop {
+        if let Some(c) = s.calls.lock().expect("calls lock").get(n - 1).cloned() {
+            return Json(c.info()).into_response();
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return control_error(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn get_faults(State(s): State<Arc<PeerShared>>) -> Response {
+    Json(s.faults.lock().expect("faults lock").clone()).into_response()
+}
+
+async fn put_faults(State(s): State<Arc<PeerShared>>, Json(f): Json<Faults>) -> Response {
+    *s.faults.lock().expect("faults lock") = f.clone();
+    Json(f).into_response()
+}
+
+async fn clear_faults(State(s): State<Arc<PeerShared>>) -> Response {
+    *s.faults.lock().expect("faults lock") = Faults::default();
+    Json(Faults::default()).into_response()
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct OnOpen {
+    calls: Vec<ToolInvocation>,
+}
+
+async fn get_on_open(State(s): State<Arc<PeerShared>>) -> Response {
+    Json(OnOpen { calls: s.on_open.lock().expect("on_open lock").clone() }).into_response()
+}
+
+async fn put_on_open(State(s): State<Arc<PeerShared>>, Json(b): Json<OnOpen>) -> Response {
+    *s.on_open.lock().expect("on_open lock") = b.calls.clone();
+    Json(b).into_response()
+}
+
+async fn clear_on_open(State(s): State<Arc<PeerShared>>) -> Response {
+    s.on_open.lock().expect("on_open lock").clear();
+    Json(OnOpen { calls: vec![] }).into_response()
+}
