@@ -309,10 +309,7 @@ impl Driver {
         if let Err(e) = r {
             tracing::debug!("test client stopped: {e}");
         }
-        self.rtc.disconnect();
-        while let Ok(Output::Transmit(t)) = self.rtc.poll_output() {
-            let _ = self.socket.try_send_to(&t.contents, t.destination);
-        }
+        crate::rtc::close_gracefully(&mut self.rtc, &self.socket);
         self.update(|s| {
             s.ended = true;
             s.channel_open = false;

@@ -53,6 +53,24 @@ pub fn init_crypto() {
     str0m::crypto::from_feature_flags().install_process_default();
 }
 
+/// Start str0m's shutdown (RTCP BYE, SCTP shutdown, DTLS close_notify) and send what it queues,
+/// so the other side learns at once that the call is over; then stop.
+pub(crate) fn close_gracefully(rtc: &mut Rtc, socket: &UdpSocket) {
+    if rtc.is_alive() {
+        let _ = rtc.close();
+        for _ in 0..256 {
+            match rtc.poll_output() {
+                Ok(Output::Transmit(t)) => {
+                    let _ = socket.try_send_to(&t.contents, t.destination);
+                }
+                Ok(Output::Event(_)) => {}
+                _ => break,
+            }
+        }
+    }
+    rtc.disconnect();
+}
+
 /// Answer the offer, start the call's task, return its handle and the answer SDP.
 pub(crate) async fn start_call(spec: CallSpec) -> Result<(CallHandle, String), CallError> {
     init_crypto();
@@ -130,11 +148,7 @@ impl CallTask {
         if let Err(e) = self.drive().await {
             tracing::warn!(call = %self.id, "call ended with an error: {e}");
         }
-        self.rtc.disconnect();
-        // Flush what disconnect queued (DTLS close), best effort.
-        while let Ok(Output::Transmit(t)) = self.rtc.poll_output() {
-            let _ = self.socket.try_send_to(&t.contents, t.destination);
-        }
+        crate::rtc::close_gracefully(&mut self.rtc, &self.socket);
         self.shared.update(|s| {
             s.info.ended = true;
             s.info.channel_open = false;
