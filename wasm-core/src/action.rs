@@ -1,0 +1,82 @@
+//! What the core asks the JS glue to do. Serialized as JSON objects tagged by `kind`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::page::PageCommand;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Action {
+    /// Send this client event on the `oai-events` channel (already a JSON value).
+    Send { event: Value },
+    /// Run this command in the tab's executor, then call `on_page_result(id, result)`.
+    Page { id: u32, command: PageCommand },
+    /// Update the overlay and badge.
+    Ui(UiUpdate),
+}
+
+/// One overlay/badge update. Exactly one field is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct UiUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<UiState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<TranscriptLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<UiError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UiState {
+    Connecting,
+    Listening,
+    Thinking,
+    Speaking,
+    Error,
+    Off,
+}
+
+/// A line of the live transcript. The overlay replaces the line with the same `id` (deltas arrive
+/// as the whole text so far).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TranscriptLine {
+    pub id: String,
+    /// `user`, `assistant` or `tool` (what Hark did on the page).
+    pub role: &'static str,
+    pub text: String,
+    #[serde(rename = "final")]
+    pub done: bool,
+}
+
+/// Words for a failure: a short title for the badge tooltip and a message that says what to do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UiError {
+    pub title: String,
+    pub message: String,
+    /// Fatal errors end the session; others are shown and the session goes on.
+    pub fatal: bool,
+}
+
+impl Action {
+    pub fn send(event: &hark_protocol::events::ClientEvent) -> Action {
+        Action::Send { event: serde_json::to_value(event).expect("client events serialize") }
+    }
+    pub fn state(s: UiState) -> Action {
+        Action::Ui(UiUpdate { state: Some(s), ..Default::default() })
+    }
+    pub fn transcript(id: impl Into<String>, role: &'static str, text: impl Into<String>, done: bool) -> Action {
+        Action::Ui(UiUpdate {
+            transcript: Some(TranscriptLine { id: id.into(), role, text: text.into(), done }),
+            ..Default::default()
+        })
+    }
+    pub fn error(e: UiError) -> Action {
+        Action::Ui(UiUpdate { error: Some(e), ..Default::default() })
+    }
+}
+
+pub fn to_json(actions: &[Action]) -> String {
+    serde_json::to_string(actions).expect("actions serialize")
+}

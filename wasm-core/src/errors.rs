@@ -1,0 +1,137 @@
+//! Words for every failure a person can hit, shown in the overlay and the badge tooltip. The
+//! companion already answers `{"error":{"code","message"}}` with a message that says what to do;
+//! these functions add a short title and cover what happens before or after the companion.
+
+use serde::Deserialize;
+
+use crate::action::UiError;
+
+#[derive(Deserialize, Default)]
+struct CompanionError {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorDoc {
+    error: CompanionError,
+}
+
+fn fatal(title: &str, message: impl Into<String>) -> UiError {
+    UiError { title: title.into(), message: message.into(), fatal: true }
+}
+
+/// `fetch` itself failed: nothing listens at the companion URL (or it is blocked).
+pub fn companion_unreachable(url: &str) -> UiError {
+    fatal(
+        "Companion not running",
+        format!("Nothing answers at {url}. Start hark-companion on this machine (or fix the companion URL in Hark's options), then try again."),
+    )
+}
+
+/// The companion answered `status` with `body` to `/api/rtc-connect` or `/api/status`.
+pub fn companion_http(status: u16, body: &str) -> UiError {
+    let err = serde_json::from_str::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
+    let code = err.code.as_deref().unwrap_or("");
+    let detail = if err.message.is_empty() { body.chars().take(300).collect::<String>() } else { err.message.clone() };
+    let title = match (status, code) {
+        (_, "missing_token") => "Pairing token missing",
+        (401, _) if code.is_empty() || code.contains("token") => "Wrong pairing token",
+        (_, "upstream_unauthorized") => "OpenAI rejected the key",
+        (_, "upstream_forbidden") => "OpenAI refused the model",
+        (_, "upstream_quota_exceeded") => "OpenAI quota used up",
+        (_, "upstream_rate_limited") => "OpenAI rate limit",
+        (_, c) if c.contains("no_upstream") || c.contains("no_key") || c.contains("speech") => "No OpenAI key on the companion",
+        (_, "origin_not_allowed") => "Extension not allowed",
+        (_, "host_not_allowed") => "Wrong companion address",
+        (429, _) => "Too many attempts",
+        (401, _) => "Wrong pairing token",
+        (s, _) if s >= 500 => "Companion or OpenAI failed",
+        _ => "Companion refused",
+    };
+    let message = if detail.is_empty() { format!("The companion answered HTTP {status}.") } else { detail };
+    fatal(title, message)
+}
+
+/// `getUserMedia` failed with this DOMException name. In local mode Hark goes on with typed
+/// commands, so the error is not fatal there.
+pub fn microphone(name: &str, local_mode: bool) -> UiError {
+    let what = match name {
+        "NotAllowedError" | "SecurityError" => "Microphone access was denied. Open Hark's options and press \"Allow microphone\", or allow it in the browser's site settings for the extension.",
+        "NotFoundError" | "OverconstrainedError" => "No microphone was found. Plug one in (or pick one in the system settings) and start Hark again.",
+        "NotReadableError" | "AbortError" => "The microphone is busy or failed to start (another program may hold it). Close that program and start Hark again.",
+        _ => "The microphone could not be opened.",
+    };
+    if local_mode {
+        UiError { title: "No microphone".into(), message: format!("{what} Typed commands still work in the box below."), fatal: false }
+    } else {
+        fatal("No microphone", what)
+    }
+}
+
+/// ICE/DTLS never connected, or setting the answer failed.
+pub fn connection_failed(detail: &str) -> UiError {
+    fatal(
+        "Connection failed",
+        format!("The voice connection could not be set up ({detail}). Check the network (a VPN or firewall may block WebRTC), then start Hark again."),
+    )
+}
+
+/// The data channel closed while the session was running.
+pub fn channel_closed(reason: &str) -> UiError {
+    let why = if reason.trim().is_empty() { String::new() } else { format!(" ({})", reason.trim()) };
+    fatal(
+        "Connection closed",
+        format!("The connection to the model closed{why}. Sessions last at most about an hour. Press the Hark button to start again."),
+    )
+}
+
+/// The words for `/api/status`, used by the options page's "Test connection" and at start.
+pub fn describe_status(body: &str) -> Result<(String, bool), String> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("the companion's status is unreadable: {e}"))?;
+    let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("?");
+    let model = v.get("model").and_then(|m| m.as_str()).unwrap_or("?");
+    let voice = v.get("voice").and_then(|m| m.as_str()).unwrap_or("?");
+    let speech = v.get("speech").and_then(|s| s.as_bool()).unwrap_or(mode == "openai");
+    let text = if mode == "local" {
+        "Connected. The companion has no OpenAI key, so it runs in local mode: typed commands only (e.g. \"make the background navy\"). Start hark-companion with OPENAI_API_KEY set for speech.".to_string()
+    } else {
+        format!("Connected. OpenAI mode: model {model}, voice {voice}. Speech works.")
+    };
+    Ok((text, speech))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn companion_errors_get_titles_and_keep_the_companions_words() {
+        let e = companion_http(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong: copy it again"}}"#);
+        assert_eq!(e.title, "Wrong pairing token");
+        assert!(e.message.contains("copy it again"));
+        let e = companion_http(502, r#"{"error":{"code":"upstream_unauthorized","message":"OpenAI rejected the companion's API key (HTTP 401)"}}"#);
+        assert_eq!(e.title, "OpenAI rejected the key");
+        let e = companion_http(429, r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#);
+        assert_eq!(e.title, "OpenAI quota used up");
+        let e = companion_http(500, "<html>oops");
+        assert!(e.message.contains("oops") && e.fatal);
+    }
+
+    #[test]
+    fn microphone_failures_say_what_to_do_and_local_mode_goes_on() {
+        assert!(microphone("NotAllowedError", false).message.contains("Allow microphone"));
+        assert!(microphone("NotFoundError", false).fatal);
+        let local = microphone("NotFoundError", true);
+        assert!(!local.fatal && local.message.contains("Typed commands"));
+    }
+
+    #[test]
+    fn status_words() {
+        let (t, speech) = describe_status(r#"{"mode":"local","model":"gpt-realtime","voice":"marin","speech":false}"#).unwrap();
+        assert!(t.contains("typed commands only") && !speech);
+        assert!(describe_status(r#"{"mode":"openai","model":"gpt-realtime","voice":"marin","speech":true}"#).unwrap().0.contains("Speech works"));
+    }
+}

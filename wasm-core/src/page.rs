@@ -1,0 +1,115 @@
+//! Page commands: what the core asks the tab's DOM executor (`extension/content/executor.js`) to
+//! do, and the shape of its answers. Commands are small and explicit; the executor only performs
+//! DOM primitives and all decisions (which color, which button, how to phrase it) stay here.
+//!
+//! Wire form: `{"op":"collect",...}`; every result is `{"ok":true,...}` or
+//! `{"ok":false,"error":"..."}`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum PageCommand {
+    /// Walk the DOM once; answer a [`crate::snapshot::RawPage`]. `buttonsOnly` lists just what a
+    /// person calls buttons (for label matching).
+    #[serde(rename_all = "camelCase")]
+    Collect { buttons_only: bool, max_nodes: u32 },
+    /// One element's outerHTML (sensitive values removed), at most `maxChars`.
+    #[serde(rename_all = "camelCase")]
+    Html {
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        element_ref: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        selector: Option<String>,
+        max_chars: u32,
+    },
+    /// Paint the dominant visible page background (and html/body) with `color`.
+    SetPageBackground { color: String },
+    /// Color the page's visible text (body text, headings, links), not buttons or form fields.
+    SetTextColor { color: String },
+    /// Restyle buttons: the ones in `refs`, or every button when `refs` is absent.
+    #[serde(rename_all = "camelCase")]
+    StyleButtons {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refs: Option<Vec<String>>,
+        /// Absolute font size in px (padding scales with it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        font_px: Option<f32>,
+        /// Font size relative to each button's current size.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scale: Option<f32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        color: Option<String>,
+        /// Readable text color for `color`, chosen here.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text_color: Option<String>,
+    },
+    /// Revert the last change (restores the inline style attributes it touched).
+    Undo,
+    /// Revert every change: inline style attributes become exactly what they were.
+    Reset,
+}
+
+/// The parts of every result the core reads. Fields a command does not produce stay default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PageResult {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// Elements changed by a style command.
+    pub changed: Option<u32>,
+    /// For `setPageBackground`: the color that was replaced, as the browser computed it.
+    pub from: Option<String>,
+    /// For `styleButtons`: labels of the buttons changed (first few).
+    pub labels: Vec<String>,
+    /// For `undo`: the op undone (absent when nothing was left to undo).
+    pub undone: Option<String>,
+    /// For `undo`/`reset`: changes still recorded afterwards / elements restored.
+    pub remaining: Option<u32>,
+    pub restored: Option<u32>,
+    /// For `html`.
+    pub html: Option<String>,
+    pub truncated: bool,
+    pub total_chars: Option<u32>,
+    /// For `collect`: everything else lives in the raw page.
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, Value>,
+}
+
+impl PageResult {
+    /// A result that is not valid JSON, or says it failed, becomes an error message.
+    pub fn parse(text: &str) -> Result<(PageResult, Value), String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("the page answered something unreadable ({e})"))?;
+        let result: PageResult =
+            serde_json::from_value(value.clone()).map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
+        if !result.ok {
+            return Err(result.error.clone().unwrap_or_else(|| "the page could not do it".into()));
+        }
+        Ok((result, value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_have_the_documented_wire_form() {
+        let c = PageCommand::StyleButtons { refs: Some(vec!["e3".into()]), font_px: Some(22.0), scale: None, color: None, text_color: None };
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#);
+        let c = PageCommand::Html { element_ref: Some("e1".into()), selector: None, max_chars: 800 };
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"html","ref":"e1","maxChars":800}"#);
+        assert_eq!(serde_json::to_string(&PageCommand::Undo).unwrap(), r#"{"op":"undo"}"#);
+        let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
+        assert_eq!(c, PageCommand::Collect { buttons_only: false, max_nodes: 5 });
+    }
+
+    #[test]
+    fn failed_and_garbled_results_become_messages() {
+        assert_eq!(PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(), "ref e9 is stale");
+        assert!(PageResult::parse("nope").unwrap_err().contains("unreadable"));
+        let (r, _) = PageResult::parse(r#"{"ok":true,"changed":4,"labels":["Save"]}"#).unwrap();
+        assert_eq!(r.changed, Some(4));
+    }
+}

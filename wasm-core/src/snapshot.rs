@@ -1,0 +1,345 @@
+//! The page snapshot the model reads (`getPageHTML` without arguments): a compact outline built
+//! from the executor's raw node list, within a token budget. What is in the viewport comes first
+//! and in full; the rest of the page follows in shorter form; whatever does not fit is counted so
+//! the model knows to ask for more. Tokens are estimated as chars/4 (o200k averages about that on
+//! English page text).
+
+use serde::{Deserialize, Serialize};
+
+/// What the executor's `collect` returns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RawPage {
+    pub url: String,
+    pub title: String,
+    pub viewport: Viewport,
+    pub scroll_y: f64,
+    pub scroll_height: f64,
+    pub nodes: Vec<RawNode>,
+    /// The executor stopped at its node limit.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Viewport {
+    pub width: f64,
+    pub height: f64,
+}
+
+/// One node of the page, in document order. `role` is `heading`, `text`, a landmark role
+/// (`navigation`, `main`, ...) or an interactive role (`link`, `button`, `textbox`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RawNode {
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub element_ref: Option<String>,
+    pub role: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    pub in_view: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expanded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected: Option<bool>,
+    pub disabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Password, hidden, card or one-time-code field: its value never leaves the page.
+    pub sensitive: bool,
+    /// What a person calls a button (includes links styled as buttons).
+    pub button: bool,
+}
+
+pub const LANDMARKS: &[&str] = &["banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region", "dialog"];
+
+impl RawNode {
+    fn is_text(&self) -> bool {
+        self.role == "text"
+    }
+    fn is_landmark(&self) -> bool {
+        LANDMARKS.contains(&self.role.as_str())
+    }
+    fn is_interactive(&self) -> bool {
+        self.element_ref.is_some()
+    }
+}
+
+pub fn estimate_tokens(text: &str) -> usize {
+    text.chars().count().div_ceil(4)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "'"))
+}
+
+/// One node as a line; `short` is the form used outside the viewport.
+fn line(n: &RawNode, short: bool) -> Option<String> {
+    let (name_max, text_max) = if short { (50, 100) } else { (80, 300) };
+    if n.is_text() {
+        let t = clip(&n.name, text_max);
+        return (!t.is_empty()).then_some(t);
+    }
+    if n.role == "heading" && !n.is_interactive() {
+        let level = n.level.unwrap_or(2).clamp(1, 6) as usize;
+        return Some(format!("{} {}", "#".repeat(level), clip(&n.name, name_max)));
+    }
+    if n.is_landmark() && !n.is_interactive() {
+        let name = clip(&n.name, 40);
+        return Some(if name.is_empty() { format!("== {} ==", n.role) } else { format!("== {} {} ==", n.role, quote(&name)) });
+    }
+    let r = n.element_ref.as_deref()?;
+    let role = if n.button && n.role == "link" { "button-link" } else { n.role.as_str() };
+    let mut s = format!("[{r}] {role}");
+    let name = clip(&n.name, name_max);
+    if !name.is_empty() {
+        s.push(' ');
+        s.push_str(&quote(&name));
+    }
+    let mut states = Vec::new();
+    match n.checked {
+        Some(true) => states.push("checked"),
+        Some(false) if !short => states.push("unchecked"),
+        _ => {}
+    }
+    match n.expanded {
+        Some(true) => states.push("expanded"),
+        Some(false) => states.push("collapsed"),
+        None => {}
+    }
+    if n.selected == Some(true) {
+        states.push("selected");
+    }
+    if n.disabled {
+        states.push("disabled");
+    }
+    if n.sensitive {
+        states.push("value hidden");
+    }
+    if !states.is_empty() {
+        s.push_str(&format!(" ({})", states.join(", ")));
+    }
+    if let (Some(v), false) = (&n.value, n.sensitive) {
+        let v = clip(v, if short { 30 } else { 80 });
+        if !v.is_empty() {
+            s.push_str(&format!(" = {}", quote(&v)));
+        }
+    }
+    Some(s)
+}
+
+/// Text blocks that only repeat the neighbouring element's name (an `<li>` holding one link).
+fn repeats_neighbour(nodes: &[RawNode], i: usize) -> bool {
+    let t = nodes[i].name.trim();
+    let same = |j: usize| nodes.get(j).is_some_and(|n| !n.is_text() && n.name.trim() == t);
+    same(i + 1) || (i > 0 && same(i - 1))
+}
+
+#[derive(Default)]
+struct Omitted {
+    text: usize,
+    links: usize,
+    buttons: usize,
+    fields: usize,
+    other: usize,
+}
+
+impl Omitted {
+    fn count(&mut self, n: &RawNode) {
+        match n.role.as_str() {
+            "text" => self.text += 1,
+            "link" if !n.button => self.links += 1,
+            "button" | "link" => self.buttons += 1,
+            "textbox" | "searchbox" | "combobox" | "checkbox" | "radio" | "listbox" | "slider" | "spinbutton" | "switch" => {
+                self.fields += 1
+            }
+            _ => self.other += 1,
+        }
+    }
+    fn total(&self) -> usize {
+        self.text + self.links + self.buttons + self.fields + self.other
+    }
+    fn describe(&self) -> String {
+        let parts: Vec<String> = [
+            (self.text, "text blocks"),
+            (self.links, "links"),
+            (self.buttons, "buttons"),
+            (self.fields, "form fields"),
+            (self.other, "other items"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        parts.join(", ")
+    }
+}
+
+/// Format the snapshot within `max_tokens` (estimated).
+pub fn format(page: &RawPage, max_tokens: u32) -> String {
+    let budget = max_tokens as usize * 4;
+    let mut head = String::new();
+    head.push_str(&format!("Page: {}\nURL: {}\n", clip(&page.title, 120), clip(&page.url, 160)));
+    if page.viewport.height > 0.0 {
+        let total = page.scroll_height.max(page.viewport.height);
+        let pct = ((page.scroll_y + page.viewport.height) / total * 100.0).min(100.0).round();
+        head.push_str(&format!(
+            "Viewport {}x{}, scrolled to {}px of {}px ({pct}% seen). Refs like [e12] work in the other tools.\n",
+            page.viewport.width.round(),
+            page.viewport.height.round(),
+            page.scroll_y.round(),
+            total.round()
+        ));
+    }
+    let nodes = &page.nodes;
+    let usable: Vec<bool> = (0..nodes.len()).map(|i| !(nodes[i].is_text() && repeats_neighbour(nodes, i))).collect();
+
+    // Priority 0: in view, full; 1: headings and interactive elsewhere; 2: other text elsewhere.
+    let priority = |n: &RawNode| -> u8 {
+        if n.in_view {
+            0
+        } else if n.is_interactive() || n.role == "heading" {
+            1
+        } else {
+            2
+        }
+    };
+    let in_view_chars: usize =
+        nodes.iter().zip(&usable).filter(|(n, u)| **u && n.in_view).filter_map(|(n, _)| line(n, false)).map(|l| l.len() + 1).sum();
+    // When the view alone overflows, its text blocks get the short form too.
+    let squeeze_view = in_view_chars + head.len() > budget * 8 / 10;
+
+    let mut lines: Vec<Option<String>> = vec![None; nodes.len()];
+    let mut used = head.len() + 260; // reserve room for the closing summary
+    let mut omitted = Omitted::default();
+    for p in 0..3u8 {
+        let mut full = false;
+        for (i, n) in nodes.iter().enumerate() {
+            if !usable[i] || priority(n) != p {
+                continue;
+            }
+            // Off-view landmarks alone say little; skip them.
+            if p > 0 && n.is_landmark() && !n.is_interactive() {
+                continue;
+            }
+            let Some(l) = line(n, p > 0 || (squeeze_view && n.is_text())) else { continue };
+            if full || used + l.len() + 1 > budget {
+                full = true;
+                omitted.count(n);
+                continue;
+            }
+            used += l.len() + 1;
+            lines[i] = Some(l);
+        }
+    }
+
+    let mut out = head;
+    let mut section = None;
+    for (i, l) in lines.iter().enumerate() {
+        let Some(l) = l else { continue };
+        let here = if nodes[i].in_view { "In view:" } else { "Elsewhere on the page (shortened):" };
+        if section != Some(here) {
+            out.push_str(here);
+            out.push('\n');
+            section = Some(here);
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    if nodes.is_empty() {
+        out.push_str("(The page shows no text or interactive elements.)\n");
+    }
+    if omitted.total() > 0 || page.truncated {
+        let what = if omitted.total() > 0 { omitted.describe() } else { "more elements".into() };
+        out.push_str(&format!(
+            "Not shown to stay within {max_tokens} tokens: {what}. Call getPageHTML with a larger maxTokens (up to {}), or with a ref or selector.\n",
+            hark_protocol::tools::MAX_SNAPSHOT_TOKENS
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn node(role: &str, name: &str, r: Option<&str>, in_view: bool) -> RawNode {
+        RawNode { role: role.into(), name: name.into(), element_ref: r.map(str::to_string), in_view, ..Default::default() }
+    }
+
+    fn page(nodes: Vec<RawNode>) -> RawPage {
+        RawPage {
+            url: "http://127.0.0.1/x.html".into(),
+            title: "Dashboard".into(),
+            viewport: Viewport { width: 1280.0, height: 720.0 },
+            scroll_y: 0.0,
+            scroll_height: 3000.0,
+            nodes,
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn outline_shows_roles_refs_states_and_sections() {
+        let mut pw = node("textbox", "Password", Some("e3"), true);
+        pw.sensitive = true;
+        pw.value = Some("hunter2".into()); // an executor bug must still not leak it
+        let mut email = node("textbox", "Email", Some("e2"), true);
+        email.value = Some("a@b.c".into());
+        let mut cb = node("checkbox", "Remember me", Some("e4"), true);
+        cb.checked = Some(true);
+        let mut save = node("link", "Save", Some("e5"), true);
+        save.button = true;
+        let mut h = node("heading", "Welcome Back!", None, true);
+        h.level = Some(1);
+        let s = format(
+            &page(vec![h, email, pw, cb, save, node("navigation", "", None, true), node("text", "Footer words", None, false)]),
+            2000,
+        );
+        assert!(s.contains("# Welcome Back!\n"), "{s}");
+        assert!(s.contains("[e2] textbox \"Email\" = \"a@b.c\""), "{s}");
+        assert!(s.contains("[e3] textbox \"Password\" (value hidden)\n"), "{s}");
+        assert!(!s.contains("hunter2"));
+        assert!(s.contains("[e4] checkbox \"Remember me\" (checked)"), "{s}");
+        assert!(s.contains("[e5] button-link \"Save\""), "{s}");
+        assert!(s.contains("== navigation =="));
+        let view = s.find("In view:").unwrap();
+        let rest = s.find("Elsewhere on the page").unwrap();
+        assert!(view < rest && s.find("Footer words").unwrap() > rest);
+    }
+
+    #[test]
+    fn budget_keeps_the_view_and_counts_the_rest() {
+        let mut nodes = vec![node("button", "Top", Some("e1"), true)];
+        for i in 0..2000 {
+            nodes.push(node("link", &format!("Article link number {i}"), Some(&format!("e{}", i + 2)), false));
+            nodes.push(node("text", &"long paragraph words ".repeat(20), None, false));
+        }
+        let s = format(&page(nodes), 500);
+        assert!(estimate_tokens(&s) <= 500, "{} tokens", estimate_tokens(&s));
+        assert!(s.contains("[e1] button \"Top\""));
+        assert!(s.contains("Not shown to stay within 500 tokens"), "{s}");
+        assert!(s.contains("links"));
+        // Interactive elements elsewhere come before text elsewhere.
+        assert!(s.contains("[e2] link"));
+    }
+
+    #[test]
+    fn text_that_repeats_its_link_is_dropped() {
+        let s = format(&page(vec![node("text", "Home", None, true), node("link", "Home", Some("e1"), true)]), 2000);
+        assert_eq!(s.matches("Home").count(), 1, "{s}");
+    }
+}

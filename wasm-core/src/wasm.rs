@@ -1,0 +1,88 @@
+//! The wasm-bindgen facade used by `extension/session-host.js`. Everything crosses as JSON
+//! strings: inputs are the raw texts the host has, outputs are arrays of actions
+//! (`[{"kind":"send","event":{..}}, {"kind":"page","id":1,"command":{"op":..}}, {"kind":"ui",..}]`).
+
+use wasm_bindgen::prelude::*;
+
+use crate::action::{to_json, Action};
+use crate::session::{Session, SessionOptions};
+use crate::{errors, snapshot};
+
+#[wasm_bindgen]
+pub struct HarkCore {
+    session: Session,
+}
+
+#[wasm_bindgen]
+impl HarkCore {
+    /// `config_json`: `{"session_update": null|{..}, "local_mode": bool, "voice": "..", "instructions": ".."}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<HarkCore, JsError> {
+        let options: SessionOptions = if config_json.trim().is_empty() {
+            SessionOptions::default()
+        } else {
+            serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("bad core config: {e}")))?
+        };
+        Ok(HarkCore { session: Session::new(options) })
+    }
+    pub fn on_channel_open(&mut self) -> String {
+        to_json(&self.session.on_channel_open())
+    }
+    pub fn on_server_event(&mut self, text: &str) -> String {
+        to_json(&self.session.on_server_event(text))
+    }
+    pub fn on_page_result(&mut self, request_id: u32, result_json: &str) -> String {
+        to_json(&self.session.on_page_result(request_id, result_json))
+    }
+    pub fn on_user_text(&mut self, text: &str) -> String {
+        to_json(&self.session.on_user_text(text))
+    }
+    pub fn on_channel_closed(&mut self, reason: &str) -> String {
+        to_json(&self.session.on_channel_closed(reason))
+    }
+}
+
+fn ui_error(e: crate::action::UiError) -> String {
+    to_json(&[Action::state(crate::action::UiState::Error), Action::error(e)])
+}
+
+/// Actions for: the companion could not be reached at `url`.
+#[wasm_bindgen]
+pub fn companion_unreachable(url: &str) -> String {
+    ui_error(errors::companion_unreachable(url))
+}
+
+/// Actions for: the companion answered an HTTP error.
+#[wasm_bindgen]
+pub fn companion_http_error(status: u16, body: &str) -> String {
+    ui_error(errors::companion_http(status, body))
+}
+
+/// Actions for: getUserMedia failed with the DOMException `name`.
+#[wasm_bindgen]
+pub fn microphone_error(name: &str, local_mode: bool) -> String {
+    let e = errors::microphone(name, local_mode);
+    if e.fatal { ui_error(e) } else { to_json(&[Action::error(e)]) }
+}
+
+/// Actions for: WebRTC could not connect.
+#[wasm_bindgen]
+pub fn connection_failed(detail: &str) -> String {
+    ui_error(errors::connection_failed(detail))
+}
+
+/// Words for `/api/status` (options page "Test connection"): `{"text":..,"speech":bool}` or `{"error":..}`.
+#[wasm_bindgen]
+pub fn describe_status(body: &str) -> String {
+    match errors::describe_status(body) {
+        Ok((text, speech)) => serde_json::json!({"text": text, "speech": speech}).to_string(),
+        Err(e) => serde_json::json!({"error": e}).to_string(),
+    }
+}
+
+/// The snapshot text for a raw `collect` result (for benchmarks and debugging).
+#[wasm_bindgen]
+pub fn format_snapshot(raw_json: &str, max_tokens: u32) -> Result<String, JsError> {
+    let page: snapshot::RawPage = serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(snapshot::format(&page, max_tokens))
+}
