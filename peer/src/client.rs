@@ -79,7 +79,7 @@ impl PendingClient {
     /// Make an offer with a host candidate on `ip` (127.0.0.1 in tests).
     pub async fn new(ip: IpAddr) -> Result<PendingClient, ClientError> {
         crate::rtc::init_crypto();
-        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        let socket = crate::rtc::media_socket(ip)?;
         let local = socket.local_addr()?;
         let mut rtc = RtcConfig::new().set_sctp_max_buffered_amount(8 * 1024 * 1024).build(Instant::now());
         rtc.add_local_candidate(Candidate::host(local, "udp").map_err(|e| ClientError::Sdp(e.to_string()))?);
@@ -93,6 +93,36 @@ impl PendingClient {
     /// The SDP offer to POST.
     pub fn offer(&self) -> &str {
         &self.offer
+    }
+
+    /// POST the offer (reusing one HTTP client per process) and apply the answer.
+    pub async fn post(self, base_url: &str, key: &str, endpoint: Endpoint, mic: Mic) -> Result<RtcClient, ClientError> {
+        static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+        let http = HTTP.get_or_init(reqwest::Client::new);
+        let req = match &endpoint {
+            Endpoint::Calls { session } => {
+                let form = reqwest::multipart::Form::new()
+                    .text("sdp", self.offer.clone())
+                    .text("session", session.to_string());
+                http.post(format!("{base_url}/v1/realtime/calls")).multipart(form)
+            }
+            Endpoint::Model(m) => http
+                .post(format!("{base_url}/v1/realtime?model={m}"))
+                .header("content-type", "application/sdp")
+                .body(self.offer.clone()),
+            Endpoint::Raw { url } => http.post(url).header("content-type", "application/sdp").body(self.offer.clone()),
+        };
+        let resp = req.bearer_auth(key).send().await?;
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = resp.text().await?;
+        if !(200..300).contains(&status) {
+            return Err(ClientError::Status { status, body, retry_after });
+        }
+        let mut c = self.accept(&body, mic)?;
+        c.location = location;
+        Ok(c)
     }
 
     /// Apply the answer and start the connection.
@@ -155,31 +185,7 @@ impl RtcClient {
     /// Make an offer on 127.0.0.1, POST it, apply the answer.
     pub async fn connect(base_url: &str, key: &str, endpoint: Endpoint, mic: Mic) -> Result<RtcClient, ClientError> {
         let pending = PendingClient::new(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?;
-        let http = reqwest::Client::new();
-        let req = match &endpoint {
-            Endpoint::Calls { session } => {
-                let form = reqwest::multipart::Form::new()
-                    .text("sdp", pending.offer().to_string())
-                    .text("session", session.to_string());
-                http.post(format!("{base_url}/v1/realtime/calls")).multipart(form)
-            }
-            Endpoint::Model(m) => http
-                .post(format!("{base_url}/v1/realtime?model={m}"))
-                .header("content-type", "application/sdp")
-                .body(pending.offer().to_string()),
-            Endpoint::Raw { url } => http.post(url).header("content-type", "application/sdp").body(pending.offer().to_string()),
-        };
-        let resp = req.bearer_auth(key).send().await?;
-        let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = resp.text().await?;
-        if !(200..300).contains(&status) {
-            return Err(ClientError::Status { status, body, retry_after });
-        }
-        let mut c = pending.accept(&body, mic)?;
-        c.location = location;
-        Ok(c)
+        pending.post(base_url, key, endpoint, mic).await
     }
 
     /// The call id from `Location`.
@@ -357,6 +363,14 @@ impl Driver {
             if !self.rtc.is_alive() {
                 return Ok(());
             }
+            match self.socket.try_recv_from(&mut buf) {
+                Ok((n, source)) => {
+                    self.receive(&buf[..n], source)?;
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e.into()),
+            }
             let mut deadline = timeout.min(Instant::now() + Duration::from_millis(500));
             let sending = self.mic != Mic::Off && self.state.lock().expect("client state").connected;
             if sending {
@@ -365,12 +379,7 @@ impl Driver {
             tokio::select! {
                 r = self.socket.recv_from(&mut buf) => {
                     let (n, source) = r?;
-                    if let Ok(contents) = buf[..n].try_into() {
-                        let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.local, contents });
-                        if self.rtc.accepts(&input) {
-                            self.rtc.handle_input(input)?;
-                        }
-                    }
+                    self.receive(&buf[..n], source)?;
                 }
                 c = self.commands.recv() => match c {
                     Some(Cmd::Send(text)) => {
@@ -388,6 +397,16 @@ impl Driver {
                 self.send_mic()?;
             }
         }
+    }
+
+    fn receive(&mut self, packet: &[u8], source: SocketAddr) -> Result<(), str0m::RtcError> {
+        if let Ok(contents) = packet.try_into() {
+            let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.local, contents });
+            if self.rtc.accepts(&input) {
+                self.rtc.handle_input(input)?;
+            }
+        }
+        self.rtc.handle_input(Input::Timeout(Instant::now()))
     }
 
     fn send_mic(&mut self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

@@ -260,7 +260,6 @@ fn describe(r: &CallResult) -> String {
         .replacen("change ", "changed ", 1)
         .replacen("make ", "made ", 1)
         .replacen("undo ", "undid ", 1)
-        .replacen("reset ", "reset ", 1)
         .replacen("run ", "ran ", 1);
     format!("I {past}.")
 }

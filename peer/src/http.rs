@@ -26,13 +26,13 @@ use crate::PeerShared;
 /// An OpenAI-shaped HTTP error.
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    body: Box<ErrorBody>,
     retry_after: Option<u64>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, body: ErrorBody) -> Self {
-        ApiError { status, body, retry_after: None }
+        ApiError { status, body: Box::new(body), retry_after: None }
     }
     fn bad_request(body: ErrorBody) -> Self {
         Self::new(StatusCode::BAD_REQUEST, body)
@@ -53,7 +53,7 @@ impl ApiError {
         };
         ApiError {
             status: s,
-            body: ErrorBody { kind: kind.into(), code: code.map(str::to_string), message, param: None, event_id: None },
+            body: Box::new(ErrorBody { kind: kind.into(), code: code.map(str::to_string), message, param: None, event_id: None }),
             retry_after: if status == 429 { Some(retry_after.unwrap_or(1)) } else { retry_after },
         }
     }
@@ -61,7 +61,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::to_value(HttpErrorDoc { error: self.body }).expect("error doc serializes");
+        let mut body = serde_json::to_value(HttpErrorDoc { error: *self.body }).expect("error doc serializes");
         if let Some(e) = body.get_mut("error").and_then(Value::as_object_mut) {
             e.remove("event_id");
         }
@@ -286,24 +286,37 @@ async fn local_only(
     }
 }
 
-fn control_error(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    (status, Json(json!({ "error": message.to_string() }))).into_response()
+/// A control endpoint's failure: `{"error": "..."}` with a status.
+pub struct ControlError(StatusCode, String);
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
 }
 
-fn script_error(e: crate::ScriptError) -> Response {
-    let status = match e {
-        crate::ScriptError::Timeout(..) => StatusCode::REQUEST_TIMEOUT,
-        crate::ScriptError::CallEnded(_) => StatusCode::GONE,
-    };
-    control_error(status, e)
+impl From<crate::ScriptError> for ControlError {
+    fn from(e: crate::ScriptError) -> Self {
+        let status = match e {
+            crate::ScriptError::Timeout(..) => StatusCode::REQUEST_TIMEOUT,
+            crate::ScriptError::CallEnded(_) => StatusCode::GONE,
+        };
+        ControlError(status, e.to_string())
+    }
 }
 
-fn call_or_404(shared: &PeerShared, id: &str) -> Result<CallHandle, Response> {
-    find_call(shared, id).ok_or_else(|| control_error(StatusCode::NOT_FOUND, format!("no call '{id}'")))
+type Control = Result<Response, ControlError>;
+
+fn call_or_404(shared: &PeerShared, id: &str) -> Result<CallHandle, ControlError> {
+    find_call(shared, id).ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no call '{id}'")))
 }
 
 fn timeout_of(q: &HashMap<String, String>) -> Duration {
     Duration::from_millis(q.get("timeout_ms").and_then(|v| v.parse().ok()).unwrap_or(20_000))
+}
+
+fn ok() -> Control {
+    Ok(Json(json!({"ok": true})).into_response())
 }
 
 async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
@@ -311,36 +324,22 @@ async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
     Json(calls).into_response()
 }
 
-async fn call_info(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => Json(c.info()).into_response(),
-        Err(r) => r,
-    }
+async fn call_info(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    Ok(Json(call_or_404(&s, &id)?.info()).into_response())
 }
 
-async fn call_events(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => Json(c.received_events()).into_response(),
-        Err(r) => r,
-    }
+async fn call_events(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    Ok(Json(call_or_404(&s, &id)?.received_events()).into_response())
 }
 
-async fn call_audio(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => Json(c.audio_stats()).into_response(),
-        Err(r) => r,
-    }
+async fn call_audio(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    Ok(Json(call_or_404(&s, &id)?.audio_stats()).into_response())
 }
 
-async fn wait_open(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let c = match call_or_404(&s, &id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match c.wait_for("the data channel to open", timeout_of(&q), |i| i.channel_open).await {
-        Ok(info) => Json(info).into_response(),
-        Err(e) => script_error(e),
-    }
+async fn wait_open(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Control {
+    let c = call_or_404(&s, &id)?;
+    let info = c.wait_for("the data channel to open", timeout_of(&q), |i| i.channel_open).await?;
+    Ok(Json(info).into_response())
 }
 
 #[derive(Deserialize)]
@@ -357,26 +356,17 @@ fn yes() -> bool {
     true
 }
 
-async fn call_tools(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(body): Json<ToolsBody>) -> Response {
-    let c = match call_or_404(&s, &id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let ids = match c.start_tools(body.calls).await {
-        Ok(ids) => ids,
-        Err(e) => return script_error(e),
-    };
+async fn call_tools(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(body): Json<ToolsBody>) -> Control {
+    let c = call_or_404(&s, &id)?;
+    let ids = c.start_tools(body.calls).await?;
     let mut outputs = Vec::new();
     if body.wait {
         let t = Duration::from_millis(body.timeout_ms.unwrap_or(20_000));
         for id in &ids {
-            match c.wait_output(id, t).await {
-                Ok(o) => outputs.push(o),
-                Err(e) => return script_error(e),
-            }
+            outputs.push(c.wait_output(id, t).await?);
         }
     }
-    Json(json!({ "call_ids": ids, "outputs": outputs })).into_response()
+    Ok(Json(json!({ "call_ids": ids, "outputs": outputs })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -384,32 +374,19 @@ struct TranscriptBody {
     transcript: String,
 }
 
-fn done(r: Result<(), crate::ScriptError>) -> Response {
-    match r {
-        Ok(()) => Json(json!({"ok": true})).into_response(),
-        Err(e) => script_error(e),
-    }
+async fn say(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Control {
+    call_or_404(&s, &id)?.say(&b.transcript)?;
+    ok()
 }
 
-async fn say(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.say(&b.transcript)),
-        Err(r) => r,
-    }
+async fn transcript(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Control {
+    call_or_404(&s, &id)?.queue_transcript(&b.transcript)?;
+    ok()
 }
 
-async fn transcript(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.queue_transcript(&b.transcript)),
-        Err(r) => r,
-    }
-}
-
-async fn close_channel(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.close_channel()),
-        Err(r) => r,
-    }
+async fn close_channel(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    call_or_404(&s, &id)?.close_channel()?;
+    ok()
 }
 
 #[derive(Deserialize)]
@@ -417,11 +394,9 @@ struct RawBody {
     text: String,
 }
 
-async fn send_raw(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<RawBody>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.send_raw(&b.text)),
-        Err(r) => r,
-    }
+async fn send_raw(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<RawBody>) -> Control {
+    call_or_404(&s, &id)?.send_raw(&b.text)?;
+    ok()
 }
 
 #[derive(Deserialize)]
@@ -430,19 +405,15 @@ struct StopBody {
     stop: bool,
 }
 
-async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Response {
+async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Control {
     let stop = body.map(|b| b.stop).unwrap_or(true);
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.stop_media(stop)),
-        Err(r) => r,
-    }
+    call_or_404(&s, &id)?.stop_media(stop)?;
+    ok()
 }
 
-async fn control_hangup(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Response {
-    match call_or_404(&s, &id) {
-        Ok(c) => done(c.hangup()),
-        Err(r) => r,
-    }
+async fn control_hangup(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    call_or_404(&s, &id)?.hangup()?;
+    ok()
 }
 
 async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -453,7 +424,7 @@ async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<Str
             return Json(c.info()).into_response();
         }
         if tokio::time::Instant::now() >= deadline {
-            return control_error(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet"));
+            return ControlError(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet")).into_response();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -53,6 +53,17 @@ pub fn init_crypto() {
     str0m::crypto::from_feature_flags().install_process_default();
 }
 
+/// A UDP socket on `ip` (any port) with buffers big enough for a 100 KB event's burst.
+pub(crate) fn media_socket(ip: IpAddr) -> std::io::Result<UdpSocket> {
+    let domain = if ip.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
+    let s = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    let _ = s.set_recv_buffer_size(4 * 1024 * 1024);
+    let _ = s.set_send_buffer_size(4 * 1024 * 1024);
+    s.bind(&SocketAddr::new(ip, 0).into())?;
+    s.set_nonblocking(true)?;
+    UdpSocket::from_std(s.into())
+}
+
 /// Start str0m's shutdown (RTCP BYE, SCTP shutdown, DTLS close_notify) and send what it queues,
 /// so the other side learns at once that the call is over; then stop.
 pub(crate) fn close_gracefully(rtc: &mut Rtc, socket: &UdpSocket) {
@@ -75,10 +86,7 @@ pub(crate) fn close_gracefully(rtc: &mut Rtc, socket: &UdpSocket) {
 pub(crate) async fn start_call(spec: CallSpec) -> Result<(CallHandle, String), CallError> {
     init_crypto();
     let offer = SdpOffer::from_sdp_string(&spec.offer).map_err(|e| CallError::BadOffer(e.to_string()))?;
-    let std_socket = std::net::UdpSocket::bind(SocketAddr::new(spec.media_ip, 0))
-        .map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
-    std_socket.set_nonblocking(true).map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
-    let socket = UdpSocket::from_std(std_socket).map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
+    let socket = media_socket(spec.media_ip).map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
     let local = socket.local_addr().map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
 
     let mut rtc = RtcConfig::new()
@@ -178,6 +186,15 @@ impl CallTask {
             if !self.connected && self.started.elapsed() > CONNECT_TIMEOUT {
                 return Err("the client never connected".into());
             }
+            // Take what has already arrived before sleeping (a big event is a burst of packets).
+            match self.socket.try_recv_from(&mut buf) {
+                Ok((n, source)) => {
+                    self.receive(&buf[..n], source)?;
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e.into()),
+            }
             let mut deadline = timeout.min(Instant::now() + Duration::from_secs(1));
             if let Some(s) = &self.speaking {
                 deadline = deadline.min(s.next);
@@ -185,12 +202,7 @@ impl CallTask {
             tokio::select! {
                 r = self.socket.recv_from(&mut buf) => {
                     let (n, source) = r?;
-                    if let Ok(contents) = buf[..n].try_into() {
-                        let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.local, contents });
-                        if self.rtc.accepts(&input) {
-                            self.rtc.handle_input(input)?;
-                        }
-                    }
+                    self.receive(&buf[..n], source)?;
                 }
                 c = self.commands.recv() => match c {
                     Some(c) => if !self.on_command(c) { return Ok(()) },
@@ -201,6 +213,16 @@ impl CallTask {
             self.rtc.handle_input(Input::Timeout(Instant::now()))?;
             self.pump_audio();
         }
+    }
+
+    fn receive(&mut self, packet: &[u8], source: SocketAddr) -> Result<(), str0m::RtcError> {
+        if let Ok(contents) = packet.try_into() {
+            let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.local, contents });
+            if self.rtc.accepts(&input) {
+                self.rtc.handle_input(input)?;
+            }
+        }
+        self.rtc.handle_input(Input::Timeout(Instant::now()))
     }
 
     fn on_event(&mut self, e: Event) -> bool {

@@ -27,7 +27,7 @@ async fn error_doc(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let v: Value = r.json().await.unwrap();
     let doc: HttpErrorDoc = serde_json::from_value(v.clone()).expect("OpenAI's error shape");
-    assert_eq!(doc.error.kind.is_empty(), false);
+    assert!(!doc.error.kind.is_empty());
     (status, v)
 }
 
