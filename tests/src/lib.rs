@@ -1,1 +1,27 @@
-//! Shared harness for end-to-end tests.
+//! Harness for Hark's end-to-end tests: real headless Chromium and Firefox driven over WebDriver
+//! with the built extension loaded, the local realtime peer as upstream, the companion, and real
+//! pages served on the test's own addresses, all inside a network namespace of the test's own.
+
+pub mod browser;
+pub mod netns;
+pub mod pixels;
+pub mod site;
+
+use std::path::PathBuf;
+
+/// The repository root (this crate lives in `tests/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The shared corpus of real pages: `HARK_CORPUS`, else `../shared/corpus` beside the repository.
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os("HARK_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/corpus"))
+}
+
+/// The extension as built by `scripts/build.sh`.
+pub fn extension_dir() -> PathBuf {
+    repo_root().join("dist/extension")
+}

@@ -1,0 +1,110 @@
+//! One test's world: the local realtime peer (as OpenAI), the companion in front of it, the pages,
+//! and a browser with the extension paired to the companion.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use hark_e2e::browser::{speech_wav, Browser, Engine};
+use hark_e2e::site::Site;
+use hark_peer::{CallHandle, Peer, PeerConfig, LOCAL_API_KEY};
+use hark_server::config::{ApiKey, ModeChoice, Settings};
+use hark_server::Companion;
+
+pub struct Stack {
+    pub peer: Peer,
+    pub companion: Companion,
+    pub site: Site,
+    pub browser: Browser,
+    _dir: tempfile::TempDir,
+}
+
+impl Stack {
+    pub async fn start(engine: Engine) -> Result<Stack> {
+        let dir = tempfile::tempdir()?;
+        let peer = Peer::start(PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() })
+            .await
+            .context("starting the local realtime peer")?;
+        let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
+        settings.port = 0;
+        settings.mode = ModeChoice::Openai;
+        settings.api_key = Some(ApiKey::new(LOCAL_API_KEY)?);
+        settings.upstream_url = peer.base_url();
+        let companion = Companion::start(settings).await.context("starting the companion")?;
+        let site = Site::start("127.0.0.1").await?;
+        let mut browser = Browser::launch(engine, Some(&speech_wav()?)).await?;
+        let url = format!("http://{}", companion.local_addr());
+        configure(&mut browser, &url, companion.token().reveal()).await?;
+        Ok(Stack { peer, companion, site, browser, _dir: dir })
+    }
+
+    pub fn companion_url(&self) -> String {
+        format!("http://{}", self.companion.local_addr())
+    }
+
+    /// Opens a page and waits until Hark's content script is there to serve it.
+    pub async fn open(&mut self, path: &str) -> Result<()> {
+        let url = self.site.url(path);
+        self.browser.goto(&url).await?;
+        Ok(())
+    }
+
+    /// Presses the toolbar button and waits for the session: the peer's call with its channel open.
+    pub async fn start_hark(&mut self) -> Result<CallHandle> {
+        self.browser.press_toolbar_button().await?;
+        let call = self.peer.next_call().await.context("no call reached the peer after the toolbar press")?;
+        call.wait_channel_open().await.context("the oai-events channel did not open")?;
+        self.wait_state(&["listening", "speaking"], Duration::from_secs(10)).await?;
+        Ok(call)
+    }
+
+    /// The session host's view of the session (what the overlay and the badge show).
+    pub async fn status(&mut self) -> Result<Value> {
+        self.browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.status' });").await
+    }
+
+    pub async fn wait_state(&mut self, states: &[&str], timeout: Duration) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let s = self.status().await?;
+            if states.iter().any(|w| s["state"] == json!(w)) {
+                return Ok(s);
+            }
+            if Instant::now() > deadline {
+                bail!("Hark's state stayed {s} (waited for {states:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    pub async fn wait_status(&mut self, what: &str, timeout: Duration, cond: impl Fn(&Value) -> bool) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let s = self.status().await?;
+            if cond(&s) {
+                return Ok(s);
+            }
+            if Instant::now() > deadline {
+                bail!("waited {timeout:?} for {what}; status is {s}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    pub async fn stop(self) {
+        self.browser.quit().await;
+        self.companion.shutdown().await;
+        self.peer.shutdown().await;
+    }
+}
+
+/// Pairs the extension with a companion, as a person does on the options page.
+pub async fn configure(browser: &mut Browser, url: &str, token: &str) -> Result<()> {
+    browser
+        .ext_eval(&format!(
+            "await (globalThis.browser ?? chrome).storage.local.set({{ companionUrl: {url:?}, pairingToken: {token:?} }}); return true;"
+        ))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,410 @@
+//! The end-to-end behaviours a person would notice, each run in Chromium and in Firefox.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::{json, Value};
+
+use hark_e2e::browser::Engine;
+use hark_e2e::pixels::{self, Image};
+use hark_peer::ToolInvocation;
+
+use crate::stack::{configure, Stack};
+
+pub type TestFn = fn(Engine) -> Pin<Box<dyn Future<Output = Result<()>>>>;
+
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        pub const ALL: &[(&str, TestFn)] = &[$((stringify!($name), |e| Box::pin($name(e)))),*];
+    };
+}
+
+tests!(
+    session_connects_and_audio_flows_both_ways,
+    get_page_html_is_compact_addressable_and_bounded,
+    background_change_shows_on_the_real_page,
+    text_color_reaches_body_text_headings_and_links,
+    button_style_changes_one_button_by_label_or_all,
+    invalid_color_is_an_error_and_the_page_is_untouched,
+    undo_and_reset_restore_the_page_exactly,
+    several_calls_are_answered_in_order_with_one_response_create,
+    tool_call_after_link_navigation_acts_on_the_new_page,
+    strict_csp_page_without_microphone_policy_works,
+    page_cannot_command_the_extension,
+    sensitive_values_never_leave_the_page,
+    failures_have_words_and_the_session_restarts,
+);
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn settle() {
+    // Two frames and a margin for the page to repaint before a screenshot.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+async fn session_connects_and_audio_flows_both_ways(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let call = s.start_hark().await?;
+    // The person's microphone reaches the model side with real energy.
+    let info = call
+        .wait_for("speech energy from the microphone", WAIT, |i| i.audio.heard_speech())
+        .await
+        .context("the peer heard no speech from the fake microphone")?;
+    ensure!(info.audio.packets > 20, "only {} audio packets arrived", info.audio.packets);
+    // The model's voice plays in the browser, audibly.
+    call.say("Hello. I can see your dashboard.")?;
+    s.wait_status("the model's audio to play", WAIT, |st| st["remoteAudioLevel"].as_f64().unwrap_or(0.0) > 0.01).await?;
+    s.wait_status("the model's words in the transcript", WAIT, |st| st.to_string().contains("I can see your dashboard")).await?;
+    s.stop().await;
+    Ok(())
+}
+
+async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/readability/wikipedia.html").await?;
+    let call = s.start_hark().await?;
+    let html_len = s.browser.eval("return document.documentElement.outerHTML.length").await?.as_u64().unwrap_or(0);
+    let heading = s.browser.eval("return document.querySelector('h1').innerText.trim()").await?;
+    let out = call.call_tool("getPageHTML", json!({})).await?;
+    ensure!(out.len() * 30 < html_len as usize, "snapshot is {} chars for a page of {} chars: not 30x smaller", out.len(), html_len);
+    ensure!(out.contains(heading.as_str().unwrap_or("?")), "the page's heading {heading} is not in the snapshot: {}", &out[..out.len().min(600)]);
+    ensure!(out.contains("e1") || out.contains("[e"), "no element refs in the snapshot");
+    // A tight budget is honoured (about 4 chars a token, with slack for the frame).
+    let small = call.call_tool("getPageHTML", json!({ "maxTokens": 300 })).await?;
+    ensure!(small.len() <= 300 * 5 + 400, "maxTokens 300 gave {} chars", small.len());
+    // One element's HTML by selector, bounded.
+    let one = call.call_tool("getPageHTML", json!({ "selector": "h1" })).await?;
+    ensure!(one.contains(heading.as_str().unwrap_or("?")) && one.len() < 5_000, "selector h1 gave {one}");
+    s.stop().await;
+    Ok(())
+}
+
+/// Points of the viewport where the page's own background shows: the topmost element painting
+/// there is the root, the body, or a container covering at least 40% of the viewport.
+const PAGE_BACKGROUND_POINTS: &str = r#"
+  const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight, pts = [];
+  const opaque = cs => { const m = cs.backgroundColor.match(/[\d.]+/g); return (m && (m.length < 4 || +m[3] > 0.5)) || cs.backgroundImage !== 'none'; };
+  const area = el => { const r = el.getBoundingClientRect();
+    return Math.max(0, Math.min(r.right, W) - Math.max(r.left, 0)) * Math.max(0, Math.min(r.bottom, H) - Math.max(r.top, 0)); };
+  for (let y = 6; y < H; y += 12) for (let x = 6; x < W; x += 12) {
+    const el = document.elementsFromPoint(x, y).find(e => opaque(getComputedStyle(e)));
+    if (!el || el === document.documentElement || el === document.body || area(el) >= 0.4 * W * H) pts.push([x, y]);
+  }
+  return pts;"#;
+
+async fn check_background_change(s: &mut Stack, call: &hark_peer::CallHandle, page: &str) -> Result<()> {
+    s.open(page).await?;
+    settle().await;
+    let points: Vec<(usize, usize)> = serde_json::from_value::<Vec<(usize, usize)>>(s.browser.eval(PAGE_BACKGROUND_POINTS).await?)?;
+    let before = s.browser.screenshot().await?;
+    let colors: Vec<[u8; 3]> = points.iter().filter(|(x, y)| *x < before.width && *y < before.height).map(|(x, y)| before.at(*x, *y)).collect();
+    let old = dominant(&colors).context("no page background visible")?;
+    let new = [12, 34, 120];
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "{page}: changeBackgroundColor failed: {out}");
+    settle().await;
+    let after = s.browser.screenshot().await?;
+    let mut was = 0;
+    let mut now = 0;
+    for (x, y) in points.iter().filter(|(x, y)| *x < before.width && *y < before.height) {
+        if pixels::close(before.at(*x, *y), old, 2) {
+            was += 1;
+            if pixels::close(after.at(*x, *y), new, 3) {
+                now += 1;
+            }
+        }
+    }
+    let share = now as f64 / was.max(1) as f64;
+    println!("{page}: {:.1}% of {was} page-background points changed from {old:?} to {new:?}", share * 100.0);
+    ensure!(was > 50, "{page}: too few page-background points ({was})");
+    ensure!(share >= 0.9, "{page}: only {:.1}% of the page background shows the new color", share * 100.0);
+    Ok(())
+}
+
+fn dominant(colors: &[[u8; 3]]) -> Option<[u8; 3]> {
+    let mut counts = std::collections::HashMap::new();
+    for c in colors {
+        *counts.entry(*c).or_insert(0) += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(c, _)| c)
+}
+
+async fn background_change_shows_on_the_real_page(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let call = s.start_hark().await?;
+    for page in ["/corpus/sb-admin-2/index.html", "/corpus/sb-admin-2/buttons.html", "/corpus/readability/nytimes-1.html", "/corpus/readability/wikipedia.html"] {
+        check_background_change(&mut s, &call, page).await?;
+    }
+    s.stop().await;
+    Ok(())
+}
+
+async fn text_color_reaches_body_text_headings_and_links(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/readability/wikipedia.html").await?;
+    let call = s.start_hark().await?;
+    let red = [200, 0, 0];
+    let before = s.browser.screenshot().await?;
+    let out = call.call_tool("changeTextColor", json!({ "color": "#c80000" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "changeTextColor failed: {out}");
+    settle().await;
+    let colors = s.browser.eval(r#"
+        const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.top < innerHeight; };
+        const pick = sel => [...document.querySelectorAll(sel)].find(visible);
+        return ['p', 'h1', 'h2, h3', 'p a, li a', 'li'].map(sel => { const el = pick(sel); return el ? [sel, getComputedStyle(el).color] : [sel, null]; });"#).await?;
+    for pair in colors.as_array().context("colors")? {
+        let (sel, color) = (pair[0].as_str().unwrap_or("?"), pair[1].as_str());
+        if let Some(c) = color {
+            ensure!(pixels::parse_css_rgb(c) == Some(red), "{sel} is {c}, not the new text color");
+        }
+    }
+    let after = s.browser.screenshot().await?;
+    let (b, a) = (share_near(&before, red, 60), share_near(&after, red, 60));
+    println!("reddish pixels: {:.2}% before, {:.2}% after", b * 100.0, a * 100.0);
+    ensure!(a > b + 0.005, "the text on screen did not turn red ({:.2}% → {:.2}%)", b * 100.0, a * 100.0);
+    s.stop().await;
+    Ok(())
+}
+
+fn share_near(img: &Image, c: [u8; 3], tol: u8) -> f64 {
+    img.share_of(c, tol)
+}
+
+const BUTTON_BY_LABEL: &str = "return (label => { const b = [...document.querySelectorAll('.btn')].find(b => b.innerText.trim() === label);
+    b.scrollIntoView({ block: 'center' }); const cs = getComputedStyle(b); const r = b.getBoundingClientRect();
+    return { font: parseFloat(cs.fontSize), bg: cs.backgroundColor, rect: [r.left, r.top, r.width, r.height] }; })";
+
+async fn button_style_changes_one_button_by_label_or_all(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/buttons.html").await?;
+    let call = s.start_hark().await?;
+    let other_before = s.browser.eval(&format!("{BUTTON_BY_LABEL}('Split Button Info')")).await?;
+    let out = call
+        .call_tool("changeButtonStyle", json!({ "target": "Split Button Success", "size": "x-large", "color": "rgb(255, 140, 0)" }))
+        .await?;
+    ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle failed: {out}");
+    settle().await;
+    let b = s.browser.eval(&format!("{BUTTON_BY_LABEL}('Split Button Success')")).await?;
+    ensure!(b["bg"] == json!("rgb(255, 140, 0)"), "the labelled button is {}", b["bg"]);
+    ensure!(b["font"].as_f64().unwrap_or(0.0) >= 29.0, "the labelled button's font is {}px", b["font"]);
+    settle().await;
+    let shot = s.browser.screenshot().await?;
+    let r: Vec<f64> = serde_json::from_value(b["rect"].clone())?;
+    let mut orange = 0;
+    let mut total = 0;
+    for y in (r[1].max(0.0) as usize)..((r[1] + r[3]) as usize).min(shot.height) {
+        for x in (r[0].max(0.0) as usize)..((r[0] + r[2]) as usize).min(shot.width) {
+            total += 1;
+            if pixels::close(shot.at(x, y), [255, 140, 0], 4) {
+                orange += 1;
+            }
+        }
+    }
+    ensure!(total > 0 && orange * 3 > total, "the button on screen is not orange ({orange} of {total} pixels)");
+    let other_after = s.browser.eval(&format!("{BUTTON_BY_LABEL}('Split Button Info')")).await?;
+    ensure!(other_after["bg"] == other_before["bg"], "another button changed too");
+    // No target: every button, including links styled as buttons and input buttons.
+    let out = call.call_tool("changeButtonStyle", json!({ "color": "rgb(0, 128, 0)" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle (all) failed: {out}");
+    let unchanged = s.browser.eval("return [...document.querySelectorAll('button.btn, a.btn')].filter(b => b.offsetParent && getComputedStyle(b).backgroundColor !== 'rgb(0, 128, 0)').length").await?;
+    ensure!(unchanged == json!(0), "{unchanged} visible buttons kept their color");
+    s.stop().await;
+    Ok(())
+}
+
+async fn invalid_color_is_an_error_and_the_page_is_untouched(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let call = s.start_hark().await?;
+    let styles = "return [...document.querySelectorAll('*')].map(e => e.getAttribute('style')).filter(Boolean).join('|')";
+    let before = s.browser.eval(styles).await?;
+    for (name, args) in [
+        ("changeBackgroundColor", json!({ "color": "blurple" })),
+        ("changeTextColor", json!({ "color": "red; position: fixed" })),
+        ("changeButtonStyle", json!({ "size": "enormous-ish" })),
+        ("changeTextColor", json!({})),
+    ] {
+        let out = call.call_tool(name, args.clone()).await?;
+        ensure!(out.to_lowercase().contains("error"), "{name}({args}) gave no error: {out}");
+    }
+    ensure!(s.browser.eval(styles).await? == before, "an invalid call changed the page");
+    // The session is not stuck: a valid call still works.
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "navy" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "valid call after errors failed: {out}");
+    s.stop().await;
+    Ok(())
+}
+
+async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/buttons.html").await?;
+    let call = s.start_hark().await?;
+    let styles = "return [...document.querySelectorAll('body *, body, html')].filter(e => !e.matches('hark-overlay, [data-hark-overlay]')).map(e => e.getAttribute('style'))";
+    let original = s.browser.eval(styles).await?;
+    call.call_tool("changeBackgroundColor", json!({ "color": "black" })).await?;
+    let after_bg = s.browser.eval(styles).await?;
+    call.call_tool("changeTextColor", json!({ "color": "white" })).await?;
+    call.call_tool("changeButtonStyle", json!({ "size": "large", "color": "purple" })).await?;
+    ensure!(s.browser.eval(styles).await? != after_bg, "the text and button changes left no trace");
+    let out = call.call_tool("undo", json!({})).await?;
+    ensure!(!out.to_lowercase().contains("error"), "undo failed: {out}");
+    call.call_tool("undo", json!({})).await?;
+    ensure!(s.browser.eval(styles).await? == after_bg, "two undos did not return to the state after the background change");
+    call.call_tool("changeTextColor", json!({ "color": "yellow" })).await?;
+    let out = call.call_tool("resetPage", json!({})).await?;
+    ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
+    ensure!(s.browser.eval(styles).await? == original, "resetPage did not restore every style exactly");
+    s.stop().await;
+    Ok(())
+}
+
+async fn several_calls_are_answered_in_order_with_one_response_create(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let call = s.start_hark().await?;
+    let outs = call
+        .call_tools(vec![
+            ToolInvocation::new("changeBackgroundColor", json!({ "color": "teal" })),
+            ToolInvocation::new("deleteEverything", json!({})),
+            ToolInvocation::new("changeTextColor", json!({ "color": 42 })),
+            ToolInvocation::new("getPageHTML", json!({ "maxTokens": 300 })),
+        ])
+        .await?;
+    ensure!(!outs[0].to_lowercase().contains("error"), "first call failed: {}", outs[0]);
+    ensure!(outs[1].contains("unknown function") || outs[1].contains("deleteEverything"), "unknown function output: {}", outs[1]);
+    ensure!(outs[2].to_lowercase().contains("error"), "odd argument output: {}", outs[2]);
+    ensure!(outs[3].contains("Dashboard"), "getPageHTML output: {}", outs[3]);
+    // Give the client time to send its response.create, then check the order on the wire.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let events = call.received_events();
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| match (e["type"].as_str(), e["item"]["type"].as_str()) {
+            (Some("conversation.item.create"), Some("function_call_output")) => "output".to_string(),
+            (Some(t), _) => t.to_string(),
+            _ => "?".into(),
+        })
+        .filter(|k| k == "output" || k == "response.create")
+        .collect();
+    ensure!(kinds == ["output", "output", "output", "output", "response.create"], "client sent {kinds:?}");
+    s.stop().await;
+    Ok(())
+}
+
+async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let call = s.start_hark().await?;
+    // Follow a real link in the page, as a person would.
+    s.browser.eval("document.querySelector('a[href=\"buttons.html\"]').click(); return true;").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !s.browser.eval("return location.pathname").await?.as_str().unwrap_or("").ends_with("buttons.html") {
+        ensure!(std::time::Instant::now() < deadline, "the link did not navigate");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
+    ensure!(out.contains("Buttons"), "getPageHTML after navigation does not describe the new page: {out}");
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "{out}");
+    let bg = s.browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
+    ensure!(bg == json!("rgb(12, 34, 120)"), "the new page's background is {bg}");
+    ensure!(s.peer.calls().len() == 1, "navigation started another session");
+    s.stop().await;
+    Ok(())
+}
+
+async fn strict_csp_page_without_microphone_policy_works(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/strict/strict.html").await?;
+    let call = s.start_hark().await?;
+    call.wait_for("speech energy from the microphone", WAIT, |i| i.audio.heard_speech()).await?;
+    let out = call.call_tool("getPageHTML", json!({})).await?;
+    ensure!(out.contains("Save changes") && out.contains("Account settings"), "snapshot on the strict page: {out}");
+    check_background_change(&mut s, &call, "/strict/strict.html").await?;
+    s.stop().await;
+    Ok(())
+}
+
+async fn page_cannot_command_the_extension(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/hostile.html").await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let attacks = s.browser.eval("return Number(document.body.dataset.attacks || 0)").await?;
+    ensure!(attacks.as_u64().unwrap_or(0) > 20, "the hostile page did not run ({attacks})");
+    ensure!(s.peer.calls().is_empty(), "the page started a session by itself");
+    let status = s.status().await?;
+    ensure!(status["state"] == json!("off") || status["state"].is_null(), "Hark is {status} after the page's attempts");
+    // Now the person starts Hark; the page keeps attacking while the session runs.
+    let call = s.start_hark().await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let bg = s.browser.eval("return getComputedStyle(document.body).backgroundColor").await?;
+    ensure!(bg == json!("rgb(250, 250, 250)"), "the page changed its own look through Hark: {bg}");
+    let outputs = call.function_outputs();
+    ensure!(outputs.is_empty(), "Hark sent function outputs nobody asked for: {outputs:?}");
+    ensure!(s.peer.calls().len() == 1, "the page toggled extra sessions");
+    s.stop().await;
+    Ok(())
+}
+
+async fn sensitive_values_never_leave_the_page(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/sensitive.html").await?;
+    let call = s.start_hark().await?;
+    let full = call.call_tool("getPageHTML", json!({})).await?;
+    let form = call.call_tool("getPageHTML", json!({ "selector": "form" })).await?;
+    let pw = call.call_tool("getPageHTML", json!({ "selector": "#pw" })).await?;
+    for (what, out) in [("snapshot", &full), ("form html", &form), ("password html", &pw)] {
+        for secret in ["SECRET-", "4111111111111111", "5555555555554444"] {
+            ensure!(!out.contains(secret), "{what} leaks {secret}: {out}");
+        }
+    }
+    ensure!(full.contains("Pay now") && full.contains("Card number"), "the snapshot lost the form itself: {full}");
+    // Nothing else the extension sent upstream carries them either.
+    let wire = serde_json::to_string(&call.received_events())?;
+    ensure!(!wire.contains("SECRET-") && !wire.contains("4111111111111111"), "a secret crossed the data channel");
+    s.stop().await;
+    Ok(())
+}
+
+async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    let good_url = s.companion_url();
+    let good_token = s.companion.token().reveal().to_string();
+
+    let expect_error = |st: &Value, words: &[&str]| -> Result<()> {
+        let text = st.to_string().to_lowercase();
+        if !words.iter().any(|w| text.contains(w)) {
+            bail!("status {st} has none of {words:?}");
+        }
+        Ok(())
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&Stack)>, String, String, Vec<&str>)> = vec![
+        ("companion down", Box::new(|_| ()), "http://127.0.0.1:9".to_string(), good_token.clone(), vec!["not running", "cannot reach", "can't reach", "unreachable"]),
+        ("wrong token", Box::new(|_| ()), good_url.clone(), "wrong-token".to_string(), vec!["token"]),
+        ("key rejected", Box::new(|s: &Stack| s.peer.set_faults(hark_peer::Faults { fail: Some(hark_peer::HttpFailure { status: 401, retry_after_secs: None, times: None }), ..Default::default() })), good_url.clone(), good_token.clone(), vec!["key"]),
+        ("quota", Box::new(|s: &Stack| s.peer.set_faults(hark_peer::Faults { fail: Some(hark_peer::HttpFailure { status: 429, retry_after_secs: Some(7), times: None }), ..Default::default() })), good_url.clone(), good_token.clone(), vec!["quota", "rate", "limit"]),
+    ];
+    for (name, setup, url, token, words) in cases {
+        s.peer.clear_faults();
+        setup(&s);
+        configure(&mut s.browser, &url, &token).await?;
+        s.browser.press_toolbar_button().await?;
+        let st = s.wait_state(&["error"], WAIT).await.with_context(|| format!("case {name}"))?;
+        expect_error(&st, &words).with_context(|| format!("case {name}"))?;
+    }
+    // Fixed: the same button starts a working session, nothing reloaded.
+    s.peer.clear_faults();
+    configure(&mut s.browser, &good_url, &good_token).await?;
+    let call = s.start_hark().await.context("restart after errors")?;
+    // The channel closes mid-call: the person is told.
+    call.close_channel()?;
+    let st = s.wait_state(&["error", "off"], WAIT).await?;
+    expect_error(&st, &["closed", "lost", "ended", "disconnected"])?;
+    s.stop().await;
+    Ok(())
+}

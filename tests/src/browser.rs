@@ -1,0 +1,357 @@
+//! Real headless Chromium and Firefox with the built extension loaded, driven over WebDriver.
+//!
+//! Starting Hark the way a person does: Firefox's toolbar button is pressed for real through the
+//! browser's own `triggerAction` (Marionette chrome context); Chromium's toolbar cannot be clicked
+//! headless, so an extension page sends the same toggle the toolbar handler runs.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::wd::{WebDriverCompatibleCommand, WindowHandle};
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::pixels::Image;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
+    /// The address WebRTC media can use in the test namespace for this browser.
+    pub fn media_ip(self) -> &'static str {
+        match self {
+            Engine::Chromium => "127.0.0.1",
+            Engine::Firefox => crate::netns::VETH_PEER_IP,
+        }
+    }
+}
+
+/// Firefox's moz-extension UUID is random per profile; the test profile pins it.
+const FIREFOX_EXTENSION_UUID: &str = "5e3c9a41-7f2b-4d6e-8a1c-2b9d0e4f6a73";
+pub const WINDOW: (u32, u32) = (1280, 900);
+
+pub struct Browser {
+    pub engine: Engine,
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    ext_base: String,
+    page: WindowHandle,
+    ext_page: Option<WindowHandle>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn manifest() -> Result<Value> {
+    let path = crate::extension_dir().join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{} (run scripts/build.sh)", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Chromium derives an unpacked extension's ID from the manifest's `key`: the first 128 bits of
+/// sha256(public key DER), written with the letters a-p.
+pub fn chromium_extension_id() -> Result<String> {
+    use base64::Engine as _;
+    let key = manifest()?["key"].as_str().ok_or_else(|| anyhow!("manifest.json has no 'key'"))?.to_string();
+    let der = base64::engine::general_purpose::STANDARD.decode(key)?;
+    let digest = Sha256::digest(&der);
+    Ok(digest[..16].iter().flat_map(|b| [b >> 4, b & 0xf]).map(|n| (b'a' + n) as char).collect())
+}
+
+fn gecko_id() -> Result<String> {
+    manifest()?["browser_specific_settings"]["gecko"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("manifest.json has no browser_specific_settings.gecko.id"))
+}
+
+#[derive(Debug)]
+struct MozCommand {
+    path: &'static str,
+    body: Value,
+}
+
+impl WebDriverCompatibleCommand for MozCommand {
+    fn endpoint(&self, base: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/{}", session_id.unwrap_or_default(), self.path))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+impl Browser {
+    /// Launches the browser with the extension loaded and a fake microphone fed from `speech_wav`
+    /// (Chromium plays the file; Firefox's fake device plays a tone).
+    pub async fn launch(engine: Engine, speech_wav: Option<&Path>) -> Result<Browser> {
+        let ext_dir = crate::extension_dir();
+        if !ext_dir.join("manifest.json").exists() {
+            bail!("{} is missing: run scripts/build.sh first", ext_dir.display());
+        }
+        let profile = tempfile::tempdir()?;
+        let port = free_port()?;
+        let log = std::fs::File::create(profile.path().join("driver.log"))?;
+        let (driver, caps, ext_base) = match engine {
+            Engine::Chromium => {
+                let driver = Command::new("chromedriver")
+                    .arg(format!("--port={port}"))
+                    .stdout(log.try_clone()?)
+                    .stderr(log)
+                    .spawn()
+                    .context("starting chromedriver (apt-get install chromium-driver)")?;
+                let mut args = vec![
+                    "--headless".to_string(), "--no-sandbox".into(), "--disable-gpu".into(), "--disable-quic".into(),
+                    "--no-first-run".into(), "--disable-background-networking".into(), "--disable-component-update".into(),
+                    "--disable-sync".into(), "--allow-loopback-in-peer-connection".into(),
+                    "--use-fake-ui-for-media-stream".into(), "--use-fake-device-for-media-stream".into(),
+                    "--autoplay-policy=no-user-gesture-required".into(), "--force-device-scale-factor=1".into(),
+                    format!("--window-size={},{}", WINDOW.0, WINDOW.1),
+                    format!("--user-data-dir={}", profile.path().join("chromium").display()),
+                    format!("--disable-extensions-except={}", ext_dir.display()),
+                    format!("--load-extension={}", ext_dir.display()),
+                ];
+                if let Some(wav) = speech_wav {
+                    args.push(format!("--use-file-for-fake-audio-capture={}", wav.display()));
+                }
+                let caps = json!({ "browserName": "chrome", "goog:chromeOptions": {
+                    "binary": "/usr/bin/chromium", "args": args, "excludeSwitches": ["disable-extensions"] } });
+                (driver, caps, format!("chrome-extension://{}", chromium_extension_id()?))
+            }
+            Engine::Firefox => {
+                let driver = Command::new("geckodriver")
+                    .args(["--port", &port.to_string(), "--allow-system-access"])
+                    // Lets the test press the real toolbar button through the browser's chrome.
+                    .env("MOZ_REMOTE_ALLOW_SYSTEM_ACCESS", "1")
+                    .stdout(log.try_clone()?)
+                    .stderr(log)
+                    .spawn()
+                    .context("starting geckodriver (cargo install geckodriver)")?;
+                let uuids = json!({ gecko_id()?: FIREFOX_EXTENSION_UUID }).to_string();
+                let caps = json!({ "browserName": "firefox", "moz:firefoxOptions": {
+                    "binary": "/usr/bin/firefox-esr",
+                    "args": ["-headless", format!("-width={}", WINDOW.0), format!("-height={}", WINDOW.1)],
+                    "prefs": {
+                        "extensions.webextensions.uuids": uuids,
+                        "extensions.originControls.grantByDefault": true,
+                        "media.navigator.streams.fake": true,
+                        "media.navigator.permission.disabled": true,
+                        "media.autoplay.default": 0,
+                        "media.autoplay.blocking_policy": 0,
+                        "media.peerconnection.ice.obfuscate_host_addresses": false,
+                        "layout.css.devPixelsPerPx": "1.0",
+                        "browser.shell.checkDefaultBrowser": false,
+                        "datareporting.policy.dataSubmissionEnabled": false,
+                        "app.update.disabledForTesting": true,
+                        "network.captive-portal-service.enabled": false
+                    } } });
+                (driver, caps, format!("moz-extension://{FIREFOX_EXTENSION_UUID}"))
+            }
+        };
+        let client = connect(port, caps).await?;
+        let page = client.window().await?;
+        let browser = Browser { engine, client, driver, _profile: profile, ext_base, page, ext_page: None };
+        if engine == Engine::Firefox {
+            use base64::Engine as _;
+            let zip = std::fs::read(crate::repo_root().join("dist/hark-firefox.zip")).context("dist/hark-firefox.zip")?;
+            let addon = base64::engine::general_purpose::STANDARD.encode(zip);
+            browser
+                .client
+                .issue_cmd(MozCommand { path: "moz/addon/install", body: json!({ "addon": addon, "temporary": true }) })
+                .await
+                .context("installing the extension in Firefox")?;
+        }
+        Ok(browser)
+    }
+
+    pub fn extension_url(&self, path: &str) -> String {
+        format!("{}/{}", self.ext_base, path.trim_start_matches('/'))
+    }
+
+    /// Opens `url` in the test's page tab.
+    pub async fn goto(&mut self, url: &str) -> Result<()> {
+        self.client.switch_to_window(self.page.clone()).await?;
+        self.client.goto(url).await?;
+        Ok(())
+    }
+
+    /// Runs `js` (a function body; may `return`) in the page's main world.
+    pub async fn eval(&self, js: &str) -> Result<Value> {
+        self.client.switch_to_window(self.page.clone()).await?;
+        Ok(self.client.execute(js, vec![]).await?)
+    }
+
+    /// Runs `body` (an async function body; may `await` and `return`) in an extension page, where
+    /// `chrome.*`/`browser.*` are available, and returns its result.
+    pub async fn ext_eval(&mut self, body: &str) -> Result<Value> {
+        let handle = self.ensure_ext_page().await?;
+        self.client.switch_to_window(handle).await?;
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\n(async () => {{ {body} }})().then(done, e => done({{ __error: String(e && e.stack || e) }}));"
+        );
+        let result = self.client.execute_async(&script, vec![]).await;
+        self.client.switch_to_window(self.page.clone()).await?;
+        let value = result?;
+        if let Some(err) = value.get("__error") {
+            bail!("extension page script failed: {err}");
+        }
+        Ok(value)
+    }
+
+    async fn ensure_ext_page(&mut self) -> Result<WindowHandle> {
+        if let Some(h) = &self.ext_page {
+            return Ok(h.clone());
+        }
+        let before = self.client.windows().await?;
+        match self.engine {
+            Engine::Chromium => {
+                let new = self.client.new_window(true).await?;
+                self.client.switch_to_window(new.handle.clone()).await?;
+                self.client.goto(&self.extension_url("options.html")).await?;
+            }
+            Engine::Firefox => {
+                // WebDriver may not navigate to moz-extension:// pages; the browser's chrome may.
+                self.chrome_eval(&format!(
+                    "const win = Services.wm.getMostRecentWindow('navigator:browser');
+                     win.gBrowser.addTab({url:?}, {{ triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() }});
+                     return true;",
+                    url = self.extension_url("options.html")
+                ))
+                .await?;
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let handle = loop {
+            let now = self.client.windows().await?;
+            if let Some(h) = now.into_iter().find(|h| !before.contains(h)) {
+                break h;
+            }
+            if Instant::now() > deadline {
+                bail!("the extension page did not open");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        // Wait until the page's own scripts have run.
+        self.client.switch_to_window(handle.clone()).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.client.execute("return document.readyState", vec![]).await? != json!("complete") {
+            if Instant::now() > deadline {
+                bail!("the extension page did not load");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.client.switch_to_window(self.page.clone()).await?;
+        self.ext_page = Some(handle.clone());
+        Ok(handle)
+    }
+
+    /// Firefox only: runs privileged JS in the browser's own chrome (not in any page).
+    async fn chrome_eval(&self, body: &str) -> Result<Value> {
+        self.client.issue_cmd(MozCommand { path: "moz/context", body: json!({ "context": "chrome" }) }).await?;
+        let result = self.client.execute(body, vec![]).await;
+        self.client.issue_cmd(MozCommand { path: "moz/context", body: json!({ "context": "content" }) }).await?;
+        Ok(result?)
+    }
+
+    /// Presses Hark's toolbar button for the page tab.
+    pub async fn press_toolbar_button(&mut self) -> Result<()> {
+        match self.engine {
+            Engine::Firefox => {
+                self.client.switch_to_window(self.page.clone()).await?;
+                self.chrome_eval(&format!(
+                    "const {{ ExtensionParent }} = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+                     const ext = ExtensionParent.GlobalManager.getExtension({id:?});
+                     const win = Services.wm.getMostRecentWindow('navigator:browser');
+                     ExtensionParent.apiManager.global.browserActionFor(ext).triggerAction(win);
+                     return true;",
+                    id = gecko_id()?
+                ))
+                .await?;
+            }
+            Engine::Chromium => {
+                let url = self.eval("return location.href").await?;
+                self.ext_eval(&format!(
+                    "const tabs = await chrome.tabs.query({{}});
+                     const tab = tabs.find(t => t.url === {url});
+                     if (!tab) throw new Error('no tab with ' + {url});
+                     return await chrome.runtime.sendMessage({{ type: 'hark.toggle', tabId: tab.id }});"
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn screenshot(&self) -> Result<Image> {
+        self.client.switch_to_window(self.page.clone()).await?;
+        Image::from_png(&self.client.screenshot().await?)
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+async fn connect(port: u16, caps: Value) -> Result<Client> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    loop {
+        match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => return Ok(c),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            Err(e) => return Err(anyhow!("WebDriver session did not start: {e}")),
+        }
+    }
+}
+
+/// A 48 kHz 16-bit mono speech WAV for the fake microphone, made once with espeak-ng and sox.
+pub fn speech_wav() -> Result<PathBuf> {
+    let dir = crate::repo_root().join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    let out = dir.join("speech-48k.wav");
+    if out.exists() {
+        return Ok(out);
+    }
+    let raw = dir.join("speech-raw.wav");
+    let ok = Command::new("espeak-ng")
+        .args(["-w", raw.to_str().unwrap(), "Make the background dark blue. Then make the buttons bigger, please."])
+        .status()?
+        .success();
+    if !ok {
+        bail!("espeak-ng failed");
+    }
+    let ok = Command::new("sox")
+        .args([raw.to_str().unwrap(), "-r", "48000", "-b", "16", "-c", "1", out.to_str().unwrap(), "repeat", "20"])
+        .stderr(Stdio::null())
+        .status()?
+        .success();
+    if !ok {
+        bail!("sox failed");
+    }
+    Ok(out)
+}

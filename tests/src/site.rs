@@ -1,0 +1,47 @@
+//! Serves the real pages of the corpus and Hark's own test pages over HTTP on the test's address.
+
+use std::net::SocketAddr;
+
+use axum::{http::HeaderValue, Router};
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+pub struct Site {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Site {
+    /// `/corpus/...` = the shared corpus; `/t/...` = tests/pages; `/strict/...` = tests/pages served
+    /// with a CSP that forbids everything but the page's own files and a Permissions-Policy that
+    /// forbids the microphone (the kind of page Hark must still work on).
+    pub async fn start(ip: &str) -> anyhow::Result<Site> {
+        let pages = crate::repo_root().join("tests/pages");
+        let strict = Router::new().fallback_service(ServeDir::new(&pages)).layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'"),
+        )).layer(SetResponseHeaderLayer::overriding(
+            axum::http::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("microphone=(), camera=()"),
+        ));
+        let app = Router::new()
+            .nest_service("/corpus", ServeDir::new(crate::corpus_dir()))
+            .nest_service("/t", ServeDir::new(&pages))
+            .nest("/strict", strict);
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Site { addr, task })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
