@@ -3,7 +3,6 @@
 //! Each test runs once per browser. Run with `cargo test -p hark-e2e` (as root; the binary moves
 //! itself into a new network namespace) after `scripts/build.sh`.
 
-mod stack;
 mod tests;
 
 use libtest_mimic::{Arguments, Failed, Trial};

@@ -11,7 +11,7 @@ use hark_e2e::browser::Engine;
 use hark_e2e::pixels::{self, Image};
 use hark_peer::ToolInvocation;
 
-use crate::stack::{configure, Stack};
+use hark_e2e::stack::{configure, Stack};
 
 pub type TestFn = fn(Engine) -> Pin<Box<dyn Future<Output = Result<()>>>>;
 

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod netns;
 pub mod pixels;
 pub mod site;
+pub mod stack;
 
 use std::path::PathBuf;
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use hark_e2e::browser::{speech_wav, Browser, Engine};
-use hark_e2e::site::Site;
+use crate::browser::{speech_wav, Browser, Engine};
+use crate::site::Site;
 use hark_peer::{CallHandle, Peer, PeerConfig, LOCAL_API_KEY};
 use hark_server::config::{ApiKey, ModeChoice, Settings};
 use hark_server::Companion;
