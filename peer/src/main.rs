@@ -3,26 +3,39 @@ use std::net::{IpAddr, SocketAddr};
 use clap::Parser;
 use hark_peer::{Peer, PeerConfig};
 
-/// A local peer that speaks the OpenAI Realtime API over WebRTC.
+/// A local peer that speaks the OpenAI Realtime API over WebRTC (HTTP calls endpoints, ICE-lite,
+/// DTLS, SCTP, Opus). Control endpoints for tests live under /_peer/ (this machine only).
 #[derive(Parser, Debug)]
-#[command(name = "hark-peer")]
+#[command(name = "hark-peer", version)]
 struct Args {
     /// Address of the HTTP API.
     #[arg(long, default_value = "127.0.0.1:8814")]
     http: SocketAddr,
-    /// Address of the media (ICE host candidate) sockets.
+    /// Address of the media sockets (the ICE host candidate).
     #[arg(long, default_value = "127.0.0.1")]
     media_ip: IpAddr,
+    /// Scripted mode: no built-in command grammar; typed messages and speech are only recorded
+    /// (tests drive the calls through /_peer/).
+    #[arg(long)]
+    scripted: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,str0m=warn".into()))
         .init();
     let args = Args::parse();
-    let peer = Peer::start(PeerConfig { http_addr: args.http, media_ip: args.media_ip, ..Default::default() }).await?;
-    tracing::info!("hark-peer listening on {}", peer.base_url());
+    if !args.http.ip().is_loopback() {
+        tracing::warn!("the HTTP API listens on {}, not loopback: only do this inside a test's own network namespace", args.http);
+    }
+    let peer = Peer::start(PeerConfig { http_addr: args.http, media_ip: args.media_ip, local_mode: !args.scripted }).await?;
+    tracing::info!(
+        "hark-peer ready at {} ({} mode; API key: any 'sk-…', e.g. {})",
+        peer.base_url(),
+        if args.scripted { "scripted" } else { "local" },
+        hark_peer::LOCAL_API_KEY
+    );
     tokio::signal::ctrl_c().await?;
     peer.shutdown().await;
     Ok(())

@@ -27,6 +27,9 @@ pub const CALL_ID_HEADER: &str = "x-hark-call-id";
 /// Header saying which upstream interface set the session up (`calls` or `legacy`).
 pub const UPSTREAM_API_HEADER: &str = "x-hark-upstream-api";
 
+/// How long a client may take to send its offer.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Which upstream the companion uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -130,7 +133,11 @@ async fn rtc_connect(State(st): State<Shared>, _: Paired, headers: HeaderMap, bo
     if let Some(n) = declared.filter(|&n| n > limit) {
         return Err(ApiError::OfferTooLarge { got: n, limit });
     }
-    let offer = match Limited::new(body, limit).collect().await {
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, limit).collect()).await;
+    let Ok(read) = read else {
+        return Err(ApiError::BadBody(format!("the offer did not arrive within {} s", BODY_READ_TIMEOUT.as_secs())));
+    };
+    let offer = match read {
         Ok(c) => c.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return Err(ApiError::OfferTooLarge { got: declared.unwrap_or(limit + 1), limit })
