@@ -1,0 +1,215 @@
+// Hark's in-page overlay: state, live transcript of both sides, mute, stop, and a text box for
+// typed commands. It lives in a closed shadow root (the page can neither style nor read it) and
+// acts only on trusted events (a person's real clicks and keys, never the page's synthetic ones).
+(() => {
+  'use strict';
+  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  if (Hark.overlay) return;
+  const api = globalThis.browser ?? globalThis.chrome;
+
+  const STATE_WORDS = {
+    connecting: 'Connecting…',
+    listening: 'Listening',
+    thinking: 'Thinking…',
+    speaking: 'Speaking',
+    error: 'Stopped',
+    off: 'Off',
+  };
+  const OVERLAY_CSS = `
+    :host { all: initial; }
+    .panel { position: fixed; right: 16px; bottom: 16px; width: 340px; max-width: calc(100vw - 32px);
+      font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
+      background: #ffffff; border: 1px solid #d0d7de; border-radius: 10px; box-shadow: 0 6px 24px rgba(0,0,0,.18);
+      overflow: hidden; text-align: left; direction: ltr; }
+    .bar { display: flex; align-items: center; gap: 8px; padding: 8px 10px; background: #f6f8fa; border-bottom: 1px solid #d0d7de; }
+    .dot { width: 10px; height: 10px; border-radius: 50%; background: #8c959f; flex: none; }
+    .connecting .dot, .thinking .dot { background: #d4a72c; }
+    .listening .dot { background: #1a7f37; }
+    .speaking .dot { background: #0969da; }
+    .error .dot { background: #cf222e; }
+    .title { font-weight: 600; }
+    .state { flex: 1; color: #57606a; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    button { font: inherit; border: 1px solid #d0d7de; background: #fff; color: #1f2328; border-radius: 6px; padding: 2px 8px; cursor: pointer; }
+    button:hover { background: #f3f4f6; }
+    button[aria-pressed="true"] { background: #ffebe9; border-color: #cf222e; }
+    .log { max-height: 180px; overflow-y: auto; padding: 6px 10px; }
+    .log:empty { display: none; }
+    .line { margin: 2px 0; white-space: pre-wrap; word-wrap: break-word; }
+    .user::before { content: "You: "; font-weight: 600; }
+    .assistant::before { content: "Hark: "; font-weight: 600; color: #0969da; }
+    .tool { color: #57606a; font-size: 12px; }
+    .partial { opacity: .7; }
+    .err { display: none; margin: 6px 10px; padding: 6px 8px; background: #ffebe9; border: 1px solid #ff8182; border-radius: 6px; }
+    .err.shown { display: block; }
+    .err b { display: block; }
+    form { display: flex; gap: 6px; padding: 8px 10px; border-top: 1px solid #d0d7de; }
+    input { flex: 1; font: inherit; padding: 3px 6px; border: 1px solid #d0d7de; border-radius: 6px; color: #1f2328; background: #fff; }
+  `;
+
+  let host = null, root = null, els = null, port = null;
+  let muted = false;
+
+  function build() {
+    host = document.createElement('hark-overlay');
+    // CSSOM, not a style attribute: the page's CSP cannot block it.
+    for (const [k, v] of [['all', 'initial'], ['position', 'fixed'], ['z-index', '2147483647'], ['right', '0'], ['bottom', '0']]) {
+      host.style.setProperty(k, v, 'important');
+    }
+    root = host.attachShadow({ mode: 'closed' });
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(OVERLAY_CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      const style = document.createElement('style');
+      style.textContent = OVERLAY_CSS;
+      root.append(style);
+    }
+    const panel = document.createElement('div');
+    panel.className = 'panel off';
+    panel.setAttribute('role', 'region');
+    panel.setAttribute('aria-label', 'Hark voice control');
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    const dot = document.createElement('span');
+    dot.className = 'dot';
+    const title = document.createElement('span');
+    title.className = 'title';
+    title.textContent = 'Hark';
+    const state = document.createElement('span');
+    state.className = 'state';
+    state.setAttribute('aria-live', 'polite');
+    const mute = document.createElement('button');
+    mute.type = 'button';
+    mute.textContent = 'Mute';
+    mute.setAttribute('aria-pressed', 'false');
+    const stop = document.createElement('button');
+    stop.type = 'button';
+    stop.textContent = 'Stop';
+    bar.append(dot, title, state, mute, stop);
+    const log = document.createElement('div');
+    log.className = 'log';
+    const err = document.createElement('div');
+    err.className = 'err';
+    err.setAttribute('role', 'alert');
+    const form = document.createElement('form');
+    const input = document.createElement('input');
+    input.placeholder = 'Type a command, e.g. "make the background navy"';
+    input.setAttribute('aria-label', 'Command for Hark');
+    const send = document.createElement('button');
+    send.type = 'submit';
+    send.textContent = 'Send';
+    form.append(input, send);
+    panel.append(bar, log, err, form);
+    root.append(panel);
+    els = { panel, state, mute, stop, log, err, input };
+
+    mute.addEventListener('click', (e) => {
+      if (!e.isTrusted) return;
+      muted = !muted;
+      mute.setAttribute('aria-pressed', String(muted));
+      mute.textContent = muted ? 'Unmute' : 'Mute';
+      tell({ action: 'mute', muted });
+    });
+    stop.addEventListener('click', (e) => {
+      if (e.isTrusted) tell({ action: 'stop' });
+    });
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!e.isTrusted) return;
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = '';
+      tell({ action: 'text', text });
+    });
+    // Keys typed in the overlay stay in the overlay (page shortcuts must not fire).
+    for (const t of ['keydown', 'keyup', 'keypress']) input.addEventListener(t, (e) => e.stopPropagation());
+    Hark.overlayHost = host;
+  }
+
+  function tell(msg) {
+    api.runtime.sendMessage({ type: 'hark.overlay', ...msg }).catch(() => {});
+  }
+
+  function show() {
+    if (!host) build();
+    if (!host.isConnected) document.documentElement.append(host);
+    // Keeps Firefox's event page (the session host there) alive while a session runs.
+    if (!port) {
+      try {
+        port = api.runtime.connect({ name: 'hark-keepalive' });
+        port.onDisconnect.addListener(() => { port = null; });
+      } catch (_) { port = null; }
+    }
+  }
+
+  function hide() {
+    if (host && host.isConnected) host.remove();
+    if (port) { try { port.disconnect(); } catch (_) {} port = null; }
+  }
+
+  function setState(state) {
+    els.panel.className = `panel ${state}`;
+    els.state.textContent = STATE_WORDS[state] || state;
+  }
+
+  function addLine({ id, role, text, final }) {
+    let line = els.log.querySelector(`[data-id="${CSS_escape(id)}"]`);
+    if (!line) {
+      line = document.createElement('div');
+      line.dataset.id = id;
+      els.log.append(line);
+      while (els.log.childElementCount > 40) els.log.firstElementChild.remove();
+    }
+    line.className = `line ${role}${final ? '' : ' partial'}`;
+    line.textContent = text;
+    els.log.scrollTop = els.log.scrollHeight;
+  }
+
+  function CSS_escape(s) {
+    return globalThis.CSS && globalThis.CSS.escape ? globalThis.CSS.escape(s) : String(s).replace(/["\\]/g, '\\$&');
+  }
+
+  function showError(error) {
+    els.err.replaceChildren();
+    if (!error) { els.err.classList.remove('shown'); return; }
+    const b = document.createElement('b');
+    b.textContent = error.title;
+    const p = document.createElement('span');
+    p.textContent = error.message;
+    els.err.append(b, p);
+    els.err.classList.add('shown');
+  }
+
+  // One update from the session host: {state} | {transcript} | {error} | {muted}.
+  function apply(u) {
+    if (!u) return;
+    if (u.state === 'off') { hide(); return; }
+    show();
+    if (u.state) {
+      setState(u.state);
+      if (u.state === 'connecting') { showError(null); els.log.replaceChildren(); }
+    }
+    if (u.transcript) addLine(u.transcript);
+    if ('error' in u) showError(u.error);
+    if (typeof u.muted === 'boolean') {
+      muted = u.muted;
+      els.mute.setAttribute('aria-pressed', String(muted));
+      els.mute.textContent = muted ? 'Unmute' : 'Mute';
+    }
+  }
+
+  // After a navigation: the whole picture at once.
+  function restore(ui) {
+    if (!ui || ui.state === 'off') return;
+    apply({ state: ui.state, muted: ui.muted, error: ui.error || null });
+    for (const l of ui.lines || []) addLine(l);
+  }
+
+  // What tests (and the session host's status) can read: the text a person sees.
+  function text() {
+    return els && host && host.isConnected ? els.panel.innerText : '';
+  }
+
+  Hark.overlay = { apply, restore, text };
+})();

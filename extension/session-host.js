@@ -1,0 +1,233 @@
+// The session host: owns the WebRTC connection (microphone, remote audio, `oai-events`) and the
+// WASM core, in an extension-origin context (Chromium: the offscreen document; Firefox: the
+// background page), so no page CSP or Permissions-Policy applies. It is glue: every decision is
+// the core's; this file performs the core's actions. The `bridge` reaches the tab:
+//   bridge.page(tabId, command) -> Promise<result>   run a page command in the tab's executor
+//   bridge.ui(tabId, update)                          overlay + badge update
+import init, * as core from './pkg/hark_core.js';
+
+const CONNECT_TIMEOUT_MS = 20000;
+const ICE_GATHER_WAIT_MS = 1000;
+const MAX_LINES = 30;
+
+let wasmReady = null;
+function loadCore() {
+  wasmReady ??= init();
+  return wasmReady;
+}
+
+const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
+
+export function createSessionHost(bridge) {
+  let s = null; // the running session
+  let generation = 0;
+  // What the overlay shows, replayed to a new document after navigation.
+  let ui = { state: 'off', lines: [], error: null, muted: false };
+  let tabId = null;
+
+  function emitUi(update) {
+    if (update.state) ui.state = update.state;
+    if ('error' in update) ui.error = update.error;
+    if (typeof update.muted === 'boolean') ui.muted = update.muted;
+    if (update.transcript) {
+      const i = ui.lines.findIndex((l) => l.id === update.transcript.id);
+      if (i >= 0) ui.lines[i] = update.transcript;
+      else ui.lines.push(update.transcript);
+      if (ui.lines.length > MAX_LINES) ui.lines.splice(0, ui.lines.length - MAX_LINES);
+    }
+    if (tabId !== null) bridge.ui(tabId, update, ui);
+  }
+
+  // Perform the core's actions (a JSON array).
+  function perform(json, session) {
+    if (!json || session !== s) return;
+    const actions = JSON.parse(json);
+    let fatal = false;
+    for (const a of actions) {
+      if (a.kind === 'send') {
+        if (session.dc && session.dc.readyState === 'open') session.dc.send(JSON.stringify(a.event));
+      } else if (a.kind === 'page') {
+        runPage(session, a.id, a.command);
+      } else if (a.kind === 'ui') {
+        const { kind, ...update } = a;
+        if (update.error && update.error.fatal) fatal = true;
+        emitUi(update);
+      }
+    }
+    if (fatal) teardown(session, false);
+  }
+
+  async function runPage(session, id, command) {
+    const started = performance.now();
+    let result;
+    try {
+      result = await bridge.page(session.tabId, command);
+    } catch (e) {
+      result = { ok: false, error: String((e && e.message) || e) };
+    }
+    if (session !== s) return;
+    session.timings.push({ op: command.op, ms: performance.now() - started });
+    perform(session.core.on_page_result(id, JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' })), session);
+  }
+
+  // Close everything of `session`; `announce` shows the "off" state.
+  function teardown(session, announce) {
+    if (!session) return;
+    clearTimeout(session.timer);
+    try { session.dc && (session.dc.onclose = null, session.dc.close()); } catch (_) {}
+    try { session.pc && session.pc.close(); } catch (_) {}
+    if (session.mic) for (const t of session.mic.getTracks()) t.stop();
+    if (session.audio) { session.audio.srcObject = null; session.audio.remove(); }
+    try { session.core && session.core.free(); } catch (_) {}
+    session.core = null;
+    if (s === session) s = null;
+    if (announce) emitUi({ state: 'off' });
+  }
+
+  async function fail(session, actionsJson) {
+    if (session !== s) return;
+    perform(actionsJson, session);
+    teardown(session, false);
+  }
+
+  async function start(tab, settings) {
+    if (s) stop();
+    const my = ++generation;
+    tabId = tab;
+    ui = { state: 'connecting', lines: [], error: null, muted: false };
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], t0: performance.now(), readyMs: null });
+    emitUi({ state: 'connecting', error: null });
+    await loadCore();
+    if (session !== s || my !== generation) return;
+    const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
+    const auth = { Authorization: `Bearer ${String(settings.token || '').trim()}` };
+
+    // 1. Is the companion there, and what does it offer?
+    let status;
+    try {
+      const r = await fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
+      if (!r.ok) return fail(session, core.companion_http_error(r.status, await r.text()));
+      status = await r.json();
+    } catch (e) {
+      return fail(session, core.companion_unreachable(base));
+    }
+    if (session !== s) return;
+    const localMode = status.mode === 'local';
+    session.localMode = localMode;
+    session.core = new core.HarkCore(JSON.stringify({
+      session_update: status.session_update ?? null,
+      local_mode: localMode,
+      voice: settings.voice || null,
+      instructions: settings.instructions || null,
+    }));
+
+    // 2. The microphone (asked once for the extension's origin, never per site).
+    try {
+      session.mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+    } catch (e) {
+      const name = (e && e.name) || 'NotFoundError';
+      const actions = core.microphone_error(name, localMode);
+      if (!localMode) return fail(session, actions);
+      perform(actions, session);
+    }
+    if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
+
+    // 3. WebRTC: mic track (or receive-only audio), remote audio, the events channel.
+    const pc = (session.pc = new RTCPeerConnection());
+    session.audio = document.createElement('audio');
+    session.audio.autoplay = true;
+    document.body.append(session.audio);
+    pc.ontrack = (e) => {
+      session.audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      session.audio.play().catch(() => {});
+    };
+    if (session.mic) for (const t of session.mic.getAudioTracks()) pc.addTrack(t, session.mic);
+    else pc.addTransceiver('audio', { direction: 'recvonly' });
+    const dc = (session.dc = pc.createDataChannel('oai-events'));
+    dc.onopen = () => {
+      if (session !== s) return;
+      clearTimeout(session.timer);
+      session.readyMs = performance.now() - session.t0;
+      perform(session.core.on_channel_open(), session);
+    };
+    dc.onmessage = (e) => {
+      if (session === s && session.core) perform(session.core.on_server_event(typeof e.data === 'string' ? e.data : ''), session);
+    };
+    dc.onclose = () => {
+      if (session === s && session.core) fail(session, session.core.on_channel_closed(''));
+    };
+    pc.onconnectionstatechange = () => {
+      if (session === s && pc.connectionState === 'failed') fail(session, core.connection_failed('ICE/DTLS failed'));
+    };
+    session.timer = setTimeout(() => {
+      if (session === s && (!session.dc || session.dc.readyState !== 'open')) fail(session, core.connection_failed(`no connection after ${CONNECT_TIMEOUT_MS / 1000} s`));
+    }, CONNECT_TIMEOUT_MS);
+
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        const t = setTimeout(resolve, ICE_GATHER_WAIT_MS);
+        pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') { clearTimeout(t); resolve(); } });
+      });
+    } catch (e) {
+      return fail(session, core.connection_failed(String(e && e.message)));
+    }
+    if (session !== s) return;
+
+    // 4. The companion forwards the offer upstream and returns the answer.
+    let answer;
+    try {
+      const r = await fetch(`${base}/api/rtc-connect`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/sdp' },
+        body: pc.localDescription.sdp,
+        cache: 'no-store',
+      });
+      answer = await r.text();
+      if (!r.ok) return fail(session, core.companion_http_error(r.status, answer));
+      session.callId = r.headers.get('X-Hark-Call-Id');
+    } catch (e) {
+      return fail(session, core.companion_unreachable(base));
+    }
+    if (session !== s) return;
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    } catch (e) {
+      return fail(session, core.connection_failed(`the answer was not accepted: ${e && e.message}`));
+    }
+  }
+
+  function stop() {
+    const session = s;
+    generation++;
+    if (session) teardown(session, true);
+    else emitUi({ state: 'off' });
+    tabId = null;
+  }
+
+  function text(t) {
+    if (s && s.core && s.dc && s.dc.readyState === 'open') perform(s.core.on_user_text(String(t)), s);
+  }
+
+  function mute(m) {
+    if (s && s.mic) for (const t of s.mic.getAudioTracks()) t.enabled = !m;
+    emitUi({ muted: !!m });
+  }
+
+  function status() {
+    return {
+      active: !!s,
+      tabId,
+      ui,
+      mode: s ? (s.localMode ? 'local' : 'openai') : null,
+      microphone: !!(s && s.mic),
+      channel: s && s.dc ? s.dc.readyState : null,
+      callId: (s && s.callId) || null,
+      readyMs: s ? s.readyMs : null,
+      pageTimings: s ? s.timings.slice(-50) : [],
+    };
+  }
+
+  return { start, stop, text, mute, status };
+}
