@@ -92,6 +92,27 @@
     return cut(squash(el.textContent), max);
   }
 
+  // The text a person sees in a block: hidden parts and controls (listed on their own) left out;
+  // inline links stay so sentences read whole.
+  const CONTROL_TAGS = new Set(['BUTTON', 'INPUT', 'SELECT', 'TEXTAREA']);
+  function visibleText(block, max = 400) {
+    let out = '';
+    const stack = [block];
+    while (stack.length && out.length < max * 1.5) {
+      const node = stack.pop();
+      for (let c = node.lastChild; c; c = c.previousSibling) {
+        if (c.nodeType === 3) { stack.push(c); continue; }
+        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || CONTROL_TAGS.has(c.tagName) || isOverlay(c)) continue;
+        const role = c.getAttribute('role');
+        if (role === 'button' || !visible(c)) continue;
+        stack.push(c);
+      }
+      if (node.nodeType === 3) out += node.data;
+      else if (node !== block && !INLINE.has(node.tagName)) out += ' ';
+    }
+    return cut(squash(out), max);
+  }
+
   function accessibleName(el) {
     const labelledby = el.getAttribute('aria-labelledby');
     if (labelledby) {
@@ -110,12 +131,21 @@
       if (labels) return labels;
       return squash(el.getAttribute('placeholder') || el.title || el.name || '');
     }
-    let t = squash(el.textContent);
+    let t = visibleText(el, 200);
     if (!t) {
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
       t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
     }
-    return t || squash(el.title);
+    return t || squash(el.title) || iconHint(el);
+  }
+
+  // Icon-only controls: say what the icon or the id suggests ("search", "sidebar toggle").
+  function iconHint(el) {
+    const icon = el.querySelector('[class*="fa-"], [class*="icon-"], [class*="bi-"]');
+    const m = icon && /(?:^|\s)(?:fa|icon|bi)-(?!fw\b|lg\b|sm\b|xs\b|2x\b|3x\b)([a-z0-9-]+)/i.exec(String(icon.className));
+    if (m) return m[1].replace(/-/g, ' ');
+    if (el.id) return el.id.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+    return '';
   }
 
   function fieldValue(el, role) {
@@ -207,7 +237,7 @@
       const role = roleOf(el);
       if (role === 'heading' && !buttonsOnly) {
         const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
-        const name = textOf(el, 200);
+        const name = visibleText(el, 200);
         if (name && !push({ role, name, level, inView: frameVisible && inView(el, vw, vh) })) return;
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
         return;
@@ -251,7 +281,7 @@
             block = direct.length > 0 && allInline;
           }
           if (block) {
-            const name = textOf(el);
+            const name = visibleText(el);
             if (name) push({ role: 'text', name, inView: frameVisible && inView(el, vw, vh) });
             inText = true;
           } else if (direct) {

@@ -247,17 +247,22 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     }
 
     let mut out = head;
-    let mut section = None;
-    for (i, l) in lines.iter().enumerate() {
-        let Some(l) = l else { continue };
-        let here = if nodes[i].in_view { "In view:" } else { "Elsewhere on the page (shortened):" };
-        if section != Some(here) {
-            out.push_str(here);
+    // What the person sees first, then the rest; each in document order.
+    for (in_view, title) in [(true, "In view:"), (false, "Elsewhere on the page (shortened):")] {
+        let mut first = true;
+        for (i, l) in lines.iter().enumerate() {
+            let Some(l) = l else { continue };
+            if nodes[i].in_view != in_view {
+                continue;
+            }
+            if first {
+                out.push_str(title);
+                out.push('\n');
+                first = false;
+            }
+            out.push_str(l);
             out.push('\n');
-            section = Some(here);
         }
-        out.push_str(l);
-        out.push('\n');
     }
     if nodes.is_empty() {
         out.push_str("(The page shows no text or interactive elements.)\n");
