@@ -43,6 +43,17 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{s}")
 }
 
+/// `rate_limits.updated`, as OpenAI sends after each response (generous, fixed figures).
+fn rate_limits() -> Action {
+    Action::Send(ServerEvent::RateLimitsUpdated {
+        event_id: new_id("event"),
+        rate_limits: vec![
+            json!({"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012}),
+            json!({"name": "tokens", "limit": 400000, "remaining": 399000, "reset_seconds": 0.15}),
+        ],
+    })
+}
+
 struct Active {
     response: Response,
     item_id: String,
@@ -72,6 +83,7 @@ pub struct Conversation {
     vad: Vad,
     transcripts: VecDeque<String>,
     input_chars: u64,
+    item_ids: std::collections::HashSet<String>,
 }
 
 fn tokens(chars: usize) -> u64 {
@@ -98,6 +110,7 @@ impl Conversation {
             vad: Vad::default(),
             transcripts: VecDeque::new(),
             input_chars: 0,
+            item_ids: Default::default(),
         }
     }
 
@@ -214,8 +227,13 @@ impl Conversation {
             ClientEvent::ConversationItemRetrieve { item_id, .. }
             | ClientEvent::ConversationItemTruncate { item_id, .. }
             | ClientEvent::ConversationItemDelete { item_id, .. } => {
-                // Accepted; the local peer keeps no retrievable history beyond ids.
-                let _ = item_id;
+                if !self.item_ids.contains(&item_id) {
+                    return vec![self.error(
+                        session::invalid("item_not_found", format!("Item with item_id not found: {item_id}"), Some("item_id")),
+                        eid,
+                    )];
+                }
+                // Known item: accepted. (hark-protocol has no retrieved/truncated/deleted events.)
                 vec![]
             }
         }
@@ -226,6 +244,9 @@ impl Conversation {
         let id = match &item {
             Item::Message { id, .. } | Item::FunctionCall { id, .. } | Item::FunctionCallOutput { id, .. } => id.clone(),
         };
+        if let Some(id) = &id {
+            self.item_ids.insert(id.clone());
+        }
         self.last_item_id = id;
         vec![
             Action::Send(ServerEvent::ConversationItemAdded { event_id: new_id("event"), previous_item_id: prev.clone(), item: item.clone() }),
@@ -399,6 +420,7 @@ impl Conversation {
             out.push(Action::Send(ServerEvent::OutputItemDone { event_id: new_id("event"), response_id: rid.clone(), output_index: idx, item: done.clone() }));
             out.push(Action::Send(ServerEvent::ConversationItemDone { event_id: new_id("event"), previous_item_id: self.last_item_id.clone(), item: done.clone() }));
             self.last_item_id = Some(item_id.clone());
+            self.item_ids.insert(item_id.clone());
             response.output.push(done);
             self.calls.insert(call_id.clone(), (name, args));
             ids.push(call_id);
@@ -406,6 +428,7 @@ impl Conversation {
         response.status = "completed".into();
         response.usage = Some(self.usage(chars));
         out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response }));
+        out.push(rate_limits());
         (out, ids)
     }
 
@@ -430,6 +453,7 @@ impl Conversation {
             Action::Send(ServerEvent::ConversationItemAdded { event_id: ev(), previous_item_id: self.last_item_id.clone(), item: in_progress }),
         ];
         self.last_item_id = Some(item_id.clone());
+        self.item_ids.insert(item_id.clone());
         // Part 0: the text.
         let part = |c: u32, p: ContentPart, added: bool| {
             let (event_id, response_id, item_id) = (ev(), rid.clone(), item_id.clone());
@@ -494,6 +518,7 @@ impl Conversation {
         a.response.output = vec![item];
         a.response.usage = Some(self.usage(a.transcript.len()));
         out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response: a.response }));
+        out.push(rate_limits());
         out
     }
 
@@ -626,6 +651,11 @@ mod tests {
         assert_eq!(e.event_id.as_deref(), Some("ev_2"));
         let e = error_of(&c.on_client_text(r#"{"type":"session.update","event_id":"ev_3","session":{"type":"realtime","audio":{"output":{"voice":"darth"}}}}"#));
         assert_eq!(e.param.as_deref(), Some("session.audio.output.voice"));
+        let e = error_of(&c.on_client_text(r#"{"type":"conversation.item.delete","event_id":"ev_5","item_id":"item_nope"}"#));
+        assert_eq!((e.code.as_deref(), e.event_id.as_deref()), (Some("item_not_found"), Some("ev_5")));
+        let added = c.on_client_event(ClientEvent::user_text("hi"));
+        let Some(ServerEvent::ConversationItemAdded { item: Item::Message { id: Some(id), .. }, .. }) = events(&added).into_iter().next() else { panic!() };
+        assert!(events(&c.on_client_text(&format!(r#"{{"type":"conversation.item.delete","item_id":"{id}"}}"#))).is_empty());
         let e = error_of(&c.on_client_text(r#"{"type":"response.cancel","event_id":"ev_4"}"#));
         assert_eq!(e.code.as_deref(), Some("response_cancel_not_active"));
     }
@@ -637,7 +667,7 @@ mod tests {
         let a = c.on_client_event(ClientEvent::response_create());
         let t = types(&a);
         assert_eq!(t.first().unwrap(), "response.created");
-        assert_eq!(t.last().unwrap(), "response.done");
+        assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         let done = events(&a).into_iter().find_map(|e| match e {
             ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. } => Some((call_id, name, arguments)),
             _ => None,
@@ -660,7 +690,7 @@ mod tests {
         assert_eq!(e.event_id.as_deref(), Some("ev_9"));
         let t = types(&c.audio_done(&response_id));
         assert_eq!(t.first().unwrap(), "output_audio_buffer.stopped");
-        assert_eq!(t.last().unwrap(), "response.done");
+        assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         assert!(c.response_in_progress().is_none());
     }
 
