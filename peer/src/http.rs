@@ -163,7 +163,7 @@ async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour
         on_open: shared.on_open.lock().expect("on_open lock").clone(),
     };
     let (handle, sdp) = start_call(spec).await.map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
-    shared.calls.lock().expect("calls lock").push(handle.clone());
+    shared.register(handle.clone());
     let _ = shared.new_calls.send(handle);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -420,8 +420,11 @@ async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<Str
     let n: usize = q.get("count").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let deadline = tokio::time::Instant::now() + timeout_of(&q);
     loop {
-        if let Some(c) = s.calls.lock().expect("calls lock").get(n - 1).cloned() {
+        if let Some(c) = s.nth_call(n) {
             return Json(c.info()).into_response();
+        }
+        if s.started.load(std::sync::atomic::Ordering::SeqCst) >= n {
+            return ControlError(StatusCode::GONE, format!("call number {n} ended and was forgotten")).into_response();
         }
         if tokio::time::Instant::now() >= deadline {
             return ControlError(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet")).into_response();

@@ -60,13 +60,41 @@ pub enum PeerError {
     Bind { addr: SocketAddr, source: std::io::Error },
 }
 
+/// How many calls the peer remembers (ended ones are forgotten first).
+pub const MAX_KEPT_CALLS: usize = 64;
+
 pub(crate) struct PeerShared {
     pub config: PeerConfig,
     pub local_addr: SocketAddr,
     pub calls: Mutex<Vec<CallHandle>>,
+    /// Calls ever started (the first is number 1).
+    pub started: std::sync::atomic::AtomicUsize,
     pub new_calls: mpsc::UnboundedSender<CallHandle>,
     pub faults: Mutex<Faults>,
     pub on_open: Mutex<Vec<ToolInvocation>>,
+}
+
+impl PeerShared {
+    /// Remember a new call (forgetting the oldest ended ones beyond [`MAX_KEPT_CALLS`]).
+    pub(crate) fn register(&self, call: CallHandle) {
+        let n = self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        call.shared.update(|s| s.info.number = n);
+        let mut calls = self.calls.lock().expect("calls lock");
+        calls.push(call);
+        while calls.len() > MAX_KEPT_CALLS {
+            match calls.iter().position(|c| c.info().ended) {
+                Some(i) => {
+                    calls.remove(i);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// The n-th call ever started (1-based), if still remembered.
+    pub(crate) fn nth_call(&self, n: usize) -> Option<CallHandle> {
+        self.calls.lock().expect("calls lock").iter().find(|c| c.info().number == n).cloned()
+    }
 }
 
 /// A running peer.
@@ -89,6 +117,7 @@ impl Peer {
             config,
             local_addr,
             calls: Mutex::new(Vec::new()),
+            started: Default::default(),
             new_calls: tx,
             faults: Mutex::new(Faults::default()),
             on_open: Mutex::new(Vec::new()),

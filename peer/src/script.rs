@@ -64,6 +64,8 @@ pub struct HttpFailure {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallInfo {
     pub id: String,
+    /// 1 for the first call the peer answered, 2 for the next, ...
+    pub number: usize,
     pub connected: bool,
     pub channel_open: bool,
     /// The data channel was open and has closed.

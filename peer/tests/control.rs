@@ -75,3 +75,25 @@ async fn control_endpoints_script_a_call_end_to_end() {
     assert_eq!(r.status(), 404);
     peer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_running_peer_forgets_old_ended_calls_but_keeps_counting() {
+    let peer = peer(true).await;
+    let base = peer.base_url();
+    let http = reqwest::Client::new();
+    let offer = include_str!("fixtures/chromium-156-offer.sdp");
+    let total = hark_peer::MAX_KEPT_CALLS + 6;
+    for _ in 0..total {
+        let form = reqwest::multipart::Form::new().text("sdp", offer).text("session", hark_session().to_string());
+        let r = http.post(format!("{base}/v1/realtime/calls")).bearer_auth(LOCAL_API_KEY).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let call = peer.next_call().await.unwrap();
+        call.hangup().unwrap();
+        call.wait_ended(T).await.unwrap();
+    }
+    assert!(peer.calls().len() <= hark_peer::MAX_KEPT_CALLS);
+    let last: Value = http.get(format!("{base}/_peer/wait_call?count={total}&timeout_ms=1000")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(last["number"], total);
+    assert_eq!(http.get(format!("{base}/_peer/wait_call?count=1&timeout_ms=10")).send().await.unwrap().status(), 410);
+    peer.shutdown().await;
+}

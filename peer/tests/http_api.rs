@@ -195,3 +195,14 @@ async fn answer_delay_holds_the_http_answer() {
     assert!(t0.elapsed() < Duration::from_millis(500));
     peer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_peer_notices_when_the_client_goes_away() {
+    let peer = peer(true).await;
+    let (client, call) = connected(&peer, Mic::Speech).await;
+    client.close();
+    call.wait_ended(T).await.unwrap();
+    let info = call.info();
+    assert!(info.ended && !info.channel_open, "{info:?}");
+    peer.shutdown().await;
+}
