@@ -402,43 +402,37 @@
     return null;
   }
 
-  function setPageBackground({ color }) {
+  // The page background is what a large element (at least half the viewport) shows where nothing
+  // sits on top of it: #content-wrapper on SB Admin, body on an article page. Sample a grid of
+  // points, find the topmost opaque painter at each, and pick the large painter seen most often.
+  function setPageBackground({ color, textColor }) {
     const vw = innerWidth, vh = innerHeight, area = vw * vh;
     const html = document.documentElement, body = document.body;
     const canvasKey = (paintOf(html) || (body && paintOf(body)) || { key: 'rgb(255, 255, 255)' }).key;
-    const tally = new Map(); // color -> { points, bigPoints }
-    const painters = new Map(); // color -> Set(elements)
+    const seen = new Map(); // large painter (or null = canvas) -> points where it is on top
     const COLS = 16, ROWS = 12;
     for (let i = 0; i < COLS; i++) {
       for (let j = 0; j < ROWS; j++) {
         const x = ((i + 0.5) / COLS) * vw, y = ((j + 0.5) / ROWS) * vh;
-        let key = canvasKey, painter = null;
+        let top = null;
         for (const el of document.elementsFromPoint(x, y)) {
           if (isOverlay(el) || Hark.overlayHost?.contains(el)) continue;
           const p = paintOf(el);
-          if (p) { key = p.key; painter = el; break; }
+          if (p) { top = { el, p }; break; }
         }
-        if (key === 'image') continue;
-        let big = true;
-        if (painter && painter !== html && painter !== body) {
-          const r = painter.getBoundingClientRect();
-          big = Math.min(r.width, vw) * Math.min(r.height, vh) >= 0.25 * area || r.width >= 0.6 * vw && r.height >= 0.3 * vh;
+        let key = null;
+        if (!top) key = 'canvas';
+        else if (top.p.key !== 'image') {
+          const r = top.el.getBoundingClientRect();
+          const visibleArea = Math.max(0, Math.min(r.right, vw) - Math.max(r.left, 0)) * Math.max(0, Math.min(r.bottom, vh) - Math.max(r.top, 0));
+          if (top.el === html || top.el === body || visibleArea >= 0.5 * area) key = top.el;
         }
-        const t = tally.get(key) || { points: 0, bigPoints: 0 };
-        t.points++;
-        if (big) t.bigPoints++;
-        tally.set(key, t);
-        if (painter) {
-          if (!painters.has(key)) painters.set(key, new Set());
-          painters.get(key).add(painter);
-        }
+        if (key) seen.set(key, (seen.get(key) || 0) + 1);
       }
     }
-    let dominant = canvasKey, best = -1;
-    for (const [key, t] of tally) {
-      const score = t.bigPoints * 1000 + t.points;
-      if (score > best) { best = score; dominant = key; }
-    }
+    let winner = 'canvas', best = 0;
+    for (const [k, n] of seen) if (n > best) { best = n; winner = k; }
+    const dominant = winner === 'canvas' ? canvasKey : paintOf(winner).key;
     const ch = change('changeBackgroundColor');
     const paint = (el) => {
       ch.set(el, 'background-color', color);
@@ -446,13 +440,16 @@
     };
     paint(html);
     if (body) paint(body);
-    for (const el of painters.get(dominant) || []) paint(el);
-    // Every other element painting the same color (cards below the fold, panels, wrappers).
+    if (winner !== 'canvas') paint(winner);
+    // Every other element painting the same color (wrappers, panels, cards of that color).
     if (body) {
       for (const el of body.querySelectorAll('*')) {
         if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) continue;
         const p = paintOf(el);
-        if (p && p.key === dominant && !isControl(el)) paint(el);
+        if (!p || p.key !== dominant) continue;
+        paint(el);
+        // A search box that looked like the page keeps looking like it, and stays readable.
+        if (textColor && isControl(el)) ch.set(el, 'color', textColor);
       }
     }
     return { ok: true, changed: ch.commit(), from: dominant };

@@ -61,19 +61,37 @@ pub struct UiError {
 
 impl Action {
     pub fn send(event: &hark_protocol::events::ClientEvent) -> Action {
-        Action::Send { event: serde_json::to_value(event).expect("client events serialize") }
+        Action::Send {
+            event: serde_json::to_value(event).expect("client events serialize"),
+        }
     }
     pub fn state(s: UiState) -> Action {
-        Action::Ui(UiUpdate { state: Some(s), ..Default::default() })
-    }
-    pub fn transcript(id: impl Into<String>, role: &'static str, text: impl Into<String>, done: bool) -> Action {
         Action::Ui(UiUpdate {
-            transcript: Some(TranscriptLine { id: id.into(), role, text: text.into(), done }),
+            state: Some(s),
+            ..Default::default()
+        })
+    }
+    pub fn transcript(
+        id: impl Into<String>,
+        role: &'static str,
+        text: impl Into<String>,
+        done: bool,
+    ) -> Action {
+        Action::Ui(UiUpdate {
+            transcript: Some(TranscriptLine {
+                id: id.into(),
+                role,
+                text: text.into(),
+                done,
+            }),
             ..Default::default()
         })
     }
     pub fn error(e: UiError) -> Action {
-        Action::Ui(UiUpdate { error: Some(e), ..Default::default() })
+        Action::Ui(UiUpdate {
+            error: Some(e),
+            ..Default::default()
+        })
     }
 }
 

@@ -20,7 +20,11 @@ struct ErrorDoc {
 }
 
 fn fatal(title: &str, message: impl Into<String>) -> UiError {
-    UiError { title: title.into(), message: message.into(), fatal: true }
+    UiError {
+        title: title.into(),
+        message: message.into(),
+        fatal: true,
+    }
 }
 
 /// `fetch` itself failed: nothing listens at the companion URL (or it is blocked).
@@ -33,9 +37,15 @@ pub fn companion_unreachable(url: &str) -> UiError {
 
 /// The companion answered `status` with `body` to `/api/rtc-connect` or `/api/status`.
 pub fn companion_http(status: u16, body: &str) -> UiError {
-    let err = serde_json::from_str::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
+    let err = serde_json::from_str::<ErrorDoc>(body)
+        .map(|d| d.error)
+        .unwrap_or_default();
     let code = err.code.as_deref().unwrap_or("");
-    let detail = if err.message.is_empty() { body.chars().take(300).collect::<String>() } else { err.message.clone() };
+    let detail = if err.message.is_empty() {
+        body.chars().take(300).collect::<String>()
+    } else {
+        err.message.clone()
+    };
     let title = match (status, code) {
         (_, "missing_token") => "Pairing token missing",
         (401, _) if code.is_empty() || code.contains("token") => "Wrong pairing token",
@@ -43,7 +53,9 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
         (_, "upstream_forbidden") => "OpenAI refused the model",
         (_, "upstream_quota_exceeded") => "OpenAI quota used up",
         (_, "upstream_rate_limited") => "OpenAI rate limit",
-        (_, c) if c.contains("no_upstream") || c.contains("no_key") || c.contains("speech") => "No OpenAI key on the companion",
+        (_, c) if c.contains("no_upstream") || c.contains("no_key") || c.contains("speech") => {
+            "No OpenAI key on the companion"
+        }
         (_, "origin_not_allowed") => "Extension not allowed",
         (_, "host_not_allowed") => "Wrong companion address",
         (429, _) => "Too many attempts",
@@ -51,7 +63,11 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
         (s, _) if s >= 500 => "Companion or OpenAI failed",
         _ => "Companion refused",
     };
-    let message = if detail.is_empty() { format!("The companion answered HTTP {status}.") } else { detail };
+    let message = if detail.is_empty() {
+        format!("The companion answered HTTP {status}.")
+    } else {
+        detail
+    };
     fatal(title, message)
 }
 
@@ -65,7 +81,11 @@ pub fn microphone(name: &str, local_mode: bool) -> UiError {
         _ => "The microphone could not be opened.",
     };
     if local_mode {
-        UiError { title: "No microphone".into(), message: format!("{what} Typed commands still work in the box below."), fatal: false }
+        UiError {
+            title: "No microphone".into(),
+            message: format!("{what} Typed commands still work in the box below."),
+            fatal: false,
+        }
     } else {
         fatal("No microphone", what)
     }
@@ -81,7 +101,11 @@ pub fn connection_failed(detail: &str) -> UiError {
 
 /// The data channel closed while the session was running.
 pub fn channel_closed(reason: &str) -> UiError {
-    let why = if reason.trim().is_empty() { String::new() } else { format!(" ({})", reason.trim()) };
+    let why = if reason.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", reason.trim())
+    };
     fatal(
         "Connection closed",
         format!("The connection to the model closed{why}. Sessions last at most about an hour. Press the Hark button to start again."),
@@ -90,11 +114,15 @@ pub fn channel_closed(reason: &str) -> UiError {
 
 /// The words for `/api/status`, used by the options page's "Test connection" and at start.
 pub fn describe_status(body: &str) -> Result<(String, bool), String> {
-    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("the companion's status is unreadable: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| format!("the companion's status is unreadable: {e}"))?;
     let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("?");
     let model = v.get("model").and_then(|m| m.as_str()).unwrap_or("?");
     let voice = v.get("voice").and_then(|m| m.as_str()).unwrap_or("?");
-    let speech = v.get("speech").and_then(|s| s.as_bool()).unwrap_or(mode == "openai");
+    let speech = v
+        .get("speech")
+        .and_then(|s| s.as_bool())
+        .unwrap_or(mode == "openai");
     let text = if mode == "local" {
         "Connected. The companion has no OpenAI key, so it runs in local mode: typed commands only (e.g. \"make the background navy\"). Start hark-companion with OPENAI_API_KEY set for speech.".to_string()
     } else {
@@ -109,12 +137,21 @@ mod tests {
 
     #[test]
     fn companion_errors_get_titles_and_keep_the_companions_words() {
-        let e = companion_http(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong: copy it again"}}"#);
+        let e = companion_http(
+            401,
+            r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong: copy it again"}}"#,
+        );
         assert_eq!(e.title, "Wrong pairing token");
         assert!(e.message.contains("copy it again"));
-        let e = companion_http(502, r#"{"error":{"code":"upstream_unauthorized","message":"OpenAI rejected the companion's API key (HTTP 401)"}}"#);
+        let e = companion_http(
+            502,
+            r#"{"error":{"code":"upstream_unauthorized","message":"OpenAI rejected the companion's API key (HTTP 401)"}}"#,
+        );
         assert_eq!(e.title, "OpenAI rejected the key");
-        let e = companion_http(429, r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#);
+        let e = companion_http(
+            429,
+            r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#,
+        );
         assert_eq!(e.title, "OpenAI quota used up");
         let e = companion_http(500, "<html>oops");
         assert!(e.message.contains("oops") && e.fatal);
@@ -122,7 +159,9 @@ mod tests {
 
     #[test]
     fn microphone_failures_say_what_to_do_and_local_mode_goes_on() {
-        assert!(microphone("NotAllowedError", false).message.contains("Allow microphone"));
+        assert!(microphone("NotAllowedError", false)
+            .message
+            .contains("Allow microphone"));
         assert!(microphone("NotFoundError", false).fatal);
         let local = microphone("NotFoundError", true);
         assert!(!local.fatal && local.message.contains("Typed commands"));
@@ -130,8 +169,16 @@ mod tests {
 
     #[test]
     fn status_words() {
-        let (t, speech) = describe_status(r#"{"mode":"local","model":"gpt-realtime","voice":"marin","speech":false}"#).unwrap();
+        let (t, speech) = describe_status(
+            r#"{"mode":"local","model":"gpt-realtime","voice":"marin","speech":false}"#,
+        )
+        .unwrap();
         assert!(t.contains("typed commands only") && !speech);
-        assert!(describe_status(r#"{"mode":"openai","model":"gpt-realtime","voice":"marin","speech":true}"#).unwrap().0.contains("Speech works"));
+        assert!(describe_status(
+            r#"{"mode":"openai","model":"gpt-realtime","voice":"marin","speech":true}"#
+        )
+        .unwrap()
+        .0
+        .contains("Speech works"));
     }
 }

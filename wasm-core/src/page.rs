@@ -24,8 +24,10 @@ pub enum PageCommand {
         selector: Option<String>,
         max_chars: u32,
     },
-    /// Paint the dominant visible page background (and html/body) with `color`.
-    SetPageBackground { color: String },
+    /// Paint the dominant visible page background (and html/body) with `color`; form fields that
+    /// painted the same color get `textColor` so they stay readable.
+    #[serde(rename_all = "camelCase")]
+    SetPageBackground { color: String, text_color: String },
     /// Color the page's visible text (body text, headings, links), not buttons or form fields.
     SetTextColor { color: String },
     /// Restyle buttons: the ones in `refs`, or every button when `refs` is absent.
@@ -80,11 +82,15 @@ pub struct PageResult {
 impl PageResult {
     /// A result that is not valid JSON, or says it failed, becomes an error message.
     pub fn parse(text: &str) -> Result<(PageResult, Value), String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("the page answered something unreadable ({e})"))?;
-        let result: PageResult =
-            serde_json::from_value(value.clone()).map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| format!("the page answered something unreadable ({e})"))?;
+        let result: PageResult = serde_json::from_value(value.clone())
+            .map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
         if !result.ok {
-            return Err(result.error.clone().unwrap_or_else(|| "the page could not do it".into()));
+            return Err(result
+                .error
+                .clone()
+                .unwrap_or_else(|| "the page could not do it".into()));
         }
         Ok((result, value))
     }
@@ -96,19 +102,50 @@ mod tests {
 
     #[test]
     fn commands_have_the_documented_wire_form() {
-        let c = PageCommand::StyleButtons { refs: Some(vec!["e3".into()]), font_px: Some(22.0), scale: None, color: None, text_color: None };
-        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#);
-        let c = PageCommand::Html { element_ref: Some("e1".into()), selector: None, max_chars: 800 };
-        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"html","ref":"e1","maxChars":800}"#);
-        assert_eq!(serde_json::to_string(&PageCommand::Undo).unwrap(), r#"{"op":"undo"}"#);
-        let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
-        assert_eq!(c, PageCommand::Collect { buttons_only: false, max_nodes: 5 });
+        let c = PageCommand::StyleButtons {
+            refs: Some(vec!["e3".into()]),
+            font_px: Some(22.0),
+            scale: None,
+            color: None,
+            text_color: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#
+        );
+        let c = PageCommand::Html {
+            element_ref: Some("e1".into()),
+            selector: None,
+            max_chars: 800,
+        };
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"op":"html","ref":"e1","maxChars":800}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&PageCommand::Undo).unwrap(),
+            r#"{"op":"undo"}"#
+        );
+        let c: PageCommand =
+            serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
+        assert_eq!(
+            c,
+            PageCommand::Collect {
+                buttons_only: false,
+                max_nodes: 5
+            }
+        );
     }
 
     #[test]
     fn failed_and_garbled_results_become_messages() {
-        assert_eq!(PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(), "ref e9 is stale");
-        assert!(PageResult::parse("nope").unwrap_err().contains("unreadable"));
+        assert_eq!(
+            PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(),
+            "ref e9 is stale"
+        );
+        assert!(PageResult::parse("nope")
+            .unwrap_err()
+            .contains("unreadable"));
         let (r, _) = PageResult::parse(r#"{"ok":true,"changed":4,"labels":["Save"]}"#).unwrap();
         assert_eq!(r.changed, Some(4));
     }

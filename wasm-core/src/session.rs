@@ -64,7 +64,10 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
-        Session { options, ..Default::default() }
+        Session {
+            options,
+            ..Default::default()
+        }
     }
 
     pub fn on_channel_open(&mut self) -> Vec<Action> {
@@ -96,7 +99,10 @@ impl Session {
             None => None,
         };
         if let Some(session) = session {
-            out.push(Action::send(&ClientEvent::SessionUpdate { event_id: None, session }));
+            out.push(Action::send(&ClientEvent::SessionUpdate {
+                event_id: None,
+                session,
+            }));
         }
         out
     }
@@ -106,7 +112,10 @@ impl Session {
             return vec![];
         }
         self.closed = true;
-        vec![Action::state(UiState::Error), Action::error(errors::channel_closed(reason))]
+        vec![
+            Action::state(UiState::Error),
+            Action::error(errors::channel_closed(reason)),
+        ]
     }
 
     pub fn on_user_text(&mut self, text: &str) -> Vec<Action> {
@@ -129,7 +138,9 @@ impl Session {
             return vec![];
         }
         // Events Hark cannot parse are not worth stopping a conversation for.
-        let Ok(event) = ServerEvent::parse(text) else { return vec![] };
+        let Ok(event) = ServerEvent::parse(text) else {
+            return vec![];
+        };
         let mut out = Vec::new();
         match event {
             ServerEvent::Error { error, .. } => {
@@ -144,7 +155,11 @@ impl Session {
                     }
                     out.push(Action::error(UiError {
                         title: "The model reported an error".into(),
-                        message: if error.message.is_empty() { error.kind.clone() } else { error.message.clone() },
+                        message: if error.message.is_empty() {
+                            error.kind.clone()
+                        } else {
+                            error.message.clone()
+                        },
                         fatal: false,
                     }));
                 }
@@ -154,15 +169,25 @@ impl Session {
                 let text = self.append_line(&item_id, &delta);
                 out.push(Action::transcript(item_id, "user", text, false));
             }
-            ServerEvent::InputTranscriptionCompleted { item_id, transcript, .. } => {
+            ServerEvent::InputTranscriptionCompleted {
+                item_id,
+                transcript,
+                ..
+            } => {
                 self.lines.remove(&item_id);
                 out.push(Action::transcript(item_id, "user", transcript.trim(), true));
             }
-            ServerEvent::OutputAudioTranscriptDelta { item_id, delta, .. } | ServerEvent::OutputTextDelta { item_id, delta, .. } => {
+            ServerEvent::OutputAudioTranscriptDelta { item_id, delta, .. }
+            | ServerEvent::OutputTextDelta { item_id, delta, .. } => {
                 let text = self.append_line(&item_id, &delta);
                 out.push(Action::transcript(item_id, "assistant", text, false));
             }
-            ServerEvent::OutputAudioTranscriptDone { item_id, transcript: text, .. } | ServerEvent::OutputTextDone { item_id, text, .. } => {
+            ServerEvent::OutputAudioTranscriptDone {
+                item_id,
+                transcript: text,
+                ..
+            }
+            | ServerEvent::OutputTextDone { item_id, text, .. } => {
                 self.lines.remove(&item_id);
                 out.push(Action::transcript(item_id, "assistant", text, true));
             }
@@ -174,23 +199,56 @@ impl Session {
                 self.speaking = true;
                 out.push(Action::state(UiState::Speaking));
             }
-            ServerEvent::OutputAudioBufferStopped { .. } | ServerEvent::OutputAudioBufferCleared { .. } => {
+            ServerEvent::OutputAudioBufferStopped { .. }
+            | ServerEvent::OutputAudioBufferCleared { .. } => {
                 self.speaking = false;
                 out.push(Action::state(UiState::Listening));
             }
-            ServerEvent::FunctionCallArgumentsDone { response_id, call_id, name, arguments, .. } => {
+            ServerEvent::FunctionCallArgumentsDone {
+                response_id,
+                call_id,
+                name,
+                arguments,
+                ..
+            } => {
                 self.start_call(&response_id, call_id, name, &arguments, &mut out);
             }
-            ServerEvent::OutputItemDone { response_id, item: Item::FunctionCall { call_id, name, arguments, .. }, .. } => {
+            ServerEvent::OutputItemDone {
+                response_id,
+                item:
+                    Item::FunctionCall {
+                        call_id,
+                        name,
+                        arguments,
+                        ..
+                    },
+                ..
+            } => {
                 self.start_call(&response_id, call_id, name, &arguments, &mut out);
             }
             ServerEvent::ResponseDone { response, .. } => {
                 for item in &response.output {
-                    if let Item::FunctionCall { call_id, name, arguments, .. } = item {
-                        self.start_call(&response.id, call_id.clone(), name.clone(), arguments, &mut out);
+                    if let Item::FunctionCall {
+                        call_id,
+                        name,
+                        arguments,
+                        ..
+                    } = item
+                    {
+                        self.start_call(
+                            &response.id,
+                            call_id.clone(),
+                            name.clone(),
+                            arguments,
+                            &mut out,
+                        );
                     }
                 }
-                if self.active_response.as_deref().is_some_and(|a| a == response.id || a == REQUESTED) {
+                if self
+                    .active_response
+                    .as_deref()
+                    .is_some_and(|a| a == response.id || a == REQUESTED)
+                {
                     self.active_response = None;
                 }
                 self.done_responses.insert(response.id);
@@ -205,7 +263,9 @@ impl Session {
     }
 
     pub fn on_page_result(&mut self, request_id: u32, result: &str) -> Vec<Action> {
-        let Some((call_id, plan)) = self.requests.remove(&request_id) else { return vec![] };
+        let Some((call_id, plan)) = self.requests.remove(&request_id) else {
+            return vec![];
+        };
         let mut out = Vec::new();
         let next = calls::on_result(plan, result);
         self.advance(call_id, next, &mut out);
@@ -219,11 +279,24 @@ impl Session {
         line.clone()
     }
 
-    fn start_call(&mut self, response_id: &str, call_id: String, name: String, arguments: &str, out: &mut Vec<Action>) {
+    fn start_call(
+        &mut self,
+        response_id: &str,
+        call_id: String,
+        name: String,
+        arguments: &str,
+        out: &mut Vec<Action>,
+    ) {
         if !self.seen_calls.insert(call_id.clone()) {
             return; // the same call also arrives in output_item.done and response.done
         }
-        self.calls.push(Call { call_id: call_id.clone(), name: name.clone(), response_id: response_id.to_string(), output: None, sent: false });
+        self.calls.push(Call {
+            call_id: call_id.clone(),
+            name: name.clone(),
+            response_id: response_id.to_string(),
+            output: None,
+            sent: false,
+        });
         let next = match ToolCall::parse(&name, arguments) {
             Ok(call) => calls::start(call),
             Err(e) => Next::Done(Output::error(e.to_string())),
@@ -251,9 +324,17 @@ impl Session {
         // Outputs strictly in call order: a later call waits for an earlier slow one.
         for c in self.calls.iter_mut().filter(|c| !c.sent) {
             let Some(output) = &c.output else { break };
-            out.push(Action::send(&ClientEvent::function_output(&c.call_id, &output.text)));
+            out.push(Action::send(&ClientEvent::function_output(
+                &c.call_id,
+                &output.text,
+            )));
             let mark = if output.ok { "✓" } else { "✗" };
-            out.push(Action::transcript(format!("tool-{}", c.call_id), "tool", format!("{mark} {}: {}", c.name, output.summary), true));
+            out.push(Action::transcript(
+                format!("tool-{}", c.call_id),
+                "tool",
+                format!("{mark} {}: {}", c.name, output.summary),
+                true,
+            ));
             c.sent = true;
         }
         let done = &self.done_responses;
@@ -261,16 +342,29 @@ impl Session {
             .calls
             .iter()
             .map(|c| c.response_id.clone())
-            .filter(|r| done.contains(r) && self.calls.iter().filter(|c| &c.response_id == r).all(|c| c.sent))
+            .filter(|r| {
+                done.contains(r)
+                    && self
+                        .calls
+                        .iter()
+                        .filter(|c| &c.response_id == r)
+                        .all(|c| c.sent)
+            })
             .collect();
         if !finished.is_empty() {
             self.response_wanted = true;
             self.calls.retain(|c| !finished.contains(&c.response_id));
         }
-        if self.response_wanted && self.active_response.is_none() && self.calls.iter().all(|c| c.sent) {
+        if self.response_wanted
+            && self.active_response.is_none()
+            && self.calls.iter().all(|c| c.sent)
+        {
             self.events_sent += 1;
             let event_id = format!("hark_rc_{}", self.events_sent);
-            out.push(Action::send(&ClientEvent::ResponseCreate { event_id: Some(event_id.clone()), response: None }));
+            out.push(Action::send(&ClientEvent::ResponseCreate {
+                event_id: Some(event_id.clone()),
+                response: None,
+            }));
             self.response_create_event = Some(event_id);
             self.active_response = Some(REQUESTED.into());
             self.response_wanted = false;
@@ -289,14 +383,16 @@ mod tests {
         .to_string()
     }
     fn created(resp: &str) -> String {
-        json!({"type":"response.created","response":{"id":resp,"status":"in_progress","output":[]}}).to_string()
+        json!({"type":"response.created","response":{"id":resp,"status":"in_progress","output":[]}})
+            .to_string()
     }
     fn done(resp: &str, calls: &[(&str, &str, &str)]) -> String {
         let output: Vec<Value> = calls
             .iter()
             .map(|(c, n, a)| json!({"type":"function_call","call_id":c,"name":n,"arguments":a,"status":"completed"}))
             .collect();
-        json!({"type":"response.done","response":{"id":resp,"status":"completed","output":output}}).to_string()
+        json!({"type":"response.done","response":{"id":resp,"status":"completed","output":output}})
+            .to_string()
     }
 
     /// The client events among `actions`, as (type, call_id or "").
@@ -313,13 +409,24 @@ mod tests {
             .collect()
     }
     fn pages(actions: &[Action]) -> Vec<(u32, PageCommand)> {
-        actions.iter().filter_map(|a| if let Action::Page { id, command } = a { Some((*id, command.clone())) } else { None }).collect()
+        actions
+            .iter()
+            .filter_map(|a| {
+                if let Action::Page { id, command } = a {
+                    Some((*id, command.clone()))
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
     fn output_of(actions: &[Action], call: &str) -> String {
         actions
             .iter()
             .find_map(|a| match a {
-                Action::Send { event } if event["item"]["call_id"] == call => Some(event["item"]["output"].as_str().unwrap().to_string()),
+                Action::Send { event } if event["item"]["call_id"] == call => {
+                    Some(event["item"]["output"].as_str().unwrap().to_string())
+                }
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no output for {call}"))
@@ -329,17 +436,39 @@ mod tests {
     fn two_calls_answered_in_order_then_one_response_create_after_done() {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
-        let a1 = s.on_server_event(&args_done("r1", "c1", "changeBackgroundColor", r#"{"color":"navy"}"#));
-        let a2 = s.on_server_event(&args_done("r1", "c2", "changeTextColor", r#"{"color":"white"}"#));
+        let a1 = s.on_server_event(&args_done(
+            "r1",
+            "c1",
+            "changeBackgroundColor",
+            r#"{"color":"navy"}"#,
+        ));
+        let a2 = s.on_server_event(&args_done(
+            "r1",
+            "c2",
+            "changeTextColor",
+            r#"{"color":"white"}"#,
+        ));
         let (id1, _) = pages(&a1)[0].clone();
         let (id2, _) = pages(&a2)[0].clone();
         // The second call's page answers first: nothing may be sent before c1's output.
         let b = s.on_page_result(id2, r#"{"ok":true,"changed":12}"#);
         assert!(sent(&b).is_empty());
         let c = s.on_page_result(id1, r#"{"ok":true,"changed":3}"#);
-        assert_eq!(sent(&c), vec![("conversation.item.create".into(), "c1".into()), ("conversation.item.create".into(), "c2".into())]);
+        assert_eq!(
+            sent(&c),
+            vec![
+                ("conversation.item.create".into(), "c1".into()),
+                ("conversation.item.create".into(), "c2".into())
+            ]
+        );
         // response.create only once the response is done.
-        let d = s.on_server_event(&done("r1", &[("c1", "changeBackgroundColor", "{}"), ("c2", "changeTextColor", "{}")]));
+        let d = s.on_server_event(&done(
+            "r1",
+            &[
+                ("c1", "changeBackgroundColor", "{}"),
+                ("c2", "changeTextColor", "{}"),
+            ],
+        ));
         assert_eq!(sent(&d), vec![("response.create".into(), "".into())]);
         // Another response.done (or repeats) never produces a second response.create.
         assert!(sent(&s.on_server_event(&done("r1", &[]))).is_empty());
@@ -351,10 +480,22 @@ mod tests {
         s.on_server_event(&created("r1"));
         let a = s.on_server_event(&args_done("r1", "c1", "getPageHTML", "{}"));
         let (id, cmd) = pages(&a)[0].clone();
-        assert!(matches!(cmd, PageCommand::Collect { buttons_only: false, .. }));
+        assert!(matches!(
+            cmd,
+            PageCommand::Collect {
+                buttons_only: false,
+                ..
+            }
+        ));
         assert!(sent(&s.on_server_event(&done("r1", &[("c1", "getPageHTML", "{}")]))).is_empty());
         let r = s.on_page_result(id, r#"{"ok":true,"title":"T","url":"u","nodes":[{"role":"heading","name":"Hello","level":1,"inView":true}]}"#);
-        assert_eq!(sent(&r), vec![("conversation.item.create".into(), "c1".into()), ("response.create".into(), "".into())]);
+        assert_eq!(
+            sent(&r),
+            vec![
+                ("conversation.item.create".into(), "c1".into()),
+                ("response.create".into(), "".into())
+            ]
+        );
         assert!(output_of(&r, "c1").contains("# Hello"));
     }
 
@@ -362,8 +503,16 @@ mod tests {
     fn odd_arguments_and_unknown_functions_get_error_outputs_not_a_stuck_session() {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
-        let a = s.on_server_event(&args_done("r1", "c1", "changeBackgroundColor", r#"{"color":"blurple"}"#));
-        assert!(pages(&a).is_empty(), "invalid color must not touch the page");
+        let a = s.on_server_event(&args_done(
+            "r1",
+            "c1",
+            "changeBackgroundColor",
+            r#"{"color":"blurple"}"#,
+        ));
+        assert!(
+            pages(&a).is_empty(),
+            "invalid color must not touch the page"
+        );
         assert!(output_of(&a, "c1").contains("is not a CSS color"));
         let b = s.on_server_event(&args_done("r1", "c2", "launchRockets", "{}"));
         assert!(output_of(&b, "c2").contains("unknown function"));
@@ -379,16 +528,27 @@ mod tests {
         let a = s.on_server_event(&done("r9", &[("c9", "undo", "")]));
         let (id, cmd) = pages(&a)[0].clone();
         assert_eq!(cmd, PageCommand::Undo);
-        let r = s.on_page_result(id, r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#);
+        let r = s.on_page_result(
+            id,
+            r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#,
+        );
         assert_eq!(sent(&r).len(), 2);
     }
 
     #[test]
     fn page_failure_is_an_error_output() {
         let mut s = Session::new(SessionOptions::default());
-        let a = s.on_server_event(&args_done("r1", "c1", "changeButtonStyle", r#"{"size":"large"}"#));
+        let a = s.on_server_event(&args_done(
+            "r1",
+            "c1",
+            "changeButtonStyle",
+            r#"{"size":"large"}"#,
+        ));
         let (id, _) = pages(&a)[0].clone();
-        let r = s.on_page_result(id, r#"{"ok":false,"error":"the page did not answer within 8 s"}"#);
+        let r = s.on_page_result(
+            id,
+            r#"{"ok":false,"error":"the page did not answer within 8 s"}"#,
+        );
         assert!(output_of(&r, "c1").contains("did not answer"));
     }
 
@@ -397,7 +557,10 @@ mod tests {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
         let a = s.on_user_text("make the background navy");
-        assert_eq!(sent(&a), vec![("conversation.item.create".into(), "".into())]);
+        assert_eq!(
+            sent(&a),
+            vec![("conversation.item.create".into(), "".into())]
+        );
         let b = s.on_server_event(&done("r1", &[]));
         assert_eq!(sent(&b), vec![("response.create".into(), "".into())]);
         // Idle session: text and response.create go together.
@@ -409,7 +572,9 @@ mod tests {
     fn rejected_response_create_is_retried_after_the_running_response() {
         let mut s = Session::new(SessionOptions::default());
         let a = s.on_user_text("hi");
-        let Action::Send { event } = &a[2] else { panic!("{a:?}") };
+        let Action::Send { event } = &a[2] else {
+            panic!("{a:?}")
+        };
         let eid = event["event_id"].as_str().unwrap().to_string();
         let err = json!({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy","event_id":eid}});
         let e = s.on_server_event(&err.to_string());
@@ -426,24 +591,43 @@ mod tests {
             ..Default::default()
         });
         let a = s.on_channel_open();
-        let Action::Send { event } = &a[1] else { panic!() };
+        let Action::Send { event } = &a[1] else {
+            panic!()
+        };
         assert_eq!(event["type"], "session.update");
         assert_eq!(event["session"]["voice"], "cedar");
-        assert_eq!(Session::new(SessionOptions::default()).on_channel_open().len(), 1);
+        assert_eq!(
+            Session::new(SessionOptions::default())
+                .on_channel_open()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn transcripts_accumulate_and_errors_have_words() {
         let mut s = Session::new(SessionOptions::default());
-        s.on_server_event(r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"Hel"}"#);
-        let a = s.on_server_event(r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"lo"}"#);
+        s.on_server_event(
+            r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"Hel"}"#,
+        );
+        let a = s.on_server_event(
+            r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"lo"}"#,
+        );
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json[0]["transcript"]["text"], "Hello");
         assert_eq!(json[0]["kind"], "ui");
-        let e = s.on_server_event(r#"{"type":"error","error":{"type":"server_error","message":"Upstream hiccup"}}"#);
-        assert_eq!(serde_json::to_value(&e).unwrap()[0]["error"]["message"], "Upstream hiccup");
+        let e = s.on_server_event(
+            r#"{"type":"error","error":{"type":"server_error","message":"Upstream hiccup"}}"#,
+        );
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()[0]["error"]["message"],
+            "Upstream hiccup"
+        );
         let c = s.on_channel_closed("");
-        assert!(serde_json::to_value(&c).unwrap()[1]["error"]["message"].as_str().unwrap().contains("closed"));
+        assert!(serde_json::to_value(&c).unwrap()[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed"));
         assert!(s.on_server_event(&created("r5")).is_empty());
     }
 }

@@ -54,7 +54,17 @@ pub struct RawNode {
     pub button: bool,
 }
 
-pub const LANDMARKS: &[&str] = &["banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region", "dialog"];
+pub const LANDMARKS: &[&str] = &[
+    "banner",
+    "navigation",
+    "main",
+    "contentinfo",
+    "complementary",
+    "search",
+    "form",
+    "region",
+    "dialog",
+];
 
 impl RawNode {
     fn is_text(&self) -> bool {
@@ -99,10 +109,18 @@ fn line(n: &RawNode, short: bool) -> Option<String> {
     }
     if n.is_landmark() && !n.is_interactive() {
         let name = clip(&n.name, 40);
-        return Some(if name.is_empty() { format!("== {} ==", n.role) } else { format!("== {} {} ==", n.role, quote(&name)) });
+        return Some(if name.is_empty() {
+            format!("== {} ==", n.role)
+        } else {
+            format!("== {} {} ==", n.role, quote(&name))
+        });
     }
     let r = n.element_ref.as_deref()?;
-    let role = if n.button && n.role == "link" { "button-link" } else { n.role.as_str() };
+    let role = if n.button && n.role == "link" {
+        "button-link"
+    } else {
+        n.role.as_str()
+    };
     let mut s = format!("[{r}] {role}");
     let name = clip(&n.name, name_max);
     if !name.is_empty() {
@@ -144,7 +162,11 @@ fn line(n: &RawNode, short: bool) -> Option<String> {
 /// Text blocks that only repeat the neighbouring element's name (an `<li>` holding one link).
 fn repeats_neighbour(nodes: &[RawNode], i: usize) -> bool {
     let t = nodes[i].name.trim();
-    let same = |j: usize| nodes.get(j).is_some_and(|n| !n.is_text() && n.name.trim() == t);
+    let same = |j: usize| {
+        nodes
+            .get(j)
+            .is_some_and(|n| !n.is_text() && n.name.trim() == t)
+    };
     same(i + 1) || (i > 0 && same(i - 1))
 }
 
@@ -163,9 +185,8 @@ impl Omitted {
             "text" => self.text += 1,
             "link" if !n.button => self.links += 1,
             "button" | "link" => self.buttons += 1,
-            "textbox" | "searchbox" | "combobox" | "checkbox" | "radio" | "listbox" | "slider" | "spinbutton" | "switch" => {
-                self.fields += 1
-            }
+            "textbox" | "searchbox" | "combobox" | "checkbox" | "radio" | "listbox" | "slider"
+            | "spinbutton" | "switch" => self.fields += 1,
             _ => self.other += 1,
         }
     }
@@ -192,10 +213,16 @@ impl Omitted {
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let budget = max_tokens as usize * 4;
     let mut head = String::new();
-    head.push_str(&format!("Page: {}\nURL: {}\n", clip(&page.title, 120), clip(&page.url, 160)));
+    head.push_str(&format!(
+        "Page: {}\nURL: {}\n",
+        clip(&page.title, 120),
+        clip(&page.url, 160)
+    ));
     if page.viewport.height > 0.0 {
         let total = page.scroll_height.max(page.viewport.height);
-        let pct = ((page.scroll_y + page.viewport.height) / total * 100.0).min(100.0).round();
+        let pct = ((page.scroll_y + page.viewport.height) / total * 100.0)
+            .min(100.0)
+            .round();
         head.push_str(&format!(
             "Viewport {}x{}, scrolled to {}px of {}px ({pct}% seen). Refs like [e12] work in the other tools.\n",
             page.viewport.width.round(),
@@ -205,7 +232,9 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
         ));
     }
     let nodes = &page.nodes;
-    let usable: Vec<bool> = (0..nodes.len()).map(|i| !(nodes[i].is_text() && repeats_neighbour(nodes, i))).collect();
+    let usable: Vec<bool> = (0..nodes.len())
+        .map(|i| !(nodes[i].is_text() && repeats_neighbour(nodes, i)))
+        .collect();
 
     // Priority 0: in view, full; 1: headings and interactive elsewhere; 2: other text elsewhere.
     let priority = |n: &RawNode| -> u8 {
@@ -217,8 +246,13 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
             2
         }
     };
-    let in_view_chars: usize =
-        nodes.iter().zip(&usable).filter(|(n, u)| **u && n.in_view).filter_map(|(n, _)| line(n, false)).map(|l| l.len() + 1).sum();
+    let in_view_chars: usize = nodes
+        .iter()
+        .zip(&usable)
+        .filter(|(n, u)| **u && n.in_view)
+        .filter_map(|(n, _)| line(n, false))
+        .map(|l| l.len() + 1)
+        .sum();
     // When the view alone overflows, its text blocks get the short form too.
     let squeeze_view = in_view_chars + head.len() > budget * 8 / 10;
 
@@ -235,7 +269,9 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
             if p > 0 && n.is_landmark() && !n.is_interactive() {
                 continue;
             }
-            let Some(l) = line(n, p > 0 || (squeeze_view && n.is_text())) else { continue };
+            let Some(l) = line(n, p > 0 || (squeeze_view && n.is_text())) else {
+                continue;
+            };
             if full || used + l.len() + 1 > budget {
                 full = true;
                 omitted.count(n);
@@ -248,7 +284,10 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
 
     let mut out = head;
     // What the person sees first, then the rest; each in document order.
-    for (in_view, title) in [(true, "In view:"), (false, "Elsewhere on the page (shortened):")] {
+    for (in_view, title) in [
+        (true, "In view:"),
+        (false, "Elsewhere on the page (shortened):"),
+    ] {
         let mut first = true;
         for (i, l) in lines.iter().enumerate() {
             let Some(l) = l else { continue };
@@ -268,7 +307,11 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
         out.push_str("(The page shows no text or interactive elements.)\n");
     }
     if omitted.total() > 0 || page.truncated {
-        let what = if omitted.total() > 0 { omitted.describe() } else { "more elements".into() };
+        let what = if omitted.total() > 0 {
+            omitted.describe()
+        } else {
+            "more elements".into()
+        };
         out.push_str(&format!(
             "Not shown to stay within {max_tokens} tokens: {what}. Call getPageHTML with a larger maxTokens (up to {}), or with a ref or selector.\n",
             hark_protocol::tools::MAX_SNAPSHOT_TOKENS
@@ -282,14 +325,23 @@ mod tests {
     use super::*;
 
     pub fn node(role: &str, name: &str, r: Option<&str>, in_view: bool) -> RawNode {
-        RawNode { role: role.into(), name: name.into(), element_ref: r.map(str::to_string), in_view, ..Default::default() }
+        RawNode {
+            role: role.into(),
+            name: name.into(),
+            element_ref: r.map(str::to_string),
+            in_view,
+            ..Default::default()
+        }
     }
 
     fn page(nodes: Vec<RawNode>) -> RawPage {
         RawPage {
             url: "http://127.0.0.1/x.html".into(),
             title: "Dashboard".into(),
-            viewport: Viewport { width: 1280.0, height: 720.0 },
+            viewport: Viewport {
+                width: 1280.0,
+                height: 720.0,
+            },
             scroll_y: 0.0,
             scroll_height: 3000.0,
             nodes,
@@ -311,12 +363,23 @@ mod tests {
         let mut h = node("heading", "Welcome Back!", None, true);
         h.level = Some(1);
         let s = format(
-            &page(vec![h, email, pw, cb, save, node("navigation", "", None, true), node("text", "Footer words", None, false)]),
+            &page(vec![
+                h,
+                email,
+                pw,
+                cb,
+                save,
+                node("navigation", "", None, true),
+                node("text", "Footer words", None, false),
+            ]),
             2000,
         );
         assert!(s.contains("# Welcome Back!\n"), "{s}");
         assert!(s.contains("[e2] textbox \"Email\" = \"a@b.c\""), "{s}");
-        assert!(s.contains("[e3] textbox \"Password\" (value hidden)\n"), "{s}");
+        assert!(
+            s.contains("[e3] textbox \"Password\" (value hidden)\n"),
+            "{s}"
+        );
         assert!(!s.contains("hunter2"));
         assert!(s.contains("[e4] checkbox \"Remember me\" (checked)"), "{s}");
         assert!(s.contains("[e5] button-link \"Save\""), "{s}");
@@ -330,8 +393,18 @@ mod tests {
     fn budget_keeps_the_view_and_counts_the_rest() {
         let mut nodes = vec![node("button", "Top", Some("e1"), true)];
         for i in 0..2000 {
-            nodes.push(node("link", &format!("Article link number {i}"), Some(&format!("e{}", i + 2)), false));
-            nodes.push(node("text", &"long paragraph words ".repeat(20), None, false));
+            nodes.push(node(
+                "link",
+                &format!("Article link number {i}"),
+                Some(&format!("e{}", i + 2)),
+                false,
+            ));
+            nodes.push(node(
+                "text",
+                &"long paragraph words ".repeat(20),
+                None,
+                false,
+            ));
         }
         let s = format(&page(nodes), 500);
         assert!(estimate_tokens(&s) <= 500, "{} tokens", estimate_tokens(&s));
@@ -344,7 +417,13 @@ mod tests {
 
     #[test]
     fn text_that_repeats_its_link_is_dropped() {
-        let s = format(&page(vec![node("text", "Home", None, true), node("link", "Home", Some("e1"), true)]), 2000);
+        let s = format(
+            &page(vec![
+                node("text", "Home", None, true),
+                node("link", "Home", Some("e1"), true),
+            ]),
+            2000,
+        );
         assert_eq!(s.matches("Home").count(), 1, "{s}");
     }
 }

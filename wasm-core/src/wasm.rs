@@ -21,9 +21,12 @@ impl HarkCore {
         let options: SessionOptions = if config_json.trim().is_empty() {
             SessionOptions::default()
         } else {
-            serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("bad core config: {e}")))?
+            serde_json::from_str(config_json)
+                .map_err(|e| JsError::new(&format!("bad core config: {e}")))?
         };
-        Ok(HarkCore { session: Session::new(options) })
+        Ok(HarkCore {
+            session: Session::new(options),
+        })
     }
     pub fn on_channel_open(&mut self) -> String {
         to_json(&self.session.on_channel_open())
@@ -43,7 +46,10 @@ impl HarkCore {
 }
 
 fn ui_error(e: crate::action::UiError) -> String {
-    to_json(&[Action::state(crate::action::UiState::Error), Action::error(e)])
+    to_json(&[
+        Action::state(crate::action::UiState::Error),
+        Action::error(e),
+    ])
 }
 
 /// Actions for: the companion could not be reached at `url`.
@@ -62,7 +68,11 @@ pub fn companion_http_error(status: u16, body: &str) -> String {
 #[wasm_bindgen]
 pub fn microphone_error(name: &str, local_mode: bool) -> String {
     let e = errors::microphone(name, local_mode);
-    if e.fatal { ui_error(e) } else { to_json(&[Action::error(e)]) }
+    if e.fatal {
+        ui_error(e)
+    } else {
+        to_json(&[Action::error(e)])
+    }
 }
 
 /// Actions for: WebRTC could not connect.
@@ -83,6 +93,7 @@ pub fn describe_status(body: &str) -> String {
 /// The snapshot text for a raw `collect` result (for benchmarks and debugging).
 #[wasm_bindgen]
 pub fn format_snapshot(raw_json: &str, max_tokens: u32) -> Result<String, JsError> {
-    let page: snapshot::RawPage = serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
+    let page: snapshot::RawPage =
+        serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(snapshot::format(&page, max_tokens))
 }

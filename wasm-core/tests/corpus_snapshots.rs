@@ -15,7 +15,11 @@ fn fixtures() -> Vec<(String, RawPage, usize)> {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let outer = v["outerHtmlChars"].as_u64().unwrap() as usize;
         let page: RawPage = serde_json::from_value(v).unwrap();
-        out.push((path.file_stem().unwrap().to_string_lossy().into_owned(), page, outer));
+        out.push((
+            path.file_stem().unwrap().to_string_lossy().into_owned(),
+            page,
+            outer,
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(out.len() >= 5, "fixtures missing");
@@ -36,8 +40,15 @@ fn snapshots_fit_the_budget_and_are_far_smaller_than_outer_html() {
         total_snap += tokens;
         total_outer += outer_tokens;
         // Everything interactive in view is addressable.
-        for n in page.nodes.iter().filter(|n| n.in_view && n.element_ref.is_some()) {
-            assert!(snap.contains(&format!("[{}]", n.element_ref.as_ref().unwrap())), "{name}: {n:?} missing");
+        for n in page
+            .nodes
+            .iter()
+            .filter(|n| n.in_view && n.element_ref.is_some())
+        {
+            assert!(
+                snap.contains(&format!("[{}]", n.element_ref.as_ref().unwrap())),
+                "{name}: {n:?} missing"
+            );
         }
     }
     println!("all pages: {:.1}x", total_outer as f64 / total_snap as f64);
@@ -46,7 +57,10 @@ fn snapshots_fit_the_budget_and_are_far_smaller_than_outer_html() {
 
 #[test]
 fn sb_admin_dashboard_reads_like_the_page() {
-    let (_, page, _) = fixtures().into_iter().find(|(n, ..)| n == "sb-admin-2__index").unwrap();
+    let (_, page, _) = fixtures()
+        .into_iter()
+        .find(|(n, ..)| n == "sb-admin-2__index")
+        .unwrap();
     let snap = format(&page, 2000);
     println!("{snap}");
     assert!(snap.contains("# Dashboard"));
@@ -56,7 +70,10 @@ fn sb_admin_dashboard_reads_like_the_page() {
 
 #[test]
 fn login_page_never_shows_the_password_value() {
-    let (_, page, _) = fixtures().into_iter().find(|(n, ..)| n == "sb-admin-2__login").unwrap();
+    let (_, page, _) = fixtures()
+        .into_iter()
+        .find(|(n, ..)| n == "sb-admin-2__login")
+        .unwrap();
     let snap = format(&page, 2000);
     println!("{snap}");
     assert!(snap.contains("(value hidden)"), "{snap}");
