@@ -14,8 +14,13 @@ use crate::session::{self, Flavour};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Send(ServerEvent),
-    /// Play an audio clip of `ms` for this response, then call [`Conversation::audio_done`].
+    /// Queue an audio clip of `ms` for this response; when the queue has played out, call
+    /// [`Conversation::audio_done`].
     Speak { response_id: String, ms: u64 },
+    /// After `ms`, call [`Conversation::generation_done`] (the model "finishes generating"
+    /// while its audio is still playing, as OpenAI does: `response.done` comes before
+    /// `output_audio_buffer.stopped`).
+    FinishLater { response_id: String, ms: u64 },
     /// Stop the clip now playing.
     StopAudio,
     /// The client returned the output of a call.
@@ -80,6 +85,8 @@ pub struct Conversation {
     results: Vec<CallResult>,
     active: Option<Active>,
     speech_notice_sent: bool,
+    /// The response whose audio is playing (the output audio buffer is not empty).
+    playing: Option<String>,
     vad: Vad,
     transcripts: VecDeque<String>,
     input_chars: u64,
@@ -107,6 +114,7 @@ impl Conversation {
             results: Vec::new(),
             active: None,
             speech_notice_sent: false,
+            playing: None,
             vad: Vad::default(),
             transcripts: VecDeque::new(),
             input_chars: 0,
@@ -194,8 +202,11 @@ impl Conversation {
             ClientEvent::ResponseCreate { .. } => self.response_create(eid),
             ClientEvent::ResponseCancel { response_id, .. } => match &self.active {
                 Some(a) if response_id.as_deref().is_none_or(|r| r == a.response.id) => {
-                    let mut out = vec![Action::StopAudio];
-                    out.extend(self.finish_active("cancelled"));
+                    let mut out = self.finish_active("cancelled");
+                    if let Some(rid) = self.playing.take() {
+                        out.insert(0, Action::StopAudio);
+                        out.push(Action::Send(ServerEvent::OutputAudioBufferCleared { event_id: new_id("event"), response_id: rid }));
+                    }
                     out
                 }
                 _ => vec![self.error(
@@ -204,7 +215,7 @@ impl Conversation {
                 )],
             },
             ClientEvent::OutputAudioBufferClear { .. } => {
-                let response_id = self.response_in_progress().unwrap_or_default().to_string();
+                let response_id = self.playing.take().unwrap_or_default();
                 vec![Action::StopAudio, Action::Send(ServerEvent::OutputAudioBufferCleared { event_id: new_id("event"), response_id })]
             }
             ClientEvent::InputAudioBufferCommit { .. } => {
@@ -374,9 +385,11 @@ impl Conversation {
 
     /// A response made of function calls (one per entry). Returns the call ids.
     pub fn function_calls(&mut self, calls: Vec<(String, Value)>) -> (Vec<Action>, Vec<String>) {
+        // A scripted call while a response is generating: that one finishes first (never two at once).
+        let mut out = self.finish_active("completed");
         let mut response = self.new_response();
         let rid = response.id.clone();
-        let mut out = vec![Action::Send(ServerEvent::ResponseCreated { event_id: new_id("event"), response: response.clone() })];
+        out.push(Action::Send(ServerEvent::ResponseCreated { event_id: new_id("event"), response: response.clone() }));
         let mut ids = Vec::new();
         let mut chars = 0;
         for (i, (name, args)) in calls.into_iter().enumerate() {
@@ -432,12 +445,12 @@ impl Conversation {
         (out, ids)
     }
 
-    /// A spoken (and written) answer. With audio output it stays in progress while the clip plays.
+    /// A spoken (and written) answer. With audio output it stays in progress for a quarter of
+    /// the clip's length ("generation"); the clip plays in real time and outlasts it.
     pub fn speak(&mut self, text: &str) -> Vec<Action> {
         if self.active.is_some() {
-            // A scripted `say` during a response: finish the current one first.
-            let mut out = vec![Action::StopAudio];
-            out.extend(self.finish_active("cancelled"));
+            // A scripted `say` during a response: that one finishes generating first.
+            let mut out = self.finish_active("completed");
             out.extend(self.speak(text));
             return out;
         }
@@ -479,18 +492,33 @@ impl Conversation {
         for delta in chunks(text) {
             out.push(Action::Send(ServerEvent::OutputAudioTranscriptDelta { event_id: ev(), response_id: rid.clone(), item_id: item_id.clone(), output_index: 0, content_index: 1, delta }));
         }
-        out.push(Action::Send(ServerEvent::OutputAudioBufferStarted { event_id: ev(), response_id: rid.clone() }));
-        out.push(Action::Speak { response_id: rid, ms: crate::audio::clip_ms_for(text) });
+        if self.playing.is_none() {
+            out.push(Action::Send(ServerEvent::OutputAudioBufferStarted { event_id: ev(), response_id: rid.clone() }));
+        }
+        self.playing = Some(rid.clone());
+        let ms = crate::audio::clip_ms_for(text);
+        out.push(Action::Speak { response_id: rid.clone(), ms });
+        out.push(Action::FinishLater { response_id: rid, ms: (ms / 4).max(150) });
         out
     }
 
-    /// The clip of the active response has played.
-    pub fn audio_done(&mut self, response_id: &str) -> Vec<Action> {
+    /// The response has finished generating (its audio may still be playing).
+    pub fn generation_done(&mut self, response_id: &str) -> Vec<Action> {
         if self.response_in_progress() != Some(response_id) {
             return vec![];
         }
-        let mut out = vec![Action::Send(ServerEvent::OutputAudioBufferStopped { event_id: new_id("event"), response_id: response_id.to_string() })];
-        out.extend(self.finish_active("completed"));
+        self.finish_active("completed")
+    }
+
+    /// The output audio has played out.
+    pub fn audio_done(&mut self, response_id: &str) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.response_in_progress() == Some(response_id) {
+            out.extend(self.finish_active("completed"));
+        }
+        if let Some(rid) = self.playing.take() {
+            out.push(Action::Send(ServerEvent::OutputAudioBufferStopped { event_id: new_id("event"), response_id: rid }));
+        }
         out
     }
 
@@ -684,14 +712,16 @@ mod tests {
         });
         assert_eq!(text.unwrap(), "I changed the background to dark blue.");
         let Some(Action::Speak { response_id, .. }) = a.iter().find(|a| matches!(a, Action::Speak { .. })).cloned() else { panic!() };
-        // Still speaking: another response.create is refused, as OpenAI does.
+        assert!(a.iter().any(|a| matches!(a, Action::FinishLater { .. })));
+        // Still generating: another response.create is refused, as OpenAI does.
         let e = error_of(&c.on_client_event(ClientEvent::ResponseCreate { event_id: Some("ev_9".into()), response: None }));
         assert_eq!(e.code.as_deref(), Some("conversation_already_has_active_response"));
         assert_eq!(e.event_id.as_deref(), Some("ev_9"));
-        let t = types(&c.audio_done(&response_id));
-        assert_eq!(t.first().unwrap(), "output_audio_buffer.stopped");
+        let t = types(&c.generation_done(&response_id));
         assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         assert!(c.response_in_progress().is_none());
+        // The audio plays on; when it has played, the buffer stops.
+        assert_eq!(types(&c.audio_done(&response_id)), ["output_audio_buffer.stopped"]);
     }
 
     #[test]
@@ -706,6 +736,7 @@ mod tests {
                 all.extend(c.on_audio_frame(-120.0));
             }
             if let Some(Action::Speak { response_id, .. }) = all.iter().find(|a| matches!(a, Action::Speak { .. })).cloned() {
+                all.extend(c.generation_done(&response_id));
                 all.extend(c.audio_done(&response_id));
             }
         }

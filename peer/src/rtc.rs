@@ -113,6 +113,7 @@ pub(crate) async fn start_call(spec: CallSpec) -> Result<(CallHandle, String), C
         meter: AudioMeter::new()?,
         encoder: OpusEncoder::new()?,
         speaking: None,
+        finish_at: None,
         rtp_time: rand::random::<u32>() as u64,
         media_stopped: false,
         on_open: spec.on_open,
@@ -143,6 +144,7 @@ struct CallTask {
     meter: AudioMeter,
     encoder: OpusEncoder,
     speaking: Option<Speaking>,
+    finish_at: Option<(String, Instant)>,
     rtp_time: u64,
     media_stopped: bool,
     on_open: Vec<ToolInvocation>,
@@ -199,6 +201,9 @@ impl CallTask {
             if let Some(s) = &self.speaking {
                 deadline = deadline.min(s.next);
             }
+            if let Some((_, at)) = &self.finish_at {
+                deadline = deadline.min(*at);
+            }
             tokio::select! {
                 r = self.socket.recv_from(&mut buf) => {
                     let (n, source) = r?;
@@ -211,6 +216,11 @@ impl CallTask {
                 _ = tokio::time::sleep_until(deadline.into()) => {}
             }
             self.rtc.handle_input(Input::Timeout(Instant::now()))?;
+            if self.finish_at.as_ref().is_some_and(|(_, at)| *at <= Instant::now()) {
+                let (rid, _) = self.finish_at.take().expect("checked");
+                let actions = self.conv.generation_done(&rid);
+                self.run(actions);
+            }
             self.pump_audio();
         }
     }
@@ -321,13 +331,23 @@ impl CallTask {
                 Action::Speak { response_id, ms } => {
                     let pcm = audio::speech_like(ms, 150.0);
                     match self.encoder.encode_clip(&pcm) {
-                        Ok(frames) => self.speaking = Some(Speaking { response_id, frames: frames.into(), next: Instant::now() }),
+                        // Queued after whatever is still playing, like OpenAI's output audio buffer.
+                        Ok(frames) => match &mut self.speaking {
+                            Some(s) => {
+                                s.frames.extend(frames);
+                                s.response_id = response_id;
+                            }
+                            None => self.speaking = Some(Speaking { response_id, frames: frames.into(), next: Instant::now() }),
+                        },
                         Err(e) => {
                             tracing::warn!(call = %self.id, "cannot encode the clip: {e}");
                             let actions = self.conv.audio_done(&response_id);
                             self.run(actions);
                         }
                     }
+                }
+                Action::FinishLater { response_id, ms } => {
+                    self.finish_at = Some((response_id, Instant::now() + Duration::from_millis(ms)));
                 }
                 Action::StopAudio => self.speaking = None,
                 Action::Output { call_id, output } => {

@@ -46,7 +46,10 @@ async fn malformed_and_out_of_order_client_events_get_openai_error_events() {
     let e = client.wait_type("error", T).await.unwrap();
     let b = error_body(&e);
     assert_eq!((b.code.as_deref(), b.event_id.as_deref()), (Some("conversation_already_has_active_response"), Some("ev_e")));
-    client.wait_type("response.done", T).await.unwrap();
+    let ServerEvent::ResponseDone { response, .. } = client.wait_type("response.done", T).await.unwrap() else { panic!() };
+    assert_eq!(response.status, "completed");
+    // OpenAI's order: the response is done while its audio still plays; the buffer stops later.
+    client.wait_type("output_audio_buffer.stopped", T).await.unwrap();
 
     // The call survives all of it.
     client.send(&ClientEvent::SessionUpdate { event_id: None, session: json!({"type": "realtime", "instructions": "still here"}) });
@@ -64,6 +67,10 @@ async fn response_cancel_stops_the_speech() {
     client.send(&ClientEvent::ResponseCancel { event_id: None, response_id: None });
     let ServerEvent::ResponseDone { response, .. } = client.wait_type("response.done", T).await.unwrap() else { panic!() };
     assert_eq!(response.status, "cancelled");
+    client.wait_type("output_audio_buffer.cleared", T).await.unwrap();
+    let packets = client.state().audio.packets;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(client.state().audio.packets <= packets + 2, "the audio stopped");
     peer.shutdown().await;
 }
 
@@ -98,12 +105,12 @@ async fn fault_stop_media_silences_the_peer() {
     let (mut client, call) = connected(&peer, Mic::Off).await;
     call.stop_media(true).unwrap();
     call.say("You should not hear this.").unwrap();
-    client.wait_type("response.done", T).await.unwrap();
+    client.wait_type("output_audio_buffer.stopped", T).await.unwrap();
     assert_eq!(client.state().audio.packets, 0, "no audio while media is stopped");
     // The events still flow; resume media and it plays.
     call.stop_media(false).unwrap();
     call.say("Now you hear me.").unwrap();
-    client.wait_type("response.done", T).await.unwrap();
+    client.wait_type("output_audio_buffer.stopped", T).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let heard = client.state().audio;
     assert!(heard.packets >= 20 && heard.heard_speech(), "{heard:?}");

@@ -38,6 +38,8 @@ async fn a_typed_command_round_trip() {
     assert_eq!(transcript, text);
     let ServerEvent::ResponseDone { response, .. } = client.wait_type("response.done", T).await.unwrap() else { panic!() };
     assert_eq!(response.status, "completed");
+    client.wait_type("output_audio_buffer.stopped", T).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let heard = client.state().audio;
     assert!(heard.packets >= 20 && heard.heard_speech(), "the answer is spoken too: {heard:?}");
     assert_eq!(call.function_outputs().len(), 1);
@@ -77,7 +79,7 @@ async fn speech_in_local_mode_gets_one_reply_that_speech_needs_a_key() {
         panic!()
     };
     assert!(transcript.contains("needs an OpenAI key"), "{transcript}");
-    client.wait_type("response.done", T).await.unwrap();
+    client.wait_type("output_audio_buffer.stopped", T).await.unwrap();
     // Speak again: no second reply (at most once per session), no pretend transcript.
     client.set_mic(Mic::Speech);
     client.wait_type("input_audio_buffer.speech_started", T).await.unwrap();
