@@ -8,7 +8,7 @@
 const api = globalThis.browser ?? globalThis.chrome;
 const IS_WORKER = typeof ServiceWorkerGlobalScope !== 'undefined' && self instanceof ServiceWorkerGlobalScope;
 const ORIGIN = api.runtime.getURL('');
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', token: '', voice: '', instructions: '' };
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '' };
 const PAGE_TIMEOUT_MS = 8000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,7 +113,9 @@ async function host(cmd, args = {}) {
       default: return h.status();
     }
   }
-  if (cmd !== 'start' && !(await offscreenExists())) return cmd === 'status' ? { active: false, tabId: null, ui: { state: 'off', lines: [] } } : { ok: true };
+  if (cmd !== 'start' && !(await offscreenExists())) {
+    return cmd === 'status' ? { active: false, tabId: null, state: 'off', error: null, lines: [], ui: { state: 'off', lines: [], error: null } } : { ok: true };
+  }
   await ensureOffscreen();
   return api.runtime.sendMessage({ target: 'offscreen', cmd, ...args });
 }

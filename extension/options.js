@@ -4,9 +4,9 @@
 import init, { describe_status, companion_http_error } from './pkg/hark_core.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', token: '', voice: '', instructions: '' };
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '' };
 const $ = (id) => document.getElementById(id);
-const FIELDS = ['companionUrl', 'token', 'voice', 'instructions'];
+const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions'];
 const wasm = init();
 
 function say(el, text, ok) {
@@ -30,7 +30,7 @@ async function save() {
 
 async function testConnection() {
   await save();
-  const { companionUrl, token } = { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
+  const { companionUrl, pairingToken: token } = { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
   const base = companionUrl.replace(/\/+$/, '');
   say($('result'), 'Testing…');
   try {

@@ -70,6 +70,28 @@ export function createSessionHost(bridge) {
     perform(session.core.on_page_result(id, JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' })), session);
   }
 
+  // How loud the model's voice is right now (0..1): shown in status for tests and diagnostics.
+  function meterRemote(session, stream) {
+    try {
+      session.audioCtx = new AudioContext();
+      const analyser = session.audioCtx.createAnalyser();
+      analyser.fftSize = 1024;
+      session.audioCtx.createMediaStreamSource(stream).connect(analyser);
+      session.analyser = analyser;
+      session.audioCtx.resume().catch(() => {});
+    } catch (_) { session.analyser = null; }
+  }
+  function remoteLevel(session) {
+    if (!session.analyser) return 0;
+    const buf = new Float32Array(session.analyser.fftSize);
+    session.analyser.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const v of buf) sum += v * v;
+    const rms = Math.sqrt(sum / buf.length);
+    session.peakLevel = Math.max((session.peakLevel || 0) * 0.9, rms);
+    return Math.round(session.peakLevel * 1000) / 1000;
+  }
+
   // Close everything of `session`; `announce` shows the "off" state.
   function teardown(session, announce) {
     if (!session) return;
@@ -78,6 +100,7 @@ export function createSessionHost(bridge) {
     try { session.pc && session.pc.close(); } catch (_) {}
     if (session.mic) for (const t of session.mic.getTracks()) t.stop();
     if (session.audio) { session.audio.srcObject = null; session.audio.remove(); }
+    try { session.audioCtx && session.audioCtx.close(); } catch (_) {}
     try { session.core && session.core.free(); } catch (_) {}
     session.core = null;
     if (s === session) s = null;
@@ -100,7 +123,7 @@ export function createSessionHost(bridge) {
     await loadCore();
     if (session !== s || my !== generation) return;
     const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
-    const auth = { Authorization: `Bearer ${String(settings.token || '').trim()}` };
+    const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
 
     // 1. Is the companion there, and what does it offer?
     let status;
@@ -138,8 +161,10 @@ export function createSessionHost(bridge) {
     session.audio.autoplay = true;
     document.body.append(session.audio);
     pc.ontrack = (e) => {
-      session.audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      const stream = e.streams[0] || new MediaStream([e.track]);
+      session.audio.srcObject = stream;
       session.audio.play().catch(() => {});
+      meterRemote(session, stream);
     };
     if (session.mic) for (const t of session.mic.getAudioTracks()) pc.addTrack(t, session.mic);
     else pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -219,6 +244,11 @@ export function createSessionHost(bridge) {
     return {
       active: !!s,
       tabId,
+      state: ui.state,
+      error: ui.error,
+      lines: ui.lines,
+      muted: ui.muted,
+      remoteAudioLevel: s ? remoteLevel(s) : 0,
       ui,
       mode: s ? (s.localMode ? 'local' : 'openai') : null,
       microphone: !!(s && s.mic),

@@ -85,7 +85,26 @@
     return SENSITIVE_NAME.test(hints);
   }
 
-  const squash = (s) => (s || '').replace(/\s+/g, ' ').trim();
+  const PRIVATE = '[data-hark-private], [data-private]';
+  const isPrivate = (el) => el.matches(PRIVATE);
+
+  // Card-number-like digit runs (13-19 digits passing the Luhn check) never leave the page.
+  function luhn(digits) {
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = +digits[digits.length - 1 - i];
+      if (i % 2) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    return sum % 10 === 0;
+  }
+  const CARDISH = /\b\d(?:[ -]?\d){12,18}\b/g;
+  function redactCards(text) {
+    return text.replace(CARDISH, (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && luhn(d) ? '[card number hidden]' : m; });
+  }
+  const looksLikeCard = (v) => redactCards(v) !== v;
+
+  const squash = (s) => redactCards((s || '').replace(/\s+/g, ' ').trim());
   const cut = (s, n) => (s.length > n ? s.slice(0, n) : s);
 
   function textOf(el, max = 400) {
@@ -102,7 +121,7 @@
       const node = stack.pop();
       for (let c = node.lastChild; c; c = c.previousSibling) {
         if (c.nodeType === 3) { stack.push(c); continue; }
-        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || CONTROL_TAGS.has(c.tagName) || isOverlay(c)) continue;
+        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || CONTROL_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
         const role = c.getAttribute('role');
         if (role === 'button' || !visible(c)) continue;
         stack.push(c);
@@ -228,6 +247,10 @@
     function visit(el, inText, frameVisible) {
       if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return;
       if (!visible(el)) return;
+      if (isPrivate(el) && !buttonsOnly) {
+        push({ role: 'text', name: '(private content, hidden by request)', inView: frameVisible && inView(el, vw, vh) });
+        return;
+      }
       if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
@@ -257,7 +280,8 @@
           if (el.disabled || el.getAttribute('aria-disabled') === 'true') n.disabled = true;
           if (!sensitive) {
             const v = fieldValue(el, role);
-            if (v) n.value = v;
+            if (v && looksLikeCard(v)) n.sensitive = true;
+            else if (v) n.value = v;
           }
           if (!push(n)) return;
         }
@@ -333,13 +357,17 @@
         c.removeAttribute('value');
         if (o.tagName === 'TEXTAREA') c.textContent = '';
         c.setAttribute('data-hark', 'value-hidden');
-      } else if (o.closest('[data-hark-private], [data-private]')) {
+      } else if ((o.tagName === 'INPUT' || o.tagName === 'TEXTAREA') && looksLikeCard(o.getAttribute('value') || o.value || '')) {
+        c.removeAttribute('value');
+        if (o.tagName === 'TEXTAREA') c.textContent = '';
+        c.setAttribute('data-hark', 'value-hidden');
+      } else if (o.closest(PRIVATE)) {
         c.replaceChildren();
         c.setAttribute('data-hark', 'private');
       }
       for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200) c.removeAttribute(a.name);
     }
-    const text = clone.outerHTML;
+    const text = redactCards(clone.outerHTML);
     const truncated = text.length > maxChars;
     return { ok: true, html: truncated ? text.slice(0, maxChars) : text, truncated, totalChars: text.length };
   }
@@ -357,7 +385,9 @@
           before.set(el, prev);
           if (!firstSeen.has(el)) firstSeen.set(el, prev);
         }
-        // CSSOM, not the style attribute: page CSPs do not block it.
+        // CSSOM, not the style attribute: page CSPs do not block it. No transition, so the page
+        // shows the new look at once (and computed styles agree right away).
+        el.style.setProperty('transition', 'none', 'important');
         el.style.setProperty(prop, value, 'important');
       },
       commit() {
