@@ -113,7 +113,18 @@ export function createSessionHost(bridge) {
     teardown(session, false);
   }
 
+  // Any unexpected failure still ends in words, never in a session stuck "connecting".
   async function start(tab, settings) {
+    try {
+      await startSession(tab, settings);
+    } catch (e) {
+      const session = s;
+      emitUi({ state: 'error', error: { title: 'Hark failed to start', message: String((e && e.message) || e), fatal: true } });
+      if (session) teardown(session, false);
+    }
+  }
+
+  async function startSession(tab, settings) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
