@@ -271,7 +271,7 @@ impl Conversation {
             Item::FunctionCallOutput { id, call_id, output } => {
                 let Some((name, arguments)) = self.calls.get(call_id.as_str()).cloned() else {
                     return vec![self.error(
-                        session::invalid("invalid_value", format!("Tool call ID '{call_id}' not found in conversation."), Some("item.call_id")),
+                        session::invalid("invalid_tool_call_id", format!("Tool call ID '{call_id}' not found in conversation."), None),
                         eid,
                     )];
                 };
@@ -676,6 +676,7 @@ mod tests {
         assert_eq!(e.param.as_deref(), Some("type"));
         let e = error_of(&c.on_client_text(r#"{"type":"conversation.item.create","event_id":"ev_2","item":{"type":"function_call_output","call_id":"call_nope","output":"{}"}}"#));
         assert!(e.message.contains("call_nope"), "{e:?}");
+        assert_eq!(e.code.as_deref(), Some("invalid_tool_call_id"));
         assert_eq!(e.event_id.as_deref(), Some("ev_2"));
         let e = error_of(&c.on_client_text(r#"{"type":"session.update","event_id":"ev_3","session":{"type":"realtime","audio":{"output":{"voice":"darth"}}}}"#));
         assert_eq!(e.param.as_deref(), Some("session.audio.output.voice"));

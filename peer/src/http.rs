@@ -124,6 +124,19 @@ fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What OpenAI answers to the beta interface since 2026-05-12.
+fn beta_disabled() -> ApiError {
+    ApiError::invalid("beta_api_shape_disabled", "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.", None)
+}
+
+fn check_beta(shared: &PeerShared, headers: &HeaderMap, beta_path: bool) -> Result<(), ApiError> {
+    let beta_header = headers.get("openai-beta").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("realtime=v1"));
+    if (beta_path || beta_header) && !shared.config.accept_beta_api {
+        return Err(beta_disabled());
+    }
+    Ok(())
+}
+
 /// Apply the fault knobs: an injected HTTP error, then (later) a delay.
 fn injected_failure(shared: &PeerShared) -> Option<ApiError> {
     let mut faults = shared.faults.lock().expect("faults lock");
@@ -178,6 +191,7 @@ async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour
 
 async fn create_call(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
     check_key(&headers)?;
+    check_beta(&shared, &headers, false)?;
     if let Some(e) = injected_failure(&shared) {
         return Err(e);
     }
@@ -239,6 +253,7 @@ async fn create_call_beta(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     check_key(&headers)?;
+    check_beta(&shared, &headers, true)?;
     if let Some(e) = injected_failure(&shared) {
         return Err(e);
     }

@@ -42,6 +42,10 @@ pub struct PeerConfig {
     /// Local mode: typed commands are answered by the built-in grammar, speech gets the
     /// "speech needs an OpenAI key" answer. Default true. Scripted tests may turn it off.
     pub local_mode: bool,
+    /// Accept the beta interface (`POST /v1/realtime?model=`, `OpenAI-Beta: realtime=v1`).
+    /// Default true. OpenAI shut the beta API down on 2026-05-12 and now answers it with
+    /// 400 `beta_api_shape_disabled`; set false to behave exactly like that.
+    pub accept_beta_api: bool,
 }
 
 impl Default for PeerConfig {
@@ -50,6 +54,7 @@ impl Default for PeerConfig {
             http_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             local_mode: true,
+            accept_beta_api: true,
         }
     }
 }

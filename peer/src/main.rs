@@ -18,6 +18,10 @@ struct Args {
     /// (tests drive the calls through /_peer/).
     #[arg(long)]
     scripted: bool,
+    /// Refuse the beta interface (`/v1/realtime?model=`) with 400 `beta_api_shape_disabled`,
+    /// as OpenAI has since 2026-05-12.
+    #[arg(long)]
+    no_beta_api: bool,
 }
 
 #[tokio::main]
@@ -29,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
     if !args.http.ip().is_loopback() {
         tracing::warn!("the HTTP API listens on {}, not loopback: only do this inside a test's own network namespace", args.http);
     }
-    let peer = Peer::start(PeerConfig { http_addr: args.http, media_ip: args.media_ip, local_mode: !args.scripted }).await?;
+    let peer = Peer::start(PeerConfig { http_addr: args.http, media_ip: args.media_ip, local_mode: !args.scripted, accept_beta_api: !args.no_beta_api }).await?;
     tracing::info!(
         "hark-peer ready at {} ({} mode; API key: any 'sk-…', e.g. {})",
         peer.base_url(),

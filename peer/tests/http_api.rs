@@ -206,3 +206,29 @@ async fn the_peer_notices_when_the_client_goes_away() {
     assert!(info.ended && !info.channel_open, "{info:?}");
     peer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_beta_interface_can_be_refused_as_openai_does_since_may_2026() {
+    let peer = hark_peer::Peer::start(hark_peer::PeerConfig { accept_beta_api: false, ..Default::default() }).await.unwrap();
+    let sdp = offer().await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/v1/realtime?model=gpt-realtime", peer.base_url()))
+        .bearer_auth(LOCAL_API_KEY)
+        .header("content-type", "application/sdp")
+        .body(sdp.clone())
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = error_doc(r).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (400, Some("beta_api_shape_disabled")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("/v1/realtime"));
+    let form = reqwest::multipart::Form::new().text("sdp", sdp.clone()).text("session", hark_session().to_string());
+    let r = http.post(format!("{}/v1/realtime/calls", peer.base_url())).bearer_auth(LOCAL_API_KEY).header("openai-beta", "realtime=v1").multipart(form).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    // The GA interface works as always.
+    let form = reqwest::multipart::Form::new().text("sdp", sdp).text("session", hark_session().to_string());
+    let r = http.post(format!("{}/v1/realtime/calls", peer.base_url())).bearer_auth(LOCAL_API_KEY).multipart(form).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    peer.shutdown().await;
+}
