@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use hark_protocol::events::{ClientEvent, ContentPart, ErrorBody, Item, Response, Role, ServerEvent, Usage};
+use hark_protocol::events::{
+    ClientEvent, ContentPart, ErrorBody, Item, Response, Role, ServerEvent, Usage,
+};
 use serde_json::{json, Value};
 
 use crate::audio::VOICE_THRESHOLD_DBFS;
@@ -16,15 +18,24 @@ pub enum Action {
     Send(ServerEvent),
     /// Queue an audio clip of `ms` for this response; when the queue has played out, call
     /// [`Conversation::audio_done`].
-    Speak { response_id: String, ms: u64 },
+    Speak {
+        response_id: String,
+        ms: u64,
+    },
     /// After `ms`, call [`Conversation::generation_done`] (the model "finishes generating"
     /// while its audio is still playing, as OpenAI does: `response.done` comes before
     /// `output_audio_buffer.stopped`).
-    FinishLater { response_id: String, ms: u64 },
+    FinishLater {
+        response_id: String,
+        ms: u64,
+    },
     /// Stop the clip now playing.
     StopAudio,
     /// The client returned the output of a call.
-    Output { call_id: String, output: String },
+    Output {
+        call_id: String,
+        output: String,
+    },
 }
 
 const CLIENT_TYPES: &[&str] = &[
@@ -44,7 +55,9 @@ const CLIENT_TYPES: &[&str] = &[
 /// New ids shaped like OpenAI's (`resp_…`, `item_…`, `call_…`).
 pub fn new_id(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let s: String = (0..20).map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char).collect();
+    let s: String = (0..20)
+        .map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char)
+        .collect();
     format!("{prefix}_{s}")
 }
 
@@ -137,12 +150,18 @@ impl Conversation {
 
     /// The channel opened.
     pub fn opened(&mut self) -> Vec<Action> {
-        vec![Action::Send(ServerEvent::SessionCreated { event_id: new_id("event"), session: self.session.clone() })]
+        vec![Action::Send(ServerEvent::SessionCreated {
+            event_id: new_id("event"),
+            session: self.session.clone(),
+        })]
     }
 
     fn error(&self, mut body: ErrorBody, client_event_id: Option<&str>) -> Action {
         body.event_id = client_event_id.map(str::to_string);
-        Action::Send(ServerEvent::Error { event_id: new_id("event"), error: body })
+        Action::Send(ServerEvent::Error {
+            event_id: new_id("event"),
+            error: body,
+        })
     }
 
     /// A text message from the client.
@@ -151,23 +170,42 @@ impl Conversation {
             Ok(v) => v,
             Err(e) => {
                 return vec![self.error(
-                    session::invalid("invalid_json", format!("The event is not valid JSON: {e}."), None),
+                    session::invalid(
+                        "invalid_json",
+                        format!("The event is not valid JSON: {e}."),
+                        None,
+                    ),
                     None,
                 )]
             }
         };
-        let event_id = raw.get("event_id").and_then(Value::as_str).map(str::to_string);
+        let event_id = raw
+            .get("event_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let eid = event_id.as_deref();
         let Some(kind) = raw.get("type").and_then(Value::as_str) else {
             return vec![self.error(
-                session::invalid("missing_required_parameter", "Missing required parameter: 'type'.", Some("type")),
+                session::invalid(
+                    "missing_required_parameter",
+                    "Missing required parameter: 'type'.",
+                    Some("type"),
+                ),
                 eid,
             )];
         };
         if !CLIENT_TYPES.contains(&kind) {
-            let list = CLIENT_TYPES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+            let list = CLIENT_TYPES
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
             return vec![self.error(
-                session::invalid("invalid_value", format!("Invalid value: '{kind}'. Supported values are: {list}."), Some("type")),
+                session::invalid(
+                    "invalid_value",
+                    format!("Invalid value: '{kind}'. Supported values are: {list}."),
+                    Some("type"),
+                ),
                 eid,
             )];
         }
@@ -183,7 +221,14 @@ impl Conversation {
         }
         match serde_json::from_value::<ClientEvent>(raw.clone()) {
             Ok(ev) => self.on_client_event(ev),
-            Err(e) => vec![self.error(session::invalid("invalid_value", format!("Invalid '{kind}' event: {e}."), None), eid)],
+            Err(e) => vec![self.error(
+                session::invalid(
+                    "invalid_value",
+                    format!("Invalid '{kind}' event: {e}."),
+                    None,
+                ),
+                eid,
+            )],
         }
     }
 
@@ -191,32 +236,54 @@ impl Conversation {
         let eid = ev.event_id().map(str::to_string);
         let eid = eid.as_deref();
         match ev {
-            ClientEvent::SessionUpdate { session: update, .. } => {
+            ClientEvent::SessionUpdate {
+                session: update, ..
+            } => {
                 if let Err(e) = session::check_session(&update, self.flavour) {
                     return vec![self.error(e, eid)];
                 }
                 session::merge(&mut self.session, &update);
-                vec![Action::Send(ServerEvent::SessionUpdated { event_id: new_id("event"), session: self.session.clone() })]
+                vec![Action::Send(ServerEvent::SessionUpdated {
+                    event_id: new_id("event"),
+                    session: self.session.clone(),
+                })]
             }
-            ClientEvent::ConversationItemCreate { item, previous_item_id, .. } => self.item_create(item, previous_item_id, eid),
+            ClientEvent::ConversationItemCreate {
+                item,
+                previous_item_id,
+                ..
+            } => self.item_create(item, previous_item_id, eid),
             ClientEvent::ResponseCreate { .. } => self.response_create(eid),
             ClientEvent::ResponseCancel { response_id, .. } => match &self.active {
                 Some(a) if response_id.as_deref().is_none_or(|r| r == a.response.id) => {
                     let mut out = self.finish_active("cancelled");
                     if let Some(rid) = self.playing.take() {
                         out.insert(0, Action::StopAudio);
-                        out.push(Action::Send(ServerEvent::OutputAudioBufferCleared { event_id: new_id("event"), response_id: rid }));
+                        out.push(Action::Send(ServerEvent::OutputAudioBufferCleared {
+                            event_id: new_id("event"),
+                            response_id: rid,
+                        }));
                     }
                     out
                 }
                 _ => vec![self.error(
-                    session::invalid("response_cancel_not_active", "Cancellation failed: no active response found.", None),
+                    session::invalid(
+                        "response_cancel_not_active",
+                        "Cancellation failed: no active response found.",
+                        None,
+                    ),
                     eid,
                 )],
             },
             ClientEvent::OutputAudioBufferClear { .. } => {
                 let response_id = self.playing.take().unwrap_or_default();
-                vec![Action::StopAudio, Action::Send(ServerEvent::OutputAudioBufferCleared { event_id: new_id("event"), response_id })]
+                vec![
+                    Action::StopAudio,
+                    Action::Send(ServerEvent::OutputAudioBufferCleared {
+                        event_id: new_id("event"),
+                        response_id,
+                    }),
+                ]
             }
             ClientEvent::InputAudioBufferCommit { .. } => {
                 if self.vad.speaking.is_none() {
@@ -240,7 +307,11 @@ impl Conversation {
             | ClientEvent::ConversationItemDelete { item_id, .. } => {
                 if !self.item_ids.contains(&item_id) {
                     return vec![self.error(
-                        session::invalid("item_not_found", format!("Item with item_id not found: {item_id}"), Some("item_id")),
+                        session::invalid(
+                            "item_not_found",
+                            format!("Item with item_id not found: {item_id}"),
+                            Some("item_id"),
+                        ),
                         eid,
                     )];
                 }
@@ -253,40 +324,76 @@ impl Conversation {
     fn add_item(&mut self, item: Item) -> Vec<Action> {
         let prev = self.last_item_id.clone();
         let id = match &item {
-            Item::Message { id, .. } | Item::FunctionCall { id, .. } | Item::FunctionCallOutput { id, .. } => id.clone(),
+            Item::Message { id, .. }
+            | Item::FunctionCall { id, .. }
+            | Item::FunctionCallOutput { id, .. } => id.clone(),
         };
         if let Some(id) = &id {
             self.item_ids.insert(id.clone());
         }
         self.last_item_id = id;
         vec![
-            Action::Send(ServerEvent::ConversationItemAdded { event_id: new_id("event"), previous_item_id: prev.clone(), item: item.clone() }),
-            Action::Send(ServerEvent::ConversationItemDone { event_id: new_id("event"), previous_item_id: prev, item }),
+            Action::Send(ServerEvent::ConversationItemAdded {
+                event_id: new_id("event"),
+                previous_item_id: prev.clone(),
+                item: item.clone(),
+            }),
+            Action::Send(ServerEvent::ConversationItemDone {
+                event_id: new_id("event"),
+                previous_item_id: prev,
+                item,
+            }),
         ]
     }
 
-    fn item_create(&mut self, item: Item, _previous: Option<String>, eid: Option<&str>) -> Vec<Action> {
+    fn item_create(
+        &mut self,
+        item: Item,
+        _previous: Option<String>,
+        eid: Option<&str>,
+    ) -> Vec<Action> {
         let mut item = item;
         match &mut item {
-            Item::FunctionCallOutput { id, call_id, output } => {
+            Item::FunctionCallOutput {
+                id,
+                call_id,
+                output,
+            } => {
                 let Some((name, arguments)) = self.calls.get(call_id.as_str()).cloned() else {
                     return vec![self.error(
-                        session::invalid("invalid_tool_call_id", format!("Tool call ID '{call_id}' not found in conversation."), None),
+                        session::invalid(
+                            "invalid_tool_call_id",
+                            format!("Tool call ID '{call_id}' not found in conversation."),
+                            None,
+                        ),
                         eid,
                     )];
                 };
                 id.get_or_insert_with(|| new_id("item"));
                 self.input_chars += output.len() as u64;
-                self.results.push(CallResult { name, arguments, output: output.clone() });
+                self.results.push(CallResult {
+                    name,
+                    arguments,
+                    output: output.clone(),
+                });
                 let (call_id, output) = (call_id.clone(), output.clone());
                 let mut out = self.add_item(item);
                 out.push(Action::Output { call_id, output });
                 out
             }
-            Item::Message { id, role, content, status } => {
+            Item::Message {
+                id,
+                role,
+                content,
+                status,
+            } => {
                 if content.is_empty() {
                     return vec![self.error(
-                        session::invalid("missing_required_parameter", "Missing required parameter: 'item.content'.", Some("item.content")),
+                        session::invalid(
+                            "missing_required_parameter",
+                            "Missing required parameter: 'item.content'.",
+                            Some("item.content"),
+                        ),
                         eid,
                     )];
                 }
@@ -308,7 +415,13 @@ impl Conversation {
                 }
                 self.add_item(item)
             }
-            Item::FunctionCall { id, call_id, name, arguments, status } => {
+            Item::FunctionCall {
+                id,
+                call_id,
+                name,
+                arguments,
+                status,
+            } => {
                 id.get_or_insert_with(|| new_id("item"));
                 *status = Some("completed".into());
                 let args = serde_json::from_str(arguments).unwrap_or(Value::Null);
@@ -342,7 +455,13 @@ impl Conversation {
                 self.results.clear();
                 return match grammar::interpret(&text) {
                     Intent::Calls(calls) => {
-                        self.function_calls(calls.into_iter().map(|c| (c.name.to_string(), c.arguments)).collect()).0
+                        self.function_calls(
+                            calls
+                                .into_iter()
+                                .map(|c| (c.name.to_string(), c.arguments))
+                                .collect(),
+                        )
+                        .0
                     }
                     Intent::NotUnderstood(why) => self.speak(&why),
                 };
@@ -374,13 +493,20 @@ impl Conversation {
             total_tokens: input + output,
             input_tokens: input,
             output_tokens: output,
-            input_token_details: Some(json!({"text_tokens": input, "audio_tokens": 0, "cached_tokens": 0})),
+            input_token_details: Some(
+                json!({"text_tokens": input, "audio_tokens": 0, "cached_tokens": 0}),
+            ),
             output_token_details: Some(json!({"text_tokens": output, "audio_tokens": 0})),
         }
     }
 
     fn new_response(&self) -> Response {
-        Response { id: new_id("resp"), object: "realtime.response".into(), status: "in_progress".into(), ..Default::default() }
+        Response {
+            id: new_id("resp"),
+            object: "realtime.response".into(),
+            status: "in_progress".into(),
+            ..Default::default()
+        }
     }
 
     /// A response made of function calls (one per entry). Returns the call ids.
@@ -389,7 +515,10 @@ impl Conversation {
         let mut out = self.finish_active("completed");
         let mut response = self.new_response();
         let rid = response.id.clone();
-        out.push(Action::Send(ServerEvent::ResponseCreated { event_id: new_id("event"), response: response.clone() }));
+        out.push(Action::Send(ServerEvent::ResponseCreated {
+            event_id: new_id("event"),
+            response: response.clone(),
+        }));
         let mut ids = Vec::new();
         let mut chars = 0;
         for (i, (name, args)) in calls.into_iter().enumerate() {
@@ -405,9 +534,22 @@ impl Conversation {
                 status: Some(status.into()),
             };
             let idx = i as u32;
-            out.push(Action::Send(ServerEvent::OutputItemAdded { event_id: new_id("event"), response_id: rid.clone(), output_index: idx, item: item("", "in_progress") }));
-            out.push(Action::Send(ServerEvent::ConversationItemAdded { event_id: new_id("event"), previous_item_id: self.last_item_id.clone(), item: item("", "in_progress") }));
-            let half = arguments.char_indices().nth(arguments.chars().count() / 2).map(|(b, _)| b).unwrap_or(0);
+            out.push(Action::Send(ServerEvent::OutputItemAdded {
+                event_id: new_id("event"),
+                response_id: rid.clone(),
+                output_index: idx,
+                item: item("", "in_progress"),
+            }));
+            out.push(Action::Send(ServerEvent::ConversationItemAdded {
+                event_id: new_id("event"),
+                previous_item_id: self.last_item_id.clone(),
+                item: item("", "in_progress"),
+            }));
+            let half = arguments
+                .char_indices()
+                .nth(arguments.chars().count() / 2)
+                .map(|(b, _)| b)
+                .unwrap_or(0);
             for delta in [&arguments[..half], &arguments[half..]] {
                 if !delta.is_empty() {
                     out.push(Action::Send(ServerEvent::FunctionCallArgumentsDelta {
@@ -430,8 +572,17 @@ impl Conversation {
                 arguments: arguments.clone(),
             }));
             let done = item(&arguments, "completed");
-            out.push(Action::Send(ServerEvent::OutputItemDone { event_id: new_id("event"), response_id: rid.clone(), output_index: idx, item: done.clone() }));
-            out.push(Action::Send(ServerEvent::ConversationItemDone { event_id: new_id("event"), previous_item_id: self.last_item_id.clone(), item: done.clone() }));
+            out.push(Action::Send(ServerEvent::OutputItemDone {
+                event_id: new_id("event"),
+                response_id: rid.clone(),
+                output_index: idx,
+                item: done.clone(),
+            }));
+            out.push(Action::Send(ServerEvent::ConversationItemDone {
+                event_id: new_id("event"),
+                previous_item_id: self.last_item_id.clone(),
+                item: done.clone(),
+            }));
             self.last_item_id = Some(item_id.clone());
             self.item_ids.insert(item_id.clone());
             response.output.push(done);
@@ -440,7 +591,10 @@ impl Conversation {
         }
         response.status = "completed".into();
         response.usage = Some(self.usage(chars));
-        out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response }));
+        out.push(Action::Send(ServerEvent::ResponseDone {
+            event_id: new_id("event"),
+            response,
+        }));
         out.push(rate_limits());
         (out, ids)
     }
@@ -459,11 +613,28 @@ impl Conversation {
         let item_id = new_id("item");
         let ev = || new_id("event");
         let text_only = session::text_only(&self.session);
-        let in_progress = Item::Message { id: Some(item_id.clone()), role: Role::Assistant, content: vec![], status: Some("in_progress".into()) };
+        let in_progress = Item::Message {
+            id: Some(item_id.clone()),
+            role: Role::Assistant,
+            content: vec![],
+            status: Some("in_progress".into()),
+        };
         let mut out = vec![
-            Action::Send(ServerEvent::ResponseCreated { event_id: ev(), response: response.clone() }),
-            Action::Send(ServerEvent::OutputItemAdded { event_id: ev(), response_id: rid.clone(), output_index: 0, item: in_progress.clone() }),
-            Action::Send(ServerEvent::ConversationItemAdded { event_id: ev(), previous_item_id: self.last_item_id.clone(), item: in_progress }),
+            Action::Send(ServerEvent::ResponseCreated {
+                event_id: ev(),
+                response: response.clone(),
+            }),
+            Action::Send(ServerEvent::OutputItemAdded {
+                event_id: ev(),
+                response_id: rid.clone(),
+                output_index: 0,
+                item: in_progress.clone(),
+            }),
+            Action::Send(ServerEvent::ConversationItemAdded {
+                event_id: ev(),
+                previous_item_id: self.last_item_id.clone(),
+                item: in_progress,
+            }),
         ];
         self.last_item_id = Some(item_id.clone());
         self.item_ids.insert(item_id.clone());
@@ -471,34 +642,102 @@ impl Conversation {
         let part = |c: u32, p: ContentPart, added: bool| {
             let (event_id, response_id, item_id) = (ev(), rid.clone(), item_id.clone());
             if added {
-                ServerEvent::ContentPartAdded { event_id, response_id, item_id, output_index: 0, content_index: c, part: p }
+                ServerEvent::ContentPartAdded {
+                    event_id,
+                    response_id,
+                    item_id,
+                    output_index: 0,
+                    content_index: c,
+                    part: p,
+                }
             } else {
-                ServerEvent::ContentPartDone { event_id, response_id, item_id, output_index: 0, content_index: c, part: p }
+                ServerEvent::ContentPartDone {
+                    event_id,
+                    response_id,
+                    item_id,
+                    output_index: 0,
+                    content_index: c,
+                    part: p,
+                }
             }
         };
-        out.push(Action::Send(part(0, ContentPart::OutputText { text: String::new() }, true)));
+        out.push(Action::Send(part(
+            0,
+            ContentPart::OutputText {
+                text: String::new(),
+            },
+            true,
+        )));
         for delta in chunks(text) {
-            out.push(Action::Send(ServerEvent::OutputTextDelta { event_id: ev(), response_id: rid.clone(), item_id: item_id.clone(), output_index: 0, content_index: 0, delta }));
+            out.push(Action::Send(ServerEvent::OutputTextDelta {
+                event_id: ev(),
+                response_id: rid.clone(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                content_index: 0,
+                delta,
+            }));
         }
-        out.push(Action::Send(ServerEvent::OutputTextDone { event_id: ev(), response_id: rid.clone(), item_id: item_id.clone(), output_index: 0, content_index: 0, text: text.to_string() }));
-        out.push(Action::Send(part(0, ContentPart::OutputText { text: text.to_string() }, false)));
-        self.active = Some(Active { response, item_id: item_id.clone(), transcript: text.to_string(), input_tokens: 0 });
+        out.push(Action::Send(ServerEvent::OutputTextDone {
+            event_id: ev(),
+            response_id: rid.clone(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            text: text.to_string(),
+        }));
+        out.push(Action::Send(part(
+            0,
+            ContentPart::OutputText {
+                text: text.to_string(),
+            },
+            false,
+        )));
+        self.active = Some(Active {
+            response,
+            item_id: item_id.clone(),
+            transcript: text.to_string(),
+            input_tokens: 0,
+        });
         if text_only {
             out.extend(self.finish_active("completed"));
             return out;
         }
         // Part 1: the audio and its transcript, streamed while the clip plays.
-        out.push(Action::Send(part(1, ContentPart::OutputAudio { audio: None, transcript: Some(String::new()) }, true)));
+        out.push(Action::Send(part(
+            1,
+            ContentPart::OutputAudio {
+                audio: None,
+                transcript: Some(String::new()),
+            },
+            true,
+        )));
         for delta in chunks(text) {
-            out.push(Action::Send(ServerEvent::OutputAudioTranscriptDelta { event_id: ev(), response_id: rid.clone(), item_id: item_id.clone(), output_index: 0, content_index: 1, delta }));
+            out.push(Action::Send(ServerEvent::OutputAudioTranscriptDelta {
+                event_id: ev(),
+                response_id: rid.clone(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                content_index: 1,
+                delta,
+            }));
         }
         if self.playing.is_none() {
-            out.push(Action::Send(ServerEvent::OutputAudioBufferStarted { event_id: ev(), response_id: rid.clone() }));
+            out.push(Action::Send(ServerEvent::OutputAudioBufferStarted {
+                event_id: ev(),
+                response_id: rid.clone(),
+            }));
         }
         self.playing = Some(rid.clone());
         let ms = crate::audio::clip_ms_for(text);
-        out.push(Action::Speak { response_id: rid.clone(), ms });
-        out.push(Action::FinishLater { response_id: rid, ms: (ms / 4).max(150) });
+        out.push(Action::Speak {
+            response_id: rid.clone(),
+            ms,
+        });
+        out.push(Action::FinishLater {
+            response_id: rid,
+            ms: (ms / 4).max(150),
+        });
         out
     }
 
@@ -517,41 +756,98 @@ impl Conversation {
             out.extend(self.finish_active("completed"));
         }
         if let Some(rid) = self.playing.take() {
-            out.push(Action::Send(ServerEvent::OutputAudioBufferStopped { event_id: new_id("event"), response_id: rid }));
+            out.push(Action::Send(ServerEvent::OutputAudioBufferStopped {
+                event_id: new_id("event"),
+                response_id: rid,
+            }));
         }
         out
     }
 
     fn finish_active(&mut self, status: &str) -> Vec<Action> {
-        let Some(mut a) = self.active.take() else { return vec![] };
+        let Some(mut a) = self.active.take() else {
+            return vec![];
+        };
         let _ = a.input_tokens;
         let rid = a.response.id.clone();
         let text_only = session::text_only(&self.session);
-        let mut content = vec![ContentPart::OutputText { text: a.transcript.clone() }];
+        let mut content = vec![ContentPart::OutputText {
+            text: a.transcript.clone(),
+        }];
         let mut out = Vec::new();
         if !text_only {
-            let audio_part = ContentPart::OutputAudio { audio: None, transcript: Some(a.transcript.clone()) };
-            out.push(Action::Send(ServerEvent::OutputAudioTranscriptDone { event_id: new_id("event"), response_id: rid.clone(), item_id: a.item_id.clone(), output_index: 0, content_index: 1, transcript: a.transcript.clone() }));
-            out.push(Action::Send(ServerEvent::ContentPartDone { event_id: new_id("event"), response_id: rid.clone(), item_id: a.item_id.clone(), output_index: 0, content_index: 1, part: audio_part.clone() }));
+            let audio_part = ContentPart::OutputAudio {
+                audio: None,
+                transcript: Some(a.transcript.clone()),
+            };
+            out.push(Action::Send(ServerEvent::OutputAudioTranscriptDone {
+                event_id: new_id("event"),
+                response_id: rid.clone(),
+                item_id: a.item_id.clone(),
+                output_index: 0,
+                content_index: 1,
+                transcript: a.transcript.clone(),
+            }));
+            out.push(Action::Send(ServerEvent::ContentPartDone {
+                event_id: new_id("event"),
+                response_id: rid.clone(),
+                item_id: a.item_id.clone(),
+                output_index: 0,
+                content_index: 1,
+                part: audio_part.clone(),
+            }));
             content.push(audio_part);
         }
-        let item_status = if status == "completed" { "completed" } else { "incomplete" };
-        let item = Item::Message { id: Some(a.item_id.clone()), role: Role::Assistant, content, status: Some(item_status.into()) };
-        out.push(Action::Send(ServerEvent::OutputItemDone { event_id: new_id("event"), response_id: rid.clone(), output_index: 0, item: item.clone() }));
-        out.push(Action::Send(ServerEvent::ConversationItemDone { event_id: new_id("event"), previous_item_id: None, item: item.clone() }));
+        let item_status = if status == "completed" {
+            "completed"
+        } else {
+            "incomplete"
+        };
+        let item = Item::Message {
+            id: Some(a.item_id.clone()),
+            role: Role::Assistant,
+            content,
+            status: Some(item_status.into()),
+        };
+        out.push(Action::Send(ServerEvent::OutputItemDone {
+            event_id: new_id("event"),
+            response_id: rid.clone(),
+            output_index: 0,
+            item: item.clone(),
+        }));
+        out.push(Action::Send(ServerEvent::ConversationItemDone {
+            event_id: new_id("event"),
+            previous_item_id: None,
+            item: item.clone(),
+        }));
         a.response.status = status.into();
         if status == "cancelled" {
-            a.response.status_details = Some(json!({"type": "cancelled", "reason": "client_cancelled"}));
+            a.response.status_details =
+                Some(json!({"type": "cancelled", "reason": "client_cancelled"}));
         }
         a.response.output = vec![item];
         a.response.usage = Some(self.usage(a.transcript.len()));
-        out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response: a.response }));
+        out.push(Action::Send(ServerEvent::ResponseDone {
+            event_id: new_id("event"),
+            response: a.response,
+        }));
         out.push(rate_limits());
         out
     }
 
+    fn transcription_on(&self) -> bool {
+        let t = self
+            .session
+            .pointer("/audio/input/transcription")
+            .or_else(|| self.session.get("input_audio_transcription"));
+        t.is_some_and(|t| !t.is_null())
+    }
+
     fn turn_detection_on(&self) -> bool {
-        let td = self.session.pointer("/audio/input/turn_detection").or_else(|| self.session.get("turn_detection"));
+        let td = self
+            .session
+            .pointer("/audio/input/turn_detection")
+            .or_else(|| self.session.get("turn_detection"));
         td.is_some_and(|t| !t.is_null())
     }
 
@@ -573,7 +869,11 @@ impl Conversation {
             let item_id = new_id("item");
             self.vad.speaking = Some(item_id.clone());
             let audio_start_ms = self.vad.ms.saturating_sub(100);
-            return vec![Action::Send(ServerEvent::SpeechStarted { event_id: new_id("event"), audio_start_ms, item_id })];
+            return vec![Action::Send(ServerEvent::SpeechStarted {
+                event_id: new_id("event"),
+                audio_start_ms,
+                item_id,
+            })];
         }
         if self.vad.speaking.is_some() && self.vad.quiet_run >= 25 {
             return self.end_of_speech();
@@ -582,24 +882,47 @@ impl Conversation {
     }
 
     fn end_of_speech(&mut self) -> Vec<Action> {
-        let Some(item_id) = self.vad.speaking.take() else { return vec![] };
+        let Some(item_id) = self.vad.speaking.take() else {
+            return vec![];
+        };
         let ev = || new_id("event");
         let mut out = vec![
-            Action::Send(ServerEvent::SpeechStopped { event_id: ev(), audio_end_ms: self.vad.ms.saturating_sub(300), item_id: item_id.clone() }),
-            Action::Send(ServerEvent::InputAudioBufferCommitted { event_id: ev(), previous_item_id: self.last_item_id.clone(), item_id: item_id.clone() }),
+            Action::Send(ServerEvent::SpeechStopped {
+                event_id: ev(),
+                audio_end_ms: self.vad.ms.saturating_sub(300),
+                item_id: item_id.clone(),
+            }),
+            Action::Send(ServerEvent::InputAudioBufferCommitted {
+                event_id: ev(),
+                previous_item_id: self.last_item_id.clone(),
+                item_id: item_id.clone(),
+            }),
         ];
         let scripted = self.transcripts.pop_front();
         let item = Item::Message {
             id: Some(item_id.clone()),
             role: Role::User,
-            content: vec![ContentPart::InputAudio { audio: None, transcript: scripted.clone() }],
+            content: vec![ContentPart::InputAudio {
+                audio: None,
+                transcript: scripted.clone(),
+            }],
             status: Some("completed".into()),
         };
         out.extend(self.add_item(item));
         match scripted {
             Some(t) => {
-                out.push(Action::Send(ServerEvent::InputTranscriptionDelta { event_id: ev(), item_id: item_id.clone(), content_index: 0, delta: t.clone() }));
-                out.push(Action::Send(ServerEvent::InputTranscriptionCompleted { event_id: ev(), item_id, content_index: 0, transcript: t.clone() }));
+                out.push(Action::Send(ServerEvent::InputTranscriptionDelta {
+                    event_id: ev(),
+                    item_id: item_id.clone(),
+                    content_index: 0,
+                    delta: t.clone(),
+                }));
+                out.push(Action::Send(ServerEvent::InputTranscriptionCompleted {
+                    event_id: ev(),
+                    item_id,
+                    content_index: 0,
+                    transcript: t.clone(),
+                }));
                 if self.local_mode {
                     self.pending_text = Some(t);
                     if self.active.is_none() {
@@ -608,21 +931,26 @@ impl Conversation {
                 }
             }
             None if self.local_mode => {
-                out.push(Action::Send(ServerEvent::InputTranscriptionFailed {
-                    event_id: ev(),
-                    item_id,
-                    content_index: 0,
-                    error: ErrorBody {
-                        kind: "transcription_error".into(),
-                        code: Some("speech_needs_openai_key".into()),
-                        message: grammar::SPEECH_NEEDS_KEY.into(),
-                        param: None,
-                        event_id: None,
-                    },
-                }));
+                if self.transcription_on() {
+                    out.push(Action::Send(ServerEvent::InputTranscriptionFailed {
+                        event_id: ev(),
+                        item_id,
+                        content_index: 0,
+                        error: ErrorBody {
+                            kind: "transcription_error".into(),
+                            code: Some("speech_needs_openai_key".into()),
+                            message: grammar::SPEECH_NEEDS_KEY.into(),
+                            param: None,
+                            event_id: None,
+                        },
+                    }));
+                }
                 if !self.speech_notice_sent && self.active.is_none() {
                     self.speech_notice_sent = true;
-                    out.extend(self.speak(&format!("I heard you speak, but I can't understand speech here. {}", grammar::SPEECH_NEEDS_KEY)));
+                    out.extend(self.speak(&format!(
+                        "I heard you speak, but I can't understand speech here. {}",
+                        grammar::SPEECH_NEEDS_KEY
+                    )));
                 }
             }
             None => {}
@@ -643,7 +971,16 @@ mod tests {
     }
 
     fn events(actions: &[Action]) -> Vec<ServerEvent> {
-        actions.iter().filter_map(|a| if let Action::Send(e) = a { Some(e.clone()) } else { None }).collect()
+        actions
+            .iter()
+            .filter_map(|a| {
+                if let Action::Send(e) = a {
+                    Some(e.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     fn types(actions: &[Action]) -> Vec<String> {
@@ -661,7 +998,9 @@ mod tests {
     fn session_created_carries_the_config_with_ids() {
         let mut c = conv(true);
         let ev = events(&c.opened());
-        let ServerEvent::SessionCreated { session, .. } = &ev[0] else { panic!() };
+        let ServerEvent::SessionCreated { session, .. } = &ev[0] else {
+            panic!()
+        };
         assert!(session["id"].as_str().unwrap().starts_with("sess_"));
         assert_eq!(session["audio"]["output"]["voice"], "marin");
     }
@@ -669,7 +1008,10 @@ mod tests {
     #[test]
     fn malformed_and_unknown_events_get_openai_errors_naming_the_client_event() {
         let mut c = conv(true);
-        assert_eq!(error_of(&c.on_client_text("{not json")).code.as_deref(), Some("invalid_json"));
+        assert_eq!(
+            error_of(&c.on_client_text("{not json")).code.as_deref(),
+            Some("invalid_json")
+        );
         let e = error_of(&c.on_client_text(r#"{"type":"session.explode","event_id":"ev_1"}"#));
         assert_eq!(e.code.as_deref(), Some("invalid_value"));
         assert_eq!(e.event_id.as_deref(), Some("ev_1"));
@@ -680,11 +1022,25 @@ mod tests {
         assert_eq!(e.event_id.as_deref(), Some("ev_2"));
         let e = error_of(&c.on_client_text(r#"{"type":"session.update","event_id":"ev_3","session":{"type":"realtime","audio":{"output":{"voice":"darth"}}}}"#));
         assert_eq!(e.param.as_deref(), Some("session.audio.output.voice"));
-        let e = error_of(&c.on_client_text(r#"{"type":"conversation.item.delete","event_id":"ev_5","item_id":"item_nope"}"#));
-        assert_eq!((e.code.as_deref(), e.event_id.as_deref()), (Some("item_not_found"), Some("ev_5")));
+        let e = error_of(&c.on_client_text(
+            r#"{"type":"conversation.item.delete","event_id":"ev_5","item_id":"item_nope"}"#,
+        ));
+        assert_eq!(
+            (e.code.as_deref(), e.event_id.as_deref()),
+            (Some("item_not_found"), Some("ev_5"))
+        );
         let added = c.on_client_event(ClientEvent::user_text("hi"));
-        let Some(ServerEvent::ConversationItemAdded { item: Item::Message { id: Some(id), .. }, .. }) = events(&added).into_iter().next() else { panic!() };
-        assert!(events(&c.on_client_text(&format!(r#"{{"type":"conversation.item.delete","item_id":"{id}"}}"#))).is_empty());
+        let Some(ServerEvent::ConversationItemAdded {
+            item: Item::Message { id: Some(id), .. },
+            ..
+        }) = events(&added).into_iter().next()
+        else {
+            panic!()
+        };
+        assert!(events(&c.on_client_text(&format!(
+            r#"{{"type":"conversation.item.delete","item_id":"{id}"}}"#
+        )))
+        .is_empty());
         let e = error_of(&c.on_client_text(r#"{"type":"response.cancel","event_id":"ev_4"}"#));
         assert_eq!(e.code.as_deref(), Some("response_cancel_not_active"));
     }
@@ -698,31 +1054,79 @@ mod tests {
         assert_eq!(t.first().unwrap(), "response.created");
         assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         let done = events(&a).into_iter().find_map(|e| match e {
-            ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. } => Some((call_id, name, arguments)),
+            ServerEvent::FunctionCallArgumentsDone {
+                call_id,
+                name,
+                arguments,
+                ..
+            } => Some((call_id, name, arguments)),
             _ => None,
         });
         let (call_id, name, arguments) = done.unwrap();
         assert_eq!(name, tools::CHANGE_BACKGROUND_COLOR);
         assert_eq!(arguments, r#"{"color":"dark blue"}"#);
         let a = c.on_client_event(ClientEvent::function_output(&call_id, r#"{"ok":true}"#));
-        assert!(a.contains(&Action::Output { call_id: call_id.clone(), output: r#"{"ok":true}"#.into() }));
+        assert!(a.contains(&Action::Output {
+            call_id: call_id.clone(),
+            output: r#"{"ok":true}"#.into()
+        }));
         let a = c.on_client_event(ClientEvent::response_create());
         let text = events(&a).into_iter().find_map(|e| match e {
             ServerEvent::OutputTextDone { text, .. } => Some(text),
             _ => None,
         });
         assert_eq!(text.unwrap(), "I changed the background to dark blue.");
-        let Some(Action::Speak { response_id, .. }) = a.iter().find(|a| matches!(a, Action::Speak { .. })).cloned() else { panic!() };
+        let Some(Action::Speak { response_id, .. }) = a
+            .iter()
+            .find(|a| matches!(a, Action::Speak { .. }))
+            .cloned()
+        else {
+            panic!()
+        };
         assert!(a.iter().any(|a| matches!(a, Action::FinishLater { .. })));
         // Still generating: another response.create is refused, as OpenAI does.
-        let e = error_of(&c.on_client_event(ClientEvent::ResponseCreate { event_id: Some("ev_9".into()), response: None }));
-        assert_eq!(e.code.as_deref(), Some("conversation_already_has_active_response"));
+        let e = error_of(&c.on_client_event(ClientEvent::ResponseCreate {
+            event_id: Some("ev_9".into()),
+            response: None,
+        }));
+        assert_eq!(
+            e.code.as_deref(),
+            Some("conversation_already_has_active_response")
+        );
         assert_eq!(e.event_id.as_deref(), Some("ev_9"));
         let t = types(&c.generation_done(&response_id));
         assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         assert!(c.response_in_progress().is_none());
         // The audio plays on; when it has played, the buffer stops.
-        assert_eq!(types(&c.audio_done(&response_id)), ["output_audio_buffer.stopped"]);
+        assert_eq!(
+            types(&c.audio_done(&response_id)),
+            ["output_audio_buffer.stopped"]
+        );
+    }
+
+    #[test]
+    fn without_transcription_configured_no_transcription_events_are_sent() {
+        let mut s = serde_json::to_value(SessionConfig::new(&SessionSettings {
+            transcription_model: None,
+            ..Default::default()
+        }))
+        .unwrap();
+        s["audio"]["input"]
+            .as_object_mut()
+            .unwrap()
+            .remove("transcription");
+        let mut c = Conversation::new(s, Flavour::Ga, true);
+        let mut all = Vec::new();
+        for level in [-20.0; 30].into_iter().chain([-120.0; 30]) {
+            all.extend(c.on_audio_frame(level));
+        }
+        let t = types(&all);
+        assert!(t.contains(&"input_audio_buffer.committed".to_string()));
+        assert!(!t.iter().any(|t| t.contains("transcription")), "{t:?}");
+        assert!(
+            t.contains(&"response.created".to_string()),
+            "the key notice is still spoken"
+        );
     }
 
     #[test]
@@ -736,19 +1140,40 @@ mod tests {
             for _ in 0..30 {
                 all.extend(c.on_audio_frame(-120.0));
             }
-            if let Some(Action::Speak { response_id, .. }) = all.iter().find(|a| matches!(a, Action::Speak { .. })).cloned() {
+            if let Some(Action::Speak { response_id, .. }) = all
+                .iter()
+                .find(|a| matches!(a, Action::Speak { .. }))
+                .cloned()
+            {
                 all.extend(c.generation_done(&response_id));
                 all.extend(c.audio_done(&response_id));
             }
         }
         let t = types(&all);
-        assert_eq!(t.iter().filter(|t| *t == "input_audio_buffer.speech_started").count(), 2);
-        assert_eq!(t.iter().filter(|t| *t == "conversation.item.input_audio_transcription.failed").count(), 2);
-        assert_eq!(t.iter().filter(|t| *t == "response.created").count(), 1, "{t:?}");
-        let said: Vec<String> = events(&all).into_iter().filter_map(|e| match e {
-            ServerEvent::OutputAudioTranscriptDone { transcript, .. } => Some(transcript),
-            _ => None,
-        }).collect();
+        assert_eq!(
+            t.iter()
+                .filter(|t| *t == "input_audio_buffer.speech_started")
+                .count(),
+            2
+        );
+        assert_eq!(
+            t.iter()
+                .filter(|t| *t == "conversation.item.input_audio_transcription.failed")
+                .count(),
+            2
+        );
+        assert_eq!(
+            t.iter().filter(|t| *t == "response.created").count(),
+            1,
+            "{t:?}"
+        );
+        let said: Vec<String> = events(&all)
+            .into_iter()
+            .filter_map(|e| match e {
+                ServerEvent::OutputAudioTranscriptDone { transcript, .. } => Some(transcript),
+                _ => None,
+            })
+            .collect();
         assert!(said[0].contains("needs an OpenAI key"), "{said:?}");
     }
 }

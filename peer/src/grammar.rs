@@ -73,19 +73,26 @@ fn not_understood(text: &str) -> String {
 
 /// Words that carry no meaning in a command.
 const FILLER: &[&str] = &[
-    "please", "can", "could", "would", "you", "make", "change", "set", "turn", "paint", "the", "page's", "page",
-    "a", "to", "be", "into", "color", "colour", "of", "all", "should", "is", "now", "hark", "just", "it",
+    "please", "can", "could", "would", "you", "make", "change", "set", "turn", "paint", "the",
+    "page's", "page", "a", "to", "be", "into", "color", "colour", "of", "all", "should", "is",
+    "now", "hark", "just", "it",
 ];
 
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ',' | ':' | '"' | '\'')).to_string())
+        .map(|w| {
+            w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ',' | ':' | '"' | '\''))
+                .to_string()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
 
 fn strip_filler(ws: &[String]) -> Vec<String> {
-    ws.iter().filter(|w| !FILLER.contains(&w.to_lowercase().as_str())).cloned().collect()
+    ws.iter()
+        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
+        .cloned()
+        .collect()
 }
 
 fn color_of(ws: &[String]) -> Option<String> {
@@ -103,8 +110,10 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
     let has = |w: &str| lower.iter().any(|x| x == w);
     let call = |name: &'static str, arguments: Value| Ok(PlannedCall { name, arguments });
 
-    if matches!(joined.as_str(), "undo" | "undo that" | "undo it" | "undo the last change" | "go back" | "revert")
-        || (has("undo") && lower.len() <= 4)
+    if matches!(
+        joined.as_str(),
+        "undo" | "undo that" | "undo it" | "undo the last change" | "go back" | "revert"
+    ) || (has("undo") && lower.len() <= 4)
     {
         return call(tools::UNDO, json!({}));
     }
@@ -131,9 +140,15 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
         };
     }
     if let Some(i) = lower.iter().position(|w| w == "button" || w == "buttons") {
-        return button_call(&ws, &lower, i).map(|arguments| PlannedCall { name: tools::CHANGE_BUTTON_STYLE, arguments });
+        return button_call(&ws, &lower, i).map(|arguments| PlannedCall {
+            name: tools::CHANGE_BUTTON_STYLE,
+            arguments,
+        });
     }
-    if let Some(i) = lower.iter().position(|w| w == "text" || w == "font" || w == "writing") {
+    if let Some(i) = lower
+        .iter()
+        .position(|w| w == "text" || w == "font" || w == "writing")
+    {
         let after = &ws[i + 1..];
         return match color_of(after).or_else(|| color_of(&ws[..i])) {
             Some(c) => call(tools::CHANGE_TEXT_COLOR, json!({ "color": c })),
@@ -152,8 +167,10 @@ fn color_problem(after: &[String], text: &str) -> String {
     }
 }
 
-const SIZE_WORDS: &[&str] =
-    &["bigger", "larger", "smaller", "large", "big", "small", "medium", "huge", "x-large", "normal", "default"];
+const SIZE_WORDS: &[&str] = &[
+    "bigger", "larger", "smaller", "large", "big", "small", "medium", "huge", "x-large", "normal",
+    "default",
+];
 
 fn button_call(ws: &[String], lower: &[String], i: usize) -> Result<Value, String> {
     // A label before "button": "make the Save button green" / "make the 'Sign in' button bigger".
@@ -165,9 +182,14 @@ fn button_call(ws: &[String], lower: &[String], i: usize) -> Result<Value, Strin
     let mut size = None;
     let mut color_words = Vec::new();
     for (w, l) in ws[i + 1..].iter().zip(&lower[i + 1..]) {
-        if SIZE_WORDS.contains(&l.as_str()) || (size.is_none() && l.ends_with("px") && ButtonSize::parse(l).is_ok()) {
+        if SIZE_WORDS.contains(&l.as_str())
+            || (size.is_none() && l.ends_with("px") && ButtonSize::parse(l).is_ok())
+        {
             size = Some(l.clone());
-        } else if !matches!(l.as_str(), "and" | "size" | "with" | "bit" | "little" | "much" | "more" | "text") {
+        } else if !matches!(
+            l.as_str(),
+            "and" | "size" | "with" | "bit" | "little" | "much" | "more" | "text"
+        ) {
             color_words.push(w.clone());
         }
     }
@@ -213,25 +235,47 @@ pub fn summarise(results: &[CallResult]) -> String {
 fn failure_of(output: &str) -> Option<String> {
     let v: Value = serde_json::from_str(output).ok()?;
     let err = v.get("error").filter(|e| !e.is_null());
-    let failed = v.get("ok") == Some(&Value::Bool(false)) || v.get("success") == Some(&Value::Bool(false));
+    let failed =
+        v.get("ok") == Some(&Value::Bool(false)) || v.get("success") == Some(&Value::Bool(false));
     if err.is_none() && !failed {
         return None;
     }
     let msg = match err {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o.get("message").and_then(Value::as_str).unwrap_or("it failed").to_string(),
-        _ => v.get("message").and_then(Value::as_str).unwrap_or("it failed").to_string(),
+        Some(Value::Object(o)) => o
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("it failed")
+            .to_string(),
+        _ => v
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("it failed")
+            .to_string(),
     };
     Some(msg)
 }
 
 fn describe(r: &CallResult) -> String {
-    let arg = |k: &str| r.arguments.get(k).and_then(Value::as_str).map(str::to_string);
+    let arg = |k: &str| {
+        r.arguments
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let what = match r.name.as_str() {
-        tools::CHANGE_BACKGROUND_COLOR => format!("change the background to {}", arg("color").unwrap_or_default()),
-        tools::CHANGE_TEXT_COLOR => format!("change the text color to {}", arg("color").unwrap_or_default()),
+        tools::CHANGE_BACKGROUND_COLOR => format!(
+            "change the background to {}",
+            arg("color").unwrap_or_default()
+        ),
+        tools::CHANGE_TEXT_COLOR => format!(
+            "change the text color to {}",
+            arg("color").unwrap_or_default()
+        ),
         tools::CHANGE_BUTTON_STYLE => {
-            let who = arg("target").map(|t| format!("the {t} button")).unwrap_or_else(|| "the buttons".into());
+            let who = arg("target")
+                .map(|t| format!("the {t} button"))
+                .unwrap_or_else(|| "the buttons".into());
             let mut how = Vec::new();
             if let Some(s) = arg("size") {
                 how.push(s);
@@ -252,7 +296,11 @@ fn describe(r: &CallResult) -> String {
     if r.name == tools::GET_PAGE_HTML {
         let text: String = page_text(&r.output);
         let short: String = text.chars().take(240).collect();
-        let ell = if text.chars().count() > 240 { "…" } else { "" };
+        let ell = if text.chars().count() > 240 {
+            "…"
+        } else {
+            ""
+        };
         return format!("I read the page: {short}{ell}");
     }
     // "change" -> "changed", "make" -> "made", ...
@@ -304,7 +352,9 @@ mod tests {
         ] {
             let c = one(text);
             assert_eq!(c.name, tools::CHANGE_BACKGROUND_COLOR, "{text}");
-            let ToolCall::ChangeBackgroundColor { color } = valid(&c) else { panic!() };
+            let ToolCall::ChangeBackgroundColor { color } = valid(&c) else {
+                panic!()
+            };
             assert_eq!(color.hex(), hex, "{text}");
         }
     }
@@ -312,14 +362,22 @@ mod tests {
     #[test]
     fn text_colors() {
         let c = one("text color white");
-        let ToolCall::ChangeTextColor { color } = valid(&c) else { panic!("{c:?}") };
+        let ToolCall::ChangeTextColor { color } = valid(&c) else {
+            panic!("{c:?}")
+        };
         assert_eq!(color.hex(), "#ffffff");
-        assert_eq!(one("make the text light sea green").name, tools::CHANGE_TEXT_COLOR);
+        assert_eq!(
+            one("make the text light sea green").name,
+            tools::CHANGE_TEXT_COLOR
+        );
     }
 
     #[test]
     fn buttons_size_color_and_label() {
-        for (text, want_size) in [("make the buttons bigger", "bigger"), ("make the buttons large", "large")] {
+        for (text, want_size) in [
+            ("make the buttons bigger", "bigger"),
+            ("make the buttons large", "large"),
+        ] {
             let c = one(text);
             assert_eq!(c.arguments, json!({ "size": want_size }), "{text}");
             valid(&c);
@@ -328,10 +386,15 @@ mod tests {
         assert_eq!(c.arguments, json!({ "color": "red" }));
         let c = one("make the Save button green");
         assert_eq!(c.arguments, json!({ "target": "Save", "color": "green" }));
-        let ToolCall::ChangeButtonStyle { target, .. } = valid(&c) else { panic!() };
+        let ToolCall::ChangeButtonStyle { target, .. } = valid(&c) else {
+            panic!()
+        };
         assert_eq!(target, hark_protocol::tools::Target::Label("Save".into()));
         let c = one("make the buttons bigger and dark red");
-        assert_eq!(c.arguments, json!({ "size": "bigger", "color": "dark red" }));
+        assert_eq!(
+            c.arguments,
+            json!({ "size": "bigger", "color": "dark red" })
+        );
         valid(&c);
     }
 
@@ -347,36 +410,80 @@ mod tests {
 
     #[test]
     fn several_commands_in_one_message() {
-        let Intent::Calls(calls) = interpret("background navy then text color white") else { panic!() };
-        assert_eq!(calls.iter().map(|c| c.name).collect::<Vec<_>>(), [tools::CHANGE_BACKGROUND_COLOR, tools::CHANGE_TEXT_COLOR]);
+        let Intent::Calls(calls) = interpret("background navy then text color white") else {
+            panic!()
+        };
+        assert_eq!(
+            calls.iter().map(|c| c.name).collect::<Vec<_>>(),
+            [tools::CHANGE_BACKGROUND_COLOR, tools::CHANGE_TEXT_COLOR]
+        );
     }
 
     #[test]
     fn what_is_not_understood_is_said_plainly_with_the_key_hint() {
-        let Intent::NotUnderstood(why) = interpret("order me a pizza") else { panic!() };
-        assert!(why.contains("didn't understand \"order me a pizza\""), "{why}");
+        let Intent::NotUnderstood(why) = interpret("order me a pizza") else {
+            panic!()
+        };
+        assert!(
+            why.contains("didn't understand \"order me a pizza\""),
+            "{why}"
+        );
         assert!(why.contains("needs an OpenAI key"), "{why}");
-        let Intent::NotUnderstood(why) = interpret("make the background blurple") else { panic!() };
+        let Intent::NotUnderstood(why) = interpret("make the background blurple") else {
+            panic!()
+        };
         assert!(why.contains("\"blurple\" is not a color"), "{why}");
-        assert!(matches!(interpret("make the buttons"), Intent::NotUnderstood(_)));
+        assert!(matches!(
+            interpret("make the buttons"),
+            Intent::NotUnderstood(_)
+        ));
         assert!(matches!(interpret(""), Intent::NotUnderstood(_)));
     }
 
     #[test]
     fn answers_say_what_happened() {
-        let r = |name: &str, args: Value, out: &str| CallResult { name: name.into(), arguments: args, output: out.into() };
+        let r = |name: &str, args: Value, out: &str| CallResult {
+            name: name.into(),
+            arguments: args,
+            output: out.into(),
+        };
         assert_eq!(
-            summarise(&[r(tools::CHANGE_BACKGROUND_COLOR, json!({"color":"dark blue"}), r#"{"ok":true}"#)]),
+            summarise(&[r(
+                tools::CHANGE_BACKGROUND_COLOR,
+                json!({"color":"dark blue"}),
+                r#"{"ok":true}"#
+            )]),
             "I changed the background to dark blue."
         );
         assert_eq!(
-            summarise(&[r(tools::CHANGE_BUTTON_STYLE, json!({"target":"Save","color":"green"}), r#"{"ok":true}"#)]),
+            summarise(&[r(
+                tools::CHANGE_BUTTON_STYLE,
+                json!({"target":"Save","color":"green"}),
+                r#"{"ok":true}"#
+            )]),
             "I made the Save button green."
         );
-        let s = summarise(&[r(tools::CHANGE_BUTTON_STYLE, json!({"target":"Save","color":"green"}), r#"{"ok":false,"error":"no button labelled Save"}"#)]);
-        assert_eq!(s, "I couldn't make the Save button green: no button labelled Save.");
-        let s = summarise(&[r(tools::GET_PAGE_HTML, json!({}), "# Welcome\n[e1] button \"Save\"")]);
-        assert!(s.starts_with("I read the page: # Welcome [e1] button \"Save\""), "{s}");
-        assert_eq!(summarise(&[r(tools::UNDO, json!({}), "ok")]), "I undid the last change.");
+        let s = summarise(&[r(
+            tools::CHANGE_BUTTON_STYLE,
+            json!({"target":"Save","color":"green"}),
+            r#"{"ok":false,"error":"no button labelled Save"}"#,
+        )]);
+        assert_eq!(
+            s,
+            "I couldn't make the Save button green: no button labelled Save."
+        );
+        let s = summarise(&[r(
+            tools::GET_PAGE_HTML,
+            json!({}),
+            "# Welcome\n[e1] button \"Save\"",
+        )]);
+        assert!(
+            s.starts_with("I read the page: # Welcome [e1] button \"Save\""),
+            "{s}"
+        );
+        assert_eq!(
+            summarise(&[r(tools::UNDO, json!({}), "ok")]),
+            "I undid the last change."
+        );
     }
 }

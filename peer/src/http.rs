@@ -32,7 +32,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, body: ErrorBody) -> Self {
-        ApiError { status, body: Box::new(body), retry_after: None }
+        ApiError {
+            status,
+            body: Box::new(body),
+            retry_after: None,
+        }
     }
     fn bad_request(body: ErrorBody) -> Self {
         Self::new(StatusCode::BAD_REQUEST, body)
@@ -53,15 +57,26 @@ impl ApiError {
         };
         ApiError {
             status: s,
-            body: Box::new(ErrorBody { kind: kind.into(), code: code.map(str::to_string), message, param: None, event_id: None }),
-            retry_after: if status == 429 { Some(retry_after.unwrap_or(1)) } else { retry_after },
+            body: Box::new(ErrorBody {
+                kind: kind.into(),
+                code: code.map(str::to_string),
+                message,
+                param: None,
+                event_id: None,
+            }),
+            retry_after: if status == 429 {
+                Some(retry_after.unwrap_or(1))
+            } else {
+                retry_after
+            },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::to_value(HttpErrorDoc { error: *self.body }).expect("error doc serializes");
+        let mut body =
+            serde_json::to_value(HttpErrorDoc { error: *self.body }).expect("error doc serializes");
         if let Some(e) = body.get_mut("error").and_then(Value::as_object_mut) {
             e.remove("event_id");
         }
@@ -88,8 +103,14 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
         .route("/_peer/calls/{id}/stop_media", post(stop_media))
         .route("/_peer/calls/{id}/hangup", post(control_hangup))
         .route("/_peer/wait_call", get(wait_call))
-        .route("/_peer/faults", get(get_faults).put(put_faults).delete(clear_faults))
-        .route("/_peer/on_open", get(get_on_open).put(put_on_open).delete(clear_on_open))
+        .route(
+            "/_peer/faults",
+            get(get_faults).put(put_faults).delete(clear_faults),
+        )
+        .route(
+            "/_peer/on_open",
+            get(get_on_open).put(put_on_open).delete(clear_on_open),
+        )
         .layer(middleware::from_fn_with_state(shared.clone(), local_only));
     Router::new()
         .route("/v1/realtime/calls", post(create_call))
@@ -100,7 +121,10 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
 }
 
 fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let Some(key) = auth.strip_prefix("Bearer ") else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -114,7 +138,9 @@ fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
         ));
     };
     let key = key.trim();
-    let ok = (key.starts_with("sk-") || key.starts_with("ek_")) && key.len() >= 8 && key.chars().all(|c| c.is_ascii_graphic());
+    let ok = (key.starts_with("sk-") || key.starts_with("ek_"))
+        && key.len() >= 8
+        && key.chars().all(|c| c.is_ascii_graphic());
     if !ok {
         let shown: String = key.chars().take(6).collect();
         let mut e = ApiError::for_status(401, None);
@@ -126,11 +152,18 @@ fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// What OpenAI answers to the beta interface since 2026-05-12.
 fn beta_disabled() -> ApiError {
-    ApiError::invalid("beta_api_shape_disabled", "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.", None)
+    ApiError::invalid(
+        "beta_api_shape_disabled",
+        "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
+        None,
+    )
 }
 
 fn check_beta(shared: &PeerShared, headers: &HeaderMap, beta_path: bool) -> Result<(), ApiError> {
-    let beta_header = headers.get("openai-beta").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("realtime=v1"));
+    let beta_header = headers
+        .get("openai-beta")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("realtime=v1"));
     if (beta_path || beta_header) && !shared.config.accept_beta_api {
         return Err(beta_disabled());
     }
@@ -161,9 +194,17 @@ fn answer_delay(shared: &PeerShared) -> Duration {
     Duration::from_millis(shared.faults.lock().expect("faults lock").answer_delay_ms)
 }
 
-async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour: Flavour) -> Result<Response, ApiError> {
-    check_offer(&offer).map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
-    let offer = String::from_utf8(offer).map_err(|_| ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp")))?;
+async fn answer(
+    shared: Arc<PeerShared>,
+    offer: Vec<u8>,
+    session: Value,
+    flavour: Flavour,
+) -> Result<Response, ApiError> {
+    check_offer(&offer)
+        .map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    let offer = String::from_utf8(offer).map_err(|_| {
+        ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp"))
+    })?;
     let delay = answer_delay(&shared);
     let id = new_id("rtc");
     let spec = CallSpec {
@@ -175,7 +216,9 @@ async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour
         local_mode: shared.config.local_mode,
         on_open: shared.on_open.lock().expect("on_open lock").clone(),
     };
-    let (handle, sdp) = start_call(spec).await.map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    let (handle, sdp) = start_call(spec)
+        .await
+        .map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
     shared.register(handle.clone());
     let _ = shared.new_calls.send(handle);
     if !delay.is_zero() {
@@ -183,43 +226,78 @@ async fn answer(shared: Arc<PeerShared>, offer: Vec<u8>, session: Value, flavour
     }
     Ok((
         StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, format!("/v1/realtime/calls/{id}"))],
+        [
+            (header::CONTENT_TYPE, "application/sdp".to_string()),
+            (header::LOCATION, format!("/v1/realtime/calls/{id}")),
+        ],
         sdp,
     )
         .into_response())
 }
 
-async fn create_call(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
+async fn create_call(
+    State(shared): State<Arc<PeerShared>>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Response, ApiError> {
     check_key(&headers)?;
     check_beta(&shared, &headers, false)?;
     if let Some(e) = injected_failure(&shared) {
         return Err(e);
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let (offer, session) = if content_type.starts_with("multipart/form-data") {
-        let mut form = Multipart::from_request(req, &shared)
-            .await
-            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?;
+        let mut form = Multipart::from_request(req, &shared).await.map_err(|e| {
+            ApiError::invalid(
+                "invalid_request",
+                format!("Could not parse multipart form: {e}"),
+                None,
+            )
+        })?;
         let mut sdp = None;
         let mut session = None;
-        while let Some(field) = form
-            .next_field()
-            .await
-            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?
-        {
+        while let Some(field) = form.next_field().await.map_err(|e| {
+            ApiError::invalid(
+                "invalid_request",
+                format!("Could not parse multipart form: {e}"),
+                None,
+            )
+        })? {
             let name = field.name().unwrap_or("").to_string();
-            let data = field.bytes().await.map_err(|e| ApiError::invalid("invalid_request", format!("Could not read field '{name}': {e}"), Some(&name)))?;
+            let data = field.bytes().await.map_err(|e| {
+                ApiError::invalid(
+                    "invalid_request",
+                    format!("Could not read field '{name}': {e}"),
+                    Some(&name),
+                )
+            })?;
             match name.as_str() {
                 "sdp" => sdp = Some(data.to_vec()),
                 "session" => session = Some(data.to_vec()),
-                other => return Err(ApiError::invalid("unknown_parameter", format!("Unknown parameter: '{other}'."), Some(other))),
+                other => {
+                    return Err(ApiError::invalid(
+                        "unknown_parameter",
+                        format!("Unknown parameter: '{other}'."),
+                        Some(other),
+                    ))
+                }
             }
         }
         (sdp, session)
     } else if content_type.starts_with("application/sdp") || content_type.is_empty() {
         let body = axum::body::to_bytes(req.into_body(), 1024 * 1024)
             .await
-            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not read the body: {e}"), None))?;
+            .map_err(|e| {
+                ApiError::invalid(
+                    "invalid_request",
+                    format!("Could not read the body: {e}"),
+                    None,
+                )
+            })?;
         (Some(body.to_vec()), None)
     } else {
         return Err(ApiError::invalid(
@@ -228,12 +306,23 @@ async fn create_call(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, 
             None,
         ));
     };
-    let offer = offer.ok_or_else(|| ApiError::invalid("missing_required_parameter", "Missing required parameter: 'sdp'.", Some("sdp")))?;
+    let offer = offer.ok_or_else(|| {
+        ApiError::invalid(
+            "missing_required_parameter",
+            "Missing required parameter: 'sdp'.",
+            Some("sdp"),
+        )
+    })?;
     let session = match session {
         None => session::default_session(hark_protocol::session::DEFAULT_MODEL),
         Some(bytes) => {
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::invalid("invalid_json", format!("The 'session' field is not valid JSON: {e}."), Some("session")))?;
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::invalid(
+                    "invalid_json",
+                    format!("The 'session' field is not valid JSON: {e}."),
+                    Some("session"),
+                )
+            })?;
             session::check_session(&v, Flavour::Ga).map_err(ApiError::bad_request)?;
             v
         }
@@ -257,7 +346,13 @@ async fn create_call_beta(
     if let Some(e) = injected_failure(&shared) {
         return Err(e);
     }
-    let model = q.model.ok_or_else(|| ApiError::invalid("missing_required_parameter", "Missing required parameter: 'model'.", Some("model")))?;
+    let model = q.model.ok_or_else(|| {
+        ApiError::invalid(
+            "missing_required_parameter",
+            "Missing required parameter: 'model'.",
+            Some("model"),
+        )
+    })?;
     session::check_model(&model, Some("model")).map_err(ApiError::bad_request)?;
     let mut s = session::default_session(&model);
     // The beta path reports sessions in the beta shape.
@@ -276,10 +371,21 @@ fn find_call(shared: &PeerShared, id: &str) -> Option<CallHandle> {
     calls.iter().find(|c| c.id() == id).cloned()
 }
 
-async fn hangup(State(shared): State<Arc<PeerShared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn hangup(
+    State(shared): State<Arc<PeerShared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     check_key(&headers)?;
     let Some(call) = find_call(&shared, &id).filter(|_| id != "latest") else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, session::invalid("call_not_found", format!("Call '{id}' not found."), Some("call_id"))));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            session::invalid(
+                "call_not_found",
+                format!("Call '{id}' not found."),
+                Some("call_id"),
+            ),
+        ));
     };
     let _ = call.hangup();
     Ok(StatusCode::OK.into_response())
@@ -297,7 +403,11 @@ async fn local_only(
     if ip.is_loopback() || ip == shared.local_addr.ip() {
         next.run(req).await
     } else {
-        (StatusCode::FORBIDDEN, Json(json!({"error": "the control endpoints answer this machine only"}))).into_response()
+        (
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": "the control endpoints answer this machine only"})),
+        )
+            .into_response()
     }
 }
 
@@ -323,11 +433,16 @@ impl From<crate::ScriptError> for ControlError {
 type Control = Result<Response, ControlError>;
 
 fn call_or_404(shared: &PeerShared, id: &str) -> Result<CallHandle, ControlError> {
-    find_call(shared, id).ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no call '{id}'")))
+    find_call(shared, id)
+        .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no call '{id}'")))
 }
 
 fn timeout_of(q: &HashMap<String, String>) -> Duration {
-    Duration::from_millis(q.get("timeout_ms").and_then(|v| v.parse().ok()).unwrap_or(20_000))
+    Duration::from_millis(
+        q.get("timeout_ms")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000),
+    )
 }
 
 fn ok() -> Control {
@@ -335,7 +450,13 @@ fn ok() -> Control {
 }
 
 async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
-    let calls: Vec<_> = shared.calls.lock().expect("calls lock").iter().map(|c| c.info()).collect();
+    let calls: Vec<_> = shared
+        .calls
+        .lock()
+        .expect("calls lock")
+        .iter()
+        .map(|c| c.info())
+        .collect();
     Json(calls).into_response()
 }
 
@@ -351,9 +472,17 @@ async fn call_audio(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) ->
     Ok(Json(call_or_404(&s, &id)?.audio_stats()).into_response())
 }
 
-async fn wait_open(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Control {
+async fn wait_open(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Control {
     let c = call_or_404(&s, &id)?;
-    let info = c.wait_for("the data channel to open", timeout_of(&q), |i| i.channel_open).await?;
+    let info = c
+        .wait_for("the data channel to open", timeout_of(&q), |i| {
+            i.channel_open
+        })
+        .await?;
     Ok(Json(info).into_response())
 }
 
@@ -371,7 +500,11 @@ fn yes() -> bool {
     true
 }
 
-async fn call_tools(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(body): Json<ToolsBody>) -> Control {
+async fn call_tools(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    Json(body): Json<ToolsBody>,
+) -> Control {
     let c = call_or_404(&s, &id)?;
     let ids = c.start_tools(body.calls).await?;
     let mut outputs = Vec::new();
@@ -389,12 +522,20 @@ struct TranscriptBody {
     transcript: String,
 }
 
-async fn say(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Control {
+async fn say(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    Json(b): Json<TranscriptBody>,
+) -> Control {
     call_or_404(&s, &id)?.say(&b.transcript)?;
     ok()
 }
 
-async fn transcript(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Control {
+async fn transcript(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    Json(b): Json<TranscriptBody>,
+) -> Control {
     call_or_404(&s, &id)?.queue_transcript(&b.transcript)?;
     ok()
 }
@@ -409,7 +550,11 @@ struct RawBody {
     text: String,
 }
 
-async fn send_raw(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<RawBody>) -> Control {
+async fn send_raw(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    Json(b): Json<RawBody>,
+) -> Control {
     call_or_404(&s, &id)?.send_raw(&b.text)?;
     ok()
 }
@@ -420,7 +565,11 @@ struct StopBody {
     stop: bool,
 }
 
-async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Control {
+async fn stop_media(
+    State(s): State<Arc<PeerShared>>,
+    Path(id): Path<String>,
+    body: Option<Json<StopBody>>,
+) -> Control {
     let stop = body.map(|b| b.stop).unwrap_or(true);
     call_or_404(&s, &id)?.stop_media(stop)?;
     ok()
@@ -431,18 +580,33 @@ async fn control_hangup(State(s): State<Arc<PeerShared>>, Path(id): Path<String>
     ok()
 }
 
-async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let n: usize = q.get("count").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+async fn wait_call(
+    State(s): State<Arc<PeerShared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let n: usize = q
+        .get("count")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let deadline = tokio::time::Instant::now() + timeout_of(&q);
     loop {
         if let Some(c) = s.nth_call(n) {
             return Json(c.info()).into_response();
         }
         if s.started.load(std::sync::atomic::Ordering::SeqCst) >= n {
-            return ControlError(StatusCode::GONE, format!("call number {n} ended and was forgotten")).into_response();
+            return ControlError(
+                StatusCode::GONE,
+                format!("call number {n} ended and was forgotten"),
+            )
+            .into_response();
         }
         if tokio::time::Instant::now() >= deadline {
-            return ControlError(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet")).into_response();
+            return ControlError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("no call number {n} yet"),
+            )
+            .into_response();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -468,7 +632,10 @@ struct OnOpen {
 }
 
 async fn get_on_open(State(s): State<Arc<PeerShared>>) -> Response {
-    Json(OnOpen { calls: s.on_open.lock().expect("on_open lock").clone() }).into_response()
+    Json(OnOpen {
+        calls: s.on_open.lock().expect("on_open lock").clone(),
+    })
+    .into_response()
 }
 
 async fn put_on_open(State(s): State<Arc<PeerShared>>, Json(b): Json<OnOpen>) -> Response {

@@ -27,13 +27,22 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,str0m=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,str0m=warn".into()),
+        )
         .init();
     let args = Args::parse();
     if !args.http.ip().is_loopback() {
         tracing::warn!("the HTTP API listens on {}, not loopback: only do this inside a test's own network namespace", args.http);
     }
-    let peer = Peer::start(PeerConfig { http_addr: args.http, media_ip: args.media_ip, local_mode: !args.scripted, accept_beta_api: !args.no_beta_api }).await?;
+    let peer = Peer::start(PeerConfig {
+        http_addr: args.http,
+        media_ip: args.media_ip,
+        local_mode: !args.scripted,
+        accept_beta_api: !args.no_beta_api,
+    })
+    .await?;
     tracing::info!(
         "hark-peer ready at {} ({} mode; API key: any 'sk-…', e.g. {})",
         peer.base_url(),

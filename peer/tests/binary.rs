@@ -27,9 +27,20 @@ async fn the_binary_serves_the_api_where_it_says() {
     .unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let http = reqwest::Client::new();
-    let calls: serde_json::Value = http.get(format!("{url}/_peer/calls")).send().await.unwrap().json().await.unwrap();
+    let calls: serde_json::Value = http
+        .get(format!("{url}/_peer/calls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(calls, serde_json::json!([]));
-    let r = http.post(format!("{url}/v1/realtime/calls")).send().await.unwrap();
+    let r = http
+        .post(format!("{url}/v1/realtime/calls"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     child.kill().unwrap();
     child.wait().unwrap();

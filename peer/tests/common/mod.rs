@@ -16,19 +16,34 @@ pub fn hark_session() -> Value {
 }
 
 pub async fn peer(local_mode: bool) -> Peer {
-    Peer::start(PeerConfig { local_mode, ..Default::default() }).await.unwrap()
+    Peer::start(PeerConfig {
+        local_mode,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
 }
 
 /// Connect a client with Hark's GA session and wait for `session.created`.
 pub async fn connected(peer: &Peer, mic: Mic) -> (RtcClient, hark_peer::CallHandle) {
-    let mut client = RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, mic)
-        .await
-        .unwrap();
+    let mut client = RtcClient::connect(
+        &peer.base_url(),
+        LOCAL_API_KEY,
+        Endpoint::Calls {
+            session: hark_session(),
+        },
+        mic,
+    )
+    .await
+    .unwrap();
     let call = peer.next_call().await.unwrap();
     client.wait_open(T).await.unwrap();
     call.wait_channel_open().await.unwrap();
     let first = client.next_event(T).await.unwrap();
-    assert!(matches!(first, ServerEvent::SessionCreated { .. }), "first event was {first:?}");
+    assert!(
+        matches!(first, ServerEvent::SessionCreated { .. }),
+        "first event was {first:?}"
+    );
     (client, call)
 }
 
