@@ -15,9 +15,9 @@ use hark_protocol::session::{self, SessionSettings};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// The Chrome Web Store ID of the Hark extension. Placeholder until the extension is published; the
+/// The Chrome extension ID of Hark, fixed by the `key` in `manifest.json` (a test checks they agree); the
 /// key in `manifest.json` pins unpacked builds to the same ID.
-pub const HARK_CHROME_EXTENSION_ID: &str = "hkmbfjjgdmbkkgbcajcpmfkdlmfalfkn";
+pub const HARK_CHROME_EXTENSION_ID: &str = "babkbkfmpijgngjiacnpjjcfnibgbmoo";
 /// Firefox gives each installation its own UUID, so its origins are matched by scheme.
 pub const FIREFOX_EXTENSION_ORIGINS: &str = "moz-extension://*";
 

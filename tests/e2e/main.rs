@@ -13,6 +13,7 @@ fn main() {
     if let Some(code) = hark_e2e::netns::reexec_inside() {
         std::process::exit(code);
     }
+    hark_e2e::init_tls();
     let mut args = Arguments::from_args();
     // Browsers are heavy and the machine has 2 cores: one test at a time.
     args.test_threads = Some(1);

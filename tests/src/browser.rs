@@ -355,3 +355,11 @@ pub fn speech_wav() -> Result<PathBuf> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_companion_allows_the_extension_id_the_manifest_key_gives() {
+        assert_eq!(super::chromium_extension_id().unwrap(), hark_server::config::HARK_CHROME_EXTENSION_ID);
+    }
+}

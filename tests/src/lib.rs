@@ -26,3 +26,9 @@ pub fn corpus_dir() -> PathBuf {
 pub fn extension_dir() -> PathBuf {
     repo_root().join("dist/extension")
 }
+
+/// Two TLS backends end up in this crate's graph (WebDriver client and HTTP client); pick one
+/// for the process before any client is built. Nothing here speaks TLS to another host.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

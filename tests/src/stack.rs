@@ -53,7 +53,13 @@ impl Stack {
     /// Presses the toolbar button and waits for the session: the peer's call with its channel open.
     pub async fn start_hark(&mut self) -> Result<CallHandle> {
         self.browser.press_toolbar_button().await?;
-        let call = self.peer.next_call().await.context("no call reached the peer after the toolbar press")?;
+        let call = match self.peer.next_call().await {
+            Ok(call) => call,
+            Err(e) => {
+                let status = self.status().await.unwrap_or_else(|e| json!(format!("no status: {e:#}")));
+                bail!("no call reached the peer after the toolbar press ({e}); Hark's status: {status}");
+            }
+        };
         call.wait_channel_open().await.context("the oai-events channel did not open")?;
         self.wait_state(&["listening", "speaking"], Duration::from_secs(10)).await?;
         Ok(call)

@@ -28,6 +28,7 @@ fn main() -> Result<()> {
     if let Some(code) = hark_e2e::netns::reexec_inside() {
         std::process::exit(code);
     }
+    hark_e2e::init_tls();
     wasm_size()?;
     let rt = tokio::runtime::Runtime::new()?;
     for engine in [Engine::Chromium, Engine::Firefox] {
