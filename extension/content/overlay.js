@@ -48,6 +48,7 @@
 
   let host = null, root = null, els = null, port = null;
   let muted = false;
+  let currentState = 'off';
 
   function build() {
     host = document.createElement('hark-overlay');
@@ -112,7 +113,10 @@
       tell({ action: 'mute', muted });
     });
     stop.addEventListener('click', (e) => {
-      if (e.isTrusted) tell({ action: 'stop' });
+      if (!e.isTrusted) return;
+      // After an error the session is already over: Stop just closes the panel.
+      if (currentState === 'error') hide();
+      else tell({ action: 'stop' });
     });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -149,6 +153,7 @@
   }
 
   function setState(state) {
+    currentState = state;
     els.panel.className = `panel ${state}`;
     els.state.textContent = STATE_WORDS[state] || state;
   }
