@@ -135,10 +135,16 @@ impl PendingClient {
                 .post(format!("{base_url}/v1/realtime?model={m}"))
                 .header("content-type", "application/sdp")
                 .body(self.offer.clone()),
-            Endpoint::Raw { url } => http
-                .post(url)
-                .header("content-type", "application/sdp")
-                .body(self.offer.clone()),
+            Endpoint::Raw { url, headers } => {
+                let mut r = http
+                    .post(url)
+                    .header("content-type", "application/sdp")
+                    .body(self.offer.clone());
+                for (k, v) in headers {
+                    r = r.header(k.as_str(), v.as_str());
+                }
+                r
+            }
         };
         let resp = req.bearer_auth(key).send().await?;
         let status = resp.status().as_u16();
@@ -228,8 +234,12 @@ pub enum Endpoint {
     Calls { session: serde_json::Value },
     /// Beta: `POST {base}/v1/realtime?model=…`, raw `application/sdp`.
     Model(String),
-    /// Raw `application/sdp` to any URL (e.g. the companion's `/api/rtc-connect`).
-    Raw { url: String },
+    /// Raw `application/sdp` to any URL with extra headers (e.g. the companion's
+    /// `/api/rtc-connect` with an `Origin`).
+    Raw {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl RtcClient {
