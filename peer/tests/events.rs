@@ -51,7 +51,7 @@ async fn malformed_and_out_of_order_client_events_get_openai_error_events() {
     assert_eq!(error_body(&e).event_id.as_deref(), Some("ev_d"));
 
     // response.create while the peer is still speaking.
-    call.say("This is a rather long sentence so that the response stays in progress for a while.")
+    call.say("This is a rather long sentence, long enough that the response stays in progress for half a second or so, which gives the client plenty of time to send another response create event.")
         .unwrap();
     client
         .wait_type("output_audio_buffer.started", T)
@@ -96,7 +96,7 @@ async fn malformed_and_out_of_order_client_events_get_openai_error_events() {
 async fn response_cancel_stops_the_speech() {
     let peer = peer(false).await;
     let (mut client, call) = connected(&peer, Mic::Off).await;
-    call.say("A long answer that the person interrupts before it is finished, on purpose.")
+    call.say("A long answer that the person interrupts before it is finished, on purpose, and it goes on and on for a good while so that there is time to cancel it before it completes.")
         .unwrap();
     client
         .wait_type("output_audio_buffer.started", T)
