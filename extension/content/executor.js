@@ -398,10 +398,13 @@
   }
 
   function restoreStyle(el, prev) {
+    // Chromium serializes CSSOM changes into the attribute lazily; without this read, the pending
+    // serialization would bring back style="" after removeAttribute.
+    el.getAttribute('style');
     if (prev === null) { el.removeAttribute('style'); return; }
     el.setAttribute('style', prev);
     // A strict style-src CSP ignores a style attribute set from script; CSSOM still applies it.
-    if (prev.trim() && !el.style.cssText) el.style.cssText = prev;
+    if (prev.includes(':') && !el.style.cssText) el.style.cssText = prev;
   }
 
   function undo() {
