@@ -223,12 +223,18 @@
 
   // ---- collect: one walk over the DOM ---------------------------------------------------------
   function collect({ buttonsOnly = false, maxNodes = 6000 } = {}) {
+    const started = performance.now();
     const nodes = [];
     const vw = innerWidth, vh = innerHeight;
     let truncated = false;
 
+    // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
     function push(n) {
       if (nodes.length >= maxNodes) { truncated = true; return false; }
+      if (!n.inView) {
+        delete n.inView;
+        if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
+      }
       nodes.push(n);
       return true;
     }
@@ -327,6 +333,7 @@
       scrollHeight: se ? se.scrollHeight : vh,
       nodes,
       truncated,
+      ms: Math.round((performance.now() - started) * 10) / 10,
     };
   }
 

@@ -97,3 +97,27 @@ pub fn format_snapshot(raw_json: &str, max_tokens: u32) -> Result<String, JsErro
         serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(snapshot::format(&page, max_tokens))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facade_speaks_json_actions() {
+        let mut core = HarkCore::new(r#"{"session_update":null,"local_mode":true}"#).unwrap_or_else(|_| panic!("config"));
+        let open: serde_json::Value = serde_json::from_str(&core.on_channel_open()).unwrap();
+        assert_eq!(open[0], serde_json::json!({"kind":"ui","state":"listening"}));
+        let call = r#"{"type":"response.function_call_arguments.done","response_id":"r","call_id":"c","name":"changeTextColor","arguments":"{\"color\":\"red\"}"}"#;
+        let a: serde_json::Value = serde_json::from_str(&core.on_server_event(call)).unwrap();
+        assert_eq!(a[0]["kind"], "page");
+        assert_eq!(a[0]["command"], serde_json::json!({"op":"setTextColor","color":"rgb(255, 0, 0)"}));
+        let id = a[0]["id"].as_u64().unwrap() as u32;
+        let r: serde_json::Value = serde_json::from_str(&core.on_page_result(id, r#"{"ok":true,"changed":5}"#)).unwrap();
+        assert_eq!(r[0]["event"]["item"]["call_id"], "c");
+        let e: serde_json::Value = serde_json::from_str(&companion_http_error(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong"}}"#)).unwrap();
+        assert_eq!(e[0]["state"], "error");
+        assert!(e[1]["error"]["message"].as_str().unwrap().contains("token"));
+        let m: serde_json::Value = serde_json::from_str(&microphone_error("NotFoundError", true)).unwrap();
+        assert_eq!(m.as_array().unwrap().len(), 1, "local mode goes on without a microphone");
+    }
+}
