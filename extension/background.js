@@ -211,6 +211,12 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return true;
 });
 
+// Closing the served tab ends its session.
+api.tabs.onRemoved.addListener(async (tabId) => {
+  const st = await host('status').catch(() => null);
+  if (st && st.active && st.tabId === tabId) host('stop');
+});
+
 // Content scripts hold this port while a session runs, which keeps Firefox's event page alive.
 api.runtime.onConnect.addListener((port) => {
   if (port.name === 'hark-keepalive') port.onMessage.addListener(() => {});

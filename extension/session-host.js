@@ -46,6 +46,13 @@ export function createSessionHost(bridge) {
     for (const a of actions) {
       if (a.kind === 'send') {
         if (session.dc && session.dc.readyState === 'open') session.dc.send(JSON.stringify(a.event));
+        const callId = a.event.item && a.event.item.type === 'function_call_output' && a.event.item.call_id;
+        const arrived = callId && session.callArrivals.get(callId);
+        if (arrived) {
+          session.callArrivals.delete(callId);
+          session.callLatencies.push({ callId, name: arrived.name, ms: Math.round((performance.now() - arrived.t) * 10) / 10 });
+          if (session.callLatencies.length > 100) session.callLatencies.shift();
+        }
       } else if (a.kind === 'page') {
         runPage(session, a.id, a.command);
       } else if (a.kind === 'ui') {
@@ -129,7 +136,7 @@ export function createSessionHost(bridge) {
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], t0: performance.now(), readyMs: null });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null });
     emitUi({ state: 'connecting', error: null });
     await loadCore();
     if (session !== s || my !== generation) return;
@@ -187,7 +194,13 @@ export function createSessionHost(bridge) {
       perform(session.core.on_channel_open(), session);
     };
     dc.onmessage = (e) => {
-      if (session === s && session.core) perform(session.core.on_server_event(typeof e.data === 'string' ? e.data : ''), session);
+      if (session !== s || !session.core) return;
+      const text = typeof e.data === 'string' ? e.data : '';
+      // Per-call latency (event arrival → output sent), for the benchmark and diagnostics.
+      if (text.includes('"response.function_call_arguments.done"')) {
+        try { const ev = JSON.parse(text); session.callArrivals.set(ev.call_id, { t: performance.now(), name: ev.name }); } catch (_) {}
+      }
+      perform(session.core.on_server_event(text), session);
     };
     dc.onclose = () => {
       if (session === s && session.core) fail(session, session.core.on_channel_closed(''));
@@ -267,6 +280,7 @@ export function createSessionHost(bridge) {
       callId: (s && s.callId) || null,
       readyMs: s ? s.readyMs : null,
       pageTimings: s ? s.timings.slice(-50) : [],
+      callLatencies: s ? s.callLatencies.slice(-50) : [],
     };
   }
 
