@@ -88,14 +88,28 @@ export function createSessionHost(bridge) {
       session.audioCtx.resume().catch(() => {});
     } catch (_) { session.analyser = null; }
   }
+  // Firefox keeps a background page's AudioContext suspended, so WebRTC's own inbound-rtp
+  // audioLevel (polled) counts too.
+  function pollInboundLevel(session) {
+    session.statsTimer = setInterval(async () => {
+      if (!session.pc) return;
+      try {
+        (await session.pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'audio' && typeof r.audioLevel === 'number') session.statsLevel = r.audioLevel;
+        });
+      } catch (_) { /* closed */ }
+    }, 250);
+  }
   function remoteLevel(session) {
-    if (!session.analyser) return 0;
-    const buf = new Float32Array(session.analyser.fftSize);
-    session.analyser.getFloatTimeDomainData(buf);
-    let sum = 0;
-    for (const v of buf) sum += v * v;
-    const rms = Math.sqrt(sum / buf.length);
-    session.peakLevel = Math.max((session.peakLevel || 0) * 0.9, rms);
+    let rms = 0;
+    if (session.analyser) {
+      const buf = new Float32Array(session.analyser.fftSize);
+      session.analyser.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const v of buf) sum += v * v;
+      rms = Math.sqrt(sum / buf.length);
+    }
+    session.peakLevel = Math.max((session.peakLevel || 0) * 0.9, rms, session.statsLevel || 0);
     return Math.round(session.peakLevel * 1000) / 1000;
   }
 
@@ -103,6 +117,7 @@ export function createSessionHost(bridge) {
   function teardown(session, announce) {
     if (!session) return;
     clearTimeout(session.timer);
+    clearInterval(session.statsTimer);
     try { session.dc && (session.dc.onclose = null, session.dc.close()); } catch (_) {}
     try { session.pc && session.pc.close(); } catch (_) {}
     if (session.mic) for (const t of session.mic.getTracks()) t.stop();
@@ -184,6 +199,7 @@ export function createSessionHost(bridge) {
       session.audio.play().catch(() => {});
       meterRemote(session, stream);
     };
+    pollInboundLevel(session);
     if (session.mic) for (const t of session.mic.getAudioTracks()) pc.addTrack(t, session.mic);
     else pc.addTransceiver('audio', { direction: 'recvonly' });
     const dc = (session.dc = pc.createDataChannel('oai-events'));
