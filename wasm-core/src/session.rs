@@ -36,6 +36,10 @@ struct Call {
     sent: bool,
 }
 
+/// Shown when the companion has no OpenAI key (it then runs the local peer).
+pub const LOCAL_MODE_HINT: &str = "Local mode: the companion has no OpenAI key, so Hark cannot understand speech. \
+Type commands in the box below, e.g. \"make the background navy\". Start hark-companion with OPENAI_API_KEY set for voice.";
+
 /// Marks the `active_response` slot between sending `response.create` and `response.created`.
 const REQUESTED: &str = "(requested)";
 
@@ -72,6 +76,9 @@ impl Session {
 
     pub fn on_channel_open(&mut self) -> Vec<Action> {
         let mut out = vec![Action::state(UiState::Listening)];
+        if self.options.local_mode {
+            out.push(Action::transcript("local-mode", "tool", LOCAL_MODE_HINT, true));
+        }
         let voice = nonempty(&self.options.voice);
         let instructions = nonempty(&self.options.instructions);
         let session = match &self.options.session_update {
@@ -193,7 +200,8 @@ impl Session {
             }
             ServerEvent::ResponseCreated { response, .. } => {
                 self.active_response = Some(response.id);
-                out.push(Action::state(UiState::Thinking));
+                // Audio of a previous response may still be playing.
+                out.push(Action::state(if self.speaking { UiState::Speaking } else { UiState::Thinking }));
             }
             ServerEvent::OutputAudioBufferStarted { .. } => {
                 self.speaking = true;
