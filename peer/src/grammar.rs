@@ -113,20 +113,34 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
     if matches!(
         joined.as_str(),
         "undo" | "undo that" | "undo it" | "undo the last change" | "go back" | "revert"
-    ) || (has("undo") && lower.len() <= 4)
+    ) || ((has("undo") || has("revert")) && lower.len() <= 5)
     {
         return call(tools::UNDO, json!({}));
     }
-    if has("reset") || joined.contains("start over") || joined.contains("restore the page") {
+    if has("reset")
+        || has("restore")
+        || joined.contains("start over")
+        || joined.contains("original page")
+    {
         return call(tools::RESET_PAGE, json!({}));
     }
-    if joined.contains("read the page")
-        || joined.contains("read this page")
-        || joined.contains("on this page")
-        || joined.contains("on the page")
-        || joined.contains("describe the page")
-        || joined.contains("describe this page")
-        || joined == "read"
+    let about_page = ["page", "site", "website", "screen"].iter().any(|w| has(w));
+    let reading = [
+        "read",
+        "describe",
+        "summarize",
+        "summarise",
+        "say",
+        "about",
+        "contain",
+        "contains",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if joined == "read"
+        || joined.contains("what's on")
+        || joined.contains("what is on")
+        || (about_page && reading)
     {
         return call(tools::GET_PAGE_HTML, json!({}));
     }
@@ -390,6 +404,13 @@ mod tests {
             panic!()
         };
         assert_eq!(target, hark_protocol::tools::Target::Label("Save".into()));
+        let c = one("change the color of the buttons to blue");
+        assert_eq!(c.arguments, json!({ "color": "blue" }));
+        let c = one("make the 'Sign in' button red");
+        assert_eq!(c.arguments, json!({ "target": "Sign in", "color": "red" }));
+        let c = one("set background to light gray");
+        assert_eq!(c.name, tools::CHANGE_BACKGROUND_COLOR);
+        valid(&c);
         let c = one("make the buttons bigger and dark red");
         assert_eq!(
             c.arguments,
@@ -406,6 +427,17 @@ mod tests {
         assert_eq!(one("Undo that").name, tools::UNDO);
         assert_eq!(one("reset").name, tools::RESET_PAGE);
         assert_eq!(one("reset the page").name, tools::RESET_PAGE);
+        assert_eq!(one("restore everything").name, tools::RESET_PAGE);
+        assert_eq!(one("revert that").name, tools::UNDO);
+        for text in [
+            "what does this page say",
+            "summarize the page",
+            "what is this page about",
+            "read the page to me",
+            "describe this site",
+        ] {
+            assert_eq!(one(text).name, tools::GET_PAGE_HTML, "{text}");
+        }
     }
 
     #[test]
