@@ -508,7 +508,7 @@ mod tests {
     #[test]
     fn origin_patterns() {
         let p = default_allowed_origins();
-        assert!(origin_allowed(&p, "chrome-extension://hkmbfjjgdmbkkgbcajcpmfkdlmfalfkn"));
+        assert!(origin_allowed(&p, &format!("chrome-extension://{HARK_CHROME_EXTENSION_ID}")));
         assert!(origin_allowed(&p, "moz-extension://0d5b1c8e-9b57-4c3e-8f0c-7b4a1f1f2a11"));
         assert!(!origin_allowed(&p, "moz-extension://"));
         assert!(!origin_allowed(&p, "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));

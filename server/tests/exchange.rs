@@ -18,7 +18,7 @@ async fn offer_is_exchanged_through_the_ga_calls_interface() {
     assert_eq!(hd["content-type"], "application/sdp");
     assert_eq!(hd["x-hark-call-id"], "rtc_fake00000001");
     assert_eq!(hd["x-hark-upstream-api"], "calls");
-    assert_eq!(hd["access-control-allow-origin"], CHROME_ORIGIN);
+    assert_eq!(hd["access-control-allow-origin"], chrome_origin().as_str());
     let exposed = hd["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(exposed.contains("x-hark-call-id"), "the extension must be able to read the call id: {exposed}");
     assert_eq!(resp.text().await.unwrap(), ANSWER_SDP);
@@ -71,7 +71,7 @@ async fn legacy_interface_posts_raw_sdp_and_status_carries_the_session_update() 
 #[tokio::test]
 async fn status_reports_openai_mode_for_the_test_connection_button() {
     let h = Harness::start().await;
-    let resp = h.get("/api/status").bearer_auth(&h.token).header("origin", CHROME_ORIGIN).send().await.unwrap();
+    let resp = h.get("/api/status").bearer_auth(&h.token).header("origin", chrome_origin()).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["mode"], "openai");

@@ -89,7 +89,8 @@ async fn web_page_origins_are_refused_even_with_the_token() {
 #[tokio::test]
 async fn extension_origins_get_cors_preflight_answers() {
     let h = Harness::start().await;
-    for origin in [CHROME_ORIGIN, "moz-extension://5f0c3d2e-7a51-4b6b-9d8e-2f1a0c9b7e44"] {
+    let chrome = chrome_origin();
+    for origin in [chrome.as_str(), "moz-extension://5f0c3d2e-7a51-4b6b-9d8e-2f1a0c9b7e44"] {
         let resp = h
             .client
             .request(reqwest::Method::OPTIONS, format!("{}/api/rtc-connect", h.url))

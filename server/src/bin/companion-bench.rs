@@ -163,7 +163,7 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
                 .post(&url)
                 .bearer_auth(&token)
                 .header("content-type", "application/sdp")
-                .header("origin", "chrome-extension://hkmbfjjgdmbkkgbcajcpmfkdlmfalfkn")
+                .header("origin", format!("chrome-extension://{}", hark_server::config::HARK_CHROME_EXTENSION_ID))
                 .body(OFFER_SDP)
                 .send()
         }

@@ -13,8 +13,10 @@ use tempfile::TempDir;
 
 /// The OpenAI key the tests configure. It must never show up in a response or a log line.
 pub const KEY: &str = "sk-proj-TESTKEY0123456789abcdefSECRET";
-/// The Chrome extension's origin.
-pub const CHROME_ORIGIN: &str = "chrome-extension://hkmbfjjgdmbkkgbcajcpmfkdlmfalfkn";
+/// The Chrome extension's origin (from the one constant the companion uses).
+pub fn chrome_origin() -> String {
+    format!("chrome-extension://{}", hark_server::config::HARK_CHROME_EXTENSION_ID)
+}
 
 #[derive(Clone)]
 struct BufWriter(Arc<Mutex<Vec<u8>>>);
@@ -97,7 +99,7 @@ impl Harness {
         self.client
             .post(format!("{}/api/rtc-connect", self.url))
             .bearer_auth(&self.token)
-            .header("origin", CHROME_ORIGIN)
+            .header("origin", chrome_origin())
             .header("content-type", "application/sdp")
             .body(OFFER_SDP)
     }
