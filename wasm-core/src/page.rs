@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Deserialize only in tests: the core never reads commands, and every derive costs wasm size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum PageCommand {
     /// Walk the DOM once; answer a [`crate::snapshot::RawPage`]. `buttonsOnly` lists just what a
@@ -74,9 +76,6 @@ pub struct PageResult {
     pub html: Option<String>,
     pub truncated: bool,
     pub total_chars: Option<u32>,
-    /// For `collect`: everything else lives in the raw page.
-    #[serde(flatten)]
-    pub rest: serde_json::Map<String, Value>,
 }
 
 impl PageResult {
