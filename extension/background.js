@@ -180,6 +180,7 @@ async function handle(msg, sender) {
     const st = await host('status');
     const mine = st.active && st.tabId === sender.tab.id;
     if (msg.type === 'hark.hello') return { active: mine, ui: mine ? st.ui : null };
+    if (msg.type === 'hark.ping') return { active: mine };
     if (msg.type === 'hark.overlay' && mine) {
       if (msg.action === 'stop') return host('stop');
       if (msg.action === 'mute') return host('mute', { muted: !!msg.muted });

@@ -46,7 +46,10 @@
     input { flex: 1; font: inherit; padding: 3px 6px; border: 1px solid #d0d7de; border-radius: 6px; color: #1f2328; background: #fff; }
   `;
 
-  let host = null, root = null, els = null, port = null;
+  let host = null, root = null, els = null, port = null, pinger = null;
+  // Firefox suspends an idle event page (the session host there) after 30 s; messages from the
+  // served tab reset that timer, so the tab pings while the overlay is up.
+  const PING_MS = 15000;
   let muted = false;
   let currentState = 'off';
 
@@ -138,6 +141,7 @@
   function show() {
     if (!host) build();
     if (!host.isConnected) document.documentElement.append(host);
+    if (!pinger) pinger = setInterval(() => { api.runtime.sendMessage({ type: 'hark.ping' }).catch(() => {}); }, PING_MS);
     // Keeps Firefox's event page (the session host there) alive while a session runs.
     if (!port) {
       try {
@@ -149,6 +153,7 @@
 
   function hide() {
     if (host && host.isConnected) host.remove();
+    if (pinger) { clearInterval(pinger); pinger = null; }
     if (port) { try { port.disconnect(); } catch (_) {} port = null; }
   }
 
