@@ -51,6 +51,9 @@ pub async fn check_host(State(st): State<Shared>, req: Request, next: Next) -> R
         .map(str::to_owned);
     match host {
         Some(h) if st.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(&h)) => {
+            if !tracing::enabled!(tracing::Level::DEBUG) {
+                return next.run(req).await;
+            }
             let started = Instant::now();
             let (method, path) = (req.method().clone(), req.uri().path().to_owned());
             let resp = next.run(req).await;

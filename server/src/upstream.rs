@@ -70,6 +70,12 @@ pub struct Upstream {
     model: String,
     /// GA session JSON, serialized once.
     session_json: Bytes,
+    /// The multipart body is assembled by hand around the offer (one buffer, one write): the
+    /// boundary, the `sdp` part's head, and everything after the offer (the `session` part).
+    boundary: String,
+    multipart_head: Bytes,
+    multipart_tail: Bytes,
+    multipart_content_type: HeaderValue,
     connect_timeout: Duration,
     timeout: Duration,
 }
@@ -100,6 +106,22 @@ impl Upstream {
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", opts.key.expose()))
             .expect("the key was checked to be printable ASCII");
         auth.set_sensitive(true);
+        let session_json = Bytes::from(SessionConfig::new(&opts.session).to_json());
+        let boundary = {
+            let mut r = [0u8; 16];
+            getrandom::fill(&mut r).expect("the system's random number generator works");
+            format!("hark-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        };
+        let multipart_head =
+            Bytes::from(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n"));
+        let mut tail = format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .into_bytes();
+        tail.extend_from_slice(&session_json);
+        tail.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let multipart_content_type =
+            HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}")).expect("ASCII boundary");
         Ok(Upstream {
             client: builder.build()?,
             kind: opts.kind,
@@ -108,7 +130,11 @@ impl Upstream {
             auth,
             key: opts.key,
             model: opts.session.model.clone(),
-            session_json: Bytes::from(SessionConfig::new(&opts.session).to_json()),
+            session_json,
+            boundary,
+            multipart_head,
+            multipart_tail: Bytes::from(tail),
+            multipart_content_type,
             connect_timeout: opts.connect_timeout,
             timeout: opts.timeout,
         })
@@ -131,7 +157,15 @@ impl Upstream {
     pub async fn exchange(&self, offer: Bytes) -> Result<Answer, UpstreamError> {
         let req = self.client.post(self.url.clone()).header(header::AUTHORIZATION, self.auth.clone());
         let req = match self.api {
+            UpstreamApi::Calls if !contains(&offer, self.boundary.as_bytes()) => {
+                let mut body = Vec::with_capacity(self.multipart_head.len() + offer.len() + self.multipart_tail.len());
+                body.extend_from_slice(&self.multipart_head);
+                body.extend_from_slice(&offer);
+                body.extend_from_slice(&self.multipart_tail);
+                req.header(header::CONTENT_TYPE, self.multipart_content_type.clone()).body(body)
+            }
             UpstreamApi::Calls => {
+                // The offer happens to contain our boundary: let reqwest pick a fresh one.
                 let offer_len = offer.len() as u64;
                 let session_len = self.session_json.len() as u64;
                 let form = Form::new()
@@ -227,6 +261,10 @@ impl Upstream {
         }
         Ok(Bytes::from(buf))
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `Location: /v1/realtime/calls/rtc_abc123` → `rtc_abc123` (only header-safe ids are kept).
