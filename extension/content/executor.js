@@ -8,6 +8,12 @@
   if (Hark.executor) return;
 
   // ---- refs: stable per element, never written into the page ---------------------------------
+  // Each document gets its own id; commands carrying refs name the document they came from, so a
+  // ref from before a navigation is reported stale instead of hitting whatever is e12 now.
+  const DOC_ID = 'd' + Math.random().toString(36).slice(2, 10);
+  const otherDocument = (doc) => doc && doc !== DOC_ID
+    ? { ok: false, error: 'those refs are from an earlier version of the page (it navigated or reloaded since getPageHTML). Call getPageHTML again for fresh refs.' }
+    : null;
   const elementOfRef = new Map(); // "e12" -> WeakRef(element)
   const refOfElement = new WeakMap(); // element -> "e12"
   let nextRef = 1;
@@ -326,6 +332,7 @@
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
+      docId: DOC_ID,
       url: location.href,
       title: document.title,
       viewport: { width: vw, height: vh },
@@ -339,7 +346,8 @@
 
   // ---- html: one element, sensitive values removed --------------------------------------------
   const DROP_IN_HTML = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META']);
-  function html({ ref, selector, maxChars = 8000 }) {
+  function html({ ref, selector, maxChars = 8000, doc }) {
+    if (ref && otherDocument(doc)) return otherDocument(doc);
     let el = null;
     if (ref) {
       el = elementFor(ref);
@@ -531,7 +539,8 @@
     return out.filter((el) => !out.some((o) => o !== el && o.contains(el)));
   }
 
-  function styleButtons({ refs, fontPx, scale, color, textColor }) {
+  function styleButtons({ refs, fontPx, scale, color, textColor, doc }) {
+    if (refs && refs.length && otherDocument(doc)) return otherDocument(doc);
     let targets;
     if (refs && refs.length) {
       targets = [];

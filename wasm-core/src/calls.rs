@@ -23,6 +23,13 @@ pub enum Plan {
     Finish { what: Finish },
 }
 
+impl Plan {
+    /// Plans that wait for a `collect`, whose result hands out refs.
+    pub fn awaits_collect(&self) -> bool {
+        matches!(self, Plan::Snapshot { .. } | Plan::HtmlByLabel { .. } | Plan::StyleByLabel { .. })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finish {
     Background(CssColor),
@@ -108,6 +115,7 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
             .color
             .as_ref()
             .map(|c| readable_text_on(c).to_string()),
+        doc: None,
     }
 }
 
@@ -134,6 +142,7 @@ pub fn start(call: ToolCall) -> Next {
                 element_ref: Some(r),
                 selector: None,
                 max_chars: max_tokens * 4,
+                doc: None,
             },
             Plan::Html { max_tokens },
         ),
@@ -157,6 +166,7 @@ pub fn start(call: ToolCall) -> Next {
                 element_ref: None,
                 selector: Some(selector),
                 max_chars: max_tokens * 4,
+                doc: None,
             },
             Plan::Html { max_tokens },
         ),
@@ -295,6 +305,7 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
                             element_ref: n.element_ref.clone(),
                             selector: None,
                             max_chars: max_tokens * 4,
+                            doc: None,
                         },
                         Plan::Html { max_tokens },
                     ),
@@ -445,7 +456,8 @@ mod tests {
                 font_px: Some(22.0),
                 scale: None,
                 color: Some("rgb(255, 255, 0)".into()),
-                text_color: Some("rgb(17, 17, 17)".into())
+                text_color: Some("rgb(17, 17, 17)".into()),
+                doc: None
             }
         );
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":1,"labels":["Success"]}"#)
@@ -509,7 +521,8 @@ mod tests {
             PageCommand::Html {
                 element_ref: Some("e3".into()),
                 selector: None,
-                max_chars: 1200
+                max_chars: 1200,
+                doc: None
             }
         );
     }

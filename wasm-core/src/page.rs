@@ -25,6 +25,9 @@ pub enum PageCommand {
         #[serde(skip_serializing_if = "Option::is_none")]
         selector: Option<String>,
         max_chars: u32,
+        /// The document the ref came from (see [`PageCommand::StyleButtons::doc`]).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     /// Paint the dominant visible page background (and html/body) with `color`; form fields that
     /// painted the same color get `textColor` so they stay readable.
@@ -48,6 +51,10 @@ pub enum PageCommand {
         /// Readable text color for `color`, chosen here.
         #[serde(skip_serializing_if = "Option::is_none")]
         text_color: Option<String>,
+        /// The `docId` of the `collect` that handed out `refs`: a page that navigated since
+        /// answers "stale" instead of acting on whatever element now has that ref.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     /// Revert the last change (restores the inline style attributes it touched).
     Undo,
@@ -76,6 +83,29 @@ pub struct PageResult {
     pub html: Option<String>,
     pub truncated: bool,
     pub total_chars: Option<u32>,
+}
+
+impl PageCommand {
+    /// Commands that act on refs carry the document the refs came from.
+    pub fn set_ref_doc(&mut self, doc_id: Option<&str>) {
+        match self {
+            PageCommand::StyleButtons { refs: Some(_), doc, .. } | PageCommand::Html { element_ref: Some(_), doc, .. } => {
+                *doc = doc_id.map(str::to_string);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The document a `collect` result describes (every executor result names it).
+#[derive(Deserialize)]
+struct DocOnly {
+    #[serde(rename = "docId", default)]
+    doc_id: Option<String>,
+}
+
+pub fn doc_id_of(result: &str) -> Option<String> {
+    serde_json::from_str::<DocOnly>(result).ok().and_then(|d| d.doc_id)
 }
 
 impl PageResult {
@@ -107,6 +137,7 @@ mod tests {
             scale: None,
             color: None,
             text_color: None,
+            doc: None,
         };
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
@@ -116,6 +147,7 @@ mod tests {
             element_ref: Some("e1".into()),
             selector: None,
             max_chars: 800,
+            doc: None,
         };
         assert_eq!(
             serde_json::to_string(&c).unwrap(),

@@ -60,6 +60,8 @@ pub struct Session {
     typed: u32,
     speaking: bool,
     closed: bool,
+    /// The document whose refs the model (and label matching) last saw.
+    ref_doc: Option<String>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -274,6 +276,11 @@ impl Session {
         let Some((call_id, plan)) = self.requests.remove(&request_id) else {
             return vec![];
         };
+        if plan.awaits_collect() {
+            if let Some(doc) = crate::page::doc_id_of(result) {
+                self.ref_doc = Some(doc);
+            }
+        }
         let mut out = Vec::new();
         let next = calls::on_result(plan, result);
         self.advance(call_id, next, &mut out);
@@ -314,7 +321,8 @@ impl Session {
 
     fn advance(&mut self, call_id: String, next: Next, out: &mut Vec<Action>) {
         match next {
-            Next::Page(command, plan) => {
+            Next::Page(mut command, plan) => {
+                command.set_ref_doc(self.ref_doc.as_deref());
                 self.next_request += 1;
                 let id = self.next_request;
                 self.requests.insert(id, (call_id, plan));
@@ -541,6 +549,20 @@ mod tests {
             r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#,
         );
         assert_eq!(sent(&r).len(), 2);
+    }
+
+    #[test]
+    fn refs_are_tied_to_the_document_that_handed_them_out() {
+        let mut s = Session::new(SessionOptions::default());
+        let a = s.on_server_event(&args_done("r1", "c1", "getPageHTML", "{}"));
+        let (id, _) = pages(&a)[0].clone();
+        s.on_page_result(id, r#"{"docId":"d-1","ok":true,"nodes":[{"ref":"e3","role":"button","name":"Save","inView":true}]}"#);
+        let b = s.on_server_event(&args_done("r2", "c2", "changeButtonStyle", r#"{"target":"e3","size":"large"}"#));
+        let (_, cmd) = pages(&b)[0].clone();
+        assert!(matches!(cmd, PageCommand::StyleButtons { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
+        // Commands without refs are not tied to a document.
+        let c = s.on_server_event(&args_done("r3", "c3", "changeTextColor", r#"{"color":"red"}"#));
+        assert!(!serde_json::to_string(&pages(&c)[0].1).unwrap().contains("d-1"));
     }
 
     #[test]
