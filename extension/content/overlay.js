@@ -15,35 +15,38 @@
     error: 'Stopped',
     off: 'Off',
   };
+  // A dark panel: it reads on any page and never passes for the page's own (usually light)
+  // background in screenshots or to a person.
   const OVERLAY_CSS = `
     :host { all: initial; }
-    .panel { position: fixed; right: 16px; bottom: 16px; width: 340px; max-width: calc(100vw - 32px);
-      font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
-      background: #ffffff; border: 1px solid #d0d7de; border-radius: 10px; box-shadow: 0 6px 24px rgba(0,0,0,.18);
+    .panel { position: fixed; right: 16px; bottom: 16px; width: 320px; max-width: calc(100vw - 32px);
+      font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #e6edf3;
+      background: #1c2128; border: 1px solid #444c56; border-radius: 10px; box-shadow: 0 6px 24px rgba(0,0,0,.35);
       overflow: hidden; text-align: left; direction: ltr; }
-    .bar { display: flex; align-items: center; gap: 8px; padding: 8px 10px; background: #f6f8fa; border-bottom: 1px solid #d0d7de; }
-    .dot { width: 10px; height: 10px; border-radius: 50%; background: #8c959f; flex: none; }
+    .bar { display: flex; align-items: center; gap: 8px; padding: 6px 10px; background: #2d333b; border-bottom: 1px solid #444c56; }
+    .dot { width: 10px; height: 10px; border-radius: 50%; background: #768390; flex: none; }
     .connecting .dot, .thinking .dot { background: #d4a72c; }
-    .listening .dot { background: #1a7f37; }
-    .speaking .dot { background: #0969da; }
-    .error .dot { background: #cf222e; }
+    .listening .dot { background: #3fb950; }
+    .speaking .dot { background: #58a6ff; }
+    .error .dot { background: #f85149; }
     .title { font-weight: 600; }
-    .state { flex: 1; color: #57606a; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-    button { font: inherit; border: 1px solid #d0d7de; background: #fff; color: #1f2328; border-radius: 6px; padding: 2px 8px; cursor: pointer; }
-    button:hover { background: #f3f4f6; }
-    button[aria-pressed="true"] { background: #ffebe9; border-color: #cf222e; }
-    .log { max-height: 180px; overflow-y: auto; padding: 6px 10px; }
+    .state { flex: 1; color: #adbac7; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    button { font: inherit; border: 1px solid #545d68; background: #373e47; color: #e6edf3; border-radius: 6px; padding: 1px 8px; cursor: pointer; }
+    button:hover { background: #444c56; }
+    button[aria-pressed="true"] { background: #5d1f1f; border-color: #f85149; }
+    .log { max-height: 110px; overflow-y: auto; padding: 4px 10px; }
     .log:empty { display: none; }
     .line { margin: 2px 0; white-space: pre-wrap; word-wrap: break-word; }
-    .user::before { content: "You: "; font-weight: 600; }
-    .assistant::before { content: "Hark: "; font-weight: 600; color: #0969da; }
-    .tool { color: #57606a; font-size: 12px; }
-    .partial { opacity: .7; }
-    .err { display: none; margin: 6px 10px; padding: 6px 8px; background: #ffebe9; border: 1px solid #ff8182; border-radius: 6px; }
+    .user::before { content: "You: "; font-weight: 600; color: #d2a8ff; }
+    .assistant::before { content: "Hark: "; font-weight: 600; color: #58a6ff; }
+    .tool { color: #adbac7; font-size: 12px; }
+    .partial { opacity: .75; }
+    .err { display: none; margin: 6px 10px; padding: 6px 8px; background: #3d1d1d; border: 1px solid #f85149; border-radius: 6px; }
     .err.shown { display: block; }
     .err b { display: block; }
-    form { display: flex; gap: 6px; padding: 8px 10px; border-top: 1px solid #d0d7de; }
-    input { flex: 1; font: inherit; padding: 3px 6px; border: 1px solid #d0d7de; border-radius: 6px; color: #1f2328; background: #fff; }
+    form { display: flex; gap: 6px; padding: 6px 10px; border-top: 1px solid #444c56; }
+    input { flex: 1; font: inherit; padding: 2px 6px; border: 1px solid #545d68; border-radius: 6px; color: #e6edf3; background: #22272e; }
+    input::placeholder { color: #768390; }
   `;
 
   let host = null, root = null, els = null, port = null, pinger = null;
