@@ -124,7 +124,20 @@ async function settings() {
   return { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
 }
 
+// Browsers keep extensions out of their own pages (settings, stores, other extensions).
+async function restrictedReason(tabId) {
+  const tab = await api.tabs.get(tabId).catch(() => null);
+  if (!tab) return 'that tab is gone';
+  if (tab.url && !/^(https?|file):/i.test(tab.url)) return `the browser does not let extensions into ${tab.url.split('/')[0]}// pages; open a web page and try again`;
+  return null;
+}
+
 async function start(tabId, overrides) {
+  const why = await restrictedReason(tabId);
+  if (why) {
+    showBadge('error', { title: 'Hark cannot run here', message: why });
+    return { ok: false, error: why };
+  }
   return host('start', { tabId, settings: { ...(await settings()), ...(overrides || {}) } });
 }
 
