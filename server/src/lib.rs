@@ -151,13 +151,20 @@ impl Companion {
                 self.upstream_url
             )),
         }
+        if !s.bind.is_loopback() {
+            out.push_str(&format!(
+                "  warning: listening on {} (not loopback): other machines can reach the companion; only the pairing token protects the key\n",
+                s.bind
+            ));
+        }
         if !config::model_is_known(&s.session.model) {
             out.push_str(&format!("  note: model {:?} is not one OpenAI documents for realtime; sessions may be refused\n", s.session.model));
         }
         if self.token.created {
             out.push_str(&format!(
                 "  New pairing token (shown once; saved with mode 0600 in {}):\n\n      {}\n\n  \
-Paste it into Hark's options (extension menu → Options → Companion → Pairing token) and press \"Test connection\".\n",
+Paste it into Hark's options (right-click the Hark toolbar button → Options; in Firefox → Manage Extension → \
+Options), field \"Pairing token\", then press \"Test connection\".\n",
                 self.token.path.display(),
                 self.token.token.reveal()
             ));

@@ -59,7 +59,6 @@ pub struct Answer {
     pub call_id: Option<String>,
 }
 
-#[derive(Debug)]
 pub struct Upstream {
     client: reqwest::Client,
     kind: UpstreamKind,
@@ -78,6 +77,20 @@ pub struct Upstream {
     multipart_content_type: HeaderValue,
     connect_timeout: Duration,
     timeout: Duration,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("kind", &self.kind)
+            .field("api", &self.api)
+            .field("url", &self.url.as_str())
+            .field("key", &self.key)
+            .field("model", &self.model)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Upstream {
@@ -330,6 +343,24 @@ pub fn scrub(text: &str, key: &ApiKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let key = "sk-proj-debugcheck-0123456789";
+        let up = Upstream::new(UpstreamOptions {
+            kind: UpstreamKind::OpenAi,
+            base_url: "http://127.0.0.1:9".into(),
+            api: UpstreamApi::Calls,
+            key: ApiKey::new(key).unwrap(),
+            session: SessionSettings::default(),
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+        })
+        .unwrap();
+        let dbg = format!("{up:?}");
+        assert!(dbg.contains("127.0.0.1:9"), "{dbg}");
+        assert!(!dbg.contains("debugcheck"), "{dbg}");
+    }
 
     #[test]
     fn call_ids_come_from_location() {

@@ -27,6 +27,10 @@ async fn missing_token_is_refused() {
     assert!(message.contains("Pairing token"), "tells the person where the token goes: {message}");
     let resp = h.get("/api/status").send().await.unwrap();
     assert_eq!(error_of(resp).await.1, "missing_token");
+    // From the extension, the error carries the CORS grant so the extension can read why.
+    let resp = h.get("/api/status").header("origin", chrome_origin()).send().await.unwrap();
+    assert_eq!(resp.headers()["access-control-allow-origin"], chrome_origin().as_str());
+    assert_eq!(error_of(resp).await.1, "missing_token");
     assert_eq!(h.fake.requests(), 0);
     h.shutdown().await;
 }
