@@ -30,10 +30,10 @@ fn main() {
 fn run(engine: Engine, test: tests::TestFn) -> Result<(), Failed> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        match tokio::time::timeout(std::time::Duration::from_secs(120), test(engine)).await {
+        match tokio::time::timeout(std::time::Duration::from_secs(180), test(engine)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(Failed::from(format!("{e:#}"))),
-            Err(_) => Err(Failed::from("timed out after 120 s")),
+            Err(_) => Err(Failed::from("timed out after 180 s")),
         }
     })
 }

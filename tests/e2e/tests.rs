@@ -50,10 +50,10 @@ async fn session_connects_and_audio_flows_both_ways(engine: Engine) -> Result<()
     let call = s.start_hark().await?;
     // The person's microphone reaches the model side with real energy.
     let info = call
-        .wait_for("speech energy from the microphone", WAIT, |i| i.audio.heard_speech())
+        .wait_for("speech energy from the microphone", WAIT, |i| i.audio.heard_speech() && i.audio.packets > 50)
         .await
         .context("the peer heard no speech from the fake microphone")?;
-    ensure!(info.audio.packets > 20, "only {} audio packets arrived", info.audio.packets);
+    println!("microphone at the peer: {:?}", info.audio);
     // The model's voice plays in the browser, audibly.
     call.say("Hello. I can see your dashboard.")?;
     s.wait_status("the model's audio to play", WAIT, |st| st["remoteAudioLevel"].as_f64().unwrap_or(0.0) > 0.01).await?;
@@ -83,30 +83,45 @@ async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Res
 }
 
 /// Points of the viewport where the page's own background shows: the topmost element painting
-/// there is the root, the body, or a container covering at least 40% of the viewport.
+/// there is the root, the body, or a container covering at least 40% of the viewport. Each point
+/// comes with that element's background color, so the test counts only pixels that show it (not
+/// text, shadows or images drawn over it).
 const PAGE_BACKGROUND_POINTS: &str = r#"
   const W = document.documentElement.clientWidth, H = document.documentElement.clientHeight, pts = [];
   const opaque = cs => { const m = cs.backgroundColor.match(/[\d.]+/g); return (m && (m.length < 4 || +m[3] > 0.5)) || cs.backgroundImage !== 'none'; };
   const area = el => { const r = el.getBoundingClientRect();
     return Math.max(0, Math.min(r.right, W) - Math.max(r.left, 0)) * Math.max(0, Math.min(r.bottom, H) - Math.max(r.top, 0)); };
-  for (let y = 6; y < H; y += 12) for (let x = 6; x < W; x += 12) {
+  for (let y = 8; y < H; y += 20) for (let x = 8; x < W; x += 20) {
     const el = document.elementsFromPoint(x, y).find(e => opaque(getComputedStyle(e)));
-    if (!el || el === document.documentElement || el === document.body || area(el) >= 0.4 * W * H) pts.push([x, y]);
+    if (!el) pts.push([x, y, 'rgb(255, 255, 255)']);
+    else if (el === document.documentElement || el === document.body || area(el) >= 0.4 * W * H) pts.push([x, y, getComputedStyle(el).backgroundColor]);
   }
   return pts;"#;
 
 async fn check_background_change(s: &mut Stack, call: &hark_peer::CallHandle, page: &str) -> Result<()> {
+    let t0 = std::time::Instant::now();
     s.open(page).await?;
     settle().await;
-    let points: Vec<(usize, usize)> = serde_json::from_value::<Vec<(usize, usize)>>(s.browser.eval(PAGE_BACKGROUND_POINTS).await?)?;
-    let before = s.browser.screenshot().await?;
-    let colors: Vec<[u8; 3]> = points.iter().filter(|(x, y)| *x < before.width && *y < before.height).map(|(x, y)| before.at(*x, *y)).collect();
+    eprintln!("  {page}: loaded in {:?}", t0.elapsed());
+    let painted: Vec<(usize, usize, String)> = serde_json::from_value(s.browser.eval(PAGE_BACKGROUND_POINTS).await?)?;
+    let before = s.browser.keep_screenshot(&format!("{page}-before-background")).await?;
+    // Keep the points whose pixel shows the painting element's own color.
+    let points: Vec<(usize, usize)> = painted
+        .iter()
+        .filter(|(x, y, css)| {
+            *x < before.width && *y < before.height && pixels::parse_css_rgb(css).is_some_and(|c| pixels::close(before.at(*x, *y), c, 2))
+        })
+        .map(|(x, y, _)| (*x, *y))
+        .collect();
+    let colors: Vec<[u8; 3]> = points.iter().map(|(x, y)| before.at(*x, *y)).collect();
     let old = dominant(&colors).context("no page background visible")?;
     let new = [12, 34, 120];
+    eprintln!("  {page}: measured in {:?}", t0.elapsed());
     let out = call.call_tool("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })).await?;
+    eprintln!("  {page}: changed in {:?}", t0.elapsed());
     ensure!(!out.to_lowercase().contains("error"), "{page}: changeBackgroundColor failed: {out}");
     settle().await;
-    let after = s.browser.screenshot().await?;
+    let after = s.browser.keep_screenshot(&format!("{page}-after-background")).await?;
     let mut was = 0;
     let mut now = 0;
     for (x, y) in points.iter().filter(|(x, y)| *x < before.width && *y < before.height) {
@@ -119,7 +134,7 @@ async fn check_background_change(s: &mut Stack, call: &hark_peer::CallHandle, pa
     }
     let share = now as f64 / was.max(1) as f64;
     println!("{page}: {:.1}% of {was} page-background points changed from {old:?} to {new:?}", share * 100.0);
-    ensure!(was > 50, "{page}: too few page-background points ({was})");
+    ensure!(was > 30, "{page}: too few page-background points ({was})");
     ensure!(share >= 0.9, "{page}: only {:.1}% of the page background shows the new color", share * 100.0);
     Ok(())
 }
@@ -243,7 +258,7 @@ async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/buttons.html").await?;
     let call = s.start_hark().await?;
-    let styles = "return [...document.querySelectorAll('body *, body, html')].filter(e => !e.matches('hark-overlay, [data-hark-overlay]')).map(e => e.getAttribute('style'))";
+    let styles = "return [...document.querySelectorAll('body *, body, html')].filter(e => !e.matches('hark-overlay, [data-hark-overlay]')).map(e => [e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className, e.getAttribute('style')])";
     let original = s.browser.eval(styles).await?;
     call.call_tool("changeBackgroundColor", json!({ "color": "black" })).await?;
     let after_bg = s.browser.eval(styles).await?;
@@ -257,7 +272,12 @@ async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
     call.call_tool("changeTextColor", json!({ "color": "yellow" })).await?;
     let out = call.call_tool("resetPage", json!({})).await?;
     ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
-    ensure!(s.browser.eval(styles).await? == original, "resetPage did not restore every style exactly");
+    let restored = s.browser.eval(styles).await?;
+    if restored != original {
+        let (a, b) = (original.as_array().cloned().unwrap_or_default(), restored.as_array().cloned().unwrap_or_default());
+        let diffs: Vec<String> = a.iter().zip(b.iter()).filter(|(x, y)| x != y).take(5).map(|(x, y)| format!("{x} became {y}")).collect();
+        bail!("resetPage did not restore every style exactly ({} vs {} elements): {diffs:?}", a.len(), b.len());
+    }
     s.stop().await;
     Ok(())
 }

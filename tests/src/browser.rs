@@ -297,8 +297,22 @@ impl Browser {
     }
 
     pub async fn screenshot(&self) -> Result<Image> {
+        Image::from_png(&self.screenshot_png().await?)
+    }
+
+    pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
         self.client.switch_to_window(self.page.clone()).await?;
-        Image::from_png(&self.client.screenshot().await?)
+        Ok(self.client.screenshot().await?)
+    }
+
+    /// Saves a screenshot under target/e2e/shots/ for a person to look at; returns it decoded.
+    pub async fn keep_screenshot(&self, label: &str) -> Result<Image> {
+        let png = self.screenshot_png().await?;
+        let dir = crate::repo_root().join("target/e2e/shots");
+        std::fs::create_dir_all(&dir)?;
+        let name: String = format!("{}-{label}", self.engine.name()).chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        std::fs::write(dir.join(format!("{name}.png")), &png)?;
+        Image::from_png(&png)
     }
 
     pub async fn quit(mut self) {

@@ -9,10 +9,15 @@ pub const ENV_INSIDE: &str = "HARK_E2E_NETNS";
 /// Address of the veth end the local peer binds to for Firefox.
 pub const VETH_PEER_IP: &str = "10.99.0.1";
 
+/// Inside the new namespace: loopback up, the veth pair (Firefox gathers ICE candidates only with
+/// a default route), and a resolver on 127.0.0.1 where nothing
+/// listens (in a private mount namespace), so the pages' references to outside hosts fail at once
+/// instead of sending lookups towards the machine's resolver address.
 const SETUP: &str = "set -e; ip link set lo up; \
 ip link add hark0 type veth peer name hark1; \
 ip addr add 10.99.0.1/24 dev hark0; ip addr add 10.99.0.2/24 dev hark1; \
 ip link set hark0 up; ip link set hark1 up; ip route add default dev hark0; \
+mount --make-rprivate /; r=$(mktemp); echo 'nameserver 127.0.0.1' > $r; mount --bind $r /etc/resolv.conf; \
 exec \"$0\" \"$@\"";
 
 pub fn inside() -> bool {
@@ -29,7 +34,7 @@ pub fn reexec_inside() -> Option<i32> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = unsafe_is_root();
     let mut cmd = if root { Command::new("unshare") } else { let mut c = Command::new("sudo"); c.args(["-n", "-E", "unshare"]); c };
-    cmd.args(["-n", "--", "sh", "-c", SETUP]).arg(&exe).args(&args).env(ENV_INSIDE, "1");
+    cmd.args(["-n", "-m", "--", "sh", "-c", SETUP]).arg(&exe).args(&args).env(ENV_INSIDE, "1");
     match cmd.status() {
         Ok(status) => Some(status.code().unwrap_or(1)),
         Err(e) => {
