@@ -54,6 +54,9 @@ OPENAI_API_KEY set (or --api-key-file).")]
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
 
+    #[error("{method} is not supported on {path}: use POST /api/rtc-connect, GET /api/status or GET /healthz.")]
+    MethodNotAllowed { method: String, path: String },
+
     #[error("no such endpoint: {0}. The companion serves POST /api/rtc-connect, GET /api/status and GET /healthz.")]
     NotFound(String),
 }
@@ -142,6 +145,7 @@ impl ApiError {
             ApiError::NoUpstream(_) => "no_upstream",
             ApiError::Upstream(e) => e.code(),
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
         }
     }
 
@@ -157,6 +161,7 @@ impl ApiError {
             ApiError::Busy(_) | ApiError::NoUpstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Upstream(e) => e.status(),
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 

@@ -94,6 +94,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/status", get(status))
         .route("/api/rtc-connect", post(rtc_connect))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard::cors))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check_host))
         .with_state(state)
@@ -176,6 +177,10 @@ async fn rtc_connect(State(st): State<Shared>, _: Paired, headers: HeaderMap, bo
         h.insert(CALL_ID_HEADER, id);
     }
     Ok(resp)
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed { method: method.to_string(), path: uri.path().chars().take(200).collect() }
 }
 
 async fn not_found(uri: Uri) -> ApiError {

@@ -199,9 +199,13 @@ async fn start(home: &Home, args: &[&str], env: &[(&str, &str)]) -> (Child, u16,
     (child, port, text)
 }
 
-async fn stop(mut child: Child) -> (bool, String) {
+async fn stop(child: Child) -> (bool, String) {
+    stop_with(child, "-TERM").await
+}
+
+async fn stop_with(mut child: Child, signal: &str) -> (bool, String) {
     let pid = child.id().unwrap();
-    let ok = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success();
+    let ok = std::process::Command::new("kill").args([signal, &pid.to_string()]).status().unwrap().success();
     assert!(ok);
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("stops on SIGTERM").unwrap();
     let mut err = String::new();
@@ -266,8 +270,10 @@ async fn without_a_key_it_runs_in_local_mode_and_says_so() {
     let st: Value = client.get(format!("http://127.0.0.1:{port}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(st["mode"], "local");
     assert_eq!(st["speech"], false);
-    let (clean, _) = stop(child).await;
-    assert!(clean);
+    // Ctrl-C (SIGINT) stops it cleanly too.
+    let (clean, err) = stop_with(child, "-INT").await;
+    assert!(clean, "{err}");
+    assert!(err.contains("hark-companion stopped"), "{err}");
 }
 
 #[tokio::test]

@@ -249,11 +249,15 @@ async fn concurrent_set_ups_beyond_the_cap_get_503() {
 }
 
 #[tokio::test]
-async fn unknown_paths_get_a_json_404() {
+async fn unknown_paths_and_methods_get_json_errors() {
     let h = Harness::start().await;
     let resp = h.get("/api/rtc_connect").bearer_auth(&h.token).send().await.unwrap();
     let (status, code, message) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));
     assert!(message.contains("/api/rtc-connect"));
+    let resp = h.get("/api/rtc-connect").bearer_auth(&h.token).send().await.unwrap();
+    let (status, code, message) = error_of(resp).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+    assert!(message.contains("POST /api/rtc-connect"), "{message}");
     h.shutdown().await;
 }
