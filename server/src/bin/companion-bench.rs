@@ -9,6 +9,12 @@
 //! the difference, and the companion process's idle RSS.
 //!
 //! `cargo run --release -p hark-server --bin companion-bench -- [--exchanges N] [--concurrency C]`
+//!
+//! The two paths alternate in paired rounds of 250 exchanges, so bursts of other work on a shared
+//! machine hit both alike; it prints the p99 difference over all exchanges and the median of the
+//! per-round differences, the companion's CPU time per exchange (from `/proc/<pid>/stat`) and its
+//! idle RSS (`VmRSS` after start, before any load). `BENCH_COMPANION_LOG` sets the companion's
+//! `RUST_LOG` (default `info`), `BENCH_COMPANION_THREADS` its worker threads (default: tokio's).
 
 use std::process::Stdio;
 
@@ -134,7 +140,7 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
         .env(CHILD_ENV, "1")
         .env("OPENAI_API_KEY", KEY)
         .env("RUST_LOG", std::env::var("BENCH_COMPANION_LOG").unwrap_or_else(|_| "info".into()))
-        .env("TOKIO_WORKER_THREADS", std::env::var("BENCH_COMPANION_THREADS").unwrap_or_else(|_| "2".into()))
+        .envs(std::env::var("BENCH_COMPANION_THREADS").ok().map(|t| ("TOKIO_WORKER_THREADS", t)))
         .env("HARK_CONFIG", dir.join("none.toml"))
         .args(["--port", "0", "--upstream-url", &fake.base_url(), "--rate-per-minute", "0"])
         .args(["--max-concurrent", &(concurrency * 2).to_string()])
