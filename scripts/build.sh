@@ -24,5 +24,6 @@ rm -f dist/hark-firefox.zip && (cd dist/extension && zip -qr ../hark-firefox.zip
 if [ "${HARK_SKIP_NATIVE:-}" != 1 ]; then
   say "building the companion and the local peer (release)"
   cargo build --release -p hark-server -p hark-peer
+  say "built: target/release/hark-companion, target/release/hark-peer"
 fi
-say "built: dist/extension (load unpacked), dist/hark-firefox.zip, target/release/hark-companion"
+say "built: dist/extension (load unpacked), dist/hark-firefox.zip"

@@ -35,6 +35,7 @@ tests!(
     page_cannot_command_the_extension,
     sensitive_values_never_leave_the_page,
     failures_have_words_and_the_session_restarts,
+    local_mode_typed_command_changes_the_page,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -426,5 +427,56 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
     let st = s.wait_state(&["error", "off"], WAIT).await?;
     expect_error(&st, &["closed", "lost", "ended", "disconnected"])?;
     s.stop().await;
+    Ok(())
+}
+
+/// The product with no OpenAI key: the companion runs its own local peer, and a typed command
+/// (the overlay's text box sends it through the same runtime message) changes the page.
+async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()> {
+    use hark_server::config::Settings;
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
+    settings.port = 0;
+    settings.media_ip = engine.media_ip().parse()?;
+    let companion = hark_server::Companion::start(settings).await?;
+    ensure!(companion.status_text().to_lowercase().contains("local"), "no key, yet the companion says: {}", companion.status_text());
+    let site = hark_e2e::site::Site::start("127.0.0.1").await?;
+    let mut browser = hark_e2e::browser::Browser::launch(engine, Some(&hark_e2e::browser::speech_wav()?)).await?;
+    configure(&mut browser, &format!("http://{}", companion.local_addr()), companion.token().reveal()).await?;
+    browser.goto(&site.url("/corpus/sb-admin-2/index.html")).await?;
+    browser.press_toolbar_button().await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let st = browser.hark_status().await?;
+        if st["state"] == json!("listening") {
+            ensure!(st["mode"] == json!("local"), "mode is {}", st["mode"]);
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "local session did not start: {st}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let bg = browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
+        if bg == json!("rgb(0, 0, 139)") {
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "the typed command did not change the page: {bg}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // The answer says what happened, and says plainly that speech needs a key when asked to listen.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let st = browser.hark_status().await?;
+        let said = st["lines"].to_string().to_lowercase();
+        if said.contains("background") && said.contains("assistant") {
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "no answer in the transcript: {st}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    browser.quit().await;
+    companion.shutdown().await;
     Ok(())
 }

@@ -296,6 +296,11 @@ impl Browser {
         Ok(())
     }
 
+    /// The session host's view of the session (what the overlay and the badge show).
+    pub async fn hark_status(&mut self) -> Result<Value> {
+        self.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.status' });").await
+    }
+
     pub async fn screenshot(&self) -> Result<Image> {
         Image::from_png(&self.screenshot_png().await?)
     }

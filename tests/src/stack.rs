@@ -67,7 +67,7 @@ impl Stack {
 
     /// The session host's view of the session (what the overlay and the badge show).
     pub async fn status(&mut self) -> Result<Value> {
-        self.browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.status' });").await
+        self.browser.hark_status().await
     }
 
     pub async fn wait_state(&mut self, states: &[&str], timeout: Duration) -> Result<Value> {
