@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Hark needs on Debian/Ubuntu, idempotently: apt packages, the wasm32 toolchain
 # (rustup's target when it can be downloaded, else Debian's rustc-web with a self-built std),
-# wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, and geckodriver for Firefox tests.
+# wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, geckodriver for Firefox tests, and
+# playwright-core (npm) for the snapshot benchmark.
 # Fast when everything is already there.
 source "$(dirname "$0")/lib.sh"
 
@@ -35,4 +36,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
 fi
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack; }
 command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo install geckodriver; }
+# playwright-core for the snapshot benchmark's aria snapshots (drives /usr/bin/chromium; no browser download).
+if [ ! -d "$HARK_ROOT/tests/aria/node_modules/playwright-core" ]; then
+  command -v npm >/dev/null || die "npm is missing (apt-get install nodejs npm): the snapshot benchmark needs it"
+  say "installing playwright-core for tests/aria (npm ci)"
+  (cd "$HARK_ROOT/tests/aria" && npm ci --no-audit --no-fund)
+fi
 say "setup complete"

@@ -1,0 +1,737 @@
+//! Prints the page-snapshot figures of issue 5 over every page of the shared corpus
+//! (`readability/*.html`, `sb-admin-2/*.html`), measured side by side in one run, in the bench's own
+//! headless Chromium (the e2e `Stack`: local peer, companion, page server, browser with the built
+//! extension, all inside the bench's own network namespace):
+//! - o200k tokens (`tiktoken-rs`) of Hark's snapshot (`getPageHTML` with no arguments, called by the
+//!   peer), of `document.documentElement.outerHTML`, and of Playwright's aria snapshot
+//!   (`locator('body').ariaSnapshot()`, playwright-core from tests/aria, attached over CDP to the
+//!   same browser and reading the same tab; a second Chromium only if attaching fails);
+//! - the share of the page's visible interactive elements that the snapshot makes addressable;
+//! - the time to build the snapshot, peer-side (call sent → output received): median and p95.
+//!
+//! Run: `cargo run --release -p hark-e2e --bin snapshot-bench` (after `scripts/build.sh` and
+//! `scripts/setup.sh`, which installs tests/aria/node_modules). `--runs N` sets the calls per page;
+//! `--only SUBSTRING` measures only the matching pages (the figures are for all of them).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+use hark_e2e::browser::{Engine, WINDOW};
+use hark_e2e::stack::Stack;
+
+const DEFAULT_RUNS: usize = 12;
+/// As the core asks (wasm-core/src/calls.rs MAX_COLLECT_NODES).
+const MAX_COLLECT_NODES: u32 = 6000;
+const BIG_BUDGET: u32 = hark_protocol::tools::MAX_SNAPSHOT_TOKENS;
+
+// Goals from issue 5.
+const GOAL_HTML_RATIO: f64 = 30.0;
+const GOAL_ARIA_RATIO: f64 = 0.7;
+const GOAL_ADDRESSABLE: f64 = 1.0;
+const GOAL_MEDIAN_MS: f64 = 20.0;
+
+fn percentile(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.retain(|x| x.is_finite());
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(v: &[f64]) -> f64 {
+    percentile(v, 0.5)
+}
+
+fn main() -> Result<()> {
+    if let Some(code) = hark_e2e::netns::reexec_inside() {
+        std::process::exit(code);
+    }
+    hark_e2e::init_tls();
+    let mut runs = DEFAULT_RUNS;
+    let mut only: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).filter(|n| *n >= 1).context("--runs N")?,
+            "--only" => only = Some(args.next().context("--only SUBSTRING")?),
+            other => bail!("unknown argument {other:?} (--runs N, --only SUBSTRING)"),
+        }
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(bench(runs, only))
+}
+
+fn corpus_pages() -> Result<Vec<String>> {
+    let root = hark_e2e::corpus_dir();
+    let mut pages = Vec::new();
+    for dir in ["readability", "sb-admin-2"] {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+            .with_context(|| format!("{} (set HARK_CORPUS)", root.join(dir).display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".html"))
+            .collect();
+        names.sort();
+        pages.extend(names.into_iter().map(|n| format!("/corpus/{dir}/{n}")));
+    }
+    Ok(pages)
+}
+
+// ---- Playwright's aria snapshot (tests/aria) ------------------------------------------------------
+
+struct Aria {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    mode: String,
+}
+
+impl Aria {
+    async fn start(args: &[&str]) -> Result<Aria> {
+        let dir = hark_e2e::repo_root().join("tests/aria");
+        if !dir.join("node_modules/playwright-core").exists() {
+            bail!("{} has no node_modules: run scripts/setup.sh (or `npm ci` there)", dir.display());
+        }
+        let mut child = tokio::process::Command::new("node")
+            .arg(dir.join("aria-snapshot.mjs"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting node (tests/aria/aria-snapshot.mjs)")?;
+        let stdin = child.stdin.take().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .context("Playwright did not start within 60 s")??
+            .ok_or_else(|| anyhow!("Playwright exited at start"))?;
+        let v: Value = serde_json::from_str(&first)?;
+        if let Some(e) = v.get("fatal") {
+            bail!("Playwright could not start: {e}");
+        }
+        let mode = v["mode"].as_str().unwrap_or("?").to_string();
+        Ok(Aria { child, stdin, lines, mode })
+    }
+
+    async fn snapshot(&mut self, url: &str) -> Result<(String, String)> {
+        self.stdin.write_all(format!("{url}\n").as_bytes()).await?;
+        self.stdin.flush().await?;
+        let line = tokio::time::timeout(Duration::from_secs(120), self.lines.next_line())
+            .await
+            .context("Playwright gave no aria snapshot within 120 s")??
+            .ok_or_else(|| anyhow!("Playwright exited"))?;
+        let v: Value = serde_json::from_str(&line)?;
+        if let Some(e) = v.get("error") {
+            bail!("aria snapshot of {url}: {e}");
+        }
+        Ok((v["aria"].as_str().unwrap_or_default().to_string(), v["mode"].as_str().unwrap_or("?").to_string()))
+    }
+
+    async fn stop(mut self) {
+        drop(self.stdin);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        let _ = self.child.kill().await;
+    }
+}
+
+// ---- the page's visible interactive elements ------------------------------------------------------
+
+/// Runs in the page (main world, WebDriver). It never sees Hark's refs: it lists the visible
+/// interactive elements with their role and every name a person or the page gives them.
+const INTERACTIVE_JS: &str = r#"
+const SEL = 'a[href], button, input, select, textarea, summary, [onclick], [tabindex], [contenteditable=""], [contenteditable=true], ' +
+  ['button','link','checkbox','radio','tab','menuitem','menuitemcheckbox','menuitemradio','option','switch','textbox','searchbox',
+   'combobox','listbox','slider','spinbutton','treeitem'].map(r => `[role=${r}]`).join(', ');
+// Hark gives a control one ref and does not look inside it (generic [onclick]/[tabindex] boxes excepted).
+const OUTER = 'a[href], button, summary, select, ' +
+  ['button','link','checkbox','radio','tab','menuitem','menuitemcheckbox','menuitemradio','option','switch','textbox','searchbox',
+   'combobox','listbox','slider','spinbutton','treeitem'].map(r => `[role=${r}]`).join(', ');
+const squash = (s) => (s == null ? '' : String(s)).replace(/\s+/g, ' ').trim();
+function roleOf(el) {
+  const r = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
+  if (r && r !== 'none' && r !== 'presentation' && r !== 'generic') return r;
+  const t = (el.type || '').toLowerCase();
+  switch (el.tagName) {
+    case 'A': return el.hasAttribute('href') ? 'link' : 'clickable';
+    case 'BUTTON': case 'SUMMARY': return 'button';
+    case 'SELECT': return el.multiple || el.size > 1 ? 'listbox' : 'combobox';
+    case 'TEXTAREA': return 'textbox';
+    case 'INPUT':
+      if (['button', 'submit', 'reset', 'image', 'file'].includes(t)) return 'button';
+      if (t === 'checkbox') return 'checkbox';
+      if (t === 'radio') return 'radio';
+      if (t === 'range') return 'slider';
+      if (t === 'number') return 'spinbutton';
+      if (t === 'search') return 'searchbox';
+      return 'textbox';
+  }
+  if (el.isContentEditable) return 'textbox';
+  return 'clickable';
+}
+function visible(el) {
+  if (el.closest('[aria-hidden="true"], [inert]')) return false;
+  if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })) return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+}
+function names(el) {
+  const out = [];
+  const lb = el.getAttribute('aria-labelledby');
+  if (lb) out.push(lb.split(/\s+/).map((id) => el.getRootNode().getElementById?.(id)?.textContent || '').join(' '));
+  out.push(el.getAttribute('aria-label'));
+  out.push(el.innerText);
+  const t = (el.type || '').toLowerCase();
+  if (['button', 'submit', 'reset'].includes(t)) out.push(el.value);
+  if (el.labels) for (const l of el.labels) out.push(l.innerText || l.textContent);
+  out.push(el.title, el.getAttribute('placeholder'), el.getAttribute('alt'));
+  const img = el.querySelector('img[alt], svg[aria-label], [title]');
+  if (img) out.push(img.getAttribute('alt') || img.getAttribute('aria-label') || img.getAttribute('title'));
+  out.push(el.textContent);
+  if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA') out.push(el.getAttribute('name'));
+  const seen = new Set();
+  return out.map(squash).filter((n) => n && !seen.has(n) && seen.add(n));
+}
+const found = [];
+function walk(root) {
+  for (const el of root.querySelectorAll(SEL)) {
+    if (el.tagName === 'INPUT' && (el.type || '').toLowerCase() === 'hidden') continue;
+    if (el.hasAttribute('tabindex') && el.tabIndex < 0 && !el.matches(SEL.replace('[tabindex], ', ''))) continue;
+    if (el.tagName === 'A' && !el.hasAttribute('href') && !el.matches('[onclick], [tabindex], [role]')) continue;
+    if (!visible(el)) continue;
+    // Nested interactive content (a link inside a menuitem) is reached through the outer control.
+    if (el.parentElement && el.parentElement.closest(OUTER)) continue;
+    const r = el.getBoundingClientRect();
+    const inView = r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+    found.push({ role: roleOf(el), tag: el.tagName.toLowerCase(), names: names(el), inView });
+  }
+  for (const host of root.querySelectorAll('*')) if (host.shadowRoot) walk(host.shadowRoot);
+}
+walk(document);
+return found;
+"#;
+
+#[derive(Debug)]
+struct Interactive {
+    role: String,
+    in_view: bool,
+    tag: String,
+    names: Vec<String>,
+}
+
+/// Lowercase, whitespace squashed, `"` as `'` (the snapshot quotes names that way).
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").replace('"', "'").to_lowercase()
+}
+
+#[derive(Debug)]
+struct RefLine {
+    role: String,
+    /// Normalised name; for a clipped name (ends in `…`) the part before it.
+    name: String,
+    clipped: bool,
+    used: bool,
+}
+
+/// The snapshot's ref lines: `[e12] role "name" (states) = "value"`.
+fn ref_lines(snapshot: &str) -> Vec<RefLine> {
+    let mut out = Vec::new();
+    for l in snapshot.lines() {
+        let Some(rest) = l.strip_prefix("[e") else { continue };
+        let Some(close) = rest.find("] ") else { continue };
+        if !rest[..close].chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let rest = &rest[close + 2..];
+        let (role, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut name = String::new();
+        if let Some(q) = after.strip_prefix('"') {
+            if let Some(end) = q.find('"') {
+                name = q[..end].to_string();
+            }
+        }
+        let clipped = name.ends_with('…');
+        let name = norm(name.trim_end_matches('…'));
+        out.push(RefLine { role: role.to_string(), name, clipped, used: false });
+    }
+    out
+}
+
+fn roles_compatible(page: &str, snap: &str) -> bool {
+    page == snap
+        || snap == "button-link" && (page == "link" || page == "button" || page == "clickable")
+        || page == "clickable"
+        || snap == "clickable"
+}
+
+#[derive(Debug, Default, Clone)]
+struct Addressable {
+    total: usize,
+    named: usize,
+    named_found: usize,
+    unnamed: usize,
+    unnamed_found: usize,
+    missed: Vec<String>,
+}
+
+impl Addressable {
+    fn found(&self) -> usize {
+        self.named_found + self.unnamed_found
+    }
+    fn share(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.found() as f64 / self.total as f64
+        }
+    }
+}
+
+/// Matches the page's visible interactive elements to the snapshot's ref lines by name, each ref
+/// line used at most once; unnamed elements take ref lines left over of a compatible role.
+fn addressable(elements: &[Interactive], snapshot: &str) -> Addressable {
+    let mut refs = ref_lines(snapshot);
+    let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in refs.iter().enumerate() {
+        if !r.clipped && !r.name.is_empty() {
+            exact.entry(r.name.clone()).or_default().push(i);
+        }
+    }
+    let mut a = Addressable { total: elements.len(), ..Default::default() };
+    let mut unnamed = Vec::new();
+    for el in elements {
+        let names: Vec<String> = el.names.iter().map(|n| norm(n)).filter(|n| !n.is_empty()).collect();
+        if names.is_empty() {
+            unnamed.push(el);
+            continue;
+        }
+        a.named += 1;
+        let mut hit = None;
+        'names: for n in &names {
+            if let Some(list) = exact.get(n) {
+                if let Some(&i) = list.iter().find(|&&i| !refs[i].used) {
+                    hit = Some(i);
+                    break 'names;
+                }
+            }
+        }
+        if hit.is_none() {
+            'clipped: for n in &names {
+                for (i, r) in refs.iter().enumerate() {
+                    if !r.used && r.clipped && !r.name.is_empty() && n.starts_with(&r.name) {
+                        hit = Some(i);
+                        break 'clipped;
+                    }
+                }
+            }
+        }
+        match hit {
+            Some(i) => {
+                refs[i].used = true;
+                a.named_found += 1;
+            }
+            None => {
+                let shown: String = names[0].chars().take(60).collect();
+                a.missed.push(format!("{} <{}> \"{shown}\"", el.role, el.tag));
+            }
+        }
+    }
+    a.unnamed = unnamed.len();
+    for el in unnamed {
+        if let Some(r) = refs.iter_mut().find(|r| !r.used && roles_compatible(&el.role, &r.role)) {
+            r.used = true;
+            a.unnamed_found += 1;
+        } else {
+            a.missed.push(format!("{} <{}> (no name)", el.role, el.tag));
+        }
+    }
+    a
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+struct Row {
+    page: String,
+    html_tokens: usize,
+    hark_tokens: usize,
+    aria_tokens: Option<usize>,
+    addr: Addressable,
+    addr_big: Addressable,
+    addr_view: Addressable,
+    inpage_collect_ms: f64,
+    big_tokens: usize,
+    median_ms: f64,
+    p95_ms: f64,
+    host_collect_ms: f64,
+    omitted: bool,
+}
+
+async fn bench(runs: usize, only: Option<String>) -> Result<()> {
+    let mut pages = corpus_pages()?;
+    if let Some(o) = &only {
+        pages.retain(|p| p.contains(o.as_str()));
+        if pages.is_empty() {
+            bail!("no corpus page matches {o:?}");
+        }
+    }
+    let t_tok = Instant::now();
+    let bpe = tiktoken_rs::o200k_base().context("o200k tokenizer")?;
+    let tokens = |s: &str| bpe.encode_ordinary(s).len();
+    let _ = tokens("warm up");
+    eprintln!("o200k tokenizer ready in {:.0} ms", t_tok.elapsed().as_secs_f64() * 1000.0);
+
+    let mut s = Stack::start(Engine::Chromium).await?;
+    s.open(&pages[0]).await?;
+    let call = s.start_hark().await?;
+
+    let cdp = s
+        .browser
+        .client
+        .capabilities()
+        .and_then(|c| c.get("goog:chromeOptions"))
+        .and_then(|o| o.get("debuggerAddress"))
+        .and_then(|a| a.as_str())
+        .map(|a| format!("http://{a}"));
+    let mut aria = match &cdp {
+        Some(addr) => match Aria::start(&["--cdp", addr]).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("attaching Playwright to the bench's Chromium failed ({e:#}); using a second Chromium");
+                Aria::start(&["--launch"]).await?
+            }
+        },
+        None => Aria::start(&["--launch"]).await?,
+    };
+    eprintln!("Playwright: {}", aria.mode);
+
+    let mut rows = Vec::new();
+    let mut aria_modes: HashMap<String, usize> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        eprintln!("[{}/{}] {page}", i + 1, pages.len());
+        match measure(&mut s, &call, &mut aria, page, runs, &tokens).await {
+            Ok((row, mode)) => {
+                *aria_modes.entry(mode).or_default() += 1;
+                rows.push(row);
+            }
+            Err(e) => bail!("{page}: {e:#}"),
+        }
+    }
+    aria.stop().await;
+    s.stop().await;
+    print_report(&rows, runs, &aria_modes);
+    Ok(())
+}
+
+async fn measure(
+    s: &mut Stack,
+    call: &hark_peer::CallHandle,
+    aria: &mut Aria,
+    page: &str,
+    runs: usize,
+    tokens: &impl Fn(&str) -> usize,
+) -> Result<(Row, String)> {
+    s.open(page).await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.browser.eval("return document.readyState").await? != json!("complete") {
+        if Instant::now() > deadline {
+            bail!("the page did not finish loading");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let url = s.browser.eval("return location.href").await?.as_str().unwrap_or_default().to_string();
+
+    // Hark's snapshot, `runs` times; the host's own page round trips come from its status.
+    let before = s.status().await?["pageTimings"].as_array().map(|a| a.len()).unwrap_or(0);
+    let mut times = Vec::new();
+    let mut snapshot = String::new();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let out = call.call_tool("getPageHTML", json!({})).await.map_err(|e| anyhow!("getPageHTML: {e}"))?;
+        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+        if snapshot.is_empty() {
+            snapshot = out;
+        }
+    }
+    let status = s.status().await?;
+    let timings = status["pageTimings"].as_array().cloned().unwrap_or_default();
+    // The status keeps the last 50; take this page's collects.
+    let skip = if timings.len() < 50 { before.min(timings.len()) } else { timings.len().saturating_sub(runs) };
+    let host: Vec<f64> = timings[skip..]
+        .iter()
+        .filter(|t| t["op"] == json!("collect"))
+        .filter_map(|t| t["ms"].as_f64())
+        .collect();
+
+    let big = call
+        .call_tool("getPageHTML", json!({ "maxTokens": BIG_BUDGET }))
+        .await
+        .map_err(|e| anyhow!("getPageHTML maxTokens {BIG_BUDGET}: {e}"))?;
+
+    // The executor's own time for the same `collect` (its `ms`), asked through the extension's
+    // diagnostic page command; the session host does not report it.
+    let inpage: Vec<f64> = s
+        .browser
+        .ext_eval(&format!(
+            "const api = globalThis.browser ?? chrome;
+             const tab = (await api.tabs.query({{}})).find(t => t.url === {url:?});
+             if (!tab) throw new Error('no tab with ' + {url:?});
+             const out = [];
+             for (let i = 0; i < {runs}; i++) {{
+               const r = await api.runtime.sendMessage({{ type: 'hark.pageCommand', tabId: tab.id, command: {{ op: 'collect', buttonsOnly: false, maxNodes: {max_nodes} }} }});
+               out.push(r && typeof r.ms === 'number' ? r.ms : null);
+             }}
+             return out;",
+            max_nodes = MAX_COLLECT_NODES
+        ))
+        .await
+        .map(|v| v.as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default())
+        .unwrap_or_else(|e| {
+            eprintln!("  in-page collect time unavailable: {e:#}");
+            Vec::new()
+        });
+
+    let html = s.browser.eval("return document.documentElement.outerHTML").await?;
+    let html = html.as_str().unwrap_or_default();
+    let found = s.browser.eval(INTERACTIVE_JS).await?;
+    let elements: Vec<Interactive> = found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| Interactive {
+            role: v["role"].as_str().unwrap_or_default().to_string(),
+            in_view: v["inView"].as_bool().unwrap_or(false),
+            tag: v["tag"].as_str().unwrap_or_default().to_string(),
+            names: v["names"].as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+        })
+        .collect();
+
+    let (aria_text, mode) = match aria.snapshot(&url).await {
+        Ok((t, m)) => (Some(t), m),
+        Err(e) => {
+            eprintln!("  {e:#}");
+            (None, "failed".to_string())
+        }
+    };
+    keep_sample(page, &snapshot, aria_text.as_deref());
+
+    let row = Row {
+        page: page.trim_start_matches("/corpus/").to_string(),
+        html_tokens: tokens(html),
+        hark_tokens: tokens(&snapshot),
+        aria_tokens: aria_text.as_deref().map(tokens),
+        addr: addressable(&elements, &snapshot),
+        addr_view: {
+            let in_view: Vec<Interactive> = elements.iter().filter(|e| e.in_view).map(|e| Interactive { role: e.role.clone(), in_view: true, tag: e.tag.clone(), names: e.names.clone() }).collect();
+            addressable(&in_view, &snapshot)
+        },
+        inpage_collect_ms: median(&inpage),
+        addr_big: addressable(&elements, &big),
+        big_tokens: tokens(&big),
+        median_ms: median(&times),
+        p95_ms: percentile(&times, 0.95),
+        host_collect_ms: median(&host),
+        omitted: snapshot.contains("Not shown to stay within"),
+    };
+    Ok((row, mode))
+}
+
+/// The texts compared, kept under target/snapshot-bench/ for a person to read.
+fn keep_sample(page: &str, hark: &str, aria: Option<&str>) {
+    let dir: PathBuf = hark_e2e::repo_root().join("target/snapshot-bench");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let name: String = page.trim_start_matches("/corpus/").chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let _ = std::fs::write(dir.join(format!("{name}.hark.txt")), hark);
+    if let Some(a) = aria {
+        let _ = std::fs::write(dir.join(format!("{name}.aria.yml")), a);
+    }
+}
+
+/// Hark's tokens over the aria snapshot's; none when Playwright saw nothing on the page.
+fn aria_ratio_of(r: &Row) -> Option<f64> {
+    r.aria_tokens.filter(|&a| a > 0).map(|a| r.hark_tokens as f64 / a as f64)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "MET"
+    } else {
+        "MISSED"
+    }
+}
+
+fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) {
+    let modes: Vec<String> = aria_modes.iter().map(|(m, n)| format!("{m} ×{n}")).collect();
+    println!("Hark snapshot benchmark: {} pages (readability + sb-admin-2), headless Chromium {}x{}", rows.len(), WINDOW.0, WINDOW.1);
+    println!("Tokens: o200k_base (tiktoken-rs), the same tokenizer for all three texts.");
+    println!("  hark  = output of getPageHTML {{}} called by the peer (default budget {} tokens)", hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS);
+    println!("  html  = document.documentElement.outerHTML (what the seed sent), read over WebDriver at the same moment");
+    println!(
+        "  aria  = Playwright locator('body').ariaSnapshot(), playwright-core attached over CDP to this same Chromium, same tab ({})",
+        modes.join(", ")
+    );
+    println!("Addressable: the page's visible interactive elements (a[href], button, input≠hidden, select, textarea, summary,");
+    println!("  [role=button|link|checkbox|radio|tab|menuitem*|option|switch|textbox|searchbox|combobox|listbox|slider|spinbutton|treeitem],");
+    println!("  [onclick], [tabindex≥0], contenteditable; visible = checkVisibility + non-empty box + no aria-hidden/inert ancestor;");
+    println!("  controls nested inside a link/button not counted separately; open shadow roots included) are listed by page JS, which");
+    println!("  never sees Hark's refs. An element counts as addressable when a ref line of the snapshot, not yet claimed by another");
+    println!("  element, carries one of its names (aria-labelledby, aria-label, innerText, button value, <label>, title, placeholder,");
+    println!("  alt, inner img alt/title, textContent, name attr), compared lowercased with whitespace squashed; a clipped name");
+    println!("  (ending in …) matches as a prefix. Elements with no name at all count when an unclaimed ref line of a compatible role");
+    println!("  is left (a count match, not proof it is the same element). addr = share with the default budget; addr@8k = with");
+    println!("  maxTokens {BIG_BUDGET}.");
+    println!("Time: peer-side, call sent → output received, {runs} calls per page (median, p95); host = the session host's own");
+    println!("  round trip to the page's executor for `collect` (status.pageTimings, median); in-pg = the executor's own in-page time for the");
+    println!("  same `collect` (its `ms`; the session host does not report it, so it is asked {runs} more times through the extension's");
+    println!("  diagnostic `hark.pageCommand`, median). All in ms.");
+    println!();
+    println!(
+        "{:<57} {:>7} {:>6} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>5} {:>5}",
+        "page", "html", "hark", "aria", "html/h", "h/aria", "inter", "addr", "view", "addr@8k", "med ms", "p95 ms", "host", "in-pg"
+    );
+    for r in rows {
+        let aria = r.aria_tokens.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+        let ha = aria_ratio_of(r).map(|x| format!("{x:.2}")).unwrap_or_else(|| "n/a".into());
+        let view = if r.addr_view.total == 0 { "-".to_string() } else { format!("{:.0}%", r.addr_view.share() * 100.0) };
+        println!(
+            "{:<57} {:>7} {:>5}{} {:>7} {:>5.0}× {:>6} {:>5} {:>4.0}% {:>5} {:>6.0}% {:>6.1} {:>6.1} {:>5.1} {:>5.1}",
+            r.page,
+            r.html_tokens,
+            r.hark_tokens,
+            if r.omitted { "+" } else { " " },
+            aria,
+            r.html_tokens as f64 / r.hark_tokens.max(1) as f64,
+            ha,
+            r.addr.total,
+            r.addr.share() * 100.0,
+            view,
+            r.addr_big.share() * 100.0,
+            r.median_ms,
+            r.p95_ms,
+            r.host_collect_ms,
+            r.inpage_collect_ms
+        );
+    }
+    println!("(+ = the snapshot says elements were left out to stay within its budget; view = addressable share of the visible");
+    println!(" interactive elements inside the 1280x900 window's viewport at scroll 0; n/a = Playwright's aria snapshot was empty)");
+    println!();
+
+    let n = rows.len();
+    let html_ratio: Vec<f64> = rows.iter().map(|r| r.html_tokens as f64 / r.hark_tokens.max(1) as f64).collect();
+    let aria_ratio: Vec<f64> = rows.iter().filter_map(aria_ratio_of).collect();
+    let shares: Vec<f64> = rows.iter().map(|r| r.addr.share()).collect();
+    let shares_big: Vec<f64> = rows.iter().map(|r| r.addr_big.share()).collect();
+    let medians: Vec<f64> = rows.iter().map(|r| r.median_ms).collect();
+    let p95s: Vec<f64> = rows.iter().map(|r| r.p95_ms).collect();
+    let total: usize = rows.iter().map(|r| r.addr.total).sum();
+    let found: usize = rows.iter().map(|r| r.addr.found()).sum();
+    let found_big: usize = rows.iter().map(|r| r.addr_big.found()).sum();
+    let unnamed: usize = rows.iter().map(|r| r.addr.unnamed).sum();
+    let view_total: usize = rows.iter().map(|r| r.addr_view.total).sum();
+    let view_found: usize = rows.iter().map(|r| r.addr_view.found()).sum();
+    let host: Vec<f64> = rows.iter().map(|r| r.host_collect_ms).collect();
+    let inpage: Vec<f64> = rows.iter().map(|r| r.inpage_collect_ms).collect();
+    let sum = |f: &dyn Fn(&Row) -> usize| rows.iter().map(f).sum::<usize>();
+    let ok_html = html_ratio.iter().filter(|&&x| x >= GOAL_HTML_RATIO).count();
+    let ok_aria = aria_ratio.iter().filter(|&&x| x <= GOAL_ARIA_RATIO).count();
+    let ok_addr = shares.iter().filter(|&&x| x >= GOAL_ADDRESSABLE).count();
+    let ok_ms = medians.iter().filter(|&&x| x <= GOAL_MEDIAN_MS).count();
+
+    println!(
+        "Summary (medians over {n} pages): html/hark {:.0}×, hark/aria {:.2}, addressable {:.0}% (all elements pooled: {found}/{total} = {:.1}%; \
+         with maxTokens {BIG_BUDGET}: {:.0}% median, {found_big}/{total} pooled; in the viewport: {view_found}/{view_total}), \
+         build time median {:.1} ms, p95 {:.1} ms (median of per-page values; of which host↔page collect {:.1} ms, in-page collect {:.1} ms). Totals: html {} tokens, hark {}, aria {}, hark@8k {}. {unnamed} elements had no name.",
+        median(&html_ratio),
+        median(&aria_ratio),
+        median(&shares) * 100.0,
+        found as f64 * 100.0 / total.max(1) as f64,
+        median(&shares_big) * 100.0,
+        median(&medians),
+        median(&p95s),
+        median(&host),
+        median(&inpage),
+        sum(&|r| r.html_tokens),
+        sum(&|r| r.hark_tokens),
+        sum(&|r| r.aria_tokens.unwrap_or(0)),
+        sum(&|r| r.big_tokens),
+    );
+    println!("Goals (issue 5):");
+    println!(
+        "  ≥{GOAL_HTML_RATIO:.0}× fewer tokens than outerHTML:                median {:>6.1}×   {}  ({ok_html}/{n} pages meet it)",
+        median(&html_ratio),
+        verdict(median(&html_ratio) >= GOAL_HTML_RATIO)
+    );
+    println!(
+        "  ≤{GOAL_ARIA_RATIO}× the aria snapshot's tokens:                 median {:>6.2}×   {}  ({ok_aria}/{} pages meet it)",
+        median(&aria_ratio),
+        verdict(!aria_ratio.is_empty() && median(&aria_ratio) <= GOAL_ARIA_RATIO),
+        aria_ratio.len()
+    );
+    println!(
+        "  100% of visible interactive elements addressable: pooled {:>6.1}%   {}  ({ok_addr}/{n} pages at 100%; in the viewport only: {:.1}%, {})",
+        found as f64 * 100.0 / total.max(1) as f64,
+        verdict(found == total),
+        view_found as f64 * 100.0 / view_total.max(1) as f64,
+        if view_found == view_total { "met" } else { "missed" }
+    );
+    println!(
+        "  ≤{GOAL_MEDIAN_MS:.0} ms median per page:                         median {:>6.1} ms {}  ({ok_ms}/{n} pages meet it; worst {:.1} ms)",
+        median(&medians),
+        verdict(ok_ms == n),
+        medians.iter().cloned().fold(0.0, f64::max)
+    );
+
+    let mut missed: Vec<&Row> = rows.iter().filter(|r| !r.addr.missed.is_empty()).collect();
+    missed.sort_by_key(|r| std::cmp::Reverse(r.addr.missed.len()));
+    if !missed.is_empty() {
+        println!();
+        println!("Not addressable with the default budget (up to 4 examples per page, pages with most misses first):");
+        for r in missed {
+            println!("  {} ({} of {} missed): {}", r.page, r.addr.missed.len(), r.addr.total, r.addr.missed.iter().take(4).cloned().collect::<Vec<_>>().join("; "));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(role: &str, names: &[&str]) -> Interactive {
+        Interactive { role: role.into(), in_view: true, tag: "a".into(), names: names.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn ref_lines_are_parsed_with_clipped_names() {
+        let r = ref_lines("In view:\n[e1] link \"Home\"\n[e2] button-link \"A very long na…\" (expanded)\n[e3] textbox = \"x\"\n# [e4] no\n");
+        assert_eq!(r.len(), 3);
+        assert_eq!((r[0].role.as_str(), r[0].name.as_str(), r[0].clipped), ("link", "home", false));
+        assert_eq!((r[1].name.as_str(), r[1].clipped), ("a very long na", true));
+        assert_eq!(r[2].name, "");
+    }
+
+    #[test]
+    fn each_ref_line_counts_once() {
+        let snap = "[e1] link \"Read more\"\n[e2] button \"bars\"\n[e3] link \"Long title of th…\"\n";
+        let a = addressable(
+            &[el("link", &["READ   more"]), el("link", &["Read more"]), el("button", &[]), el("link", &["Long title of the story"])],
+            snap,
+        );
+        assert_eq!(a.total, 4);
+        assert_eq!(a.named_found, 2);
+        assert_eq!(a.unnamed_found, 1);
+        assert_eq!(a.missed.len(), 1);
+    }
+}
