@@ -211,6 +211,8 @@ async function handle(msg, sender) {
       case 'hark.mute': return host('mute', { muted: !!msg.muted });
       // Run one page command directly (options page diagnostics and executor tests).
       case 'hark.pageCommand': return pageCommand(await tabFor(msg), msg.command);
+      // What the person sees in the tab's overlay (diagnostics and tests).
+      case 'hark.overlayText': return api.tabs.sendMessage(await tabFor(msg), { type: 'hark.overlayText' }, { frameId: 0 });
     }
   }
   return undefined;

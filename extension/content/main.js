@@ -18,7 +18,7 @@
         sendResponse({ ok: true });
         return;
       case 'hark.overlayText':
-        sendResponse({ ok: true, text: Hark.overlay.text() });
+        sendResponse({ ok: true, text: Hark.overlay.text(), ask: Hark.overlay.askButtons() });
         return;
     }
   });

@@ -44,6 +44,10 @@
     .err { display: none; margin: 6px 10px; padding: 6px 8px; background: #3d1d1d; border: 1px solid #f85149; border-radius: 6px; }
     .err.shown { display: block; }
     .err b { display: block; }
+    .ask { display: none; margin: 6px 10px; padding: 6px 8px; background: #3a2f12; border: 1px solid #d4a72c; border-radius: 6px; }
+    .ask.shown { display: block; }
+    .ask .q { display: block; margin-bottom: 6px; font-weight: 600; }
+    .ask button { margin-right: 6px; }
     form { display: flex; gap: 6px; padding: 6px 10px; border-top: 1px solid #444c56; }
     input { flex: 1; font: inherit; padding: 2px 6px; border: 1px solid #545d68; border-radius: 6px; color: #e6edf3; background: #22272e; }
     input::placeholder { color: #768390; }
@@ -55,6 +59,7 @@
   const PING_MS = 15000;
   let muted = false;
   let currentState = 'off';
+  let pending = null; // { question, act } waiting for the person's Allow
 
   function build() {
     host = document.createElement('hark-overlay');
@@ -107,9 +112,38 @@
     send.type = 'submit';
     send.textContent = 'Send';
     form.append(input, send);
-    panel.append(bar, log, err, form);
+    // A request only the person can grant (typing into a password field, sending data to
+    // another site): Hark acts only after a trusted click on Allow.
+    const ask = document.createElement('div');
+    ask.className = 'ask';
+    ask.setAttribute('role', 'alertdialog');
+    const q = document.createElement('span');
+    q.className = 'q';
+    const allow = document.createElement('button');
+    allow.type = 'button';
+    allow.textContent = 'Allow';
+    const deny = document.createElement('button');
+    deny.type = 'button';
+    deny.textContent = 'Deny';
+    ask.append(q, allow, deny);
+    panel.append(bar, log, err, ask, form);
     root.append(panel);
-    els = { panel, state, mute, stop, log, err, input };
+    els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny };
+    allow.addEventListener('click', (e) => {
+      if (!e.isTrusted || !pending) return;
+      const { act, question } = pending;
+      pending = null;
+      ask.classList.remove('shown');
+      addLine({ id: `ask-${Date.now()}`, role: 'tool', text: `Allowed: ${question.replace(/^Allow: /, '')}`, final: true });
+      try { act(); } catch (_) { /* the page changed meanwhile */ }
+    });
+    deny.addEventListener('click', (e) => {
+      if (!e.isTrusted || !pending) return;
+      const { question } = pending;
+      pending = null;
+      ask.classList.remove('shown');
+      addLine({ id: `ask-${Date.now()}`, role: 'tool', text: `Denied: ${question.replace(/^Allow: /, '')}`, final: true });
+    });
 
     mute.addEventListener('click', (e) => {
       if (!e.isTrusted) return;
@@ -155,6 +189,8 @@
   }
 
   function hide() {
+    pending = null;
+    if (els) els.ask.classList.remove('shown');
     if (host && host.isConnected) host.remove();
     if (pinger) { clearInterval(pinger); pinger = null; }
     if (port) { try { port.disconnect(); } catch (_) {} port = null; }
@@ -224,5 +260,22 @@
     return els && host && host.isConnected ? els.panel.innerText : '';
   }
 
-  Hark.overlay = { apply, restore, text };
+  // Ask the person; `act` runs only after their trusted click on Allow. A newer request replaces
+  // an older one (which is then never run).
+  function confirm(question, act) {
+    show();
+    pending = { question: String(question), act };
+    els.q.textContent = pending.question;
+    els.ask.classList.add('shown');
+  }
+
+  // Where the Allow/Deny buttons are on screen (viewport px), while a request waits: lets a test
+  // press them with real (trusted) input. Reachable only from extension contexts.
+  function askButtons() {
+    if (!pending || !els) return null;
+    const box = (b) => { const r = b.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
+    return { question: pending.question, allow: box(els.allow), deny: box(els.deny) };
+  }
+
+  Hark.overlay = { apply, restore, text, confirm, askButtons };
 })();

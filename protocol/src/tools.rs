@@ -25,6 +25,18 @@ pub const CHANGE_TEXT_COLOR: &str = "changeTextColor";
 pub const CHANGE_BUTTON_STYLE: &str = "changeButtonStyle";
 pub const UNDO: &str = "undo";
 pub const RESET_PAGE: &str = "resetPage";
+pub const CLICK: &str = "click";
+pub const TYPE_TEXT: &str = "typeText";
+pub const PRESS_KEY: &str = "pressKey";
+pub const SELECT_OPTION: &str = "selectOption";
+pub const SET_CHECKED: &str = "setChecked";
+pub const SCROLL: &str = "scroll";
+pub const NAVIGATE: &str = "navigate";
+pub const ZOOM_TEXT: &str = "zoomText";
+
+/// Text zoom limits, in percent of the page's own size.
+pub const MIN_ZOOM_PERCENT: u32 = 50;
+pub const MAX_ZOOM_PERCENT: u32 = 300;
 
 /// Default and ceiling of the page snapshot's size, in o200k tokens.
 pub const DEFAULT_SNAPSHOT_TOKENS: u32 = 2_000;
@@ -79,6 +91,77 @@ pub fn catalogue() -> Vec<ToolDef> {
             }),
             &[],
         ),
+        def(
+            CLICK,
+            "Click a link, button or other element, as the person would.",
+            json!({ "target": target }),
+            &["target"],
+        ),
+        def(
+            TYPE_TEXT,
+            "Type text into a field (replacing what is there). Password and card fields need the person's \
+             confirmation in Hark's overlay; Hark asks them.",
+            json!({
+                "target": target,
+                "text": { "type": "string", "description": "The text to put in the field." },
+                "submit": { "type": "boolean", "description": "Press Enter afterwards (submits the form). Default false." }
+            }),
+            &["target", "text"],
+        ),
+        def(
+            PRESS_KEY,
+            "Press a key: Enter, Escape, Tab, Space, Backspace, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, \
+             PageUp, PageDown, Home or End; on an element or on whatever has focus.",
+            json!({
+                "key": { "type": "string", "description": "The key's name, e.g. \"Enter\" or \"Escape\"." },
+                "target": target
+            }),
+            &["key"],
+        ),
+        def(
+            SELECT_OPTION,
+            "Choose an option in a drop-down list (by the option's visible text or value).",
+            json!({
+                "target": target,
+                "option": { "type": "string", "description": "The option's visible text (or its value)." }
+            }),
+            &["target", "option"],
+        ),
+        def(
+            SET_CHECKED,
+            "Check or uncheck a checkbox or switch, or pick a radio button.",
+            json!({
+                "target": target,
+                "checked": { "type": "boolean", "description": "true to check, false to uncheck." }
+            }),
+            &["target", "checked"],
+        ),
+        def(
+            SCROLL,
+            "Scroll the page (or one scrollable element) up or down by screens, or to its top or bottom. \
+             With only a target, scroll until that element is in view.",
+            json!({
+                "direction": { "type": "string", "enum": ["up", "down", "top", "bottom"] },
+                "screens": { "type": "number", "minimum": 0.1, "maximum": 20, "description": "How far, in screen heights (default 1)." },
+                "target": { "type": "string",
+                    "description": "An element (ref like \"e12\" or label): scroll inside it, or with no direction, scroll it into view." }
+            }),
+            &[],
+        ),
+        def(
+            NAVIGATE,
+            "Go back, go forward, or open a URL in this tab.",
+            json!({ "to": { "type": "string",
+                "description": "\"back\", \"forward\", \"reload\", a full http(s) URL, or a path on this site starting with /." } }),
+            &["to"],
+        ),
+        def(
+            ZOOM_TEXT,
+            "Make the page's text bigger or smaller (100 = the page's own size). Undo or resetPage restore it.",
+            json!({ "percent": { "type": "integer", "minimum": MIN_ZOOM_PERCENT, "maximum": MAX_ZOOM_PERCENT,
+                "description": "Text size in percent of the page's own, e.g. 150." } }),
+            &["percent"],
+        ),
         def(UNDO, "Undo the last change Hark made to the page.", json!({}), &[]),
         def(RESET_PAGE, "Undo every change Hark made to the page, restoring it exactly.", json!({}), &[]),
     ]
@@ -107,6 +190,20 @@ pub enum ArgError {
     Size(String),
     #[error("give a size or a color (or both)")]
     NothingToChange,
+    #[error("'target' must name one element (a ref like e12 or its visible label), not all of them")]
+    OneTarget,
+    #[error("key '{0}' is not supported; use Enter, Escape, Tab, Space, Backspace, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, PageUp, PageDown, Home or End")]
+    Key(String),
+    #[error("direction '{0}' is not understood; use up, down, top or bottom")]
+    Direction(String),
+    #[error("give a direction (up, down, top, bottom) or a target to scroll to")]
+    NothingToScroll,
+    #[error("'{0}' cannot be opened; use back, forward, reload, a full http(s) URL, or a path on this site starting with /")]
+    Url(String),
+    #[error("percent must be between {MIN_ZOOM_PERCENT} and {MAX_ZOOM_PERCENT} (100 = the page's own size); got {0}")]
+    Percent(u32),
+    #[error("screens must be a number between 0.1 and 20")]
+    Screens,
 }
 
 /// How big a button should be.
@@ -149,6 +246,157 @@ impl ButtonSize {
     }
 }
 
+/// Keys `pressKey` can press (named as in `KeyboardEvent.key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Enter,
+    Escape,
+    Tab,
+    Space,
+    Backspace,
+    ArrowUp,
+    ArrowDown,
+    ArrowLeft,
+    ArrowRight,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+}
+
+impl Key {
+    pub fn parse(input: &str) -> Result<Key, ArgError> {
+        let s: String = input.trim().to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let s = s.strip_suffix("key").unwrap_or(&s);
+        Ok(match s {
+            "enter" | "return" => Key::Enter,
+            "escape" | "esc" => Key::Escape,
+            "tab" => Key::Tab,
+            "space" | "spacebar" => Key::Space,
+            "backspace" => Key::Backspace,
+            "arrowup" | "up" | "uparrow" => Key::ArrowUp,
+            "arrowdown" | "down" | "downarrow" => Key::ArrowDown,
+            "arrowleft" | "left" | "leftarrow" => Key::ArrowLeft,
+            "arrowright" | "right" | "rightarrow" => Key::ArrowRight,
+            "pageup" => Key::PageUp,
+            "pagedown" => Key::PageDown,
+            "home" => Key::Home,
+            "end" => Key::End,
+            _ => return Err(ArgError::Key(input.to_string())),
+        })
+    }
+    /// `KeyboardEvent.key`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Enter => "Enter",
+            Key::Escape => "Escape",
+            Key::Tab => "Tab",
+            Key::Space => " ",
+            Key::Backspace => "Backspace",
+            Key::ArrowUp => "ArrowUp",
+            Key::ArrowDown => "ArrowDown",
+            Key::ArrowLeft => "ArrowLeft",
+            Key::ArrowRight => "ArrowRight",
+            Key::PageUp => "PageUp",
+            Key::PageDown => "PageDown",
+            Key::Home => "Home",
+            Key::End => "End",
+        }
+    }
+    /// `KeyboardEvent.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Key::Space => "Space",
+            k => k.name(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScrollDirection {
+    Up,
+    Down,
+    Top,
+    Bottom,
+}
+
+impl ScrollDirection {
+    pub fn parse(input: &str) -> Result<ScrollDirection, ArgError> {
+        Ok(match input.trim().to_ascii_lowercase().as_str() {
+            "up" => ScrollDirection::Up,
+            "down" => ScrollDirection::Down,
+            "top" | "to top" | "start" => ScrollDirection::Top,
+            "bottom" | "to bottom" | "end" => ScrollDirection::Bottom,
+            _ => return Err(ArgError::Direction(input.to_string())),
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            ScrollDirection::Up => "up",
+            ScrollDirection::Down => "down",
+            ScrollDirection::Top => "top",
+            ScrollDirection::Bottom => "bottom",
+        }
+    }
+}
+
+/// Where `navigate` goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NavigateTo {
+    Back,
+    Forward,
+    Reload,
+    /// An absolute http(s) URL, or a path/query/fragment the page resolves against its own URL.
+    Url(String),
+}
+
+impl NavigateTo {
+    pub fn parse(input: &str) -> Result<NavigateTo, ArgError> {
+        let s = input.trim();
+        let err = || ArgError::Url(input.to_string());
+        match s.to_ascii_lowercase().as_str() {
+            "" => return Err(err()),
+            "back" | "go back" | "previous" | "previous page" => return Ok(NavigateTo::Back),
+            "forward" | "go forward" | "next page" => return Ok(NavigateTo::Forward),
+            "reload" | "refresh" => return Ok(NavigateTo::Reload),
+            _ => {}
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(err());
+        }
+        if s.starts_with("//") {
+            return Ok(NavigateTo::Url(format!("https:{s}")));
+        }
+        if s.starts_with(['/', '?', '#']) || s.starts_with("./") || s.starts_with("../") {
+            return Ok(NavigateTo::Url(s.to_string()));
+        }
+        // A scheme: only the web's own.
+        if let Some((scheme, _)) = s.split_once(':') {
+            let is_scheme = !scheme.is_empty()
+                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if is_scheme && !scheme.contains('.') {
+                let lower = scheme.to_ascii_lowercase();
+                return if (lower == "http" || lower == "https") && s[scheme.len() + 1..].starts_with("//") && s.len() > scheme.len() + 3 {
+                    Ok(NavigateTo::Url(s.to_string()))
+                } else {
+                    Err(err())
+                };
+            }
+        }
+        // "example.org/page": a host; "page.html": a file next to this one.
+        let first = s.split(['/', '?', '#']).next().unwrap_or("");
+        let host = first.split(':').next().unwrap_or("");
+        let tld = host.rsplit('.').next().unwrap_or("");
+        let file_ext = ["html", "htm", "php", "asp", "aspx", "jsp", "cgi", "xml", "json", "txt"];
+        if host.contains('.') && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()) && !file_ext.contains(&tld.to_ascii_lowercase().as_str()) {
+            Ok(NavigateTo::Url(format!("https://{s}")))
+        } else {
+            Ok(NavigateTo::Url(s.to_string()))
+        }
+    }
+}
+
 /// Which element(s) a call is about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
@@ -184,6 +432,14 @@ pub enum ToolCall {
     ChangeBackgroundColor { color: CssColor },
     ChangeTextColor { color: CssColor },
     ChangeButtonStyle { target: Target, size: Option<ButtonSize>, color: Option<CssColor> },
+    Click { target: Target },
+    TypeText { target: Target, text: String, submit: bool },
+    PressKey { key: Key, target: Option<Target> },
+    SelectOption { target: Target, option: String },
+    SetChecked { target: Target, checked: bool },
+    Scroll { direction: Option<ScrollDirection>, screens: f32, target: Option<Target> },
+    Navigate { to: NavigateTo },
+    ZoomText { percent: u32 },
     Undo,
     ResetPage,
 }
@@ -200,6 +456,46 @@ impl Args {
     }
     fn str(&self, name: &'static str) -> Result<&str, ArgError> {
         self.opt_str(name)?.ok_or(ArgError::Missing(name))
+    }
+    /// One element: a ref or a label (never "all").
+    fn one_target(&self) -> Result<Target, ArgError> {
+        let t = self.opt_str("target")?.or(self.opt_str("ref")?).or(self.opt_str("label")?);
+        match t.map(str::trim) {
+            None | Some("") => Err(ArgError::Missing("target")),
+            Some(s) => match Target::parse(Some(s)) {
+                Target::All => Err(ArgError::OneTarget),
+                t => Ok(t),
+            },
+        }
+    }
+    fn opt_target(&self) -> Result<Option<Target>, ArgError> {
+        let t = self.opt_str("target")?.or(self.opt_str("ref")?).or(self.opt_str("label")?);
+        match t.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(_) => self.one_target().map(Some),
+        }
+    }
+    fn opt_bool(&self, name: &'static str) -> Result<Option<bool>, ArgError> {
+        let wrong = ArgError::WrongType { name, expected: "true or false" };
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" | "checked" => Ok(Some(true)),
+                "false" | "no" | "off" | "unchecked" => Ok(Some(false)),
+                _ => Err(wrong),
+            },
+            Some(_) => Err(wrong),
+        }
+    }
+    fn opt_f64(&self, name: &'static str) -> Result<Option<f64>, ArgError> {
+        let wrong = ArgError::WrongType { name, expected: "a number" };
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(wrong),
+            Some(Value::String(s)) => s.trim().trim_end_matches('%').trim().parse::<f64>().map(Some).map_err(|_| wrong),
+            Some(_) => Err(wrong),
+        }
     }
     fn opt_u32(&self, name: &'static str) -> Result<Option<u32>, ArgError> {
         match self.0.get(name) {
@@ -242,6 +538,50 @@ impl ToolCall {
                 }
                 let target = a.opt_str("target")?.or(a.opt_str("ref")?).or(a.opt_str("label")?);
                 ToolCall::ChangeButtonStyle { target: Target::parse(target), size, color }
+            }
+            CLICK => ToolCall::Click { target: a.one_target()? },
+            TYPE_TEXT => {
+                let text = match a.0.get("text") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => a.str("text")?.to_string(),
+                };
+                ToolCall::TypeText { target: a.one_target()?, text, submit: a.opt_bool("submit")?.unwrap_or(false) }
+            }
+            PRESS_KEY => ToolCall::PressKey { key: Key::parse(a.str("key")?)?, target: a.opt_target()? },
+            SELECT_OPTION => {
+                let option = match a.0.get("option") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => a.opt_str("option")?.or(a.opt_str("value")?).ok_or(ArgError::Missing("option"))?.to_string(),
+                };
+                ToolCall::SelectOption { target: a.one_target()?, option }
+            }
+            SET_CHECKED => ToolCall::SetChecked {
+                target: a.one_target()?,
+                checked: a.opt_bool("checked")?.ok_or(ArgError::Missing("checked"))?,
+            },
+            SCROLL => {
+                let direction = a.opt_str("direction")?.map(ScrollDirection::parse).transpose()?;
+                let target = a.opt_target()?;
+                if direction.is_none() && target.is_none() {
+                    return Err(ArgError::NothingToScroll);
+                }
+                let screens = match a.opt_f64("screens")? {
+                    None => 1.0,
+                    Some(v) if (0.1..=20.0).contains(&v) => v as f32,
+                    Some(_) => return Err(ArgError::Screens),
+                };
+                ToolCall::Scroll { direction, screens, target }
+            }
+            NAVIGATE => ToolCall::Navigate {
+                to: NavigateTo::parse(a.opt_str("to")?.or(a.opt_str("url")?).ok_or(ArgError::Missing("to"))?)?,
+            },
+            ZOOM_TEXT => {
+                let p = a.opt_f64("percent")?.ok_or(ArgError::Missing("percent"))?;
+                let p = if p.is_finite() && p >= 0.0 { p.round() as u32 } else { 0 };
+                if !(MIN_ZOOM_PERCENT..=MAX_ZOOM_PERCENT).contains(&p) {
+                    return Err(ArgError::Percent(p));
+                }
+                ToolCall::ZoomText { percent: p }
             }
             UNDO => ToolCall::Undo,
             RESET_PAGE => ToolCall::ResetPage,
@@ -300,6 +640,91 @@ mod tests {
             ("changeButtonStyle", r#"{"size":"9000px"}"#, "is not understood"),
             ("getPageHTML", r#"{"maxTokens":"lots"}"#, "positive integer"),
             ("deleteEverything", "{}", "unknown function 'deleteEverything'"),
+        ];
+        for (name, args, want) in cases {
+            let err = ToolCall::parse(name, args).unwrap_err().to_string();
+            assert!(err.contains(want), "{name}({args}) gave {err:?}, wanted {want:?}");
+        }
+    }
+
+    #[test]
+    fn actions_parse_into_typed_calls() {
+        assert_eq!(ToolCall::parse("click", r#"{"target":"e12"}"#).unwrap(), ToolCall::Click { target: Target::Ref("e12".into()) });
+        assert_eq!(ToolCall::parse("click", r#"{"target":"Login"}"#).unwrap(), ToolCall::Click { target: Target::Label("Login".into()) });
+        assert_eq!(
+            ToolCall::parse("typeText", r#"{"target":"Email","text":"ada@example.test","submit":true}"#).unwrap(),
+            ToolCall::TypeText { target: Target::Label("Email".into()), text: "ada@example.test".into(), submit: true }
+        );
+        assert_eq!(
+            ToolCall::parse("typeText", r#"{"target":"e3","text":""}"#).unwrap(),
+            ToolCall::TypeText { target: Target::Ref("e3".into()), text: "".into(), submit: false }
+        );
+        assert_eq!(ToolCall::parse("pressKey", r#"{"key":"esc"}"#).unwrap(), ToolCall::PressKey { key: Key::Escape, target: None });
+        assert_eq!(
+            ToolCall::parse("pressKey", r#"{"key":"Arrow Down","target":"e4"}"#).unwrap(),
+            ToolCall::PressKey { key: Key::ArrowDown, target: Some(Target::Ref("e4".into())) }
+        );
+        assert_eq!(Key::parse("Return").unwrap().name(), "Enter");
+        assert_eq!(
+            ToolCall::parse("selectOption", r#"{"target":"Country","option":"Norway"}"#).unwrap(),
+            ToolCall::SelectOption { target: Target::Label("Country".into()), option: "Norway".into() }
+        );
+        assert_eq!(
+            ToolCall::parse("setChecked", r#"{"target":"e5","checked":"false"}"#).unwrap(),
+            ToolCall::SetChecked { target: Target::Ref("e5".into()), checked: false }
+        );
+        assert_eq!(
+            ToolCall::parse("scroll", r#"{"direction":"down","screens":2}"#).unwrap(),
+            ToolCall::Scroll { direction: Some(ScrollDirection::Down), screens: 2.0, target: None }
+        );
+        assert_eq!(
+            ToolCall::parse("scroll", r#"{"target":"e9"}"#).unwrap(),
+            ToolCall::Scroll { direction: None, screens: 1.0, target: Some(Target::Ref("e9".into())) }
+        );
+        assert_eq!(ToolCall::parse("navigate", r#"{"to":"back"}"#).unwrap(), ToolCall::Navigate { to: NavigateTo::Back });
+        assert_eq!(ToolCall::parse("zoomText", r#"{"percent":"150%"}"#).unwrap(), ToolCall::ZoomText { percent: 150 });
+    }
+
+    #[test]
+    fn urls_are_web_urls_or_paths() {
+        let ok = [
+            ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+            ("HTTP://example.org", "HTTP://example.org"),
+            ("/t/form.html", "/t/form.html"),
+            ("?page=2", "?page=2"),
+            ("#top", "#top"),
+            ("example.org/news", "https://example.org/news"),
+            ("www.wikipedia.org", "https://www.wikipedia.org"),
+            ("buttons.html", "buttons.html"),
+            ("//cdn.example.org/x", "https://cdn.example.org/x"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(NavigateTo::parse(input).unwrap(), NavigateTo::Url(want.into()), "{input}");
+        }
+        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "chrome://settings", "about:blank", "https:", "http://", "", "two words"] {
+            assert!(matches!(NavigateTo::parse(bad), Err(ArgError::Url(_))), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn odd_action_arguments_say_what_to_do() {
+        let cases = [
+            ("click", "{}", "missing required argument 'target'"),
+            ("click", r#"{"target":"all"}"#, "must name one element"),
+            ("click", r#"{"target":7}"#, "must be a string"),
+            ("typeText", r#"{"target":"e1"}"#, "missing required argument 'text'"),
+            ("typeText", r#"{"target":"e1","text":"x","submit":"maybe"}"#, "true or false"),
+            ("pressKey", r#"{"key":"F13"}"#, "key 'F13' is not supported"),
+            ("pressKey", "{}", "missing required argument 'key'"),
+            ("selectOption", r#"{"target":"e1"}"#, "missing required argument 'option'"),
+            ("setChecked", r#"{"target":"e1"}"#, "missing required argument 'checked'"),
+            ("scroll", "{}", "give a direction"),
+            ("scroll", r#"{"direction":"sideways"}"#, "use up, down, top or bottom"),
+            ("scroll", r#"{"direction":"down","screens":500}"#, "between 0.1 and 20"),
+            ("navigate", r#"{"to":"javascript:alert(1)"}"#, "cannot be opened"),
+            ("navigate", "{}", "missing required argument 'to'"),
+            ("zoomText", r#"{"percent":5000}"#, "between 50 and 300"),
+            ("zoomText", r#"{"percent":"big"}"#, "must be a number"),
         ];
         for (name, args, want) in cases {
             let err = ToolCall::parse(name, args).unwrap_err().to_string();

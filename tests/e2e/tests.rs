@@ -36,6 +36,9 @@ tests!(
     sensitive_values_never_leave_the_page,
     failures_have_words_and_the_session_restarts,
     local_mode_typed_command_changes_the_page,
+    log_in_with_typed_text_and_a_click_by_label,
+    form_controls_by_ref_and_label_scroll_and_back,
+    zoom_text_then_undo_restores_exactly,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -404,7 +407,8 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
         }
         Ok(())
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Stack)>, String, String, Vec<&str>)> = vec![
+    type Case<'a> = (&'a str, Box<dyn Fn(&Stack)>, String, String, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         ("companion down", Box::new(|_| ()), "http://127.0.0.1:9".to_string(), good_token.clone(), vec!["not running", "cannot reach", "can't reach", "unreachable"]),
         ("wrong token", Box::new(|_| ()), good_url.clone(), "wrong-token".to_string(), vec!["token"]),
         ("key rejected", Box::new(|s: &Stack| s.peer.set_faults(hark_peer::Faults { fail: Some(hark_peer::HttpFailure { status: 401, retry_after_secs: None, times: None }), ..Default::default() })), good_url.clone(), good_token.clone(), vec!["key"]),
@@ -478,5 +482,193 @@ async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()>
     }
     browser.quit().await;
     companion.shutdown().await;
+    Ok(())
+}
+
+/// Waits until the page's path ends with `suffix` (after a navigation Hark started).
+async fn wait_path(s: &Stack, suffix: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let path = s.browser.eval("return location.pathname").await.unwrap_or(Value::Null);
+        if path.as_str().unwrap_or("").ends_with(suffix) && s.browser.eval("return document.readyState").await.ok() == Some(json!("complete")) {
+            return Ok(());
+        }
+        ensure!(std::time::Instant::now() < deadline, "the page is at {path}, not …{suffix}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The ref the snapshot gives the element named `name` (`[e12] button "Count me"`).
+fn ref_named(snapshot: &str, name: &str) -> Option<String> {
+    let quoted = format!("\"{name}\"");
+    snapshot.lines().find(|l| l.contains(&quoted)).and_then(|l| {
+        let start = l.find("[e")? + 1;
+        let end = start + l[start..].find(']')?;
+        Some(l[start..end].to_string())
+    })
+}
+
+/// What the person sees in Hark's overlay on the page tab: `{text, ask: {allow, deny} | null}`.
+async fn overlay(s: &mut Stack) -> Result<Value> {
+    let url = s.browser.eval("return location.href").await?;
+    s.browser
+        .ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"))
+        .await
+}
+
+/// Presses the overlay's Allow or Deny button with a real click.
+async fn answer_overlay(s: &mut Stack, button: &str) -> Result<()> {
+    let o = overlay(s).await?;
+    let r: Vec<f64> = serde_json::from_value(o["ask"][button].clone()).with_context(|| format!("the overlay asks nothing: {o}"))?;
+    s.browser.click_at(r[0] + r[2] / 2.0, r[1] + r[3] / 2.0).await
+}
+
+fn failed(out: &str) -> bool {
+    serde_json::from_str::<Value>(out).ok().and_then(|v| v["ok"].as_bool()) != Some(true)
+}
+
+async fn log_in_with_typed_text_and_a_click_by_label(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/login.html").await?;
+    let call = s.start_hark().await?;
+    // The page's own listeners (as a framework's would) see the typing.
+    s.browser
+        .eval("const e = document.querySelector('#exampleInputEmail'); e.addEventListener('input', ev => document.body.dataset.inputs = e.value); e.addEventListener('change', () => document.body.dataset.changes = (+(document.body.dataset.changes || 0) + 1)); return true;")
+        .await?;
+    let out = call.call_tool("typeText", json!({ "target": "email", "text": "ada@example.test" })).await?;
+    ensure!(!failed(&out), "typeText into the email field failed: {out}");
+    let seen = s.browser.eval("return [document.querySelector('#exampleInputEmail').value, document.body.dataset.inputs, document.body.dataset.changes]").await?;
+    ensure!(seen == json!(["ada@example.test", "ada@example.test", "1"]), "email field, input and change events: {seen}");
+    // A password is never typed on the model's call alone: the person is asked in the overlay.
+    let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "typeText into the password field was not held for confirmation: {out}");
+    ensure!(!out.contains("hunter2"), "the output repeats the password: {out}");
+    let pw = s.browser.eval("return document.querySelector('#exampleInputPassword').value").await?;
+    ensure!(pw == json!(""), "the password field is {pw} without the person's confirmation");
+    let shown = overlay(&mut s).await?["text"].as_str().unwrap_or("").to_string();
+    ensure!(shown.contains("Allow: type into Password?") && shown.contains("Allow") && shown.contains("Deny"), "the overlay does not ask the person: {shown}");
+    // The page itself cannot answer for the person (its clicks are not trusted, the root is closed).
+    s.browser.eval("const h = document.querySelector('hark-overlay'); h.click(); h.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); return true;").await?;
+    // Deny: nothing is typed and the request is gone.
+    answer_overlay(&mut s, "deny").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let o = overlay(&mut s).await?;
+    ensure!(o["ask"].is_null() && o["text"].as_str().unwrap_or("").contains("Denied"), "after Deny the overlay shows {o}");
+    ensure!(s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""), "Deny typed the password");
+    // Asked again, Allow (the person's real click): only now is it typed.
+    let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "the second request was not held: {out}");
+    ensure!(s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""), "typed before Allow");
+    answer_overlay(&mut s, "allow").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? != json!("hunter2") {
+        ensure!(std::time::Instant::now() < deadline, "Allow did not type the password");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Data from this page to another site in the address: also only with the person's Allow.
+    let out = call.call_tool("navigate", json!({ "to": "http://127.0.0.2:9/collect?email=ada@example.test" })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "navigate with data to another origin was not held: {out}");
+    ensure!(s.browser.eval("return location.pathname").await?.as_str().unwrap_or("").ends_with("login.html"), "the page navigated anyway");
+    // The Login button (a link styled as a button) by its label: the click happens and navigates.
+    let out = call.call_tool("click", json!({ "target": "Login" })).await?;
+    ensure!(!failed(&out) && out.contains("Login"), "click Login failed: {out}");
+    wait_path(&s, "/index.html").await?;
+    // Back returns to the login page.
+    let out = call.call_tool("navigate", json!({ "to": "back" })).await?;
+    ensure!(!failed(&out), "navigate back failed: {out}");
+    wait_path(&s, "/login.html").await?;
+    s.stop().await;
+    Ok(())
+}
+
+async fn form_controls_by_ref_and_label_scroll_and_back(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/form.html").await?;
+    let call = s.start_hark().await?;
+    // A click by the ref the snapshot handed out.
+    let snap = call.call_tool("getPageHTML", json!({})).await?;
+    let count_ref = ref_named(&snap, "Count me").with_context(|| format!("no ref for 'Count me' in {snap}"))?;
+    let out = call.call_tool("click", json!({ "target": count_ref })).await?;
+    ensure!(!failed(&out), "click {count_ref} failed: {out}");
+    ensure!(s.browser.eval("return document.querySelector('#counter').dataset.clicks").await? == json!("1"), "the button was not clicked once");
+    // A drop-down by its label, an option by its text; a wrong option lists the real ones.
+    let out = call.call_tool("selectOption", json!({ "target": "Country", "option": "Norway" })).await?;
+    ensure!(!failed(&out) && out.contains("Norway"), "selectOption failed: {out}");
+    let sel = s.browser.eval("return [document.querySelector('#country').value, document.body.dataset.countryChanges]").await?;
+    ensure!(sel == json!(["no", "1"]), "country and change events: {sel}");
+    let out = call.call_tool("selectOption", json!({ "target": "Country", "option": "Atlantis" })).await?;
+    ensure!(failed(&out) && out.contains("Japan"), "a missing option gave: {out}");
+    // Checkboxes and radios.
+    let out = call.call_tool("setChecked", json!({ "target": "newsletter", "checked": true })).await?;
+    ensure!(!failed(&out), "setChecked newsletter failed: {out}");
+    let out = call.call_tool("setChecked", json!({ "target": "Accept the terms", "checked": false })).await?;
+    ensure!(!failed(&out), "setChecked terms failed: {out}");
+    let out = call.call_tool("setChecked", json!({ "target": "Large", "checked": true })).await?;
+    ensure!(!failed(&out), "setChecked Large failed: {out}");
+    let state = s.browser.eval("return ['news', 'terms', 'size-s', 'size-l'].map(id => document.getElementById(id).checked).concat([document.body.dataset.newsChanges])").await?;
+    ensure!(state == json!([true, false, false, true, "1"]), "checkbox and radio states: {state}");
+    // Typing with submit, and a key press.
+    let out = call.call_tool("typeText", json!({ "target": "Nickname", "text": "Ada", "submit": true })).await?;
+    ensure!(!failed(&out), "typeText Nickname failed: {out}");
+    let sub = s.browser.eval("return [document.querySelector('#nick').value, document.body.dataset.submitted]").await?;
+    ensure!(sub == json!(["Ada", "1"]), "nickname and form submission: {sub}");
+    let out = call.call_tool("pressKey", json!({ "key": "Tab", "target": "Nickname" })).await?;
+    ensure!(!failed(&out), "pressKey Tab failed: {out}");
+    ensure!(s.browser.eval("return document.activeElement.id").await? == json!("counter"), "Tab did not move focus to the next control");
+    // A form that posts to another site is sent only with the person's Allow, by click or by Enter.
+    let out = call.call_tool("click", json!({ "target": "Send to partner" })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "a form to another origin was not held: {out}");
+    let out = call.call_tool("typeText", json!({ "target": "Promo code", "text": "SPRING", "submit": true })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "Enter in a form to another origin was not held: {out}");
+    let out = call.call_tool("pressKey", json!({ "key": "Enter", "target": "Promo code" })).await?;
+    ensure!(failed(&out) && out.contains("confirm"), "pressKey Enter in a form to another origin was not held: {out}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let here = s.browser.eval("return [location.pathname, document.querySelector('#promo').value]").await?;
+    ensure!(here == json!(["/t/form.html", "SPRING"]), "the page left or lost the field: {here}");
+    // Scrolling the page.
+    let out = call.call_tool("scroll", json!({ "direction": "down", "screens": 2 })).await?;
+    ensure!(!failed(&out), "scroll down failed: {out}");
+    let y = s.browser.eval("return scrollY").await?.as_f64().unwrap_or(0.0);
+    ensure!(y > 1000.0, "scrollY is {y} after scrolling two screens down");
+    call.call_tool("scroll", json!({ "direction": "top" })).await?;
+    ensure!(s.browser.eval("return scrollY").await?.as_f64().unwrap_or(1.0) < 1.0, "scroll to top did not reach the top");
+    let out = call.call_tool("scroll", json!({ "direction": "up" })).await?;
+    ensure!(failed(&out) && out.contains("top"), "scrolling up at the top gave: {out}");
+    // A link by label navigates; the old refs are then reported stale, and back returns.
+    let out = call.call_tool("click", json!({ "target": "Go to the settings page" })).await?;
+    ensure!(!failed(&out), "click link failed: {out}");
+    wait_path(&s, "/strict.html").await?;
+    let out = call.call_tool("click", json!({ "target": count_ref })).await?;
+    ensure!(failed(&out) && (out.contains("getPageHTML") || out.contains("stale")), "an old ref after navigation gave: {out}");
+    let out = call.call_tool("navigate", json!({ "to": "back" })).await?;
+    ensure!(!failed(&out), "navigate back failed: {out}");
+    wait_path(&s, "/form.html").await?;
+    s.stop().await;
+    Ok(())
+}
+
+async fn zoom_text_then_undo_restores_exactly(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/buttons.html").await?;
+    let call = s.start_hark().await?;
+    let styles = "return [...document.querySelectorAll('body *, body, html')].filter(e => !e.matches('hark-overlay')).map(e => e.getAttribute('style'))";
+    let size = "return parseFloat(getComputedStyle([...document.querySelectorAll('h1, p')].find(e => e.offsetParent)).fontSize)";
+    let original = s.browser.eval(styles).await?;
+    let before = s.browser.eval(size).await?.as_f64().unwrap_or(0.0);
+    let out = call.call_tool("zoomText", json!({ "percent": 150 })).await?;
+    ensure!(!failed(&out), "zoomText failed: {out}");
+    let zoomed = s.browser.eval(size).await?.as_f64().unwrap_or(0.0);
+    ensure!((zoomed - before * 1.5).abs() < 0.6, "text is {zoomed}px after 150% of {before}px");
+    // Zooming again is relative to the page's own size, not compounded.
+    call.call_tool("zoomText", json!({ "percent": 200 })).await?;
+    let twice = s.browser.eval(size).await?.as_f64().unwrap_or(0.0);
+    ensure!((twice - before * 2.0).abs() < 0.6, "text is {twice}px after 200% of {before}px");
+    for _ in 0..2 {
+        let out = call.call_tool("undo", json!({})).await?;
+        ensure!(!failed(&out), "undo failed: {out}");
+    }
+    ensure!(s.browser.eval(styles).await? == original, "undo did not restore every style attribute exactly");
+    ensure!(s.browser.eval(size).await?.as_f64() == Some(before), "the text size did not come back");
+    s.stop().await;
     Ok(())
 }

@@ -301,6 +301,20 @@ impl Browser {
         self.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.status' });").await
     }
 
+    /// A real (trusted) left click at viewport point (`x`, `y`) of the page tab, through WebDriver
+    /// input actions: what a person's mouse does, including inside closed shadow roots.
+    pub async fn click_at(&self, x: f64, y: f64) -> Result<()> {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        self.client.switch_to_window(self.page.clone()).await?;
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveTo { duration: None, x: x.round(), y: y.round() })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(mouse).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
     pub async fn screenshot(&self) -> Result<Image> {
         Image::from_png(&self.screenshot_png().await?)
     }

@@ -3,7 +3,7 @@
 //! label matches), each answered by the executor; every path ends in an output, never a hang.
 
 use hark_protocol::color::CssColor;
-use hark_protocol::tools::{ButtonSize, Target, ToolCall};
+use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ScrollDirection, Target, ToolCall};
 use serde_json::json;
 
 use crate::labels;
@@ -20,13 +20,21 @@ pub enum Plan {
     Html { max_tokens: u32 },
     HtmlByLabel { label: String, max_tokens: u32 },
     StyleByLabel { label: String, style: ButtonStyle },
+    /// List the page's elements, then act on the one whose label matches.
+    ActByLabel { label: String, act: Act },
     Finish { what: Finish },
 }
 
 impl Plan {
     /// Plans that wait for a `collect`, whose result hands out refs.
     pub fn awaits_collect(&self) -> bool {
-        matches!(self, Plan::Snapshot { .. } | Plan::HtmlByLabel { .. } | Plan::StyleByLabel { .. })
+        matches!(
+            self,
+            Plan::Snapshot { .. }
+                | Plan::HtmlByLabel { .. }
+                | Plan::StyleByLabel { .. }
+                | Plan::ActByLabel { .. }
+        )
     }
 }
 
@@ -37,6 +45,95 @@ pub enum Finish {
     Buttons(ButtonStyle),
     Undo,
     Reset,
+    Act(Act),
+    Navigate(NavigateTo),
+    Zoom(u32),
+}
+
+/// An action on one element, before its ref is known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Act {
+    Click,
+    TypeText { text: String, submit: bool },
+    PressKey { key: Key },
+    SelectOption { option: String },
+    SetChecked { checked: bool },
+    Scroll { direction: Option<ScrollDirection>, screens: f32 },
+}
+
+const FIELD_ROLES: &[&str] = &["textbox", "searchbox", "spinbutton", "combobox"];
+const SELECT_ROLES: &[&str] = &["combobox", "listbox"];
+const CHECK_ROLES: &[&str] = &[
+    "checkbox",
+    "radio",
+    "switch",
+    "menuitemcheckbox",
+    "menuitemradio",
+];
+
+impl Act {
+    fn command(&self, element_ref: Option<String>) -> PageCommand {
+        let need = |r: Option<String>| r.unwrap_or_default();
+        match self {
+            Act::Click => PageCommand::Click {
+                element_ref: need(element_ref),
+                doc: None,
+            },
+            Act::TypeText { text, submit } => PageCommand::TypeText {
+                element_ref: need(element_ref),
+                text: text.clone(),
+                submit: *submit,
+                doc: None,
+            },
+            Act::PressKey { key } => PageCommand::PressKey {
+                key: key.name().into(),
+                code: key.code().into(),
+                element_ref,
+                doc: None,
+            },
+            Act::SelectOption { option } => PageCommand::SelectOption {
+                element_ref: need(element_ref),
+                option: option.clone(),
+                doc: None,
+            },
+            Act::SetChecked { checked } => PageCommand::SetChecked {
+                element_ref: need(element_ref),
+                checked: *checked,
+                doc: None,
+            },
+            Act::Scroll { direction, screens } => PageCommand::Scroll {
+                direction: direction.map(|d| d.name().to_string()),
+                screens: *screens,
+                element_ref,
+                doc: None,
+            },
+        }
+    }
+    /// The roles a label may name for this action (`None`: any interactive element), and how to
+    /// call them in an error.
+    fn kinds(&self) -> (Option<&'static [&'static str]>, &'static str, &'static str) {
+        match self {
+            Act::TypeText { .. } => (Some(FIELD_ROLES), "text field", "text fields"),
+            Act::SelectOption { .. } => (Some(SELECT_ROLES), "drop-down list", "drop-down lists"),
+            Act::SetChecked { .. } => (Some(CHECK_ROLES), "checkbox or radio button", "checkboxes and radio buttons"),
+            _ => (None, "element", "elements"),
+        }
+    }
+    fn by(self, target: Option<Target>) -> Next {
+        match target {
+            Some(Target::Ref(r)) => Next::Page(self.command(Some(r)), Plan::Finish { what: Finish::Act(self) }),
+            Some(Target::Label(label)) => Next::Page(
+                PageCommand::Collect {
+                    buttons_only: false,
+                    max_nodes: MAX_COLLECT_NODES,
+                },
+                Plan::ActByLabel { label, act: self },
+            ),
+            // Only key presses and page scrolls act without an element; Target::All never gets
+            // here (the protocol refuses it).
+            Some(Target::All) | None => Next::Page(self.command(None), Plan::Finish { what: Finish::Act(self) }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +321,25 @@ pub fn start(call: ToolCall) -> Next {
                 ),
             }
         }
+        ToolCall::Click { target } => Act::Click.by(Some(target)),
+        ToolCall::TypeText { target, text, submit } => Act::TypeText { text, submit }.by(Some(target)),
+        ToolCall::PressKey { key, target } => Act::PressKey { key }.by(target),
+        ToolCall::SelectOption { target, option } => Act::SelectOption { option }.by(Some(target)),
+        ToolCall::SetChecked { target, checked } => Act::SetChecked { checked }.by(Some(target)),
+        ToolCall::Scroll { direction, screens, target } => Act::Scroll { direction, screens }.by(target),
+        ToolCall::Navigate { to } => {
+            let command = match &to {
+                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None },
+                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None },
+                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None },
+                NavigateTo::Url(u) => PageCommand::Navigate { history: None, url: Some(u.clone()) },
+            };
+            Next::Page(command, Plan::Finish { what: Finish::Navigate(to) })
+        }
+        ToolCall::ZoomText { percent } => Next::Page(
+            PageCommand::ZoomText { scale: percent as f32 / 100.0 },
+            Plan::Finish { what: Finish::Zoom(percent) },
+        ),
         ToolCall::Undo => Next::Page(PageCommand::Undo, Plan::Finish { what: Finish::Undo }),
         ToolCall::ResetPage => Next::Page(
             PageCommand::Reset,
@@ -329,6 +445,25 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
             },
             Err(e) => Next::Done(Output::error(e)),
         },
+        Plan::ActByLabel { label, act } => match raw_page(value) {
+            Ok(page) => {
+                let (roles, noun, plural) = act.kinds();
+                let candidates: Vec<_> = page
+                    .nodes
+                    .into_iter()
+                    .filter(|n| n.element_ref.is_some())
+                    .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
+                    .collect();
+                match labels::best_match_of(&candidates, &label, noun, plural) {
+                    Ok(n) => Next::Page(
+                        act.command(n.element_ref.clone()),
+                        Plan::Finish { what: Finish::Act(act) },
+                    ),
+                    Err(e) => Next::Done(Output::error(e)),
+                }
+            }
+            Err(e) => Next::Done(Output::error(e)),
+        },
         Plan::Finish { what } => Next::Done(finish(what, &res)),
     }
 }
@@ -370,6 +505,21 @@ fn finish(what: Finish, res: &PageResult) -> Output {
                 json!({"changed": changed, "buttons": res.labels}),
             )
         }
+        Finish::Act(act) => acted(act, res),
+        Finish::Navigate(to) => {
+            let message = match to {
+                NavigateTo::Back => "Went back to the previous page.".to_string(),
+                NavigateTo::Forward => "Went forward to the next page.".to_string(),
+                NavigateTo::Reload => "Reloaded the page.".to_string(),
+                NavigateTo::Url(u) => format!("Opening {}.", res.url.as_deref().unwrap_or(&u)),
+            };
+            Output::done(message, json!({"url": res.url}))
+        }
+        Finish::Zoom(p) if changed == 0 => Output::error(format!("found no text to zoom to {p}%")),
+        Finish::Zoom(p) => Output::done(
+            format!("Set the page's text to {p}% of its own size ({changed} elements); undo restores it."),
+            json!({"changed": changed, "percent": p}),
+        ),
         Finish::Undo => match &res.undone {
             Some(op) => Output::done(
                 format!("Undid the last change ({op})."),
@@ -385,6 +535,59 @@ fn finish(what: Finish, res: &PageResult) -> Output {
             json!({"restored": res.restored.unwrap_or(0)}),
         ),
     }
+}
+
+/// `the "Login" link`, or `the link` when it has no name.
+fn element_words(res: &PageResult) -> String {
+    let role = match res.role.as_deref() {
+        Some("textbox") | Some("searchbox") | Some("spinbutton") => "field",
+        Some("combobox") | Some("listbox") => "list",
+        Some("clickable") | None | Some("") => "element",
+        Some(r) => r,
+    };
+    match res.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) => format!("the \"{l}\" {role}"),
+        None => format!("the {role}"),
+    }
+}
+
+fn acted(act: Act, res: &PageResult) -> Output {
+    let what = element_words(res);
+    let nav = if res.navigating { " The page is loading another page; call getPageHTML for its refs." } else { "" };
+    let message = match &act {
+        Act::Click => format!("Clicked {what}.{nav}"),
+        Act::TypeText { text, submit } => {
+            let chars = text.chars().count();
+            let sub = if *submit { " and pressed Enter" } else { "" };
+            format!("Typed {chars} characters into {what}{sub}.{nav}")
+        }
+        Act::PressKey { key } => {
+            let on = if res.label.is_some() || res.role.is_some() { format!(" on {what}") } else { String::new() };
+            let effect = res.effect.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+            format!("Pressed {}{on}{effect}.{nav}", key.code())
+        }
+        Act::SelectOption { option } => {
+            format!("Chose \"{}\" in {what}.", res.option.as_deref().unwrap_or(option))
+        }
+        Act::SetChecked { checked } => {
+            let now = res.checked.unwrap_or(*checked);
+            format!("{} {what}.", if now { "Checked" } else { "Unchecked" })
+        }
+        Act::Scroll { direction, .. } => {
+            let pos = match (res.scroll_y, res.scroll_height) {
+                (Some(y), Some(h)) if h > 0.0 => format!(" (now at {} of {} px)", y.round(), h.round()),
+                _ => String::new(),
+            };
+            match direction {
+                Some(d) => format!("Scrolled {}{pos}.", d.name()),
+                None => format!("Scrolled {what} into view{pos}."),
+            }
+        }
+    };
+    Output::done(
+        message,
+        json!({"label": res.label, "role": res.role, "navigating": res.navigating, "scrollY": res.scroll_y}),
+    )
 }
 
 #[cfg(test)]
@@ -497,6 +700,94 @@ mod tests {
             panic!()
         };
         assert!(out.text.contains("stale"));
+    }
+
+    #[test]
+    fn actions_by_ref_go_straight_to_the_page() {
+        let Next::Page(cmd, plan) = run("click", r#"{"target":"e7"}"#) else { panic!() };
+        assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None });
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"click","ref":"e7"}"#
+        );
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"label":"Login","role":"link","navigating":true}"#) else { panic!() };
+        assert!(out.ok && out.text.contains("Clicked the \\\"Login\\\" link") && out.text.contains("loading"), "{}", out.text);
+        let Next::Page(cmd, _) = run("pressKey", r#"{"key":"space"}"#) else { panic!() };
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"pressKey","key":" ","code":"Space"}"#
+        );
+        let Next::Page(cmd, plan) = run("scroll", r#"{"direction":"down","screens":2}"#) else { panic!() };
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"scroll","direction":"down","screens":2.0}"#
+        );
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"scrollY":1400,"scrollHeight":5000}"#) else { panic!() };
+        assert!(out.text.contains("Scrolled down"), "{}", out.text);
+        let Next::Page(cmd, _) = run("navigate", r#"{"to":"back"}"#) else { panic!() };
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"navigate","history":-1}"#);
+        let Next::Page(cmd, _) = run("navigate", r#"{"to":"example.org/x?q=1"}"#) else { panic!() };
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"navigate","url":"https://example.org/x?q=1"}"#
+        );
+        let Next::Page(cmd, plan) = run("zoomText", r#"{"percent":150}"#) else { panic!() };
+        assert_eq!(cmd, PageCommand::ZoomText { scale: 1.5 });
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":0}"#) else { panic!() };
+        assert!(!out.ok);
+    }
+
+    #[test]
+    fn actions_by_label_pick_the_right_kind_of_element() {
+        let page = r#"{"ok":true,"docId":"d1","nodes":[
+            {"ref":"e1","role":"link","name":"Email us","inView":true},
+            {"ref":"e2","role":"textbox","name":"Enter Email Address...","inView":true},
+            {"ref":"e3","role":"textbox","name":"Password","sensitive":true,"inView":true},
+            {"ref":"e4","role":"checkbox","name":"Remember Me","inView":true},
+            {"ref":"e5","role":"link","name":"Login","button":true,"inView":true},
+            {"ref":"e6","role":"link","name":"Login with Google","button":true,"inView":true},
+            {"ref":"e7","role":"combobox","name":"Country","inView":true}]}"#;
+        let cases: [(&str, &str, PageCommand); 4] = [
+            (
+                "typeText",
+                r#"{"target":"the email field","text":"ada@example.test"}"#,
+                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None },
+            ),
+            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None }),
+            (
+                "setChecked",
+                r#"{"target":"remember me","checked":true}"#,
+                PageCommand::SetChecked { element_ref: "e4".into(), checked: true, doc: None },
+            ),
+            (
+                "selectOption",
+                r#"{"target":"country","option":"Norway"}"#,
+                PageCommand::SelectOption { element_ref: "e7".into(), option: "Norway".into(), doc: None },
+            ),
+        ];
+        for (name, args, want) in cases {
+            let Next::Page(cmd, plan) = run(name, args) else { panic!() };
+            assert!(matches!(cmd, PageCommand::Collect { buttons_only: false, .. }), "{name}");
+            assert!(plan.awaits_collect());
+            let Next::Page(cmd, _) = on_result(plan, page) else { panic!("{name}{args}") };
+            assert_eq!(cmd, want, "{name}{args}");
+        }
+        // A label naming no element of the right kind lists what there is.
+        let Next::Page(_, plan) = run("selectOption", r#"{"target":"Remember me","option":"x"}"#) else { panic!() };
+        let Next::Done(out) = on_result(plan, page) else { panic!() };
+        assert!(!out.ok && out.text.contains("drop-down list") && out.text.contains("Country"), "{}", out.text);
+    }
+
+    #[test]
+    fn refused_actions_are_error_outputs() {
+        let Next::Page(_, plan) = run("typeText", r#"{"target":"e3","text":"hunter2"}"#) else { panic!() };
+        let Next::Done(out) = on_result(
+            plan,
+            r#"{"ok":false,"error":"typing into \"Password\" needs the person's confirmation"}"#,
+        ) else {
+            panic!()
+        };
+        assert!(!out.ok && out.text.contains("confirmation") && !out.text.contains("hunter2"), "{}", out.text);
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn words(s: &str) -> Vec<String> {
         .filter(|w| {
             !matches!(
                 *w,
-                "the" | "a" | "an" | "button" | "buttons" | "btn" | "link"
+                "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"
             )
         })
         .map(str::to_string)
@@ -53,6 +53,16 @@ fn score(name: &str, label: &[String]) -> u32 {
 /// The best-matching element's ref among `candidates`; ties go to the one in view, then the
 /// first in document order. The error lists what the page offers.
 pub fn best_match<'a>(candidates: &'a [RawNode], label: &str) -> Result<&'a RawNode, String> {
+    best_match_of(candidates, label, "button", "buttons")
+}
+
+/// [`best_match`] for any kind of element: `noun` ("field") and `plural` ("fields") word the error.
+pub fn best_match_of<'a>(
+    candidates: &'a [RawNode],
+    label: &str,
+    noun: &str,
+    plural: &str,
+) -> Result<&'a RawNode, String> {
     let wanted = words(label);
     let mut best: Option<(u32, &RawNode)> = None;
     for n in candidates.iter().filter(|n| n.element_ref.is_some()) {
@@ -77,10 +87,10 @@ pub fn best_match<'a>(candidates: &'a [RawNode], label: &str) -> Result<&'a RawN
         names.dedup();
         let shown: Vec<String> = names.iter().take(15).map(|n| format!("\"{n}\"")).collect();
         if shown.is_empty() {
-            format!("no button labelled \"{label}\" (the page has no labelled buttons)")
+            format!("no {noun} labelled \"{label}\" (the page has no labelled {plural})")
         } else {
             format!(
-                "no button labelled \"{label}\"; buttons on the page: {}",
+                "no {noun} labelled \"{label}\"; {plural} on the page: {}",
                 shown.join(", ")
             )
         }

@@ -56,6 +56,71 @@ pub enum PageCommand {
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
     },
+    /// Click one element (scrolled into view first), as a person would.
+    Click {
+        #[serde(rename = "ref")]
+        element_ref: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// Put `text` in a field (native value setter + input/change events); `submit` presses Enter.
+    /// Password, card and one-time-code fields are not typed into on this command: the executor
+    /// asks the person in the overlay and types only after their (trusted) Allow click.
+    TypeText {
+        #[serde(rename = "ref")]
+        element_ref: String,
+        text: String,
+        submit: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// Press `key` (a `KeyboardEvent.key`) on an element or the focused one; the executor performs
+    /// the key's usual effect (submit, focus move, scroll, activation) unless the page prevents it.
+    PressKey {
+        key: String,
+        code: String,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        element_ref: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// Choose the option of a `<select>` whose text (or value) is `option`.
+    SelectOption {
+        #[serde(rename = "ref")]
+        element_ref: String,
+        option: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// Check or uncheck a checkbox / switch, or pick a radio button.
+    SetChecked {
+        #[serde(rename = "ref")]
+        element_ref: String,
+        checked: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// Scroll the page (or the element `ref`) `up`/`down` by `screens`, or to `top`/`bottom`;
+    /// with no direction, scroll the element into view.
+    Scroll {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        direction: Option<String>,
+        screens: f32,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        element_ref: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// `history` -1 (back) / 1 (forward) / 0 (reload), or open `url` (resolved against the page's
+    /// own URL; another origin with a query or fragment needs the person's Allow in the overlay).
+    Navigate {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        history: Option<i32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// Scale the page's text to `scale` × its own size (journaled like every style change).
+    ZoomText { scale: f32 },
     /// Revert the last change (restores the inline style attributes it touched).
     Undo,
     /// Revert every change: inline style attributes become exactly what they were.
@@ -83,13 +148,35 @@ pub struct PageResult {
     pub html: Option<String>,
     pub truncated: bool,
     pub total_chars: Option<u32>,
+    /// For actions: the element's accessible name and role.
+    pub label: Option<String>,
+    pub role: Option<String>,
+    /// For `selectOption`: the option chosen; for `setChecked`: the state now.
+    pub option: Option<String>,
+    pub checked: Option<bool>,
+    /// For `click`/`pressKey`/`typeText`: the page started loading another document.
+    pub navigating: bool,
+    /// For `scroll`: where the page (or element) is now.
+    pub scroll_y: Option<f64>,
+    pub scroll_height: Option<f64>,
+    /// For `navigate`: the URL opened.
+    pub url: Option<String>,
+    /// For `pressKey`: what the key did besides the key events (e.g. "submitted the form").
+    pub effect: Option<String>,
 }
 
 impl PageCommand {
     /// Commands that act on refs carry the document the refs came from.
     pub fn set_ref_doc(&mut self, doc_id: Option<&str>) {
         match self {
-            PageCommand::StyleButtons { refs: Some(_), doc, .. } | PageCommand::Html { element_ref: Some(_), doc, .. } => {
+            PageCommand::StyleButtons { refs: Some(_), doc, .. }
+            | PageCommand::Html { element_ref: Some(_), doc, .. }
+            | PageCommand::Click { doc, .. }
+            | PageCommand::TypeText { doc, .. }
+            | PageCommand::PressKey { element_ref: Some(_), doc, .. }
+            | PageCommand::SelectOption { doc, .. }
+            | PageCommand::SetChecked { doc, .. }
+            | PageCommand::Scroll { element_ref: Some(_), doc, .. } => {
                 *doc = doc_id.map(str::to_string);
             }
             _ => {}

@@ -560,6 +560,10 @@ mod tests {
         let b = s.on_server_event(&args_done("r2", "c2", "changeButtonStyle", r#"{"target":"e3","size":"large"}"#));
         let (_, cmd) = pages(&b)[0].clone();
         assert!(matches!(cmd, PageCommand::StyleButtons { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
+        // So are the actions.
+        let b = s.on_server_event(&args_done("r2", "c4", "click", r#"{"target":"e3"}"#));
+        let (_, cmd) = pages(&b)[0].clone();
+        assert!(matches!(cmd, PageCommand::Click { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
         // Commands without refs are not tied to a document.
         let c = s.on_server_event(&args_done("r3", "c3", "changeTextColor", r#"{"color":"red"}"#));
         assert!(!serde_json::to_string(&pages(&c)[0].1).unwrap().contains("d-1"));
