@@ -12,7 +12,6 @@ use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::channel::ChannelId;
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcConfig};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
@@ -496,21 +495,7 @@ impl Driver {
     }
 
     fn receive(&mut self, packet: &[u8], source: SocketAddr) -> Result<(), str0m::RtcError> {
-        if let Ok(contents) = packet.try_into() {
-            let input = Input::Receive(
-                Instant::now(),
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: self.local,
-                    contents,
-                },
-            );
-            if self.rtc.accepts(&input) {
-                self.rtc.handle_input(input)?;
-            }
-        }
-        self.rtc.handle_input(Input::Timeout(Instant::now()))
+        crate::rtc::feed_udp(&mut self.rtc, packet, source, self.local)
     }
 
     fn send_mic(&mut self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

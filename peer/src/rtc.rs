@@ -249,21 +249,7 @@ impl CallTask {
     }
 
     fn receive(&mut self, packet: &[u8], source: SocketAddr) -> Result<(), str0m::RtcError> {
-        if let Ok(contents) = packet.try_into() {
-            let input = Input::Receive(
-                Instant::now(),
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: self.local,
-                    contents,
-                },
-            );
-            if self.rtc.accepts(&input) {
-                self.rtc.handle_input(input)?;
-            }
-        }
-        self.rtc.handle_input(Input::Timeout(Instant::now()))
+        feed_udp(&mut self.rtc, packet, source, self.local)
     }
 
     fn on_event(&mut self, e: Event) -> bool {
@@ -468,4 +454,29 @@ impl CallTask {
             self.run(actions);
         }
     }
+}
+
+/// Hands one UDP datagram to str0m (if it is for this connection) and advances its clock.
+/// Shared by the peer's calls and the in-process test client.
+pub(crate) fn feed_udp(
+    rtc: &mut Rtc,
+    packet: &[u8],
+    source: SocketAddr,
+    local: SocketAddr,
+) -> Result<(), str0m::RtcError> {
+    if let Ok(contents) = packet.try_into() {
+        let input = Input::Receive(
+            Instant::now(),
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination: local,
+                contents,
+            },
+        );
+        if rtc.accepts(&input) {
+            rtc.handle_input(input)?;
+        }
+    }
+    rtc.handle_input(Input::Timeout(Instant::now()))
 }
