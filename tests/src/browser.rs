@@ -5,6 +5,7 @@
 //! headless, so an extension page sends the same toggle the toolbar handler runs.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,6 +111,7 @@ impl Browser {
             Engine::Chromium => {
                 let driver = Command::new("chromedriver")
                     .arg(format!("--port={port}"))
+                    .process_group(0)
                     .stdout(log.try_clone()?)
                     .stderr(log)
                     .spawn()
@@ -135,6 +137,7 @@ impl Browser {
             Engine::Firefox => {
                 let driver = Command::new("geckodriver")
                     .args(["--port", &port.to_string(), "--allow-system-access"])
+                    .process_group(0)
                     // Lets the test press the real toolbar button through the browser's chrome.
                     .env("MOZ_REMOTE_ALLOW_SYSTEM_ACCESS", "1")
                     .stdout(log.try_clone()?)
@@ -334,16 +337,21 @@ impl Browser {
         Image::from_png(&png)
     }
 
-    pub async fn quit(mut self) {
+    pub async fn quit(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Drop ends the driver and the browser it started.
     }
 }
 
 impl Drop for Browser {
+    /// The driver runs in a process group of its own, with the browser it started: ending the
+    /// group leaves no browser behind, even when a test failed before closing its session.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.driver.wait();
     }
 }
 
