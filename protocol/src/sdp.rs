@@ -71,12 +71,9 @@ pub fn check_offer(body: &[u8]) -> Result<OfferSummary, SdpError> {
     Ok(OfferSummary { audio_sections, has_data_channel, bytes: body.len() })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An offer as Chromium makes it (audio + data channel), trimmed of codecs we don't need.
-    pub const CHROME_OFFER: &str = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+/// An offer as Chromium makes it (audio + data channel), trimmed of codecs: passes [`check_offer`].
+/// For tests and benchmarks that need a valid offer without a browser.
+pub const SAMPLE_BROWSER_OFFER: &str = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
 a=group:BUNDLE 0 1\r\na=msid-semantic: WMS\r\n\
 m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n\
 a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=ice-options:trickle\r\n\
@@ -87,9 +84,14 @@ a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n\
 a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n\
 a=setup:actpass\r\na=mid:1\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+
     #[test]
     fn a_browser_offer_passes() {
-        let s = check_offer(CHROME_OFFER.as_bytes()).unwrap();
+        let s = check_offer(SAMPLE_BROWSER_OFFER.as_bytes()).unwrap();
         assert_eq!(s.audio_sections, 1);
         assert!(s.has_data_channel);
     }
@@ -100,11 +102,11 @@ a=setup:actpass\r\na=mid:1\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"
         assert_eq!(check_offer(&vec![b'a'; MAX_OFFER_BYTES + 1]), Err(SdpError::TooLarge(MAX_OFFER_BYTES + 1)));
         assert_eq!(check_offer(b"{\"sdp\":\"v=0\"}"), Err(SdpError::NotSdp));
         assert_eq!(check_offer(&[0xff, 0xfe, 0x00]), Err(SdpError::NotText));
-        let no_audio = CHROME_OFFER.replace("m=audio", "m=video");
+        let no_audio = SAMPLE_BROWSER_OFFER.replace("m=audio", "m=video");
         assert_eq!(check_offer(no_audio.as_bytes()), Err(SdpError::NoAudio));
-        let no_dc = CHROME_OFFER.replace("webrtc-datachannel", "foo");
+        let no_dc = SAMPLE_BROWSER_OFFER.replace("webrtc-datachannel", "foo");
         assert_eq!(check_offer(no_dc.as_bytes()), Err(SdpError::NoDataChannel));
-        let no_fp = CHROME_OFFER.replace("a=fingerprint", "a=x-fingerprint");
+        let no_fp = SAMPLE_BROWSER_OFFER.replace("a=fingerprint", "a=x-fingerprint");
         assert_eq!(check_offer(no_fp.as_bytes()), Err(SdpError::NoFingerprint));
     }
 }
