@@ -75,7 +75,8 @@ async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Res
     let out = call.call_tool("getPageHTML", json!({})).await?;
     ensure!(out.len() * 30 < html_len as usize, "snapshot is {} chars for a page of {} chars: not 30x smaller", out.len(), html_len);
     ensure!(out.contains(heading.as_str().unwrap_or("?")), "the page's heading {heading} is not in the snapshot: {}", &out[..out.len().min(600)]);
-    ensure!(out.contains("e1") || out.contains("[e"), "no element refs in the snapshot");
+    let refs = out.match_indices("[e").filter(|(i, _)| out[i + 2..].starts_with(|c: char| c.is_ascii_digit())).count();
+    ensure!(refs >= 20, "only {refs} element refs like [e12] in the snapshot of a page full of links");
     // A tight budget is honoured (about 4 chars a token, with slack for the frame).
     let small = call.call_tool("getPageHTML", json!({ "maxTokens": 300 })).await?;
     ensure!(small.len() <= 300 * 5 + 400, "maxTokens 300 gave {} chars", small.len());
@@ -361,7 +362,7 @@ async fn page_cannot_command_the_extension(engine: Engine) -> Result<()> {
     ensure!(attacks.as_u64().unwrap_or(0) > 20, "the hostile page did not run ({attacks})");
     ensure!(s.peer.calls().is_empty(), "the page started a session by itself");
     let status = s.status().await?;
-    ensure!(status["state"] == json!("off") || status["state"].is_null(), "Hark is {status} after the page's attempts");
+    ensure!(status["state"] == json!("off"), "Hark is {status} after the page's attempts");
     // Now the person starts Hark; the page keeps attacking while the session runs.
     let call = s.start_hark().await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -401,7 +402,8 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
     let good_token = s.companion.token().reveal().to_string();
 
     let expect_error = |st: &Value, words: &[&str]| -> Result<()> {
-        let text = st.to_string().to_lowercase();
+        // The words the person sees: the error's title and message, not the whole status document.
+        let text = format!("{} {}", st["error"]["title"], st["error"]["message"]).to_lowercase();
         if !words.iter().any(|w| text.contains(w)) {
             bail!("status {st} has none of {words:?}");
         }
@@ -449,16 +451,8 @@ async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()>
     configure(&mut browser, &format!("http://{}", companion.local_addr()), companion.token().reveal()).await?;
     browser.goto(&site.url("/corpus/sb-admin-2/index.html")).await?;
     browser.press_toolbar_button().await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let st = browser.hark_status().await?;
-        if st["state"] == json!("listening") {
-            ensure!(st["mode"] == json!("local"), "mode is {}", st["mode"]);
-            break;
-        }
-        ensure!(std::time::Instant::now() < deadline, "local session did not start: {st}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    let st = browser.wait_hark_state(&["listening"], WAIT).await?;
+    ensure!(st["mode"] == json!("local"), "mode is {}", st["mode"]);
     browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
     let deadline = std::time::Instant::now() + WAIT;
     loop {
@@ -469,17 +463,13 @@ async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()>
         ensure!(std::time::Instant::now() < deadline, "the typed command did not change the page: {bg}");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
-    // The answer says what happened, and says plainly that speech needs a key when asked to listen.
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let st = browser.hark_status().await?;
-        let said = st["lines"].to_string().to_lowercase();
-        if said.contains("background") && said.contains("assistant") {
-            break;
-        }
-        ensure!(std::time::Instant::now() < deadline, "no answer in the transcript: {st}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    // The answer says what happened.
+    browser
+        .wait_hark_status("an answer in the transcript", WAIT, |st| {
+            let said = st["lines"].to_string().to_lowercase();
+            said.contains("background") && said.contains("assistant")
+        })
+        .await?;
     browser.quit().await;
     companion.shutdown().await;
     Ok(())

@@ -318,6 +318,25 @@ impl Browser {
         Ok(())
     }
 
+    /// Polls [`Browser::hark_status`] until `cond` holds.
+    pub async fn wait_hark_status(&mut self, what: &str, timeout: Duration, cond: impl Fn(&Value) -> bool) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let s = self.hark_status().await?;
+            if cond(&s) {
+                return Ok(s);
+            }
+            if Instant::now() > deadline {
+                bail!("waited {timeout:?} for {what}; Hark's status is {s}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    pub async fn wait_hark_state(&mut self, states: &[&str], timeout: Duration) -> Result<Value> {
+        self.wait_hark_status(&format!("state {states:?}"), timeout, |s| states.iter().any(|w| s["state"] == json!(w))).await
+    }
+
     pub async fn screenshot(&self) -> Result<Image> {
         Image::from_png(&self.screenshot_png().await?)
     }

@@ -1,7 +1,7 @@
 //! One test's world: the local realtime peer (as OpenAI), the companion in front of it, the pages,
 //! and a browser with the extension paired to the companion.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -71,31 +71,11 @@ impl Stack {
     }
 
     pub async fn wait_state(&mut self, states: &[&str], timeout: Duration) -> Result<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let s = self.status().await?;
-            if states.iter().any(|w| s["state"] == json!(w)) {
-                return Ok(s);
-            }
-            if Instant::now() > deadline {
-                bail!("Hark's state stayed {s} (waited for {states:?})");
-            }
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
+        self.browser.wait_hark_state(states, timeout).await
     }
 
     pub async fn wait_status(&mut self, what: &str, timeout: Duration, cond: impl Fn(&Value) -> bool) -> Result<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let s = self.status().await?;
-            if cond(&s) {
-                return Ok(s);
-            }
-            if Instant::now() > deadline {
-                bail!("waited {timeout:?} for {what}; status is {s}");
-            }
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
+        self.browser.wait_hark_status(what, timeout, cond).await
     }
 
     pub async fn stop(self) {
