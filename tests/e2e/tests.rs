@@ -8,7 +8,7 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 
 use hark_e2e::browser::Engine;
-use hark_e2e::pixels::{self, Image};
+use hark_e2e::pixels;
 use hark_peer::ToolInvocation;
 
 use hark_e2e::stack::{configure, Stack};
@@ -183,15 +183,11 @@ async fn text_color_reaches_body_text_headings_and_links(engine: Engine) -> Resu
         }
     }
     let after = s.browser.screenshot().await?;
-    let (b, a) = (share_near(&before, red, 60), share_near(&after, red, 60));
+    let (b, a) = (before.share_of(red, 60), after.share_of(red, 60));
     println!("reddish pixels: {:.2}% before, {:.2}% after", b * 100.0, a * 100.0);
     ensure!(a > b + 0.005, "the text on screen did not turn red ({:.2}% → {:.2}%)", b * 100.0, a * 100.0);
     s.stop().await;
     Ok(())
-}
-
-fn share_near(img: &Image, c: [u8; 3], tol: u8) -> f64 {
-    img.share_of(c, tol)
 }
 
 const BUTTON_BY_LABEL: &str = "return (label => { const b = [...document.querySelectorAll('.btn')].find(b => b.innerText.trim() === label);

@@ -1,7 +1,5 @@
 //! Screenshot analysis: what the person sees, pixel by pixel.
 
-use std::collections::HashMap;
-
 pub struct Image {
     pub width: usize,
     pub height: usize,
@@ -32,36 +30,10 @@ impl Image {
     pub fn share_of(&self, color: [u8; 3], tol: u8) -> f64 {
         self.rgb.iter().filter(|p| close(**p, color, tol)).count() as f64 / self.rgb.len() as f64
     }
-
-    /// The most common color and its share.
-    pub fn dominant(&self) -> ([u8; 3], f64) {
-        let mut counts: HashMap<[u8; 3], usize> = HashMap::new();
-        for p in &self.rgb {
-            *counts.entry(*p).or_default() += 1;
-        }
-        let (c, n) = counts.into_iter().max_by_key(|(_, n)| *n).unwrap_or(([0, 0, 0], 0));
-        (c, n as f64 / self.rgb.len() as f64)
-    }
 }
 
 pub fn close(a: [u8; 3], b: [u8; 3], tol: u8) -> bool {
     a.iter().zip(b.iter()).all(|(x, y)| x.abs_diff(*y) <= tol)
-}
-
-/// Of the pixels that showed `old` in `before`, the share that show `new` in `after`.
-pub fn replaced_share(before: &Image, after: &Image, old: [u8; 3], new: [u8; 3]) -> (f64, usize) {
-    assert_eq!((before.width, before.height), (after.width, after.height), "screenshots differ in size");
-    let mut total = 0usize;
-    let mut replaced = 0usize;
-    for (b, a) in before.rgb.iter().zip(after.rgb.iter()) {
-        if close(*b, old, 2) {
-            total += 1;
-            if close(*a, new, 3) {
-                replaced += 1;
-            }
-        }
-    }
-    (if total == 0 { 0.0 } else { replaced as f64 / total as f64 }, total)
 }
 
 pub fn parse_css_rgb(s: &str) -> Option<[u8; 3]> {
