@@ -45,8 +45,8 @@ export function createSessionHost(bridge) {
     let fatal = false;
     for (const a of actions) {
       if (a.kind === 'send') {
-        if (session.dc && session.dc.readyState === 'open') session.dc.send(JSON.stringify(a.event));
-        const callId = a.event.item && a.event.item.type === 'function_call_output' && a.event.item.call_id;
+        if (session.dc && session.dc.readyState === 'open') session.dc.send(a.text);
+        const callId = a.output_of;
         const arrived = callId && session.callArrivals.get(callId);
         if (arrived) {
           session.callArrivals.delete(callId);

@@ -1,5 +1,6 @@
 //! What the core asks the JS glue to do. Serialized as JSON objects tagged by `kind`.
 
+use hark_protocol::events::{ClientEvent, Item};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -8,8 +9,14 @@ use crate::page::PageCommand;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Action {
-    /// Send this client event on the `oai-events` channel (already a JSON value).
-    Send { event: Value },
+    /// Send this text on the `oai-events` channel as it is: the client event, serialized once
+    /// here so the glue neither parses nor re-serializes it (a snapshot output can be 30 KB).
+    Send {
+        text: String,
+        /// The call id when the event answers a function call (the glue times calls with it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        output_of: Option<String>,
+    },
     /// Run this command in the tab's executor, then call `on_page_result(id, result)`.
     Page { id: u32, command: PageCommand },
     /// Update the overlay and badge.
@@ -60,9 +67,24 @@ pub struct UiError {
 }
 
 impl Action {
-    pub fn send(event: &hark_protocol::events::ClientEvent) -> Action {
+    pub fn send(event: &ClientEvent) -> Action {
+        let output_of = match event {
+            ClientEvent::ConversationItemCreate {
+                item: Item::FunctionCallOutput { call_id, .. },
+                ..
+            } => Some(call_id.clone()),
+            _ => None,
+        };
         Action::Send {
-            event: serde_json::to_value(event).expect("client events serialize"),
+            text: event.to_json(),
+            output_of,
+        }
+    }
+    /// The event a `Send` carries, parsed back (for tests and logs).
+    pub fn sent_event(&self) -> Option<Value> {
+        match self {
+            Action::Send { text, .. } => serde_json::from_str(text).ok(),
+            _ => None,
         }
     }
     pub fn state(s: UiState) -> Action {

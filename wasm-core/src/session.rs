@@ -415,12 +415,12 @@ mod tests {
     fn sent(actions: &[Action]) -> Vec<(String, String)> {
         actions
             .iter()
-            .filter_map(|a| match a {
-                Action::Send { event } => Some((
+            .filter_map(Action::sent_event)
+            .map(|event| {
+                (
                     event["type"].as_str().unwrap().to_string(),
                     event["item"]["call_id"].as_str().unwrap_or("").to_string(),
-                )),
-                _ => None,
+                )
             })
             .collect()
     }
@@ -439,12 +439,9 @@ mod tests {
     fn output_of(actions: &[Action], call: &str) -> String {
         actions
             .iter()
-            .find_map(|a| match a {
-                Action::Send { event } if event["item"]["call_id"] == call => {
-                    Some(event["item"]["output"].as_str().unwrap().to_string())
-                }
-                _ => None,
-            })
+            .filter_map(Action::sent_event)
+            .find(|event| event["item"]["call_id"] == call)
+            .map(|event| event["item"]["output"].as_str().unwrap().to_string())
             .unwrap_or_else(|| panic!("no output for {call}"))
     }
 
@@ -606,7 +603,7 @@ mod tests {
     fn rejected_response_create_is_retried_after_the_running_response() {
         let mut s = Session::new(SessionOptions::default());
         let a = s.on_user_text("hi");
-        let Action::Send { event } = &a[2] else {
+        let Some(event) = a[2].sent_event() else {
             panic!("{a:?}")
         };
         let eid = event["event_id"].as_str().unwrap().to_string();
@@ -625,7 +622,7 @@ mod tests {
             ..Default::default()
         });
         let a = s.on_channel_open();
-        let Action::Send { event } = &a[1] else {
+        let Some(event) = a[1].sent_event() else {
             panic!()
         };
         assert_eq!(event["type"], "session.update");

@@ -113,7 +113,11 @@ mod tests {
         assert_eq!(a[0]["command"], serde_json::json!({"op":"setTextColor","color":"rgb(255, 0, 0)"}));
         let id = a[0]["id"].as_u64().unwrap() as u32;
         let r: serde_json::Value = serde_json::from_str(&core.on_page_result(id, r#"{"ok":true,"changed":5}"#)).unwrap();
-        assert_eq!(r[0]["event"]["item"]["call_id"], "c");
+        // The glue sends `text` verbatim and times the call by `output_of`.
+        assert_eq!(r[0]["output_of"], "c");
+        let sent: serde_json::Value = serde_json::from_str(r[0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(sent["item"]["type"], "function_call_output");
+        assert_eq!(sent["item"]["call_id"], "c");
         let e: serde_json::Value = serde_json::from_str(&companion_http_error(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong"}}"#)).unwrap();
         assert_eq!(e[0]["state"], "error");
         assert!(e[1]["error"]["message"].as_str().unwrap().contains("token"));
