@@ -101,7 +101,7 @@ async function ensureOffscreen() {
   await creating;
 }
 
-// cmd: start | stop | text | mute | status
+// cmd: start | stop | text | confirm | mute | status
 async function host(cmd, args = {}) {
   if (!IS_WORKER) {
     const h = await firefoxHost();
@@ -110,6 +110,7 @@ async function host(cmd, args = {}) {
       case 'stop': h.stop(); return { ok: true };
       case 'text': h.text(args.text); return { ok: true };
       case 'mute': h.mute(args.muted); return { ok: true };
+      case 'confirm': h.confirm(args.id, args.allow); return { ok: true };
       default: return h.status();
     }
   }
@@ -198,6 +199,8 @@ async function handle(msg, sender) {
       if (msg.action === 'stop') return host('stop');
       if (msg.action === 'mute') return host('mute', { muted: !!msg.muted });
       if (msg.action === 'text' && typeof msg.text === 'string') return host('text', { text: msg.text.slice(0, 2000) });
+      // Only the overlay's trusted Allow/Deny click sends this (content scripts are the extension's).
+      if (msg.action === 'confirm' && Number.isInteger(msg.id)) return host('confirm', { id: msg.id, allow: msg.allow === true });
     }
     return undefined;
   }

@@ -22,13 +22,14 @@ export function createSessionHost(bridge) {
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.
-  let ui = { state: 'off', lines: [], error: null, muted: false };
+  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null };
   let tabId = null;
 
   function emitUi(update) {
     if (update.state) ui.state = update.state;
     if ('error' in update) ui.error = update.error;
     if (typeof update.muted === 'boolean') ui.muted = update.muted;
+    if (update.ask) ui.ask = update.ask.open ? update.ask : null;
     if (update.transcript) {
       const i = ui.lines.findIndex((l) => l.id === update.transcript.id);
       if (i >= 0) ui.lines[i] = update.transcript;
@@ -150,7 +151,7 @@ export function createSessionHost(bridge) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
-    ui = { state: 'connecting', lines: [], error: null, muted: false };
+    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null };
     const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null });
     emitUi({ state: 'connecting', error: null });
     await loadCore();
@@ -275,6 +276,11 @@ export function createSessionHost(bridge) {
     if (s && s.core && s.dc && s.dc.readyState === 'open') perform(s.core.on_user_text(String(t)), s);
   }
 
+  // The person's Allow/Deny click on the overlay's question `id`.
+  function confirm(id, allow) {
+    if (s && s.core) perform(s.core.on_confirm(Number(id) >>> 0, !!allow), s);
+  }
+
   function mute(m) {
     if (s && s.mic) for (const t of s.mic.getAudioTracks()) t.enabled = !m;
     emitUi({ muted: !!m });
@@ -300,5 +306,5 @@ export function createSessionHost(bridge) {
     };
   }
 
-  return { start, stop, text, mute, status };
+  return { start, stop, text, confirm, mute, status };
 }

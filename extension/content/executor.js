@@ -660,28 +660,20 @@
     } catch (_) { return null; }
   }
 
-  function askToSend(to, act, done) {
-    const question = `Allow: send this form to ${to.origin}?`;
-    const asked = askPerson(question, act);
-    return { ok: false, needsConfirmation: true, error: `${done}sending this form to another site (${to.origin}) needs the person's own confirmation, not just this call. ${asked ? `Hark asked them in its overlay ("${question}"); nothing was sent. It is sent only if they click Allow. Do not retry.` : 'Nothing was sent.'}` };
+  // Held for the person's yes: the core asks them and re-sends the command with `confirmed`.
+  function askToSend(to, done) {
+    return { ok: false, needsConfirmation: true, question: `Allow: send this form to ${to.origin}?`, error: `${done}sending this form to another site (${to.origin}) needs the person's own confirmation, not just this call` };
   }
 
-  function click({ ref, doc }) {
+  function click({ ref, doc, confirmed }) {
     const { el, error } = actionTarget(ref, doc);
     if (error) return error;
     const d = describe(el);
     if (isDisabled(el)) return { ok: false, error: `the "${d.label}" ${d.role} is disabled: it cannot be clicked now` };
-    const away = formLeavesOrigin(el);
-    if (away && !el.closest('input:not([type=submit]):not([type=image])')) return askToSend(away, () => { if (el.isConnected) clickEl(el); }, '');
+    const away = !confirmed && formLeavesOrigin(el);
+    if (away && !el.closest('input:not([type=submit]):not([type=image])')) return askToSend(away, '');
     const navigating = clickEl(el);
     return { ok: true, ...d, navigating };
-  }
-
-  // ---- confirmation: actions that could hurt the person wait for their trusted click -----------
-  function askPerson(question, act) {
-    if (!Hark.overlay || !Hark.overlay.confirm) return false;
-    Hark.overlay.confirm(question, act);
-    return true;
   }
 
   const TEXT_INPUT_TYPES = new Set(['', 'text', 'email', 'search', 'tel', 'url', 'password', 'number']);
@@ -709,7 +701,7 @@
     return navigating;
   }
 
-  function typeText({ ref, text, submit, doc }) {
+  function typeText({ ref, text, submit, doc, confirmed }) {
     const { el, error } = actionTarget(ref, doc);
     if (error) return error;
     const d = describe(el);
@@ -717,15 +709,13 @@
     const editable = el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && TEXT_INPUT_TYPES.has(type)) || el.isContentEditable;
     if (!editable) return { ok: false, error: `the "${d.label}" ${d.role} is not a text field; use click, selectOption or setChecked for it` };
     if (isDisabled(el) || el.readOnly) return { ok: false, error: `the "${d.label}" field is ${el.readOnly ? 'read-only' : 'disabled'}: nothing can be typed into it` };
-    if (isSensitive(el)) {
+    if (isSensitive(el) && !confirmed) {
       const name = d.label || 'this field';
-      const question = `Allow: type into ${name}?`;
-      const asked = askPerson(question, () => { if (el.isConnected) fillField(el, String(text), !!submit); });
-      return { ok: false, needsConfirmation: true, error: `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call. ${asked ? `Hark asked them in its overlay ("${question}") with Allow/Deny buttons; nothing has been typed. It will be typed only if they click Allow. Do not retry; tell them to confirm in the overlay.` : 'Nothing was typed.'}` };
+      return { ok: false, needsConfirmation: true, question: `Allow: type into ${name}?`, error: `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call` };
     }
-    const away = submit && formLeavesOrigin(el);
+    const away = submit && !confirmed && formLeavesOrigin(el);
     const navigating = fillField(el, String(text), !!submit && !away);
-    if (away) return askToSend(away, () => { if (el.isConnected) pressOn(el, 'Enter', 'Enter'); }, `Typed the text into "${d.label}", but `);
+    if (away) return askToSend(away, `Typed the text into "${d.label}", but `);
     return { ok: true, ...d, navigating };
   }
 
@@ -797,7 +787,7 @@
     return null;
   }
 
-  function pressKey({ key, code, ref, doc }) {
+  function pressKey({ key, code, ref, doc, confirmed }) {
     let el;
     if (ref) {
       const t = actionTarget(ref, doc);
@@ -809,8 +799,8 @@
     } else {
       el = document.activeElement && !isOverlay(document.activeElement) ? document.activeElement : document.body;
     }
-    const away = key === 'Enter' && el.tagName === 'INPUT' && formLeavesOrigin(el);
-    if (away) return askToSend(away, () => { if (el.isConnected) pressOn(el, key, code); }, '');
+    const away = !confirmed && key === 'Enter' && el.tagName === 'INPUT' && formLeavesOrigin(el);
+    if (away) return askToSend(away, '');
     const { effect, navigating } = pressOn(el, key, code);
     const d = ref || (el !== document.body && el !== document.documentElement) ? describe(el) : {};
     return { ok: true, ...d, effect, navigating };
@@ -902,7 +892,7 @@
     return { ok: true, ...d, scrollY: Math.round(after), scrollHeight: box ? box.scrollHeight : se.scrollHeight };
   }
 
-  function navigate({ history: step, url }) {
+  function navigate({ history: step, url, confirmed }) {
     if (typeof step === 'number') {
       if (step === 0) location.reload();
       else history.go(step);
@@ -912,10 +902,8 @@
     try { target = new URL(String(url), location.href); } catch (_) { return { ok: false, error: `'${url}' is not a valid address` }; }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `Hark opens only http and https addresses, not ${target.protocol}` };
     // Another site with data in the address (query or fragment) could carry this page's data away.
-    if (target.origin !== location.origin && (target.search.length > 1 || target.hash.length > 1)) {
-      const question = `Allow: open ${target.origin} with data in the address (${cut(target.search + target.hash, 80)})?`;
-      const asked = askPerson(question, () => location.assign(target.href));
-      return { ok: false, needsConfirmation: true, error: `opening another site (${target.origin}) with data in its address needs the person's own confirmation, not just this call. ${asked ? `Hark asked them in its overlay ("${question}"); nothing was opened. It opens only if they click Allow. Do not retry.` : 'Nothing was opened.'}` };
+    if (!confirmed && target.origin !== location.origin && (target.search.length > 1 || target.hash.length > 1)) {
+      return { ok: false, needsConfirmation: true, question: `Allow: open ${target.origin} with data in the address (${cut(target.search + target.hash, 80)})?`, error: `opening another site (${target.origin}) with data in its address needs the person's own confirmation, not just this call` };
     }
     location.assign(target.href);
     return { ok: true, url: target.href };

@@ -59,7 +59,7 @@
   const PING_MS = 15000;
   let muted = false;
   let currentState = 'off';
-  let pending = null; // { question, act } waiting for the person's Allow
+  let pending = null; // { id, question } shown until the core says it is answered
 
   function build() {
     host = document.createElement('hark-overlay');
@@ -113,7 +113,8 @@
     send.textContent = 'Send';
     form.append(input, send);
     // A request only the person can grant (typing into a password field, sending data to
-    // another site): Hark acts only after a trusted click on Allow.
+    // another site). The core holds the action; a trusted click here (or the person's spoken or
+    // typed yes/no) answers it.
     const ask = document.createElement('div');
     ask.className = 'ask';
     ask.setAttribute('role', 'alertdialog');
@@ -129,21 +130,12 @@
     panel.append(bar, log, err, ask, form);
     root.append(panel);
     els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny };
-    allow.addEventListener('click', (e) => {
+    const answer = (allowed) => (e) => {
       if (!e.isTrusted || !pending) return;
-      const { act, question } = pending;
-      pending = null;
-      ask.classList.remove('shown');
-      addLine({ id: `ask-${Date.now()}`, role: 'tool', text: `Allowed: ${question.replace(/^Allow: /, '')}`, final: true });
-      try { act(); } catch (_) { /* the page changed meanwhile */ }
-    });
-    deny.addEventListener('click', (e) => {
-      if (!e.isTrusted || !pending) return;
-      const { question } = pending;
-      pending = null;
-      ask.classList.remove('shown');
-      addLine({ id: `ask-${Date.now()}`, role: 'tool', text: `Denied: ${question.replace(/^Allow: /, '')}`, final: true });
-    });
+      tell({ action: 'confirm', id: pending.id, allow: allowed });
+    };
+    allow.addEventListener('click', answer(true));
+    deny.addEventListener('click', answer(false));
 
     mute.addEventListener('click', (e) => {
       if (!e.isTrusted) return;
@@ -189,8 +181,7 @@
   }
 
   function hide() {
-    pending = null;
-    if (els) els.ask.classList.remove('shown');
+    setAsk(null);
     if (host && host.isConnected) host.remove();
     if (pinger) { clearInterval(pinger); pinger = null; }
     if (port) { try { port.disconnect(); } catch (_) {} port = null; }
@@ -230,7 +221,15 @@
     els.err.classList.add('shown');
   }
 
-  // One update from the session host: {state} | {transcript} | {error} | {muted}.
+  // The core's question ({id, open, question}); a closed or missing one hides it.
+  function setAsk(ask) {
+    pending = ask && ask.open ? { id: ask.id, question: String(ask.question) } : null;
+    if (!els) return;
+    els.q.textContent = pending ? `${pending.question} Say yes or no, or click:` : '';
+    els.ask.classList.toggle('shown', !!pending);
+  }
+
+  // One update from the session host: {state} | {transcript} | {error} | {muted} | {ask}.
   function apply(u) {
     if (!u) return;
     if (u.state === 'off') { hide(); return; }
@@ -241,6 +240,7 @@
     }
     if (u.transcript) addLine(u.transcript);
     if ('error' in u) showError(u.error);
+    if (u.ask) setAsk(u.ask);
     if (typeof u.muted === 'boolean') {
       muted = u.muted;
       els.mute.setAttribute('aria-pressed', String(muted));
@@ -251,22 +251,13 @@
   // After a navigation: the whole picture at once.
   function restore(ui) {
     if (!ui || ui.state === 'off') return;
-    apply({ state: ui.state, muted: ui.muted, error: ui.error || null });
+    apply({ state: ui.state, muted: ui.muted, error: ui.error || null, ask: ui.ask || null });
     for (const l of ui.lines || []) addLine(l);
   }
 
   // What tests (and the session host's status) can read: the text a person sees.
   function text() {
     return els && host && host.isConnected ? els.panel.innerText : '';
-  }
-
-  // Ask the person; `act` runs only after their trusted click on Allow. A newer request replaces
-  // an older one (which is then never run).
-  function confirm(question, act) {
-    show();
-    pending = { question: String(question), act };
-    els.q.textContent = pending.question;
-    els.ask.classList.add('shown');
   }
 
   // Where the Allow/Deny buttons are on screen (viewport px), while a request waits: lets a test
@@ -277,5 +268,5 @@
     return { question: pending.question, allow: box(els.allow), deny: box(els.deny) };
   }
 
-  Hark.overlay = { apply, restore, text, confirm, askButtons };
+  Hark.overlay = { apply, restore, text, askButtons };
 })();

@@ -148,6 +148,23 @@ impl Conversation {
         self.transcripts.push_back(text);
     }
 
+    /// A whole user turn transcribed as `text`, now (see `CallHandle::hear`).
+    pub fn hear(&mut self, text: String) -> Vec<Action> {
+        self.transcripts.push_front(text);
+        let mut out = Vec::new();
+        if self.vad.speaking.is_none() {
+            let item_id = new_id("item");
+            self.vad.speaking = Some(item_id.clone());
+            out.push(Action::Send(ServerEvent::SpeechStarted {
+                event_id: new_id("event"),
+                audio_start_ms: self.vad.ms,
+                item_id,
+            }));
+        }
+        out.extend(self.end_of_speech());
+        out
+    }
+
     /// The channel opened.
     pub fn opened(&mut self) -> Vec<Action> {
         vec![Action::Send(ServerEvent::SessionCreated {

@@ -336,6 +336,10 @@ impl CallTask {
                 self.run(actions);
             }
             Command::QueueTranscript(t) => self.conv.queue_transcript(t),
+            Command::Hear(t) => {
+                let actions = self.conv.hear(t);
+                self.run(actions);
+            }
             Command::CloseChannel => {
                 if let Some(id) = self.channel {
                     self.rtc.direct_api().close_data_channel(id);

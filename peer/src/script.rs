@@ -99,6 +99,7 @@ pub(crate) enum Command {
     CallTools(Vec<ToolInvocation>, oneshot::Sender<Vec<String>>),
     Say(String),
     QueueTranscript(String),
+    Hear(String),
     CloseChannel,
     SendRaw(String),
     StopMedia(bool),
@@ -317,6 +318,13 @@ impl CallHandle {
     /// The transcript to report for the next spoken turn the peer detects.
     pub fn queue_transcript(&self, transcript: &str) -> Result<(), ScriptError> {
         self.send(Command::QueueTranscript(transcript.to_string()))
+    }
+
+    /// A whole spoken turn of the person, transcribed as `transcript`: the events OpenAI sends when
+    /// its turn detection and transcription hear them (speech started/stopped, committed, item,
+    /// transcription), without waiting for the browser's fake microphone to pause.
+    pub fn hear(&self, transcript: &str) -> Result<(), ScriptError> {
+        self.send(Command::Hear(transcript.to_string()))
     }
 
     /// Fault: close the `oai-events` channel (the call stays up).

@@ -81,6 +81,10 @@ impl Item {
     pub fn user_text(text: impl Into<String>) -> Self {
         Item::Message { id: None, role: Role::User, content: vec![ContentPart::InputText { text: text.into() }], status: None }
     }
+    /// A note from Hark itself (not the person): e.g. what the person decided about an action.
+    pub fn system_text(text: impl Into<String>) -> Self {
+        Item::Message { id: None, role: Role::System, content: vec![ContentPart::InputText { text: text.into() }], status: None }
+    }
     pub fn function_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
         Item::FunctionCallOutput { id: None, call_id: call_id.into(), output: output.into() }
     }
@@ -161,6 +165,9 @@ impl ClientEvent {
     }
     pub fn user_text(text: impl Into<String>) -> Self {
         ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::user_text(text) }
+    }
+    pub fn system_text(text: impl Into<String>) -> Self {
+        ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::system_text(text) }
     }
     pub fn response_create() -> Self {
         ClientEvent::ResponseCreate { event_id: None, response: None }

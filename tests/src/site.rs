@@ -40,6 +40,48 @@ impl Site {
     }
 }
 
+/// Another origin that records every request it gets: where a page would send the person's data.
+pub struct Collector {
+    pub addr: SocketAddr,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Collector {
+    pub async fn start(ip: &str) -> anyhow::Result<Collector> {
+        let hits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = hits.clone();
+        let app = Router::new().fallback(move |req: axum::extract::Request| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(format!("{} {}", req.method(), req.uri()));
+                "received"
+            }
+        });
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Collector { addr, hits, task })
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request so far, as "METHOD /path?query".
+    pub fn hits(&self) -> Vec<String> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Drop for Site {
     fn drop(&mut self) {
         self.task.abort();

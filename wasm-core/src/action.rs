@@ -32,6 +32,17 @@ pub struct UiUpdate {
     pub transcript: Option<TranscriptLine>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<UiError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ask: Option<Ask>,
+}
+
+/// The overlay's question to the person (Allow/Deny), or its end (`open` false).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ask {
+    /// The overlay sends it back with the answer, so a click answers only what it was shown for.
+    pub id: u32,
+    pub open: bool,
+    pub question: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,6 +117,12 @@ impl Action {
                 text: text.into(),
                 done,
             }),
+            ..Default::default()
+        })
+    }
+    pub fn ask(id: u32, question: &str, open: bool) -> Action {
+        Action::Ui(UiUpdate {
+            ask: Some(Ask { id, open, question: question.to_string() }),
             ..Default::default()
         })
     }

@@ -78,18 +78,21 @@ impl Act {
             Act::Click => PageCommand::Click {
                 element_ref: need(element_ref),
                 doc: None,
+                confirmed: false,
             },
             Act::TypeText { text, submit } => PageCommand::TypeText {
                 element_ref: need(element_ref),
                 text: text.clone(),
                 submit: *submit,
                 doc: None,
+                confirmed: false,
             },
             Act::PressKey { key } => PageCommand::PressKey {
                 key: key.name().into(),
                 code: key.code().into(),
                 element_ref,
                 doc: None,
+                confirmed: false,
             },
             Act::SelectOption { option } => PageCommand::SelectOption {
                 element_ref: need(element_ref),
@@ -329,10 +332,10 @@ pub fn start(call: ToolCall) -> Next {
         ToolCall::Scroll { direction, screens, target } => Act::Scroll { direction, screens }.by(target),
         ToolCall::Navigate { to } => {
             let command = match &to {
-                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None },
-                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None },
-                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None },
-                NavigateTo::Url(u) => PageCommand::Navigate { history: None, url: Some(u.clone()) },
+                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None, confirmed: false },
+                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None, confirmed: false },
+                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None, confirmed: false },
+                NavigateTo::Url(u) => PageCommand::Navigate { history: None, url: Some(u.clone()), confirmed: false },
             };
             Next::Page(command, Plan::Finish { what: Finish::Navigate(to) })
         }
@@ -705,7 +708,7 @@ mod tests {
     #[test]
     fn actions_by_ref_go_straight_to_the_page() {
         let Next::Page(cmd, plan) = run("click", r#"{"target":"e7"}"#) else { panic!() };
-        assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None });
+        assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None, confirmed: false });
         assert_eq!(
             serde_json::to_string(&cmd).unwrap(),
             r#"{"op":"click","ref":"e7"}"#
@@ -751,9 +754,9 @@ mod tests {
             (
                 "typeText",
                 r#"{"target":"the email field","text":"ada@example.test"}"#,
-                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None },
+                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None, confirmed: false },
             ),
-            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None }),
+            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None, confirmed: false }),
             (
                 "setChecked",
                 r#"{"target":"remember me","checked":true}"#,

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod calls;
+pub mod confirm;
 pub mod errors;
 pub mod labels;
 pub mod page;

@@ -62,10 +62,13 @@ pub enum PageCommand {
         element_ref: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
+        /// The person said yes to this very command (only the core sets it, after their answer).
+        #[serde(default, skip_serializing_if = "is_false")]
+        confirmed: bool,
     },
     /// Put `text` in a field (native value setter + input/change events); `submit` presses Enter.
-    /// Password, card and one-time-code fields are not typed into on this command: the executor
-    /// asks the person in the overlay and types only after their (trusted) Allow click.
+    /// Password, card and one-time-code fields are typed into only when `confirmed`; otherwise the
+    /// executor answers `needsConfirmation` with the question for the person.
     TypeText {
         #[serde(rename = "ref")]
         element_ref: String,
@@ -73,6 +76,9 @@ pub enum PageCommand {
         submit: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
+        /// The person said yes to this very command (only the core sets it, after their answer).
+        #[serde(default, skip_serializing_if = "is_false")]
+        confirmed: bool,
     },
     /// Press `key` (a `KeyboardEvent.key`) on an element or the focused one; the executor performs
     /// the key's usual effect (submit, focus move, scroll, activation) unless the page prevents it.
@@ -83,6 +89,9 @@ pub enum PageCommand {
         element_ref: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
+        /// The person said yes to this very command (only the core sets it, after their answer).
+        #[serde(default, skip_serializing_if = "is_false")]
+        confirmed: bool,
     },
     /// Choose the option of a `<select>` whose text (or value) is `option`.
     SelectOption {
@@ -112,12 +121,15 @@ pub enum PageCommand {
         doc: Option<String>,
     },
     /// `history` -1 (back) / 1 (forward) / 0 (reload), or open `url` (resolved against the page's
-    /// own URL; another origin with a query or fragment needs the person's Allow in the overlay).
+    /// own URL; another origin with a query or fragment runs only when `confirmed`).
     Navigate {
         #[serde(skip_serializing_if = "Option::is_none")]
         history: Option<i32>,
         #[serde(skip_serializing_if = "Option::is_none")]
         url: Option<String>,
+        /// The person said yes to this very command (only the core sets it, after their answer).
+        #[serde(default, skip_serializing_if = "is_false")]
+        confirmed: bool,
     },
     /// Scale the page's text to `scale` × its own size (journaled like every style change).
     ZoomText { scale: f32 },
@@ -163,9 +175,28 @@ pub struct PageResult {
     pub url: Option<String>,
     /// For `pressKey`: what the key did besides the key events (e.g. "submitted the form").
     pub effect: Option<String>,
+    /// The command was not run: it needs the person's yes to `question` (see [`crate::confirm`]).
+    pub needs_confirmation: bool,
+    pub question: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl PageCommand {
+    /// The same command, marked as said yes to by the person.
+    pub fn confirmed(mut self) -> PageCommand {
+        match &mut self {
+            PageCommand::Click { confirmed, .. }
+            | PageCommand::TypeText { confirmed, .. }
+            | PageCommand::PressKey { confirmed, .. }
+            | PageCommand::Navigate { confirmed, .. } => *confirmed = true,
+            _ => {}
+        }
+        self
+    }
+
     /// Commands that act on refs carry the document the refs came from.
     pub fn set_ref_doc(&mut self, doc_id: Option<&str>) {
         match self {
@@ -189,6 +220,24 @@ impl PageCommand {
 struct DocOnly {
     #[serde(rename = "docId", default)]
     doc_id: Option<String>,
+}
+
+/// For a result that says the command waits for the person's yes: (why, the question to ask).
+pub fn confirmation_request(result: &str) -> Option<(String, String)> {
+    let r: PageResult = serde_json::from_str(result).ok()?;
+    if !r.needs_confirmation {
+        return None;
+    }
+    let question = r.question.filter(|q| !q.trim().is_empty())?;
+    Some((r.error.unwrap_or_default(), question))
+}
+
+/// Commands the executor may hold for the person's yes.
+pub fn may_need_confirmation(command: &PageCommand) -> bool {
+    matches!(
+        command,
+        PageCommand::Click { .. } | PageCommand::TypeText { .. } | PageCommand::PressKey { .. } | PageCommand::Navigate { .. }
+    )
 }
 
 pub fn doc_id_of(result: &str) -> Option<String> {

@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 
 use crate::action::{Action, UiError, UiState};
 use crate::calls::{self, Next, Output, Plan};
+use crate::confirm::{self, Decision, Pending};
 use crate::errors;
+use crate::page::{self, PageCommand};
 
 /// What the session host learned before the channel opened.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +64,13 @@ pub struct Session {
     closed: bool,
     /// The document whose refs the model (and label matching) last saw.
     ref_doc: Option<String>,
+    /// Commands sent that the executor may hold for the person's yes, by request id.
+    holdable: HashMap<u32, PageCommand>,
+    /// The question waiting for the person's answer.
+    pending: Option<Pending<PageCommand, Plan>>,
+    asks: u32,
+    /// Requests running a command the person said yes to → (question, how to word the result).
+    confirmed_runs: HashMap<u32, (String, Plan)>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -133,10 +142,15 @@ impl Session {
             return vec![];
         }
         self.typed += 1;
-        let mut out = vec![
-            Action::transcript(format!("typed-{}", self.typed), "user", text, true),
-            Action::send(&ClientEvent::user_text(text)),
-        ];
+        let line = Action::transcript(format!("typed-{}", self.typed), "user", text, true);
+        // A typed yes/no answers Hark's question; it is not a request for the model.
+        if let Some(decision) = self.pending.as_ref().and(confirm::decision_in(text)) {
+            let mut out = vec![line];
+            self.decide(decision, &mut out);
+            self.flush(&mut out);
+            return out;
+        }
+        let mut out = vec![line, Action::send(&ClientEvent::user_text(text))];
         self.response_wanted = true;
         self.flush(&mut out);
         out
@@ -185,6 +199,10 @@ impl Session {
             } => {
                 self.lines.remove(&item_id);
                 out.push(Action::transcript(item_id, "user", transcript.trim(), true));
+                // The person's own speech (never the model's) may answer Hark's question.
+                if let Some(decision) = self.pending.as_ref().and(confirm::decision_in(&transcript)) {
+                    self.decide(decision, &mut out);
+                }
             }
             ServerEvent::OutputAudioTranscriptDelta { item_id, delta, .. }
             | ServerEvent::OutputTextDelta { item_id, delta, .. } => {
@@ -272,10 +290,40 @@ impl Session {
         out
     }
 
+    /// The person's click on the overlay's Allow/Deny for question `ask_id`.
+    pub fn on_confirm(&mut self, ask_id: u32, allow: bool) -> Vec<Action> {
+        if self.closed || self.pending.as_ref().map(|p| p.id) != Some(ask_id) {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        self.decide(if allow { Decision::Allow } else { Decision::Deny }, &mut out);
+        self.flush(&mut out);
+        out
+    }
+
     pub fn on_page_result(&mut self, request_id: u32, result: &str) -> Vec<Action> {
+        if let Some((question, plan)) = self.confirmed_runs.remove(&request_id) {
+            let mut out = Vec::new();
+            let (ok, what) = match calls::on_result(plan, result) {
+                Next::Done(o) => (o.ok, o.summary),
+                Next::Page(..) => (false, "Hark lost track of it".to_string()),
+            };
+            self.tell_model(confirm::decided_note(&question, Decision::Allow, Some((ok, &what))), &mut out);
+            self.flush(&mut out);
+            return out;
+        }
+        let holdable = self.holdable.remove(&request_id);
         let Some((call_id, plan)) = self.requests.remove(&request_id) else {
             return vec![];
         };
+        if let (Some(command), Some((reason, question))) = (holdable, page::confirmation_request(result)) {
+            let mut out = Vec::new();
+            self.ask(question.clone(), command.confirmed(), plan, &mut out);
+            let output = Output { text: confirm::held_output(&reason, &question), ok: false, summary: format!("waiting for the person: {question}") };
+            self.advance(call_id, Next::Done(output), &mut out);
+            self.flush(&mut out);
+            return out;
+        }
         if plan.awaits_collect() {
             if let Some(doc) = crate::page::doc_id_of(result) {
                 self.ref_doc = Some(doc);
@@ -286,6 +334,40 @@ impl Session {
         self.advance(call_id, next, &mut out);
         self.flush(&mut out);
         out
+    }
+
+    /// Show `question` in the overlay; a newer question replaces an unanswered one.
+    fn ask(&mut self, question: String, command: PageCommand, plan: Plan, out: &mut Vec<Action>) {
+        if let Some(old) = self.pending.take() {
+            out.push(Action::ask(old.id, &old.question, false));
+        }
+        self.asks += 1;
+        out.push(Action::ask(self.asks, &question, true));
+        self.pending = Some(Pending { id: self.asks, question, command, plan });
+    }
+
+    fn decide(&mut self, decision: Decision, out: &mut Vec<Action>) {
+        let Some(p) = self.pending.take() else { return };
+        out.push(Action::ask(p.id, &p.question, false));
+        let what = p.question.trim_start_matches("Allow: ");
+        match decision {
+            Decision::Allow => {
+                out.push(Action::transcript(format!("ask-{}", p.id), "tool", format!("Allowed: {what}"), true));
+                self.next_request += 1;
+                self.confirmed_runs.insert(self.next_request, (p.question, p.plan));
+                out.push(Action::Page { id: self.next_request, command: p.command });
+            }
+            Decision::Deny => {
+                out.push(Action::transcript(format!("ask-{}", p.id), "tool", format!("Denied: {what}"), true));
+                self.tell_model(confirm::decided_note(&p.question, Decision::Deny, None), out);
+            }
+        }
+    }
+
+    /// A note from Hark to the model, who then gets to speak about it.
+    fn tell_model(&mut self, note: String, out: &mut Vec<Action>) {
+        out.push(Action::send(&ClientEvent::system_text(note)));
+        self.response_wanted = true;
     }
 
     fn append_line(&mut self, id: &str, delta: &str) -> String {
@@ -325,6 +407,9 @@ impl Session {
                 command.set_ref_doc(self.ref_doc.as_deref());
                 self.next_request += 1;
                 let id = self.next_request;
+                if page::may_need_confirmation(&command) {
+                    self.holdable.insert(id, command.clone());
+                }
                 self.requests.insert(id, (call_id, plan));
                 out.push(Action::Page { id, command });
             }
@@ -661,4 +746,91 @@ mod tests {
             .contains("closed"));
         assert!(s.on_server_event(&created("r5")).is_empty());
     }
+
+    /// A typeText into a password field: held by the executor, asked, then answered by `answer`.
+    fn held_password(s: &mut Session) -> Vec<Action> {
+        s.on_server_event(&created("r1"));
+        let a = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
+        let (id, _) = pages(&a)[0].clone();
+        s.on_server_event(&done("r1", &[("c1", "typeText", "{}")]));
+        let a = s.on_page_result(id, r#"{"ok":false,"needsConfirmation":true,"question":"Allow: type into Password?","error":"typing into \"Password\" needs the person's own confirmation"}"#);
+        // The model answers the output ("please say yes to…") in a response of its own.
+        s.on_server_event(&created("r2"));
+        s.on_server_event(&done("r2", &[]));
+        a
+    }
+    fn asks(actions: &[Action]) -> Vec<Value> {
+        serde_json::to_value(actions).unwrap().as_array().unwrap().iter().filter(|a| a.get("ask").is_some()).map(|a| a["ask"].clone()).collect()
+    }
+    fn notes(actions: &[Action]) -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(Action::sent_event)
+            .filter(|e| e["item"]["role"] == "system")
+            .map(|e| e["item"]["content"][0]["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn held_action_is_asked_and_the_model_told_to_wait() {
+        let mut s = Session::new(SessionOptions::default());
+        let a = held_password(&mut s);
+        let out = output_of(&a, "c1");
+        assert!(out.contains("needsConfirmation") && out.contains("Do not call this again") && !out.contains("hunter2"), "{out}");
+        assert_eq!(asks(&a), vec![json!({"id":1,"open":true,"question":"Allow: type into Password?"})]);
+        // The model's own "yes" (its speech transcript) answers nothing.
+        let m = s.on_server_event(r#"{"type":"response.output_audio_transcript.done","item_id":"a9","transcript":"Yes."}"#);
+        assert!(pages(&m).is_empty() && asks(&m).is_empty());
+        // A click on a question that is no longer shown answers nothing either.
+        assert!(s.on_confirm(7, true).is_empty());
+    }
+
+    #[test]
+    fn spoken_yes_runs_the_held_command_and_tells_the_model() {
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        let a = s.on_server_event(r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"Yes, go ahead."}"#);
+        let p = pages(&a);
+        assert_eq!(p.len(), 1, "{a:?}");
+        assert_eq!(serde_json::to_value(&p[0].1).unwrap(), json!({"op":"typeText","ref":"e3","text":"hunter2","submit":false,"confirmed":true}));
+        assert_eq!(asks(&a)[0]["open"], false);
+        let r = s.on_page_result(p[0].0, r#"{"ok":true,"label":"Password","role":"textbox"}"#);
+        let n = notes(&r);
+        assert!(n.len() == 1 && n[0].contains("said yes") && n[0].contains("Typed 7 characters"), "{n:?}");
+        assert!(!n[0].contains("hunter2"));
+        assert_eq!(sent(&r).last().unwrap().0, "response.create");
+        // Answered once: a second yes is just speech.
+        let again = s.on_server_event(r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"u2","content_index":0,"transcript":"yes"}"#);
+        assert!(pages(&again).is_empty());
+    }
+
+    #[test]
+    fn typed_no_or_deny_click_drops_it_and_tells_the_model() {
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        let a = s.on_user_text("no");
+        assert!(pages(&a).is_empty());
+        assert!(notes(&a)[0].contains("said no"), "{a:?}");
+        assert!(!sent(&a).iter().any(|(t, _)| t == "conversation.item.create" && notes(&a).is_empty()));
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        // Other typed text goes to the model and leaves the question open.
+        let b = s.on_user_text("make the background navy");
+        assert!(pages(&b).is_empty() && asks(&b).is_empty());
+        let c = s.on_confirm(1, false);
+        assert!(notes(&c)[0].contains("said no"));
+        assert!(s.on_confirm(1, true).is_empty(), "answered twice");
+    }
+
+    #[test]
+    fn allow_click_runs_it_even_when_it_then_fails() {
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        let a = s.on_confirm(1, true);
+        let (id, cmd) = pages(&a)[0].clone();
+        assert!(matches!(cmd, PageCommand::TypeText { confirmed: true, .. }));
+        let r = s.on_page_result(id, r#"{"ok":false,"error":"ref e3 is stale: call getPageHTML again"}"#);
+        assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
+    }
+
 }

@@ -40,6 +40,10 @@ impl HarkCore {
     pub fn on_user_text(&mut self, text: &str) -> String {
         to_json(&self.session.on_user_text(text))
     }
+    /// The person's Allow (true) or Deny on the overlay's question `ask_id` (a trusted click).
+    pub fn on_confirm(&mut self, ask_id: u32, allow: bool) -> String {
+        to_json(&self.session.on_confirm(ask_id, allow))
+    }
     pub fn on_channel_closed(&mut self, reason: &str) -> String {
         to_json(&self.session.on_channel_closed(reason))
     }
