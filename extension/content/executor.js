@@ -48,8 +48,13 @@
 
   function roleOf(el) {
     const explicit = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
-    if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') return explicit;
+    if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
+      // A button that opens a list of options is a drop-down to the person (select-only combobox).
+      if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
+      return explicit;
+    }
     const tag = el.tagName;
+    if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
     switch (tag) {
       case 'A': return el.hasAttribute('href') ? 'link' : (el.hasAttribute('onclick') || el.tabIndex >= 0 && el.hasAttribute('tabindex') ? 'clickable' : '');
       case 'BUTTON': case 'SUMMARY': return 'button';
@@ -528,9 +533,16 @@
   }
 
   // ---- buttons -----------------------------------------------------------------------------------
+  // Every element matching `selector` in the document and in open shadow roots (web components).
+  function deepQueryAll(selector, root = document, out = []) {
+    for (const el of root.querySelectorAll(selector)) out.push(el);
+    for (const host of root.querySelectorAll('*')) if (host.shadowRoot) deepQueryAll(selector, host.shadowRoot, out);
+    return out;
+  }
+
   function allButtons() {
     const out = [];
-    for (const el of document.querySelectorAll(BUTTON_SELECTOR)) {
+    for (const el of deepQueryAll(BUTTON_SELECTOR)) {
       if (isOverlay(el) || !visible(el)) continue;
       const role = roleOf(el);
       if (el.tagName === 'A' ? looksLikeButton(el) : role === 'button' || el.tagName === 'BUTTON' || el.tagName === 'INPUT') out.push(el);
@@ -811,7 +823,7 @@
     const { el, error } = actionTarget(ref, doc);
     if (error) return error;
     const d = describe(el);
-    if (el.tagName !== 'SELECT') return { ok: false, error: `the "${d.label}" ${d.role} is not a drop-down list (<select>); click it, then click the option` };
+    if (el.tagName !== 'SELECT') return selectCustom(el, option, d);
     if (isDisabled(el)) return { ok: false, error: `the "${d.label}" list is disabled` };
     const want = squash(option).toLowerCase();
     const opts = Array.from(el.options).filter((o) => !o.disabled);
@@ -828,6 +840,35 @@
     found.selected = true;
     el.dispatchEvent(new Event('input', { bubbles: true }));
     el.dispatchEvent(new Event('change', { bubbles: true }));
+    return { ok: true, ...d, option: squash(found.textContent) };
+  }
+
+  // A drop-down built from ARIA (a combobox or button opening a listbox): open it as a person
+  // would, then click the option whose text matches.
+  function optionsOf(el) {
+    const root = el.getRootNode();
+    const byId = (id) => root.getElementById?.(id) || document.getElementById(id);
+    const ids = `${el.getAttribute('aria-controls') || ''} ${el.getAttribute('aria-owns') || ''}`.trim().split(/\s+/).filter(Boolean);
+    const lists = roleOf(el) === 'listbox' ? [el] : ids.map(byId).filter(Boolean);
+    const scope = lists.length ? lists : [document];
+    return scope.flatMap((l) => Array.from(l.querySelectorAll('[role=option]'))).filter((o) => visible(o) && o.getAttribute('aria-disabled') !== 'true');
+  }
+
+  function selectCustom(el, option, d) {
+    const role = roleOf(el);
+    if (role !== 'combobox' && role !== 'listbox') return { ok: false, error: `the "${d.label}" ${d.role} is not a drop-down list; click it, then click the option` };
+    if (isDisabled(el)) return { ok: false, error: `the "${d.label}" list is disabled` };
+    let opts = optionsOf(el);
+    if (!opts.length && role === 'combobox') { clickEl(el); opts = optionsOf(el); }
+    if (!opts.length) return { ok: false, error: `the "${d.label}" list showed no options; call getPageHTML to see what opened, then click the option` };
+    const want = squash(option).toLowerCase();
+    const text = (o) => squash(o.textContent).toLowerCase();
+    const found = opts.find((o) => text(o) === want) || opts.find((o) => text(o).startsWith(want)) || opts.find((o) => want && text(o).includes(want));
+    if (!found) {
+      if (role === 'combobox' && el.getAttribute('aria-expanded') === 'true') clickEl(el); // close it again
+      return { ok: false, error: `the "${d.label}" list has no option "${option}"; its options: ${opts.slice(0, 20).map((o) => `"${squash(o.textContent)}"`).join(', ')}` };
+    }
+    clickEl(found);
     return { ok: true, ...d, option: squash(found.textContent) };
   }
 

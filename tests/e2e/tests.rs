@@ -40,6 +40,7 @@ tests!(
     form_controls_by_ref_and_label_scroll_and_back,
     zoom_text_then_undo_restores_exactly,
     hidden_instructions_get_nothing_done_without_the_persons_yes,
+    custom_drop_down_and_web_component_buttons,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -741,6 +742,33 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     ensure!(partner.hits()[0].starts_with("GET /collect?email=ada@example.test"), "the other site got {:?}", partner.hits());
+    s.stop().await;
+    Ok(())
+}
+
+/// Widgets pages are built from: an ARIA drop-down (no <select>) and buttons inside a web
+/// component's shadow root. Both are reachable by label, and "all buttons" includes the latter.
+async fn custom_drop_down_and_web_component_buttons(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/strict/widgets.html").await?;
+    let call = s.start_hark().await?;
+    let snap = call.call_tool("getPageHTML", json!({})).await?;
+    ensure!(ref_named(&snap, "Place order").is_some(), "the web component's button has no ref: {snap}");
+    let out = call.call_tool("selectOption", json!({ "target": "Flavour", "option": "pistachio" })).await?;
+    ensure!(!failed(&out) && out.contains("Pistachio"), "selectOption on the custom drop-down: {out}");
+    let shown = s.browser.eval("return [document.body.dataset.flavour, document.getElementById('flavour').textContent, document.getElementById('flavours').hidden]").await?;
+    ensure!(shown == json!(["Pistachio", "Pistachio", true]), "the drop-down shows {shown}");
+    let out = call.call_tool("selectOption", json!({ "target": "Flavour", "option": "Chocolate" })).await?;
+    ensure!(failed(&out) && out.contains("Lemon sorbet"), "a missing option gave: {out}");
+    ensure!(s.browser.eval("return document.getElementById('flavours').hidden").await? == json!(true), "the list was left open");
+    let out = call.call_tool("click", json!({ "target": "Place order" })).await?;
+    ensure!(!failed(&out), "click in the shadow root failed: {out}");
+    ensure!(s.browser.eval("return document.getElementById('status').textContent").await? == json!("Place order: done"), "the shadow-root button was not clicked");
+    let out = call.call_tool("changeButtonStyle", json!({ "color": "rgb(200, 0, 0)" })).await?;
+    ensure!(!failed(&out), "changeButtonStyle on all buttons failed: {out}");
+    settle().await;
+    let bg = s.browser.eval("return [...document.querySelector('order-actions').shadowRoot.querySelectorAll('button')].map(b => getComputedStyle(b).backgroundColor)").await?;
+    ensure!(bg == json!(["rgb(200, 0, 0)", "rgb(200, 0, 0)"]), "the web component's buttons are {bg}");
     s.stop().await;
     Ok(())
 }
