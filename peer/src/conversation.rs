@@ -1122,6 +1122,24 @@ mod tests {
     }
 
     #[test]
+    fn a_heard_turn_is_the_whole_spoken_turn_with_its_transcript() {
+        let mut c = conv(false);
+        let t = types(&c.hear("Yes, go ahead.".into()));
+        assert_eq!(
+            t,
+            [
+                "input_audio_buffer.speech_started",
+                "input_audio_buffer.speech_stopped",
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+                "conversation.item.input_audio_transcription.delta",
+                "conversation.item.input_audio_transcription.completed"
+            ]
+        );
+    }
+
+    #[test]
     fn without_transcription_configured_no_transcription_events_are_sent() {
         let mut s = serde_json::to_value(SessionConfig::new(&SessionSettings {
             transcription_model: None,
