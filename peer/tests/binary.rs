@@ -1,7 +1,11 @@
 //! The `hark-peer` binary starts, says where it listens, and serves the API.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+
+use common::get_json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_the_api_where_it_says() {
@@ -27,14 +31,7 @@ async fn the_binary_serves_the_api_where_it_says() {
     .unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let http = reqwest::Client::new();
-    let calls: serde_json::Value = http
-        .get(format!("{url}/_peer/calls"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let calls: serde_json::Value = get_json(&http, format!("{url}/_peer/calls")).await;
     assert_eq!(calls, serde_json::json!([]));
     let r = http
         .post(format!("{url}/v1/realtime/calls"))

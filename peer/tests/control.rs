@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use hark_peer::client::{ClientError, Endpoint, Mic, RtcClient};
+use hark_peer::client::{ClientError, Mic};
 use hark_peer::LOCAL_API_KEY;
 use hark_protocol::events::{ClientEvent, ServerEvent};
 use serde_json::{json, Value};
@@ -22,15 +22,7 @@ async fn control_endpoints_script_a_call_end_to_end() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let e = RtcClient::connect(
-        &base,
-        LOCAL_API_KEY,
-        Endpoint::Calls {
-            session: hark_session(),
-        },
-        Mic::Off,
-    )
-    .await
+    let e = connect_ga(&base, Mic::Off).await
     .err()
     .unwrap();
     assert!(matches!(e, ClientError::Status { status: 429, .. }), "{e}");
@@ -41,35 +33,13 @@ async fn control_endpoints_script_a_call_end_to_end() {
         .send()
         .await
         .unwrap();
-    let mut client = RtcClient::connect(
-        &base,
-        LOCAL_API_KEY,
-        Endpoint::Calls {
-            session: hark_session(),
-        },
-        Mic::Speech,
-    )
-    .await
+    let mut client = connect_ga(&base, Mic::Speech).await
     .unwrap();
-    let info: Value = http
-        .get(format!("{base}/_peer/wait_call?count=1&timeout_ms=5000"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(&http, format!("{base}/_peer/wait_call?count=1&timeout_ms=5000")).await;
     let id = info["id"].as_str().unwrap().to_string();
-    let r: Value = http
-        .post(format!(
+    let r: Value = post_json(&http, format!(
             "{base}/_peer/calls/{id}/wait_open?timeout_ms=10000"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ), None).await;
     assert_eq!(r["channel_open"], true);
 
     let ServerEvent::FunctionCallArgumentsDone { call_id, .. } = client
@@ -105,24 +75,10 @@ async fn control_endpoints_script_a_call_end_to_end() {
 
     // What the client sent, and what its mic sounded like.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    let events: Vec<Value> = http
-        .get(format!("{base}/_peer/calls/{id}/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Vec<Value> = get_json(&http, format!("{base}/_peer/calls/{id}/events")).await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["item"]["output"], "# The page");
-    let audio: Value = http
-        .get(format!("{base}/_peer/calls/{id}/audio"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audio: Value = get_json(&http, format!("{base}/_peer/calls/{id}/audio")).await;
     assert!(audio["packets"].as_u64().unwrap() > 20, "{audio}");
     assert!(audio["voice_activity"].as_f64().unwrap() > 0.5, "{audio}");
 
@@ -157,14 +113,7 @@ async fn control_endpoints_script_a_call_end_to_end() {
         .await
         .unwrap();
     client.wait_closed(T).await.unwrap();
-    let info: Value = http
-        .get(format!("{base}/_peer/calls/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(&http, format!("{base}/_peer/calls/{id}")).await;
     assert_eq!(info["channel_closed"], true);
 
     let r = http
@@ -200,16 +149,9 @@ async fn a_long_running_peer_forgets_old_ended_calls_but_keeps_counting() {
         call.wait_ended(T).await.unwrap();
     }
     assert!(peer.calls().len() <= hark_peer::MAX_KEPT_CALLS);
-    let last: Value = http
-        .get(format!(
+    let last: Value = get_json(&http, format!(
             "{base}/_peer/wait_call?count={total}&timeout_ms=1000"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        )).await;
     assert_eq!(last["number"], total);
     assert_eq!(
         http.get(format!("{base}/_peer/wait_call?count=1&timeout_ms=10"))

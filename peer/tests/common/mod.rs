@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hark_peer::client::{Endpoint, Mic, RtcClient};
+use hark_peer::client::{ClientError, Endpoint, Mic, RtcClient};
 use hark_peer::{Peer, PeerConfig, LOCAL_API_KEY};
 use hark_protocol::events::ServerEvent;
 use hark_protocol::session::{SessionConfig, SessionSettings};
@@ -52,4 +52,21 @@ pub fn error_body(e: &ServerEvent) -> &hark_protocol::events::ErrorBody {
         ServerEvent::Error { error, .. } => error,
         other => panic!("expected an error event, got {other:?}"),
     }
+}
+
+/// A client on the peer's GA calls endpoint with Hark's session (not yet waited for).
+pub async fn connect_ga(base: &str, mic: Mic) -> Result<RtcClient, ClientError> {
+    RtcClient::connect(base, LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, mic).await
+}
+
+/// GET `url` and read its JSON answer (panics on failure: tests only).
+pub async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: String) -> T {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// POST `url` (with an optional JSON body) and read its JSON answer.
+pub async fn post_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: String, body: Option<Value>) -> T {
+    let req = http.post(url);
+    let req = match body { Some(b) => req.json(&b), None => req };
+    req.send().await.unwrap().json().await.unwrap()
 }
