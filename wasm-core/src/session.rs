@@ -71,6 +71,8 @@ pub struct Session {
     asks: u32,
     /// Requests running a command the person said yes to → (question, how to word the result).
     confirmed_runs: HashMap<u32, (String, Plan)>,
+    /// The last command the person said yes to: the model often asks again after hearing "yes".
+    last_allowed: Option<PageCommand>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -318,8 +320,16 @@ impl Session {
         };
         if let (Some(command), Some((reason, question))) = (holdable, page::confirmation_request(result)) {
             let mut out = Vec::new();
-            self.ask(question.clone(), command.confirmed(), plan, &mut out);
-            let output = Output { text: confirm::held_output(&reason, &question), ok: false, summary: format!("waiting for the person: {question}") };
+            let command = command.confirmed();
+            let output = if self.last_allowed.as_ref() == Some(&command) {
+                Output::error(format!("the person already said yes to \"{question}\" and Hark did it; nothing more to do"))
+            } else {
+                // The same request again (the model repeating itself) keeps the question as it is.
+                if self.pending.as_ref().map(|p| &p.command) != Some(&command) {
+                    self.ask(question.clone(), command, plan, &mut out);
+                }
+                Output { text: confirm::held_output(&reason, &question), ok: false, summary: format!("waiting for the person: {question}") }
+            };
             self.advance(call_id, Next::Done(output), &mut out);
             self.flush(&mut out);
             return out;
@@ -353,6 +363,7 @@ impl Session {
         match decision {
             Decision::Allow => {
                 out.push(Action::transcript(format!("ask-{}", p.id), "tool", format!("Allowed: {what}"), true));
+                self.last_allowed = Some(p.command.clone());
                 self.next_request += 1;
                 self.confirmed_runs.insert(self.next_request, (p.question, p.plan));
                 out.push(Action::Page { id: self.next_request, command: p.command });
@@ -831,6 +842,28 @@ mod tests {
         assert!(matches!(cmd, PageCommand::TypeText { confirmed: true, .. }));
         let r = s.on_page_result(id, r#"{"ok":false,"error":"ref e3 is stale: call getPageHTML again"}"#);
         assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
+    }
+
+
+    #[test]
+    fn the_model_repeating_a_held_call_asks_once_and_never_reruns_an_answered_one() {
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        let held = r#"{"ok":false,"needsConfirmation":true,"question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#;
+        let a = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
+        let r = s.on_page_result(pages(&a)[0].0, held);
+        assert!(asks(&r).is_empty(), "asked twice: {r:?}");
+        let y = s.on_confirm(1, true);
+        s.on_page_result(pages(&y)[0].0, r#"{"ok":true,"label":"Password","role":"textbox"}"#);
+        // After the yes, the model asks again (it heard "yes" too): nothing is asked or re-run.
+        let a = s.on_server_event(&args_done("r4", "c4", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
+        let r = s.on_page_result(pages(&a)[0].0, held);
+        assert!(asks(&r).is_empty() && pages(&r).is_empty());
+        assert!(output_of(&r, "c4").contains("already said yes"), "{r:?}");
+        // A different text is a new request: asked again.
+        let a = s.on_server_event(&args_done("r5", "c5", "typeText", r#"{"target":"e3","text":"other"}"#));
+        let r = s.on_page_result(pages(&a)[0].0, held);
+        assert_eq!(asks(&r).len(), 1);
     }
 
 }
