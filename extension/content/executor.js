@@ -393,26 +393,36 @@
   }
 
   // ---- the journal: every style change can be undone exactly ---------------------------------
-  const journal = []; // [{ op, before: Map(element -> style attribute or null) }]
+  // Each entry: { op, before: Map(el -> style attribute or null), sets: Map(el -> Map(prop -> value)),
+  // set(el, prop, value), extend(root, set) | null }. `extend` carries the change to elements the
+  // page adds later (single-page apps re-render), so a change stays until it is undone.
+  const journal = [];
   const firstSeen = new Map(); // element -> its style attribute before Hark touched it
 
   function change(op) {
-    const before = new Map();
+    const entry = { op, before: new Map(), sets: new Map(), extend: null };
+    entry.set = (el, prop, value) => {
+      if (!entry.before.has(el)) {
+        const prev = el.getAttribute('style');
+        entry.before.set(el, prev);
+        entry.sets.set(el, new Map());
+        if (!firstSeen.has(el)) firstSeen.set(el, prev);
+      }
+      // CSSOM, not the style attribute: page CSPs do not block it. No transition, so the page
+      // shows the new look at once (and computed styles agree right away).
+      for (const [p, v] of [['transition', 'none'], [prop, value]]) {
+        el.style.setProperty(p, v, 'important');
+        entry.sets.get(el).set(p, el.style.getPropertyValue(p)); // as the browser spells it
+      }
+    };
     return {
-      set(el, prop, value) {
-        if (!before.has(el)) {
-          const prev = el.getAttribute('style');
-          before.set(el, prev);
-          if (!firstSeen.has(el)) firstSeen.set(el, prev);
-        }
-        // CSSOM, not the style attribute: page CSPs do not block it. No transition, so the page
-        // shows the new look at once (and computed styles agree right away).
-        el.style.setProperty('transition', 'none', 'important');
-        el.style.setProperty(prop, value, 'important');
-      },
+      set: entry.set,
+      // How the change reaches what the page adds later: `fn(root, set)` styles one new subtree.
+      extendWith(fn) { entry.extend = fn; },
       commit() {
-        if (before.size) journal.push({ op, before });
-        return before.size;
+        if (entry.before.size) journal.push(entry);
+        keepChanges();
+        return entry.before.size;
       },
     };
   }
@@ -431,6 +441,7 @@
     const last = journal.pop();
     if (!last) return { ok: true, undone: null, remaining: 0 };
     for (const [el, prev] of last.before) restoreStyle(el, prev);
+    keepChanges();
     return { ok: true, undone: last.op, remaining: journal.length };
   }
 
@@ -439,7 +450,75 @@
     const restored = firstSeen.size;
     firstSeen.clear();
     journal.length = 0;
+    keepChanges();
     return { ok: true, restored };
+  }
+
+  // ---- keeping changes through the page's re-renders ---------------------------------------------
+  // While changes are active, a MutationObserver sees the page replace elements or rewrite style
+  // attributes, and re-applies the active changes in the same microtask (before the next paint,
+  // so nothing flickers). Hark's own writes are taken out of the queue, so nothing loops.
+  let observer = null;
+  const keepStats = { batches: 0, ms: 0, maxMs: 0 };
+
+  function keepChanges() {
+    if (journal.length && !observer) {
+      observer = new MutationObserver(reapply);
+      observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['style'] });
+    } else if (!journal.length && observer) {
+      observer.disconnect();
+      observer = null;
+    }
+    observer?.takeRecords(); // our own writes
+  }
+
+  function reapply(records) {
+    const t0 = performance.now();
+    const added = new Set(), restyled = new Set();
+    for (const r of records) {
+      if (r.type === 'childList') {
+        for (const n of r.addedNodes) if (n.nodeType === 1 && !isOverlay(n) && !SKIP_TAGS.has(n.tagName)) added.add(n);
+      } else if (firstSeen.has(r.target)) restyled.add(r.target);
+    }
+    for (const el of restyled) if (el.isConnected) restyle(el);
+    // Only the outermost new subtrees: the ones inside are styled with them.
+    const roots = [...added].filter((n) => {
+      if (!n.isConnected) return false;
+      for (let p = n.parentNode; p; p = p.parentNode || p.host) if (added.has(p)) return false;
+      return true;
+    });
+    if (roots.length) for (const e of journal) if (e.extend) for (const r of roots) e.extend(r, e.set);
+    observer?.takeRecords();
+    const ms = performance.now() - t0;
+    keepStats.batches++;
+    keepStats.ms += ms;
+    keepStats.maxMs = Math.max(keepStats.maxMs, ms);
+  }
+
+  // The page rewrote an element's style attribute: put Hark's properties back. When none of them
+  // survived, the page replaced the attribute wholesale: its new value is what undo restores.
+  function restyle(el) {
+    const mine = journal.filter((e) => e.sets.has(el));
+    const lost = (e) => [...e.sets.get(el)].some(([p, v]) => el.style.getPropertyValue(p) !== v || el.style.getPropertyPriority(p) !== 'important');
+    if (!mine.some(lost)) return;
+    const wholesale = mine.every((e) => [...e.sets.get(el)].every(([p]) => el.style.getPropertyPriority(p) !== 'important'));
+    if (wholesale && firstSeen.has(el)) firstSeen.set(el, el.getAttribute('style'));
+    for (const e of mine) {
+      if (wholesale) e.before.set(el, el.getAttribute('style'));
+      for (const [p, v] of e.sets.get(el)) el.style.setProperty(p, v, 'important');
+    }
+  }
+
+  // [root, ...its descendants], skipping what Hark never styles.
+  function elementsIn(root) {
+    const out = [];
+    if (root.nodeType !== 1) return out;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
+      acceptNode: (el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+    });
+    if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) out.push(root);
+    for (let el = walker.nextNode(); el; el = walker.nextNode()) out.push(el);
+    return out;
   }
 
   // ---- background: repaint what the person sees as the page's background ---------------------
@@ -494,41 +573,54 @@
     paint(html);
     if (body) paint(body);
     if (winner !== 'canvas') paint(winner);
-    // Every other element painting the same color (wrappers, panels, cards of that color).
-    if (body) {
-      for (const el of body.querySelectorAll('*')) {
-        if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) continue;
+    // Every other element painting the same color (wrappers, panels, cards of that color), now
+    // and in what the page renders later.
+    const paintSame = (root, set) => {
+      for (const el of elementsIn(root)) {
         const p = paintOf(el);
         if (!p || p.key !== dominant) continue;
-        paint(el);
+        set(el, 'background-color', color);
+        set(el, 'background-image', 'none');
         // A search box that looked like the page keeps looking like it, and stays readable.
-        if (textColor && isControl(el)) ch.set(el, 'color', textColor);
+        if (textColor && isControl(el)) set(el, 'color', textColor);
       }
-    }
+    };
+    if (body) paintSame(body, ch.set);
+    ch.extendWith(paintSame);
     return { ok: true, changed: ch.commit(), from: dominant };
   }
 
   // ---- text color --------------------------------------------------------------------------------
   const TEXT_TAGS = new Set(['A', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'P', 'LI', 'TD', 'TH', 'SPAN', 'LABEL', 'DT', 'DD', 'BLOCKQUOTE', 'FIGCAPTION', 'CAPTION', 'SMALL', 'STRONG', 'EM', 'B', 'I', 'CODE', 'PRE', 'CITE', 'Q', 'TIME', 'ABBR', 'MARK', 'U', 'SUP', 'SUB', 'LEGEND', 'SUMMARY', 'ADDRESS', 'DIV']);
 
+  // Elements with text of their own (and text tags) get `color`; buttons and fields keep their own
+  // readable colors (changeButtonStyle handles buttons).
+  function colorText(root, set, color) {
+    const acceptNode = (el) => {
+      if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return NodeFilter.FILTER_REJECT;
+      if (el.matches('button, input, select, textarea, [role=button], .btn, .badge')) return NodeFilter.FILTER_REJECT;
+      if (el.tagName === 'A' && looksLikeButton(el)) return NodeFilter.FILTER_REJECT;
+      return NodeFilter.FILTER_ACCEPT;
+    };
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, { acceptNode });
+    const consider = (el) => {
+      let hasText = false;
+      for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) { hasText = true; break; }
+      if (hasText || (TEXT_TAGS.has(el.tagName) && el.tagName !== 'DIV' && el.tagName !== 'SPAN')) set(el, 'color', color);
+    };
+    if (root !== document.body && root.nodeType === 1) {
+      if (acceptNode(root) !== NodeFilter.FILTER_ACCEPT) return;
+      consider(root);
+    }
+    for (let el = walker.nextNode(); el; el = walker.nextNode()) consider(el);
+  }
+
   function setTextColor({ color }) {
     if (!document.body) return { ok: false, error: 'the page has no body' };
     const ch = change('changeTextColor');
     ch.set(document.body, 'color', color);
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT, {
-      acceptNode(el) {
-        if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return NodeFilter.FILTER_REJECT;
-        // Buttons and fields keep their own readable colors (changeButtonStyle handles buttons).
-        if (el.matches('button, input, select, textarea, [role=button], .btn, .badge')) return NodeFilter.FILTER_REJECT;
-        if (el.tagName === 'A' && looksLikeButton(el)) return NodeFilter.FILTER_REJECT;
-        return NodeFilter.FILTER_ACCEPT;
-      },
-    });
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) {
-      let hasText = false;
-      for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) { hasText = true; break; }
-      if (hasText || (TEXT_TAGS.has(el.tagName) && el.tagName !== 'DIV' && el.tagName !== 'SPAN')) ch.set(el, 'color', color);
-    }
+    colorText(document.body, ch.set, color);
+    ch.extendWith((root, set) => colorText(root, set, color));
     return { ok: true, changed: ch.commit() };
   }
 
@@ -540,9 +632,11 @@
     return out;
   }
 
-  function allButtons() {
+  function allButtons(root = document) {
     const out = [];
-    for (const el of deepQueryAll(BUTTON_SELECTOR)) {
+    const found = deepQueryAll(BUTTON_SELECTOR, root);
+    if (root.nodeType === 1 && root.matches(BUTTON_SELECTOR)) found.unshift(root);
+    for (const el of found) {
       if (isOverlay(el) || !visible(el)) continue;
       const role = roleOf(el);
       if (el.tagName === 'A' ? looksLikeButton(el) : role === 'button' || el.tagName === 'BUTTON' || el.tagName === 'INPUT') out.push(el);
@@ -565,32 +659,40 @@
       targets = allButtons();
     }
     const ch = change('changeButtonStyle');
-    const labels = [];
-    for (const el of targets) {
+    const styleOne = (el, set) => {
       const cs = getComputedStyle(el);
       if (fontPx || scale) {
         const cur = parseFloat(cs.fontSize) || 16;
         const next = fontPx || cur * scale;
         const k = next / cur;
-        ch.set(el, 'font-size', `${next.toFixed(2)}px`);
+        set(el, 'font-size', `${next.toFixed(2)}px`);
         for (const side of ['top', 'right', 'bottom', 'left']) {
           const p = parseFloat(cs.getPropertyValue(`padding-${side}`)) || 0;
-          ch.set(el, `padding-${side}`, `${(p * k).toFixed(2)}px`);
+          set(el, `padding-${side}`, `${(p * k).toFixed(2)}px`);
         }
         // Fixed-size round buttons (icon circles) grow with their text.
         if (el.className && /circle|icon/i.test(String(el.className))) {
-          ch.set(el, 'width', `${(parseFloat(cs.width) * k).toFixed(2)}px`);
-          ch.set(el, 'height', `${(parseFloat(cs.height) * k).toFixed(2)}px`);
+          set(el, 'width', `${(parseFloat(cs.width) * k).toFixed(2)}px`);
+          set(el, 'height', `${(parseFloat(cs.height) * k).toFixed(2)}px`);
         }
       }
       if (color) {
-        ch.set(el, 'background-color', color);
-        ch.set(el, 'background-image', 'none');
-        ch.set(el, 'border-color', color);
-        if (textColor) ch.set(el, 'color', textColor);
+        set(el, 'background-color', color);
+        set(el, 'background-image', 'none');
+        set(el, 'border-color', color);
+        if (textColor) set(el, 'color', textColor);
       }
+    };
+    const labels = [];
+    for (const el of targets) {
+      styleOne(el, ch.set);
       if (labels.length < 10) labels.push(cut(accessibleName(el), 60));
     }
+    // Re-rendered buttons: all of them, or the ones with the same kind and name as the targets.
+    const named = refs && refs.length ? new Set(targets.map((el) => `${el.tagName}|${accessibleName(el)}`)) : null;
+    ch.extendWith((root, set) => {
+      for (const el of allButtons(root)) if (!named || named.has(`${el.tagName}|${accessibleName(el)}`)) styleOne(el, set);
+    });
     return { ok: true, changed: targets.length && ch.commit() ? targets.length : 0, labels };
   }
 
@@ -952,23 +1054,12 @@
 
   // ---- text zoom: journaled, relative to the page's own sizes ------------------------------------
   const ownSize = new WeakMap(); // element -> { fs, lh } in px before any zoom
-  function zoomText({ scale }) {
-    if (!document.body) return { ok: false, error: 'the page has no body' };
-    const k = Math.max(0.5, Math.min(3, Number(scale) || 1));
-    const targets = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT, {
-      acceptNode(el) {
-        if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return NodeFilter.FILTER_REJECT;
-        return NodeFilter.FILTER_ACCEPT;
-      },
+  function zoomIn(root, set, k) {
+    const targets = elementsIn(root).filter((el) => {
+      if (CONTROL_TAGS.has(el.tagName)) return true;
+      for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) return true;
+      return false;
     });
-    const consider = (el) => {
-      let hasText = CONTROL_TAGS.has(el.tagName);
-      if (!hasText) for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) { hasText = true; break; }
-      if (hasText) targets.push(el);
-    };
-    consider(document.body);
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) consider(el);
     // Measure everything first: setting sizes would change what later elements compute.
     const sizes = targets.map((el) => {
       let s = ownSize.get(el);
@@ -979,17 +1070,26 @@
       }
       return s;
     });
-    const ch = change('zoomText');
     targets.forEach((el, i) => {
       const s = sizes[i];
-      ch.set(el, 'font-size', `${(s.fs * k).toFixed(2)}px`);
-      if (s.lh) ch.set(el, 'line-height', `${(s.lh * k).toFixed(2)}px`);
+      set(el, 'font-size', `${(s.fs * k).toFixed(2)}px`);
+      if (s.lh) set(el, 'line-height', `${(s.lh * k).toFixed(2)}px`);
     });
+  }
+
+  function zoomText({ scale }) {
+    if (!document.body) return { ok: false, error: 'the page has no body' };
+    const k = Math.max(0.5, Math.min(3, Number(scale) || 1));
+    const ch = change('zoomText');
+    zoomIn(document.body, ch.set, k);
+    ch.extendWith((root, set) => zoomIn(root, set, k));
     return { ok: true, changed: ch.commit() };
   }
 
   // ---- entry point -------------------------------------------------------------------------------
-  const COMMANDS = { collect, html, setPageBackground, setTextColor, styleButtons, undo, reset, click, typeText, pressKey, selectOption, setChecked, scroll, navigate, zoomText };
+  // Diagnostics: what keeping changes through re-renders has cost so far.
+  const stats = () => ({ ok: true, keep: { ...keepStats, ms: Math.round(keepStats.ms * 100) / 100, maxMs: Math.round(keepStats.maxMs * 100) / 100 } });
+  const COMMANDS = { stats, collect, html, setPageBackground, setTextColor, styleButtons, undo, reset, click, typeText, pressKey, selectOption, setChecked, scroll, navigate, zoomText };
 
   function execute(command) {
     const fn = command && COMMANDS[command.op];

@@ -41,6 +41,8 @@ tests!(
     zoom_text_then_undo_restores_exactly,
     hidden_instructions_get_nothing_done_without_the_persons_yes,
     custom_drop_down_and_web_component_buttons,
+    changes_survive_the_pages_re_renders_until_undone,
+    refs_of_re_rendered_elements_are_stale_and_labels_still_work,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -769,6 +771,99 @@ async fn custom_drop_down_and_web_component_buttons(engine: Engine) -> Result<()
     settle().await;
     let bg = s.browser.eval("return [...document.querySelector('order-actions').shadowRoot.querySelectorAll('button')].map(b => getComputedStyle(b).backgroundColor)").await?;
     ensure!(bg == json!(["rgb(200, 0, 0)", "rgb(200, 0, 0)"]), "the web component's buttons are {bg}");
+    s.stop().await;
+    Ok(())
+}
+
+/// What the SPA test page shows now: renders so far, and the computed styles a person sees.
+const SPA_LOOK: &str = r#"const cs = (q) => getComputedStyle(document.querySelector(q));
+return { renders: spaRenders(), app: cs('#app').backgroundColor, card: cs('.card').backgroundColor,
+  note: cs('.note').color, noteSize: cs('.note').fontSize, save: cs('#save').backgroundColor,
+  saveSize: cs('#save').fontSize, share: cs('#share').backgroundColor,
+  appStyle: document.querySelector('#app').getAttribute('style') };"#;
+
+/// Waits until the page has rendered its DOM again `n` more times.
+async fn wait_renders(s: &Stack, n: u64) -> Result<Value> {
+    let start = s.browser.eval(SPA_LOOK).await?["renders"].as_u64().unwrap_or(0);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let look = s.browser.eval(SPA_LOOK).await?;
+        if look["renders"].as_u64().unwrap_or(0) >= start + n {
+            return Ok(look);
+        }
+        ensure!(std::time::Instant::now() < deadline, "the page stopped re-rendering: {look}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A page that throws its DOM away and renders it again four times a second: Hark's changes
+/// stay on the page (new elements, rewritten style attributes) until undone or reset, and then
+/// stay gone.
+async fn changes_survive_the_pages_re_renders_until_undone(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/spa.html").await?;
+    let call = s.start_hark().await?;
+    let original = wait_renders(&s, 1).await?;
+    ensure!(original["app"] == json!("rgb(245, 245, 250)") && original["appStyle"] == json!("padding: 16px"), "the page looks unexpected: {original}");
+    for (name, args) in [
+        ("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })),
+        ("changeTextColor", json!({ "color": "rgb(255, 230, 0)" })),
+        ("changeButtonStyle", json!({ "size": "large", "color": "rgb(200, 0, 0)" })),
+        ("zoomText", json!({ "percent": 150 })),
+    ] {
+        let out = call.call_tool(name, args).await?;
+        ensure!(!failed(&out), "{name} failed: {out}");
+    }
+    let look = wait_renders(&s, 4).await?;
+    let want = json!({ "app": "rgb(12, 34, 120)", "card": "rgb(12, 34, 120)", "note": "rgb(255, 230, 0)", "noteSize": "24px",
+        "save": "rgb(200, 0, 0)", "share": "rgb(200, 0, 0)" });
+    for (k, v) in want.as_object().unwrap() {
+        ensure!(&look[k] == v, "after re-renders {k} is {} (want {v}); the page: {look}", look[k]);
+    }
+    ensure!(look["saveSize"].as_str().is_some_and(|v| v.starts_with("33")), "the Save button's text is {} after large (22px) and 150% zoom", look["saveSize"]);
+    // What the person sees, not just the DOM: the screenshot shows the new background.
+    settle().await;
+    let shot = s.browser.keep_screenshot("spa-after-rerenders").await?;
+    let share = shot.share_of([12, 34, 120], 3);
+    ensure!(share > 0.5, "only {:.0}% of the screen shows the new background after re-renders", share * 100.0);
+    let url = s.browser.eval("return location.href").await?;
+    let stats = s.browser.ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.pageCommand', url: {url}, command: {{ op: 'stats' }} }});")).await?;
+    println!("keeping 4 changes through re-renders: {}", stats["keep"]);
+    // Undo the zoom only: text shrinks back and stays so; the other changes stay.
+    let out = call.call_tool("undo", json!({})).await?;
+    ensure!(!failed(&out) && out.contains("zoomText"), "undo gave {out}");
+    let look = wait_renders(&s, 3).await?;
+    ensure!(look["noteSize"] == json!("16px") && look["note"] == json!("rgb(255, 230, 0)"), "after undo and re-renders: {look}");
+    // Reset: the page's own look, exactly, and re-renders do not bring anything back.
+    let out = call.call_tool("resetPage", json!({})).await?;
+    ensure!(!failed(&out), "resetPage gave {out}");
+    let look = wait_renders(&s, 3).await?;
+    for k in ["app", "card", "note", "noteSize", "save", "saveSize", "share", "appStyle"] {
+        ensure!(look[k] == original[k], "after reset and re-renders {k} is {} (the page's own: {})", look[k], original[k]);
+    }
+    s.stop().await;
+    Ok(())
+}
+
+/// Refs name elements, not positions: after the page replaced an element its ref is stale (an
+/// error output, nothing clicked), refs of elements that stayed still work, labels find the new one.
+async fn refs_of_re_rendered_elements_are_stale_and_labels_still_work(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/spa.html").await?;
+    let call = s.start_hark().await?;
+    let snap = call.call_tool("getPageHTML", json!({})).await?;
+    let save = ref_named(&snap, "Save").with_context(|| format!("no ref for Save in {snap}"))?;
+    let home = ref_named(&snap, "Home").with_context(|| format!("no ref for Home in {snap}"))?;
+    wait_renders(&s, 2).await?;
+    let out = call.call_tool("click", json!({ "target": save })).await?;
+    ensure!(failed(&out) && out.contains("stale") && out.contains("getPageHTML"), "a replaced element's ref gave: {out}");
+    ensure!(s.browser.eval("return document.body.dataset.saves || '0'").await? == json!("0"), "a stale ref clicked something");
+    let out = call.call_tool("click", json!({ "target": home })).await?;
+    ensure!(!failed(&out), "the ref of an element that stayed failed: {out}");
+    ensure!(s.browser.eval("return location.hash").await? == json!("#top"), "the Home link was not followed");
+    let out = call.call_tool("click", json!({ "target": "Save" })).await?;
+    ensure!(!failed(&out), "click by label after re-renders failed: {out}");
+    ensure!(s.browser.eval("return document.body.dataset.saves").await? == json!("1"), "the label click did not reach the page's Save button");
     s.stop().await;
     Ok(())
 }
