@@ -373,7 +373,8 @@
       if (isOverlay(o) || DROP_IN_HTML.has(o.tagName)) { c.remove(); continue; }
       if (o.tagName === 'svg') { c.replaceChildren(); continue; }
       if ((o.tagName === 'INPUT' || o.tagName === 'TEXTAREA' || o.tagName === 'SELECT') && isSensitive(o)) {
-        if ((o.getAttribute('type') || '').toLowerCase() === 'hidden') { c.remove(); continue; }
+        // Hidden inputs go entirely, unless asked for by themselves (then their value goes).
+        if ((o.getAttribute('type') || '').toLowerCase() === 'hidden' && c !== clone) { c.remove(); continue; }
         c.removeAttribute('value');
         if (o.tagName === 'TEXTAREA') c.textContent = '';
         c.setAttribute('data-hark', 'value-hidden');
@@ -387,6 +388,11 @@
       }
       for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200) c.removeAttribute(a.name);
     }
+    // Comments are not what the person sees (and cost tokens).
+    const comments = document.createTreeWalker(clone, NodeFilter.SHOW_COMMENT);
+    const drop = [];
+    for (let c = comments.nextNode(); c; c = comments.nextNode()) drop.push(c);
+    for (const c of drop) c.remove();
     const text = redactCards(clone.outerHTML);
     const truncated = text.length > maxChars;
     return { ok: true, html: truncated ? text.slice(0, maxChars) : text, truncated, totalChars: text.length };

@@ -375,22 +375,43 @@ async fn page_cannot_command_the_extension(engine: Engine) -> Result<()> {
     Ok(())
 }
 
+/// Every kind of sensitive value on a checkout page (password, hidden, cc-* and one-time-code
+/// autocomplete, name hints, private containers, Luhn card numbers in fields and text, values typed
+/// after load) stays out of every way the page reaches the model, while the fields stay usable.
 async fn sensitive_values_never_leave_the_page(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
     s.open("/t/sensitive.html").await?;
+    // What the person typed after the page loaded (the value property, not the attribute).
+    s.browser.eval("document.querySelector('#gift').value = '6011111111111117'; document.querySelector('#later').value = 'SECRET-LATER-14'; document.querySelector('#cvv').value = 'SECRET-CVV-TYPED-15'; return true;").await?;
     let call = s.start_hark().await?;
     let full = call.call_tool("getPageHTML", json!({})).await?;
-    let form = call.call_tool("getPageHTML", json!({ "selector": "form" })).await?;
-    let pw = call.call_tool("getPageHTML", json!({ "selector": "#pw" })).await?;
-    for (what, out) in [("snapshot", &full), ("form html", &form), ("password html", &pw)] {
-        for secret in ["SECRET-", "4111111111111111", "5555555555554444"] {
+    let mut outs = vec![("snapshot".to_string(), full.clone())];
+    for sel in ["html", "form", "#pw", "[data-hark-private]", "section", "#priv3", "input[type=hidden]"] {
+        outs.push((format!("html of {sel}"), call.call_tool("getPageHTML", json!({ "selector": sel })).await?));
+    }
+    // By ref too: every field the snapshot lists.
+    let refs: Vec<String> = full.match_indices("[e").filter_map(|(i, _)| full[i + 1..].split(']').next().map(str::to_string)).collect();
+    ensure!(refs.len() >= 20, "the snapshot lists only {} elements: {full}", refs.len());
+    for r in &refs {
+        outs.push((format!("html of {r}"), call.call_tool("getPageHTML", json!({ "ref": r })).await?));
+    }
+    let secrets = ["SECRET-", "4111111111111111", "5555555555554444", "6011111111111117", "4012 8888 8888 1881", "4012888888881881"];
+    for (what, out) in &outs {
+        for secret in secrets {
             ensure!(!out.contains(secret), "{what} leaks {secret}: {out}");
         }
     }
-    ensure!(full.contains("Pay now") && full.contains("Card number"), "the snapshot lost the form itself: {full}");
     // Nothing else the extension sent upstream carries them either.
     let wire = serde_json::to_string(&call.received_events())?;
-    ensure!(!wire.contains("SECRET-") && !wire.contains("4111111111111111"), "a secret crossed the data channel");
+    for secret in secrets {
+        ensure!(!wire.contains(secret), "{secret} crossed the data channel");
+    }
+    // The fields are still there for the person: listed, named, and marked as hidden values.
+    for name in ["Password", "Card number", "Card code", "Expiry", "One-time code", "Current password", "New password", "CVV", "IBAN", "SSN", "PIN", "Typed later", "Gift card"] {
+        let line = full.lines().find(|l| l.contains(&format!("\"{name}\""))).with_context(|| format!("{name} is not listed: {full}"))?;
+        ensure!(line.contains("[e"), "{name} has no ref: {line}");
+    }
+    ensure!(full.contains("Pay now") && full.contains("Ada Lovelace") && full.contains("private"), "the snapshot lost the ordinary parts: {full}");
     s.stop().await;
     Ok(())
 }
