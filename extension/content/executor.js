@@ -27,15 +27,20 @@
     return r;
   }
   function elementFor(ref) {
-    const el = elementOfRef.get(String(ref).replace(/^\[|\]$/g, ''))?.deref();
+    const r = String(ref).replace(/^\[|\]$/g, '');
+    // "#12": the element showLabels numbered 12 (content/marks.js).
+    const el = r.startsWith('#') ? Hark.marks?.numbered(+r.slice(1)) : elementOfRef.get(r)?.deref();
     return el && el.isConnected ? el : null;
   }
   const staleError = (ref) =>
-    elementOfRef.has(ref)
+    String(ref).startsWith('#')
+      ? Hark.marks?.numberError(+String(ref).slice(1)) || `there is no element numbered ${ref}; call showLabels first`
+      : elementOfRef.has(ref)
       ? `ref ${ref} is stale: that element is no longer on the page. Call getPageHTML again for fresh refs.`
       : `ref ${ref} is unknown on this page (refs come from getPageHTML and change after navigation). Call getPageHTML first.`;
 
-  const isOverlay = (el) => el === Hark.overlayHost;
+  // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
+  const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;
 
   // ---- what elements are ----------------------------------------------------------------------
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'svg', 'SVG', 'CANVAS', 'VIDEO', 'AUDIO', 'OBJECT', 'EMBED', 'MAP', 'PICTURE', 'SOURCE', 'TRACK', 'BR', 'HR', 'WBR']);
@@ -278,7 +283,7 @@
       if (role === 'heading' && !buttonsOnly) {
         const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
         const name = visibleText(el, 200);
-        if (name && !push({ role, name, level, inView: frameVisible && inView(el, vw, vh) })) return;
+        if (name && !push({ role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) })) return;
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
         return;
       }
@@ -457,6 +462,7 @@
     firstSeen.clear();
     journal.length = 0;
     keepChanges();
+    Hark.marks?.clear();
     return { ok: true, restored };
   }
 
@@ -1107,5 +1113,7 @@
     }
   }
 
-  Hark.executor = { execute };
+  // Other content-script modules (marks.js) add commands and use the same page model.
+  Hark.dom = { collect, elementFor, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, squash, cut, redactCards, visibleText, SKIP_TAGS, INLINE, CONTROL_TAGS };
+  Hark.executor = { execute, register: (name, fn) => { COMMANDS[name] = fn; } };
 })();

@@ -33,6 +33,12 @@ pub const SET_CHECKED: &str = "setChecked";
 pub const SCROLL: &str = "scroll";
 pub const NAVIGATE: &str = "navigate";
 pub const ZOOM_TEXT: &str = "zoomText";
+pub const SHOW_LABELS: &str = "showLabels";
+pub const FIND_TEXT: &str = "findText";
+pub const READ_TEXT: &str = "readText";
+
+/// Default and ceiling of `readText`'s answer, in o200k tokens.
+pub const DEFAULT_READ_TOKENS: u32 = 1_000;
 
 /// Text zoom limits, in percent of the page's own size.
 pub const MIN_ZOOM_PERCENT: u32 = 50;
@@ -54,7 +60,7 @@ fn def(name: &str, description: &str, properties: Value, required: &[&str]) -> T
 /// All tools, in the order the model sees them.
 pub fn catalogue() -> Vec<ToolDef> {
     let target = json!({ "type": "string",
-        "description": "Which element: a ref from getPageHTML like \"e12\", or its visible label like \"Save\"." });
+        "description": "Which element: a ref from getPageHTML like \"e12\", its visible label like \"Save\", or the number showLabels put on it like \"12\"." });
     vec![
         def(
             GET_PAGE_HTML,
@@ -162,6 +168,34 @@ pub fn catalogue() -> Vec<ToolDef> {
                 "description": "Text size in percent of the page's own, e.g. 150." } }),
             &["percent"],
         ),
+        def(
+            SHOW_LABELS,
+            "Show (or hide) a number on every interactive element in view, so the person can say \"click 12\": \
+             then pass the number as `target` to click and the other tools. The numbers go away when the page changes.",
+            json!({ "show": { "type": "boolean", "description": "true to show the numbers (default), false to hide them." } }),
+            &[],
+        ),
+        def(
+            FIND_TEXT,
+            "Find text on the page the person sees: highlights every match and scrolls to one. \
+             An empty text removes the highlights.",
+            json!({
+                "text": { "type": "string", "description": "The words to find (case does not matter)." },
+                "occurrence": { "type": "integer", "minimum": 1, "description": "Which match to scroll to, 1 = the first (default); use 2, 3… for \"next\"." }
+            }),
+            &["text"],
+        ),
+        def(
+            READ_TEXT,
+            "Get the text to read aloud: what the person selected, one section (a heading's name or ref: \
+             the text under it), one element, or the page's main text. Read the returned text to them.",
+            json!({
+                "target": { "type": "string",
+                    "description": "\"selection\" (default), \"page\", a heading's text like \"Installation\", or a ref/label/number of an element." },
+                "maxTokens": { "type": "integer", "minimum": 100, "maximum": MAX_SNAPSHOT_TOKENS, "description": "Size budget of the text (default 1000)." }
+            }),
+            &[],
+        ),
         def(UNDO, "Undo the last change Hark made to the page.", json!({}), &[]),
         def(RESET_PAGE, "Undo every change Hark made to the page, restoring it exactly.", json!({}), &[]),
     ]
@@ -204,6 +238,8 @@ pub enum ArgError {
     Percent(u32),
     #[error("screens must be a number between 0.1 and 20")]
     Screens,
+    #[error("occurrence must be 1 or more (1 = the first match)")]
+    Occurrence,
 }
 
 /// How big a button should be.
@@ -403,6 +439,8 @@ pub enum Target {
     All,
     /// A snapshot ref like `e12`.
     Ref(String),
+    /// The number `showLabels` put on an element ("click 12").
+    Number(u32),
     /// Visible text or accessible name, matched leniently.
     Label(String),
 }
@@ -414,10 +452,48 @@ impl Target {
             Some(s) if s.eq_ignore_ascii_case("all") || s.eq_ignore_ascii_case("all buttons") => Target::All,
             Some(s) => {
                 let r = s.trim_start_matches('[').trim_end_matches(']');
-                if is_ref(r) { Target::Ref(r.to_string()) } else { Target::Label(s.to_string()) }
+                if is_ref(r) {
+                    Target::Ref(r.to_string())
+                } else if let Some(n) = label_number(r) {
+                    Target::Number(n)
+                } else {
+                    Target::Label(s.to_string())
+                }
             }
         }
     }
+
+    /// How the executor names the element: a ref, or `#12` for a shown number.
+    pub fn element_ref(&self) -> Option<String> {
+        match self {
+            Target::Ref(r) => Some(r.clone()),
+            Target::Number(n) => Some(format!("#{n}")),
+            _ => None,
+        }
+    }
+}
+
+/// "12", "#12", "number 12", "label 12", "no. 12": a number shown by `showLabels`.
+fn label_number(s: &str) -> Option<u32> {
+    let l = s.trim().to_ascii_lowercase();
+    let mut rest = l.as_str();
+    for prefix in ["number", "label", "no.", "no", "item", "#"] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            rest = r.trim_start();
+            break;
+        }
+    }
+    let rest = rest.trim_start_matches('#');
+    (!rest.is_empty() && rest.len() <= 4 && rest.bytes().all(|b| b.is_ascii_digit())).then(|| rest.parse().ok()).flatten().filter(|n| *n > 0)
+}
+
+/// What `readText` reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadWhat {
+    Selection,
+    Page,
+    /// A heading (its section) or any element.
+    Element(Target),
 }
 
 /// Snapshot refs are `e` followed by digits.
@@ -440,6 +516,9 @@ pub enum ToolCall {
     Scroll { direction: Option<ScrollDirection>, screens: f32, target: Option<Target> },
     Navigate { to: NavigateTo },
     ZoomText { percent: u32 },
+    ShowLabels { show: bool },
+    FindText { text: String, occurrence: u32 },
+    ReadText { what: ReadWhat, max_tokens: u32 },
     Undo,
     ResetPage,
 }
@@ -583,6 +662,33 @@ impl ToolCall {
                 }
                 ToolCall::ZoomText { percent: p }
             }
+            SHOW_LABELS => ToolCall::ShowLabels { show: a.opt_bool("show")?.unwrap_or(true) },
+            FIND_TEXT => {
+                let text = match a.0.get("text") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => a.opt_str("text")?.or(a.opt_str("query")?).ok_or(ArgError::Missing("text"))?.trim().to_string(),
+                };
+                let occurrence = match a.opt_f64("occurrence")? {
+                    None => 1,
+                    Some(v) if v >= 1.0 && v.fract() == 0.0 && v <= 10_000.0 => v as u32,
+                    Some(_) => return Err(ArgError::Occurrence),
+                };
+                ToolCall::FindText { text, occurrence }
+            }
+            READ_TEXT => {
+                let what = match a.opt_str("target")?.map(str::trim) {
+                    None | Some("") => ReadWhat::Selection,
+                    Some(t) => match t.to_ascii_lowercase().trim_start_matches("the ") {
+                        "selection" | "selected text" | "selected" | "highlighted text" => ReadWhat::Selection,
+                        "page" | "main" | "main text" | "article" | "whole page" | "all" => ReadWhat::Page,
+                        _ => ReadWhat::Element(Target::parse(Some(t))),
+                    },
+                };
+                ToolCall::ReadText {
+                    what,
+                    max_tokens: a.opt_u32("maxTokens")?.unwrap_or(DEFAULT_READ_TOKENS).clamp(100, MAX_SNAPSHOT_TOKENS),
+                }
+            }
             UNDO => ToolCall::Undo,
             RESET_PAGE => ToolCall::ResetPage,
             other => return Err(ArgError::UnknownFunction(other.to_string(), names().join(", "))),
@@ -683,6 +789,34 @@ mod tests {
         );
         assert_eq!(ToolCall::parse("navigate", r#"{"to":"back"}"#).unwrap(), ToolCall::Navigate { to: NavigateTo::Back });
         assert_eq!(ToolCall::parse("zoomText", r#"{"percent":"150%"}"#).unwrap(), ToolCall::ZoomText { percent: 150 });
+    }
+
+    #[test]
+    fn numbers_people_say_are_label_numbers() {
+        for (input, n) in [("12", 12), ("#12", 12), ("number 7", 7), ("Label 3", 3), ("no. 40", 40), ("[#5]", 5)] {
+            assert_eq!(Target::parse(Some(input)), Target::Number(n), "{input}");
+        }
+        for label in ["e12x", "12 Main Street", "0", "Page 2 of 3", "123456"] {
+            assert!(!matches!(Target::parse(Some(label)), Target::Number(_)), "{label}");
+        }
+        assert_eq!(Target::Number(12).element_ref().as_deref(), Some("#12"));
+        assert_eq!(ToolCall::parse("click", r#"{"target":"12"}"#).unwrap(), ToolCall::Click { target: Target::Number(12) });
+    }
+
+    #[test]
+    fn find_and_read_arguments() {
+        assert_eq!(ToolCall::parse("findText", r#"{"text":" opening hours "}"#).unwrap(), ToolCall::FindText { text: "opening hours".into(), occurrence: 1 });
+        assert_eq!(ToolCall::parse("findText", r#"{"text":"x","occurrence":3}"#).unwrap(), ToolCall::FindText { text: "x".into(), occurrence: 3 });
+        assert!(ToolCall::parse("findText", r#"{"text":"x","occurrence":0}"#).unwrap_err().to_string().contains("1 or more"));
+        assert!(ToolCall::parse("findText", "{}").unwrap_err().to_string().contains("'text'"));
+        assert_eq!(ToolCall::parse("readText", "{}").unwrap(), ToolCall::ReadText { what: ReadWhat::Selection, max_tokens: 1000 });
+        assert_eq!(ToolCall::parse("readText", r#"{"target":"the page"}"#).unwrap(), ToolCall::ReadText { what: ReadWhat::Page, max_tokens: 1000 });
+        assert_eq!(
+            ToolCall::parse("readText", r#"{"target":"Installation","maxTokens":300}"#).unwrap(),
+            ToolCall::ReadText { what: ReadWhat::Element(Target::Label("Installation".into())), max_tokens: 300 }
+        );
+        assert_eq!(ToolCall::parse("showLabels", "{}").unwrap(), ToolCall::ShowLabels { show: true });
+        assert_eq!(ToolCall::parse("showLabels", r#"{"show":false}"#).unwrap(), ToolCall::ShowLabels { show: false });
     }
 
     #[test]

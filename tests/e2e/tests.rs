@@ -43,6 +43,7 @@ tests!(
     custom_drop_down_and_web_component_buttons,
     changes_survive_the_pages_re_renders_until_undone,
     refs_of_re_rendered_elements_are_stale_and_labels_still_work,
+    numbered_labels_find_and_read_aloud,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -885,6 +886,94 @@ async fn refs_of_re_rendered_elements_are_stale_and_labels_still_work(engine: En
     let out = call.call_tool("click", json!({ "target": "Save" })).await?;
     ensure!(!failed(&out), "click by label after re-renders failed: {out}");
     ensure!(s.browser.eval("return document.body.dataset.saves").await? == json!("1"), "the label click did not reach the page's Save button");
+    s.stop().await;
+    Ok(())
+}
+
+/// Average color of a screenshot region (viewport px).
+fn mean_rgb(img: &pixels::Image, r: &[f64]) -> [f64; 3] {
+    let (mut sum, mut n) = ([0.0f64; 3], 0.0f64);
+    let (x0, y0) = (r[0].max(0.0) as usize, r[1].max(0.0) as usize);
+    let (x1, y1) = (((r[0] + r[2]) as usize).min(img.width), ((r[1] + r[3]) as usize).min(img.height));
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = img.at(x, y);
+            for c in 0..3 {
+                sum[c] += p[c] as f64;
+            }
+            n += 1.0;
+        }
+    }
+    sum.map(|v| v / n.max(1.0))
+}
+
+/// "Show numbers", "click 7", "find …", "read this": on a real page, and never a secret read out.
+async fn numbered_labels_find_and_read_aloud(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/buttons.html").await?;
+    let call = s.start_hark().await?;
+    // Which element a click reaches (links are not followed, so the page stays).
+    s.browser.eval("document.addEventListener('click', e => { const a = e.target.closest('a, button'); if (a) { e.preventDefault(); document.body.dataset.clicked = a.textContent.trim(); } }, true); return true;").await?;
+    let before = s.browser.keep_screenshot("labels-before").await?;
+    let out = call.call_tool("showLabels", json!({})).await?;
+    ensure!(!failed(&out) && out.contains("Showing numbers 1"), "showLabels gave {out}");
+    settle().await;
+    let shown = s.browser.keep_screenshot("labels-shown").await?;
+    let pink = |img: &pixels::Image| img.share_of([194, 24, 91], 12);
+    ensure!(pink(&shown) > 0.002 && pink(&before) < 0.0005, "the numbers are not visible on the page ({:.4} of pixels)", pink(&shown));
+    // The number the answer gives the "Split Button Success" button, said as "click 7".
+    let v: Value = serde_json::from_str(&out)?;
+    let labels = v["labels"].as_str().unwrap_or("");
+    let n = labels
+        .split(", ")
+        .find(|l| l.contains("Split Button Success") || l.contains("\"Success"))
+        .and_then(|l| l.split(' ').next())
+        .with_context(|| format!("no number for the Success button in {labels}"))?
+        .to_string();
+    let out = call.call_tool("click", json!({ "target": n })).await?;
+    ensure!(!failed(&out), "click {n} failed: {out}");
+    let clicked = s.browser.eval("return document.body.dataset.clicked").await?;
+    ensure!(clicked.as_str().is_some_and(|c| c.contains("Success")), "click {n} reached {clicked}");
+    let out = call.call_tool("click", json!({ "target": "#999" })).await?;
+    ensure!(failed(&out) && out.contains("numbers 1"), "an unknown number gave {out}");
+    call.call_tool("showLabels", json!({ "show": false })).await?;
+    settle().await;
+    ensure!(pink(&s.browser.keep_screenshot("labels-hidden").await?) < 0.0005, "the numbers stayed after hiding them");
+    // Find: the count a person would count, the second match highlighted where it is.
+    let phrase = "examples below";
+    let expected = s.browser.eval(&format!("return document.body.innerText.toLowerCase().split({phrase:?}).length - 1")).await?;
+    let rect_js = format!(r#"const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); let k = 0;
+        for (let t = w.nextNode(); t; t = w.nextNode()) {{ const i = t.data.toLowerCase().indexOf({phrase:?}); if (i < 0 || !t.parentElement.checkVisibility()) continue;
+          if (++k === 2) {{ const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + {len}); const b = r.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; }} }}
+        return null;"#, len = phrase.len());
+    let out = call.call_tool("findText", json!({ "text": phrase, "occurrence": 2 })).await?;
+    ensure!(!failed(&out) && out.contains(&format!("Found {expected} matches")), "findText gave {out} (the page shows it {expected} times)");
+    settle().await;
+    let rect: Vec<f64> = serde_json::from_value(s.browser.eval(&rect_js).await?)?;
+    let lit = mean_rgb(&s.browser.keep_screenshot("find-highlight").await?, &rect);
+    call.call_tool("findText", json!({ "text": "" })).await?;
+    settle().await;
+    let plain = mean_rgb(&s.browser.keep_screenshot("find-cleared").await?, &rect);
+    ensure!(plain[2] - lit[2] > 60.0 && lit[0] > lit[2] + 60.0, "the match is not highlighted on screen: {lit:?} vs {plain:?} without");
+    let out = call.call_tool("findText", json!({ "text": "no such words anywhere" })).await?;
+    ensure!(failed(&out) && out.contains("not in the visible text"), "a missing text gave {out}");
+    // Read aloud: the person's selection, then a section by its heading.
+    s.browser.eval("const p = [...document.querySelectorAll('p')].find(p => p.textContent.includes('Google and Facebook')); const r = document.createRange(); r.selectNodeContents(p); getSelection().removeAllRanges(); getSelection().addRange(r); return true;").await?;
+    let out = call.call_tool("readText", json!({})).await?;
+    ensure!(!failed(&out) && out.contains("Google and Facebook buttons are available") && !out.contains("Circle Buttons"), "readText of the selection gave {out}");
+    let out = call.call_tool("readText", json!({ "target": "Circle Buttons" })).await?;
+    ensure!(!failed(&out) && out.contains("Use Font Awesome Icons") && !out.contains("Google and Facebook"), "readText of a section gave {out}");
+    // Nothing secret is ever read out: the whole checkout page, selected or as the page.
+    s.open("/t/sensitive.html").await?;
+    wait_path(&s, "/sensitive.html").await?;
+    s.browser.eval("getSelection().selectAllChildren(document.body); return true;").await?;
+    for args in [json!({}), json!({ "target": "page" }), json!({ "target": "Checkout" })] {
+        let out = call.call_tool("readText", args.clone()).await?;
+        ensure!(!failed(&out) && (out.contains("Pay now") || out.contains("Checkout")), "readText {args} gave {out}");
+        for secret in ["SECRET-", "4111111111111111", "4012 8888 8888 1881"] {
+            ensure!(!out.contains(secret), "readText {args} reads out {secret}: {out}");
+        }
+    }
     s.stop().await;
     Ok(())
 }

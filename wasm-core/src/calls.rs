@@ -3,7 +3,7 @@
 //! label matches), each answered by the executor; every path ends in an output, never a hang.
 
 use hark_protocol::color::CssColor;
-use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ScrollDirection, Target, ToolCall};
+use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, ToolCall};
 use serde_json::json;
 
 use crate::labels;
@@ -22,6 +22,8 @@ pub enum Plan {
     StyleByLabel { label: String, style: ButtonStyle },
     /// List the page's elements, then act on the one whose label matches.
     ActByLabel { label: String, act: Act },
+    /// List the page, then read the section of the heading (or the element) whose name matches.
+    ReadByLabel { label: String, max_tokens: u32 },
     Finish { what: Finish },
 }
 
@@ -34,6 +36,7 @@ impl Plan {
                 | Plan::HtmlByLabel { .. }
                 | Plan::StyleByLabel { .. }
                 | Plan::ActByLabel { .. }
+                | Plan::ReadByLabel { .. }
         )
     }
 }
@@ -48,6 +51,9 @@ pub enum Finish {
     Act(Act),
     Navigate(NavigateTo),
     Zoom(u32),
+    Labels { show: bool },
+    Find { text: String },
+    Read,
 }
 
 /// An action on one element, before its ref is known.
@@ -124,7 +130,9 @@ impl Act {
     }
     fn by(self, target: Option<Target>) -> Next {
         match target {
-            Some(Target::Ref(r)) => Next::Page(self.command(Some(r)), Plan::Finish { what: Finish::Act(self) }),
+            Some(t @ (Target::Ref(_) | Target::Number(_))) => {
+                Next::Page(self.command(t.element_ref()), Plan::Finish { what: Finish::Act(self) })
+            }
             Some(Target::Label(label)) => Next::Page(
                 PageCommand::Collect {
                     buttons_only: false,
@@ -234,12 +242,12 @@ pub fn start(call: ToolCall) -> Next {
             Plan::Snapshot { max_tokens },
         ),
         ToolCall::GetPageHtml {
-            target: Some(Target::Ref(r)),
+            target: Some(t @ (Target::Ref(_) | Target::Number(_))),
             max_tokens,
             ..
         } => Next::Page(
             PageCommand::Html {
-                element_ref: Some(r),
+                element_ref: t.element_ref(),
                 selector: None,
                 max_chars: max_tokens * 4,
                 doc: None,
@@ -309,8 +317,8 @@ pub fn start(call: ToolCall) -> Next {
                         what: Finish::Buttons(style),
                     },
                 ),
-                Target::Ref(r) => Next::Page(
-                    style_command(Some(vec![r]), &style),
+                t @ (Target::Ref(_) | Target::Number(_)) => Next::Page(
+                    style_command(t.element_ref().map(|r| vec![r]), &style),
                     Plan::Finish {
                         what: Finish::Buttons(style),
                     },
@@ -343,6 +351,25 @@ pub fn start(call: ToolCall) -> Next {
             PageCommand::ZoomText { scale: percent as f32 / 100.0 },
             Plan::Finish { what: Finish::Zoom(percent) },
         ),
+        ToolCall::ShowLabels { show } => Next::Page(PageCommand::ShowLabels { show }, Plan::Finish { what: Finish::Labels { show } }),
+        ToolCall::FindText { text, occurrence } => Next::Page(
+            PageCommand::FindText { text: text.clone(), occurrence },
+            Plan::Finish { what: Finish::Find { text } },
+        ),
+        ToolCall::ReadText { what, max_tokens } => {
+            let read = |element_ref: Option<String>, page: bool| {
+                Next::Page(PageCommand::ReadText { element_ref, page, max_chars: max_tokens * 4, doc: None }, Plan::Finish { what: Finish::Read })
+            };
+            match what {
+                ReadWhat::Selection => read(None, false),
+                ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
+                ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
+                ReadWhat::Element(Target::Label(label)) => Next::Page(
+                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES },
+                    Plan::ReadByLabel { label, max_tokens },
+                ),
+            }
+        }
         ToolCall::Undo => Next::Page(PageCommand::Undo, Plan::Finish { what: Finish::Undo }),
         ToolCall::ResetPage => Next::Page(
             PageCommand::Reset,
@@ -467,6 +494,29 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
             }
             Err(e) => Next::Done(Output::error(e)),
         },
+        Plan::ReadByLabel { label, max_tokens } => match raw_page(value) {
+            Ok(page) => {
+                // Headings (by their section ref) first: "read the Installation section".
+                let candidates: Vec<_> = page
+                    .nodes
+                    .into_iter()
+                    .filter_map(|mut n| {
+                        if n.section_ref.is_some() {
+                            n.element_ref = n.section_ref.take();
+                        }
+                        n.element_ref.is_some().then_some(n)
+                    })
+                    .collect();
+                match labels::best_match_of(&candidates, &label, "section or element", "sections and elements") {
+                    Ok(n) => Next::Page(
+                        PageCommand::ReadText { element_ref: n.element_ref.clone(), page: false, max_chars: max_tokens * 4, doc: None },
+                        Plan::Finish { what: Finish::Read },
+                    ),
+                    Err(e) => Next::Done(Output::error(e)),
+                }
+            }
+            Err(e) => Next::Done(Output::error(e)),
+        },
         Plan::Finish { what } => Next::Done(finish(what, &res)),
     }
 }
@@ -523,6 +573,51 @@ fn finish(what: Finish, res: &PageResult) -> Output {
             format!("Set the page's text to {p}% of its own size ({changed} elements); undo restores it."),
             json!({"changed": changed, "percent": p}),
         ),
+        Finish::Labels { show: false } => Output::done("Removed the numbers from the page.".into(), json!({})),
+        Finish::Labels { .. } if res.numbered.is_empty() => Output::error("found no interactive elements in view to number; scroll or call getPageHTML"),
+        Finish::Labels { .. } => {
+            // Compact: `1 button "Save", 2 link "Home", …` (refs are not needed: the numbers work).
+            let list: Vec<String> = res
+                .numbered
+                .iter()
+                .map(|n| format!("{} {} \"{}\"", n.n, n.role, n.name.chars().take(40).collect::<String>()))
+                .collect();
+            Output::done(
+                format!(
+                    "Showing numbers 1–{} on the elements in view. Pass a number as target (e.g. \"{}\").",
+                    res.numbered.len(),
+                    res.numbered.first().map(|n| n.n).unwrap_or(1)
+                ),
+                json!({ "labels": list.join(", ") }),
+            )
+        }
+        Finish::Find { text } if text.is_empty() => Output::done("Removed the highlights.".into(), json!({})),
+        Finish::Find { text } => match res.count.unwrap_or(0) {
+            0 => Output::error(format!("\"{text}\" is not in the visible text of this page")),
+            count => Output::done(
+                format!(
+                    "Found {count} match{} of \"{text}\"; highlighted {} and scrolled to match {}.",
+                    if count == 1 { "" } else { "es" },
+                    if count == 1 { "it" } else { "them" },
+                    res.index.unwrap_or(1)
+                ),
+                json!({ "count": count, "matches": res.snippets }),
+            ),
+        },
+        Finish::Read => match res.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => Output::error(match res.source.as_deref() {
+                Some("selection") => "nothing is selected on the page; ask the person to select text, or name a section (a heading) or say \"page\"",
+                _ => "that part of the page has no text to read",
+            }),
+            Some(text) => {
+                let cut = if res.truncated { " (cut to the size budget; ask for a smaller section to hear the rest)" } else { "" };
+                Output {
+                    text: json!({ "ok": true, "source": res.source, "text": text, "note": format!("Read this text to the person{cut}.") }).to_string(),
+                    ok: true,
+                    summary: format!("read {} characters aloud", text.chars().count()),
+                }
+            }
+        },
         Finish::Undo => match &res.undone {
             Some(op) => Output::done(
                 format!("Undid the last change ({op})."),

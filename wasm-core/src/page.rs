@@ -133,6 +133,24 @@ pub enum PageCommand {
     },
     /// Scale the page's text to `scale` × its own size (journaled like every style change).
     ZoomText { scale: f32 },
+    /// Draw (or remove) numbered labels on the interactive elements in view; `#12` then names
+    /// the element labelled 12 wherever a ref is accepted.
+    ShowLabels { show: bool },
+    /// Highlight every visible match of `text` (empty: remove highlights) and scroll to the
+    /// `occurrence`-th (1-based).
+    FindText { text: String, occurrence: u32 },
+    /// The visible text of the selection, of the page's main content, or of one element (a
+    /// heading: its whole section); sensitive and private content left out; at most `maxChars`.
+    #[serde(rename_all = "camelCase")]
+    ReadText {
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        element_ref: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        page: bool,
+        max_chars: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
     /// Revert the last change (restores the inline style attributes it touched).
     Undo,
     /// Revert every change: inline style attributes become exactly what they were.
@@ -175,9 +193,29 @@ pub struct PageResult {
     pub url: Option<String>,
     /// For `pressKey`: what the key did besides the key events (e.g. "submitted the form").
     pub effect: Option<String>,
+    /// For `showLabels`: the numbers shown, in order.
+    pub numbered: Vec<Numbered>,
+    /// For `findText`: how many matches, which one is in view, and a few snippets.
+    pub count: Option<u32>,
+    pub index: Option<u32>,
+    pub snippets: Vec<String>,
+    /// For `readText`: the text, and what it is (`selection`, `section`, `element`, `page`).
+    pub text: Option<String>,
+    pub source: Option<String>,
     /// The command was not run: it needs the person's yes to `question` (see [`crate::confirm`]).
     pub needs_confirmation: bool,
     pub question: Option<String>,
+}
+
+/// One label `showLabels` drew.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Numbered {
+    pub n: u32,
+    #[serde(rename = "ref")]
+    pub element_ref: String,
+    pub role: String,
+    pub name: String,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -207,7 +245,8 @@ impl PageCommand {
             | PageCommand::PressKey { element_ref: Some(_), doc, .. }
             | PageCommand::SelectOption { doc, .. }
             | PageCommand::SetChecked { doc, .. }
-            | PageCommand::Scroll { element_ref: Some(_), doc, .. } => {
+            | PageCommand::Scroll { element_ref: Some(_), doc, .. }
+            | PageCommand::ReadText { element_ref: Some(_), doc, .. } => {
                 *doc = doc_id.map(str::to_string);
             }
             _ => {}

@@ -52,6 +52,9 @@ pub struct RawNode {
     pub sensitive: bool,
     /// What a person calls a button (includes links styled as buttons).
     pub button: bool,
+    /// A heading's own ref (not printed): `readText` reads the section it opens.
+    #[serde(rename = "sectionRef", skip_serializing_if = "Option::is_none")]
+    pub section_ref: Option<String>,
 }
 
 pub const LANDMARKS: &[&str] = &[
