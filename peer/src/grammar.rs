@@ -22,7 +22,9 @@ pub enum Intent {
 }
 
 pub const EXAMPLES: &str = "\"make the background dark blue\", \"background #123456\", \"text color white\", \
-\"make the buttons bigger\", \"make the Save button green\", \"read the page\", \"undo\" or \"reset\"";
+\"make the buttons bigger\", \"make the Save button green\", \"show numbers\", \"click 12\", \"click Login\", \
+\"type ada@example.org into Email\", \"find opening hours\", \"read the selection\", \"read the Installation section\", \
+\"scroll down\", \"go back\", \"read the page\", \"undo\" or \"reset\"";
 
 pub const SPEECH_NEEDS_KEY: &str =
     "Speech recognition needs an OpenAI key: in local mode, type your command instead.";
@@ -110,12 +112,13 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
     let has = |w: &str| lower.iter().any(|x| x == w);
     let call = |name: &'static str, arguments: Value| Ok(PlannedCall { name, arguments });
 
-    if matches!(
-        joined.as_str(),
-        "undo" | "undo that" | "undo it" | "undo the last change" | "go back" | "revert"
-    ) || ((has("undo") || has("revert")) && lower.len() <= 5)
+    if matches!(joined.as_str(), "undo" | "undo that" | "undo it" | "undo the last change" | "revert")
+        || ((has("undo") || has("revert")) && lower.len() <= 5)
     {
         return call(tools::UNDO, json!({}));
+    }
+    if let Some(planned) = action_call(&ws, &lower) {
+        return planned;
     }
     if has("reset")
         || has("restore")
@@ -170,6 +173,69 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
         };
     }
     Err(not_understood(text))
+}
+
+/// Page actions: labels, click, type, find, read aloud, scroll, history. `None`: not one of them.
+fn action_call(ws: &[String], lower: &[String]) -> Option<Result<PlannedCall, String>> {
+    let call = |name: &'static str, arguments: Value| Some(Ok(PlannedCall { name, arguments }));
+    let joined = lower.join(" ");
+    let first = lower.first().map(String::as_str).unwrap_or("");
+    let rest = |n: usize| ws[n.min(ws.len())..].join(" ");
+    let numbers = ["labels", "numbers", "number", "label"].iter().any(|w| lower.iter().any(|x| x == w));
+    if numbers && matches!(first, "show" | "number") || joined == "number the elements" {
+        return call(tools::SHOW_LABELS, json!({ "show": true }));
+    }
+    if numbers && matches!(first, "hide" | "remove" | "clear") {
+        return call(tools::SHOW_LABELS, json!({ "show": false }));
+    }
+    if matches!(first, "click" | "press" | "tap" | "open") && ws.len() > 1 && !(first == "press" && ws.len() == 2 && tools::Key::parse(&ws[1]).is_ok()) {
+        let target = rest(1);
+        let target = target.trim_start_matches("on ").trim_start_matches("the ").trim();
+        return call(tools::CLICK, json!({ "target": target }));
+    }
+    if first == "press" && ws.len() == 2 {
+        return call(tools::PRESS_KEY, json!({ "key": ws[1] }));
+    }
+    if first == "type" {
+        // "type <text> into|in <field>"
+        let split = lower.iter().rposition(|w| w == "into" || w == "in")?;
+        if split < 2 || split + 1 >= ws.len() {
+            return Some(Err("Say what to type and where, e.g. \"type ada@example.org into Email\".".into()));
+        }
+        let field = ws[split + 1..].join(" ");
+        let field = field.trim_start_matches("the ").trim_end_matches(" field").to_string();
+        return call(tools::TYPE_TEXT, json!({ "target": field, "text": ws[1..split].join(" ") }));
+    }
+    if matches!(first, "find" | "search" | "highlight") {
+        let skip = if lower.get(1).map(String::as_str) == Some("for") { 2 } else { 1 };
+        let what = rest(skip);
+        let what = what.trim_end_matches(" on the page").trim_end_matches(" on this page").trim_matches('"');
+        return call(tools::FIND_TEXT, json!({ "text": what }));
+    }
+    if first == "read" && (joined.contains("selection") || joined.contains("selected") || joined == "read this" || joined == "read it") {
+        return call(tools::READ_TEXT, json!({}));
+    }
+    if first == "read" && lower.iter().any(|w| w == "section" || w == "part") {
+        let name: Vec<&String> = ws[1..]
+            .iter()
+            .zip(&lower[1..])
+            .filter(|(_, l)| !matches!(l.as_str(), "the" | "section" | "part" | "aloud" | "out" | "to" | "me"))
+            .map(|(w, _)| w)
+            .collect();
+        let name = name.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" ");
+        return call(tools::READ_TEXT, json!({ "target": name }));
+    }
+    if first == "scroll" {
+        let direction = ["up", "down", "top", "bottom"].into_iter().find(|d| lower.iter().any(|w| w == d)).unwrap_or("down");
+        return call(tools::SCROLL, json!({ "direction": direction }));
+    }
+    if matches!(joined.as_str(), "go back" | "back" | "previous page" | "go to the previous page") {
+        return call(tools::NAVIGATE, json!({ "to": "back" }));
+    }
+    if matches!(joined.as_str(), "go forward" | "forward" | "next page") {
+        return call(tools::NAVIGATE, json!({ "to": "forward" }));
+    }
+    None
 }
 
 fn color_problem(after: &[String], text: &str) -> String {
@@ -302,10 +368,24 @@ fn describe(r: &CallResult) -> String {
         tools::GET_PAGE_HTML => "read the page".into(),
         tools::UNDO => "undo the last change".into(),
         tools::RESET_PAGE => "reset the page".into(),
+        tools::CLICK => format!("click {}", arg("target").unwrap_or_default()),
+        tools::TYPE_TEXT => format!("type into {}", arg("target").unwrap_or_default()),
+        tools::FIND_TEXT => format!("find \"{}\"", arg("text").unwrap_or_default()),
+        tools::READ_TEXT => "read that".into(),
+        tools::SHOW_LABELS => "show the numbers".into(),
         other => format!("run {other}"),
     };
     if let Some(why) = failure_of(&r.output) {
         return format!("I couldn't {what}: {why}.");
+    }
+    // The action tools word their own result (the core's message) or return text to read.
+    if let Ok(v) = serde_json::from_str::<Value>(&r.output) {
+        if let Some(t) = v.get("text").and_then(Value::as_str).filter(|_| r.name == tools::READ_TEXT) {
+            return t.to_string();
+        }
+        if let Some(m) = v.get("message").and_then(Value::as_str).filter(|_| !matches!(r.name.as_str(), tools::CHANGE_BACKGROUND_COLOR | tools::CHANGE_TEXT_COLOR | tools::CHANGE_BUTTON_STYLE | tools::UNDO | tools::RESET_PAGE)) {
+            return m.to_string();
+        }
     }
     if r.name == tools::GET_PAGE_HTML {
         let text: String = page_text(&r.output);
@@ -437,6 +517,30 @@ mod tests {
             "describe this site",
         ] {
             assert_eq!(one(text).name, tools::GET_PAGE_HTML, "{text}");
+        }
+    }
+
+    #[test]
+    fn page_actions_people_type() {
+        let cases = [
+            ("show numbers", tools::SHOW_LABELS, json!({"show": true})),
+            ("show labels", tools::SHOW_LABELS, json!({"show": true})),
+            ("hide the numbers", tools::SHOW_LABELS, json!({"show": false})),
+            ("click 12", tools::CLICK, json!({"target": "12"})),
+            ("click on the Login button", tools::CLICK, json!({"target": "Login button"})),
+            ("press Enter", tools::PRESS_KEY, json!({"key": "Enter"})),
+            ("type ada@example.org into the Email field", tools::TYPE_TEXT, json!({"target": "Email", "text": "ada@example.org"})),
+            ("find opening hours", tools::FIND_TEXT, json!({"text": "opening hours"})),
+            ("search for prices on the page", tools::FIND_TEXT, json!({"text": "prices"})),
+            ("read the selection", tools::READ_TEXT, json!({})),
+            ("read the Installation section", tools::READ_TEXT, json!({"target": "Installation"})),
+            ("scroll down", tools::SCROLL, json!({"direction": "down"})),
+            ("go back", tools::NAVIGATE, json!({"to": "back"})),
+        ];
+        for (text, name, args) in cases {
+            let c = one(text);
+            assert_eq!((c.name, &c.arguments), (name, &args), "{text}");
+            valid(&c);
         }
     }
 

@@ -492,6 +492,12 @@ async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()>
             said.contains("background") && said.contains("assistant")
         })
         .await?;
+    // Numbers and a click by number, typed.
+    browser.eval("document.addEventListener('click', e => { const a = e.target.closest('a, button'); if (a) { e.preventDefault(); document.body.dataset.clicked = a.textContent.trim(); } }, true); return true;").await?;
+    browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'show numbers then click 2' });").await?;
+    browser.wait_hark_status("the click by number", WAIT, |st| st["lines"].to_string().contains("Clicked")).await?;
+    let got = browser.eval("return document.body.dataset.clicked || ''").await?;
+    ensure!(got.as_str().is_some_and(|t| !t.is_empty()), "typing \"click 2\" clicked nothing ({got})");
     browser.quit().await;
     companion.shutdown().await;
     Ok(())
