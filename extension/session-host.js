@@ -18,7 +18,42 @@ function loadCore() {
 
 const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
 
+// Direct links to the served tab's content script: a runtime port the tab opens while a session
+// runs, so page commands skip the relay (Chromium: offscreen document -> service worker -> tab
+// costs ~35 ms a command). Only the extension's own content scripts can open one (top frame).
+function pageLinks(api) {
+  const ports = new Map(); // tabId -> port
+  const waiting = new Map(); // command id -> { resolve, port }
+  let seq = 0;
+  api.runtime.onConnect.addListener((port) => {
+    const from = port.sender;
+    if (port.name !== 'hark-page' || !from || from.id !== api.runtime.id || !from.tab || from.frameId !== 0) return;
+    const tabId = from.tab.id;
+    ports.set(tabId, port);
+    port.onMessage.addListener((m) => {
+      const w = m && waiting.get(m.id);
+      if (w && w.port === port) { waiting.delete(m.id); w.resolve(m.result); }
+    });
+    port.onDisconnect.addListener(() => {
+      if (ports.get(tabId) === port) ports.delete(tabId);
+      // A command whose page went away mid-way is not run again elsewhere: it may have run.
+      for (const [id, w] of waiting) if (w.port === port) { waiting.delete(id); w.resolve({ ok: false, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' }); }
+    });
+  });
+  // The tab's answer over its port, or null when it has none.
+  return (tabId, command) => {
+    const port = ports.get(tabId);
+    if (!port) return null;
+    return new Promise((resolve) => {
+      const id = ++seq;
+      waiting.set(id, { resolve, port });
+      try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); resolve(null); }
+    });
+  };
+}
+
 export function createSessionHost(bridge) {
+  const direct = pageLinks(globalThis.browser ?? globalThis.chrome);
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.
@@ -69,7 +104,7 @@ export function createSessionHost(bridge) {
     const started = performance.now();
     let result;
     try {
-      result = await bridge.page(session.tabId, command);
+      result = (await direct(session.tabId, command)) ?? (await bridge.page(session.tabId, command));
     } catch (e) {
       result = { ok: false, error: String((e && e.message) || e) };
     }

@@ -12,9 +12,11 @@
     switch (msg.type) {
       case 'hark.cmd':
         sendResponse(Hark.executor.execute(msg.command));
+        linkUp();
         return;
       case 'hark.ui':
         Hark.overlay.apply(msg.ui);
+        if (msg.ui && msg.ui.state === 'off') linkDown(); else linkUp();
         sendResponse({ ok: true });
         return;
       case 'hark.overlayText':
@@ -23,9 +25,28 @@
     }
   });
 
+  // While a session serves this tab, a port straight to the session host carries its page
+  // commands (no relay through the service worker). Only Hark's own contexts can reach it.
+  let link = null;
+  function linkUp() {
+    if (link) return;
+    try {
+      link = api.runtime.connect({ name: 'hark-page' });
+    } catch (_) { link = null; return; }
+    link.onMessage.addListener((m) => {
+      if (!m || typeof m.id !== 'number') return;
+      link.postMessage({ id: m.id, result: Hark.executor.execute(m.command) });
+    });
+    link.onDisconnect.addListener(() => { link = null; });
+  }
+  function linkDown() {
+    if (link) { try { link.disconnect(); } catch (_) {} link = null; }
+  }
+  Hark.link = { up: linkUp, down: linkDown };
+
   // A new document in a tab with a running session (e.g. after a link): show the overlay again.
   api.runtime
     .sendMessage({ type: 'hark.hello' })
-    .then((r) => { if (r && r.active) Hark.overlay.restore(r.ui); })
+    .then((r) => { if (r && r.active) { Hark.overlay.restore(r.ui); linkUp(); } })
     .catch(() => {});
 })();

@@ -70,7 +70,9 @@ pub fn catalogue() -> Vec<ToolDef> {
                 "ref": { "type": "string", "description": "Read just this element (a ref like \"e12\")." },
                 "selector": { "type": "string", "description": "Read just the first element matching this CSS selector." },
                 "maxTokens": { "type": "integer", "minimum": 200, "maximum": MAX_SNAPSHOT_TOKENS,
-                    "description": "Size budget of the answer in tokens (default 2000)." }
+                    "description": "Size budget of the answer in tokens (default 2000)." },
+                "from": { "type": "string",
+                    "description": "Read on: the outline from this ref on, in page order (a cut outline names the ref to pass)." }
             }),
             &[],
         ),
@@ -504,7 +506,8 @@ pub fn is_ref(s: &str) -> bool {
 /// A validated call, ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolCall {
-    GetPageHtml { target: Option<Target>, selector: Option<String>, max_tokens: u32 },
+    /// `from`: the outline from this ref on (paging through a page too big for one answer).
+    GetPageHtml { target: Option<Target>, selector: Option<String>, max_tokens: u32, from: Option<String> },
     ChangeBackgroundColor { color: CssColor },
     ChangeTextColor { color: CssColor },
     ChangeButtonStyle { target: Target, size: Option<ButtonSize>, color: Option<CssColor> },
@@ -606,6 +609,11 @@ impl ToolCall {
                 target: a.opt_str("ref")?.map(|r| Target::parse(Some(r))),
                 selector: a.opt_str("selector")?.map(str::to_string),
                 max_tokens: a.opt_u32("maxTokens")?.unwrap_or(DEFAULT_SNAPSHOT_TOKENS).clamp(200, MAX_SNAPSHOT_TOKENS),
+                from: match a.opt_str("from")?.map(|f| f.trim().trim_start_matches('[').trim_end_matches(']')) {
+                    None | Some("") => None,
+                    Some(f) if is_ref(f) => Some(f.to_string()),
+                    Some(_) => return Err(ArgError::WrongType { name: "from", expected: "a ref like \"e120\"" }),
+                },
             },
             CHANGE_BACKGROUND_COLOR => ToolCall::ChangeBackgroundColor { color: CssColor::parse(a.str("color")?)? },
             CHANGE_TEXT_COLOR => ToolCall::ChangeTextColor { color: CssColor::parse(a.str("color")?)? },

@@ -16,7 +16,8 @@ pub const MAX_COLLECT_NODES: u32 = 6000;
 /// What the call waits for from the page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
-    Snapshot { max_tokens: u32 },
+    /// The outline; `from`: read on from this ref (page order).
+    Snapshot { max_tokens: u32, from: Option<String> },
     Html { max_tokens: u32 },
     HtmlByLabel { label: String, max_tokens: u32 },
     StyleByLabel { label: String, style: ButtonStyle },
@@ -234,12 +235,13 @@ pub fn start(call: ToolCall) -> Next {
             target: None,
             selector: None,
             max_tokens,
+            from,
         } => Next::Page(
             PageCommand::Collect {
                 buttons_only: false,
                 max_nodes: MAX_COLLECT_NODES,
             },
-            Plan::Snapshot { max_tokens },
+            Plan::Snapshot { max_tokens, from },
         ),
         ToolCall::GetPageHtml {
             target: Some(t @ (Target::Ref(_) | Target::Number(_))),
@@ -281,13 +283,14 @@ pub fn start(call: ToolCall) -> Next {
         ToolCall::GetPageHtml {
             target: Some(Target::All),
             max_tokens,
+            from,
             ..
         } => Next::Page(
             PageCommand::Collect {
                 buttons_only: false,
                 max_nodes: MAX_COLLECT_NODES,
             },
-            Plan::Snapshot { max_tokens },
+            Plan::Snapshot { max_tokens, from },
         ),
         ToolCall::ChangeBackgroundColor { color } => Next::Page(
             PageCommand::SetPageBackground {
@@ -405,9 +408,15 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
         Err(e) => return Next::Done(Output::error(e)),
     };
     match plan {
-        Plan::Snapshot { max_tokens } => match raw_page(value) {
+        Plan::Snapshot { max_tokens, from } => match raw_page(value) {
             Ok(page) => {
-                let text = snapshot::format(&page, max_tokens);
+                let text = match from.as_deref() {
+                    None => snapshot::format(&page, max_tokens),
+                    Some(from) => match snapshot::format_from(&page, from, max_tokens) {
+                        Ok(text) => text,
+                        Err(e) => return Next::Done(Output::error(e)),
+                    },
+                };
                 let summary = format!(
                     "read the page ({} nodes, ~{} tokens)",
                     page.nodes.len(),

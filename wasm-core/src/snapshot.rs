@@ -79,6 +79,10 @@ impl RawNode {
     fn is_interactive(&self) -> bool {
         self.element_ref.is_some()
     }
+    /// The ref paging can start from: an element's, or a heading's section ref.
+    fn any_ref(&self) -> Option<&str> {
+        self.element_ref.as_deref().or(self.section_ref.as_deref())
+    }
 }
 
 pub fn estimate_tokens(text: &str) -> usize {
@@ -102,7 +106,8 @@ fn quote(s: &str) -> String {
 
 /// One node as a line; `short` is the form used outside the viewport.
 fn line(n: &RawNode, short: bool) -> Option<String> {
-    let (name_max, text_max) = if short { (50, 100) } else { (80, 300) };
+    // Text is a preview: the outline is a map of the page, readText reads a section in full.
+    let (name_max, text_max) = if short { (50, 80) } else { (80, 160) };
     if n.is_text() {
         let t = clip(&n.name, text_max);
         return (!t.is_empty()).then_some(t);
@@ -228,7 +233,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
             .min(100.0)
             .round();
         head.push_str(&format!(
-            "Viewport {}x{}, scrolled to {}px of {}px ({pct}% seen). Refs like [e12] work in the other tools.\n",
+            "Viewport {}x{}, scrolled to {}px of {}px ({pct}% seen). Refs like [e12] work in the other tools; text is shortened (readText reads a section).\n",
             page.viewport.width.round(),
             page.viewport.height.round(),
             page.scroll_y.round(),
@@ -261,12 +266,21 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let squeeze_view = in_view_chars + head.len() > budget * 8 / 10;
 
     let mut lines: Vec<Option<String>> = vec![None; nodes.len()];
-    let mut used = head.len() + 260; // reserve room for the closing summary
+    let mut used = head.len() + 460; // reserve room for the closing lines
     let mut omitted = Omitted::default();
-    for p in 0..3u8 {
+    // Prose out of view is not listed: the outline is a map (headings, controls, what is in
+    // view); readText reads any section in full when the person wants it.
+    let mut prose_elsewhere = 0;
+    for p in 0..2u8 {
         let mut full = false;
         for (i, n) in nodes.iter().enumerate() {
-            if !usable[i] || priority(n) != p {
+            if !usable[i] {
+                continue;
+            }
+            if p == 0 && priority(n) == 2 && line(n, true).is_some() {
+                prose_elsewhere += 1;
+            }
+            if priority(n) != p {
                 continue;
             }
             // Off-view landmarks alone say little; skip them.
@@ -310,18 +324,60 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     if nodes.is_empty() {
         out.push_str("(The page shows no text or interactive elements.)\n");
     }
+    if prose_elsewhere > 0 {
+        out.push_str(&format!(
+            "Text out of view ({prose_elsewhere} block{}) is left out: readText reads a section by its heading, or the page.\n",
+            if prose_elsewhere == 1 { "" } else { "s" }
+        ));
+    }
     if omitted.total() > 0 || page.truncated {
         let what = if omitted.total() > 0 {
             omitted.describe()
         } else {
             "more elements".into()
         };
+        // Where reading on starts: the first element left out that has a ref.
+        let next = (0..nodes.len()).find(|&i| usable[i] && lines[i].is_none() && !nodes[i].in_view && nodes[i].any_ref().is_some());
+        let read_on = next
+            .and_then(|i| nodes[i].any_ref())
+            .map(|r| format!("Call getPageHTML with from=\"{r}\" to read on in page order, or with"))
+            .unwrap_or_else(|| "Call getPageHTML with".into());
         out.push_str(&format!(
-            "Not shown to stay within {max_tokens} tokens: {what}. Call getPageHTML with a larger maxTokens (up to {}), or with a ref or selector.\n",
+            "Not shown to stay within {max_tokens} tokens: {what}. {read_on} a larger maxTokens (up to {}), or a ref or selector.\n",
             hark_protocol::tools::MAX_SNAPSHOT_TOKENS
         ));
     }
     out
+}
+
+/// The outline from the node with ref `from` on, in page order, within `max_tokens`: the pages
+/// after the first answer of a page too big for one.
+pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String, String> {
+    let nodes = &page.nodes;
+    let start = nodes
+        .iter()
+        .position(|n| n.any_ref() == Some(from))
+        .ok_or_else(|| format!("{from} is not on the page now (it changed or navigated); call getPageHTML again"))?;
+    let budget = max_tokens as usize * 7 / 2;
+    let mut out = format!("Page: {} (continued from [{from}], in page order)\n", clip(&page.title, 120));
+    let mut next = None;
+    for (i, n) in nodes.iter().enumerate().skip(start) {
+        if n.is_text() && repeats_neighbour(nodes, i) {
+            continue;
+        }
+        let Some(l) = line(n, !n.in_view) else { continue };
+        if out.len() + l.len() + 200 > budget {
+            next = nodes[i..].iter().find_map(|n| n.any_ref());
+            break;
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    match next {
+        Some(r) => out.push_str(&format!("More below: call getPageHTML with from=\"{r}\".\n")),
+        None => out.push_str("(End of the page.)\n"),
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -374,6 +430,7 @@ mod tests {
                 cb,
                 save,
                 node("navigation", "", None, true),
+                node("link", "Footer link", Some("e6"), false),
                 node("text", "Footer words", None, false),
             ]),
             2000,
@@ -390,7 +447,9 @@ mod tests {
         assert!(s.contains("== navigation =="));
         let view = s.find("In view:").unwrap();
         let rest = s.find("Elsewhere on the page").unwrap();
-        assert!(view < rest && s.find("Footer words").unwrap() > rest);
+        assert!(view < rest && s.find("Footer link").unwrap() > rest);
+        // Prose out of view is left to readText, and the outline says so.
+        assert!(!s.contains("Footer words") && s.contains("Text out of view (1 block)"), "{s}");
     }
 
     #[test]

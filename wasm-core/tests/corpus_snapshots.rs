@@ -88,3 +88,30 @@ fn small_budgets_hold_on_big_pages() {
         }
     }
 }
+
+/// A page too big for one answer is read on with `from=`: every element with a ref is reached
+/// by following the outline's own hints, each answer within its budget.
+#[test]
+fn paging_with_from_reaches_every_element_of_big_pages() {
+    use hark_core::snapshot::format_from;
+    for (name, page, _) in fixtures() {
+        let all: std::collections::HashSet<String> = page.nodes.iter().filter_map(|n| n.element_ref.clone()).collect();
+        let mut seen = String::new();
+        let mut text = format(&page, 2000);
+        let mut answers = 1;
+        loop {
+            assert!(estimate_tokens(&text) <= 2000, "{name}: answer {answers} has {} tokens", estimate_tokens(&text));
+            seen.push_str(&text);
+            let Some(i) = text.find("from=\"") else { break };
+            let from: String = text[i + 6..].chars().take_while(|c| *c != '"').collect();
+            text = format_from(&page, &from, 2000).unwrap();
+            answers += 1;
+            assert!(answers < 200, "{name}: paging does not end");
+        }
+        let missed: Vec<&String> = all.iter().filter(|r| !seen.contains(&format!("[{r}]"))).collect();
+        assert!(missed.is_empty(), "{name}: {} of {} refs never shown in {answers} answers, e.g. {:?}", missed.len(), all.len(), &missed[..missed.len().min(5)]);
+        println!("{name:40} {} refs in {answers} answers", all.len());
+    }
+    let page = &fixtures()[0].1;
+    assert!(format_from(page, "e999999", 2000).unwrap_err().contains("getPageHTML again"));
+}
