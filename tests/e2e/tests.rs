@@ -88,6 +88,22 @@ async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Res
     // One element's HTML by selector, bounded.
     let one = call.call_tool("getPageHTML", json!({ "selector": "h1" })).await?;
     ensure!(one.contains(heading.as_str().unwrap_or("?")) && one.len() < 5_000, "selector h1 gave {one}");
+    // Reading on with the ref the outline names reaches the end of a page too big for one answer:
+    // the last link of the page gets a ref, and every answer keeps to the budget.
+    let last = s.browser.eval("const a = [...document.querySelectorAll('a[href]')].filter(a => a.checkVisibility() && a.innerText.trim()); return a[a.length - 1].innerText.trim()").await?;
+    let last = last.as_str().unwrap_or("?").to_string();
+    let (mut all, mut answer, mut answers) = (out.clone(), out.clone(), 1);
+    while let Some(i) = answer.find("from=\"") {
+        let from: String = answer[i + 6..].chars().take_while(|c| *c != '"').collect();
+        answer = call.call_tool("getPageHTML", json!({ "from": from })).await?;
+        ensure!(!failed(&answer) || !answer.starts_with('{'), "getPageHTML from {from} failed: {answer}");
+        ensure!(answer.len() <= 2000 * 5 + 400, "an answer read on from {from} has {} chars", answer.len());
+        all.push_str(&answer);
+        answers += 1;
+        ensure!(answers < 40, "reading on does not end");
+    }
+    ensure!(answers > 1 && answer.contains("End of the page"), "the outline never said how to read on ({answers} answers)");
+    ensure!(ref_named(&all, &last).is_some(), "the page's last link \"{last}\" has no ref after {answers} answers");
     s.stop().await;
     Ok(())
 }

@@ -221,23 +221,16 @@ impl Omitted {
 /// Format the snapshot within `max_tokens` (estimated).
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let budget = max_tokens as usize * 7 / 2;
-    let mut head = String::new();
-    head.push_str(&format!(
-        "Page: {}\nURL: {}\n",
-        clip(&page.title, 120),
-        clip(&page.url, 160)
-    ));
+    let mut head = format!("{} — {}\n", clip(&page.title, 120), clip(&page.url, 160));
     if page.viewport.height > 0.0 {
         let total = page.scroll_height.max(page.viewport.height);
-        let pct = ((page.scroll_y + page.viewport.height) / total * 100.0)
-            .min(100.0)
-            .round();
+        let bottom = (page.scroll_y + page.viewport.height).min(total);
         head.push_str(&format!(
-            "Viewport {}x{}, scrolled to {}px of {}px ({pct}% seen). Refs like [e12] work in the other tools; text is shortened (readText reads a section).\n",
-            page.viewport.width.round(),
-            page.viewport.height.round(),
+            "Showing {}–{} of {}px ({}%). [eN] refs work in the tools; text is previewed.\n",
             page.scroll_y.round(),
-            total.round()
+            bottom.round(),
+            total.round(),
+            (bottom / total * 100.0).round()
         ));
     }
     let nodes = &page.nodes;
@@ -359,7 +352,7 @@ pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String
         .position(|n| n.any_ref() == Some(from))
         .ok_or_else(|| format!("{from} is not on the page now (it changed or navigated); call getPageHTML again"))?;
     let budget = max_tokens as usize * 7 / 2;
-    let mut out = format!("Page: {} (continued from [{from}], in page order)\n", clip(&page.title, 120));
+    let mut out = format!("{} (continued from [{from}], in page order)\n", clip(&page.title, 120));
     let mut next = None;
     for (i, n) in nodes.iter().enumerate().skip(start) {
         if n.is_text() && repeats_neighbour(nodes, i) {
