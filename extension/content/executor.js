@@ -1113,7 +1113,25 @@
     }
   }
 
-  // Other content-script modules (marks.js) add commands and use the same page model.
-  Hark.dom = { collect, elementFor, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, squash, cut, redactCards, visibleText, SKIP_TAGS, INLINE, CONTROL_TAGS };
+  // An element of Hark's own on the page: a closed shadow root styled by `css`, the host styled
+  // through CSSOM (`hostStyle` pairs), so the page's CSP and styles cannot touch either.
+  function ownHost(tag, hostStyle, css) {
+    const host = document.createElement(tag);
+    for (const [k, v] of [['all', 'initial'], ...hostStyle]) host.style.setProperty(k, v, 'important');
+    const root = host.attachShadow({ mode: 'closed' });
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      const style = document.createElement('style');
+      style.textContent = css;
+      root.append(style);
+    }
+    return { host, root };
+  }
+
+  // Other content-script modules (marks.js, overlay.js) add commands and use the same page model.
+  Hark.dom = { ownHost, collect, elementFor, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, squash, cut, redactCards, visibleText, SKIP_TAGS, INLINE, CONTROL_TAGS };
   Hark.executor = { execute, register: (name, fn) => { COMMANDS[name] = fn; } };
 })();

@@ -22,21 +22,7 @@
   function layer() {
     if (host && host.isConnected) return;
     if (!host) {
-      host = document.createElement('hark-marks');
-      // CSSOM, not a style attribute: the page's CSP cannot block it.
-      for (const [k, v] of [['all', 'initial'], ['position', 'absolute'], ['left', '0'], ['top', '0'], ['width', '0'], ['height', '0'], ['overflow', 'visible'], ['z-index', '2147483646'], ['pointer-events', 'none']]) {
-        host.style.setProperty(k, v, 'important');
-      }
-      root = host.attachShadow({ mode: 'closed' });
-      try {
-        const sheet = new CSSStyleSheet();
-        sheet.replaceSync(CSS);
-        root.adoptedStyleSheets = [sheet];
-      } catch (_) {
-        const style = document.createElement('style');
-        style.textContent = CSS;
-        root.append(style);
-      }
+      ({ host, root } = dom.ownHost('hark-marks', [['position', 'absolute'], ['left', '0'], ['top', '0'], ['width', '0'], ['height', '0'], ['overflow', 'visible'], ['z-index', '2147483646'], ['pointer-events', 'none']], CSS));
       labelsBox = document.createElement('div');
       hitsBox = document.createElement('div');
       root.append(hitsBox, labelsBox);

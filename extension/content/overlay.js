@@ -62,21 +62,7 @@
   let pending = null; // { id, question } shown until the core says it is answered
 
   function build() {
-    host = document.createElement('hark-overlay');
-    // CSSOM, not a style attribute: the page's CSP cannot block it.
-    for (const [k, v] of [['all', 'initial'], ['position', 'fixed'], ['z-index', '2147483647'], ['right', '0'], ['bottom', '0']]) {
-      host.style.setProperty(k, v, 'important');
-    }
-    root = host.attachShadow({ mode: 'closed' });
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(OVERLAY_CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch (_) {
-      const style = document.createElement('style');
-      style.textContent = OVERLAY_CSS;
-      root.append(style);
-    }
+    ({ host, root } = Hark.dom.ownHost('hark-overlay', [['position', 'fixed'], ['z-index', '2147483647'], ['right', '0'], ['bottom', '0']], OVERLAY_CSS));
     const panel = document.createElement('div');
     panel.className = 'panel off';
     panel.setAttribute('role', 'region');
