@@ -32,15 +32,15 @@ function pageLinks(api) {
     ports.set(tabId, port);
     port.onMessage.addListener((m) => {
       const w = m && waiting.get(m.id);
-      if (w && w.port === port) { waiting.delete(m.id); w.resolve(m.result); }
+      if (w && w.port === port && typeof m.json === 'string') { waiting.delete(m.id); w.resolve(m.json); }
     });
     port.onDisconnect.addListener(() => {
       if (ports.get(tabId) === port) ports.delete(tabId);
       // A command whose page went away mid-way is not run again elsewhere: it may have run.
-      for (const [id, w] of waiting) if (w.port === port) { waiting.delete(id); w.resolve({ ok: false, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' }); }
+      for (const [id, w] of waiting) if (w.port === port) { waiting.delete(id); w.resolve(JSON.stringify({ ok: false, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' })); }
     });
   });
-  // The tab's answer over its port, or null when it has none.
+  // The tab's answer (JSON text) over its port, or null when it has none.
   return (tabId, command) => {
     const port = ports.get(tabId);
     if (!port) return null;
@@ -102,15 +102,19 @@ export function createSessionHost(bridge) {
 
   async function runPage(session, id, command) {
     const started = performance.now();
-    let result;
+    let json;
     try {
-      result = (await direct(session.tabId, command)) ?? (await bridge.page(session.tabId, command));
+      json = await direct(session.tabId, command);
+      if (json == null) {
+        const result = await bridge.page(session.tabId, command);
+        json = JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
+      }
     } catch (e) {
-      result = { ok: false, error: String((e && e.message) || e) };
+      json = JSON.stringify({ ok: false, error: String((e && e.message) || e) });
     }
     if (session !== s) return;
     session.timings.push({ op: command.op, ms: performance.now() - started });
-    perform(session.core.on_page_result(id, JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' })), session);
+    perform(session.core.on_page_result(id, json), session);
   }
 
   // How loud the model's voice is right now (0..1): shown in status for tests and diagnostics.

@@ -35,7 +35,9 @@
     } catch (_) { link = null; return; }
     link.onMessage.addListener((m) => {
       if (!m || typeof m.id !== 'number') return;
-      link.postMessage({ id: m.id, result: Hark.executor.execute(m.command) });
+      // As one JSON string: the browser passes a string through its messaging far cheaper than a
+      // deep object (a page's collect result can hold thousands of nodes), and the core wants text.
+      link.postMessage({ id: m.id, json: JSON.stringify(Hark.executor.execute(m.command)) });
     });
     link.onDisconnect.addListener(() => { link = null; });
   }
