@@ -85,9 +85,38 @@ impl RawNode {
     }
 }
 
+/// Tokens of `text` as o200k-like BPE counts them, roughly: a word costs a token per 6 letters,
+/// numbers a token per 3 digits, every other symbol one, non-Latin letters about one each. (Prose
+/// runs ~4 chars a token, but URLs, refs and CJK run much denser, so chars alone undercount.)
 pub fn estimate_tokens(text: &str) -> usize {
-    // o200k averages about 4 chars a token on prose; refs and quotes cost more, so count 3.5.
-    (text.chars().count() * 2).div_ceil(7)
+    let mut tokens = 0;
+    let (mut letters, mut digits) = (0usize, 0usize);
+    let flush = |letters: &mut usize, digits: &mut usize, tokens: &mut usize| {
+        *tokens += letters.div_ceil(6) + digits.div_ceil(3);
+        *letters = 0;
+        *digits = 0;
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c) {
+            if digits > 0 {
+                flush(&mut letters, &mut digits, &mut tokens);
+            }
+            letters += 1;
+        } else if c.is_ascii_digit() {
+            if letters > 0 {
+                flush(&mut letters, &mut digits, &mut tokens);
+            }
+            digits += 1;
+        } else {
+            flush(&mut letters, &mut digits, &mut tokens);
+            // A space joins the next word's token; other symbols and scripts cost about one each.
+            if c != ' ' {
+                tokens += 1;
+            }
+        }
+    }
+    flush(&mut letters, &mut digits, &mut tokens);
+    tokens
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -220,7 +249,7 @@ impl Omitted {
 
 /// Format the snapshot within `max_tokens` (estimated).
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
-    let budget = max_tokens as usize * 7 / 2;
+    let budget = max_tokens as usize;
     let mut head = format!("{} — {}\n", clip(&page.title, 120), clip(&page.url, 160));
     if page.viewport.height > 0.0 {
         let total = page.scroll_height.max(page.viewport.height);
@@ -248,18 +277,18 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
             2
         }
     };
-    let in_view_chars: usize = nodes
+    let in_view_tokens: usize = nodes
         .iter()
         .zip(&usable)
         .filter(|(n, u)| **u && n.in_view)
         .filter_map(|(n, _)| line(n, false))
-        .map(|l| l.len() + 1)
+        .map(|l| estimate_tokens(&l) + 1)
         .sum();
     // When the view alone overflows, its text blocks get the short form too.
-    let squeeze_view = in_view_chars + head.len() > budget * 8 / 10;
+    let squeeze_view = in_view_tokens + estimate_tokens(&head) > budget * 8 / 10;
 
     let mut lines: Vec<Option<String>> = vec![None; nodes.len()];
-    let mut used = head.len() + 460; // reserve room for the closing lines
+    let mut used = estimate_tokens(&head) + 130; // reserve room for the closing lines
     let mut omitted = Omitted::default();
     // Prose out of view is not listed: the outline is a map (headings, controls, what is in
     // view); readText reads any section in full when the person wants it.
@@ -283,12 +312,13 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
             let Some(l) = line(n, p > 0 || (squeeze_view && n.is_text())) else {
                 continue;
             };
-            if full || used + l.len() + 1 > budget {
+            let cost = estimate_tokens(&l) + 1;
+            if full || used + cost > budget {
                 full = true;
                 omitted.count(n);
                 continue;
             }
-            used += l.len() + 1;
+            used += cost;
             lines[i] = Some(l);
         }
     }
@@ -351,18 +381,20 @@ pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String
         .iter()
         .position(|n| n.any_ref() == Some(from))
         .ok_or_else(|| format!("{from} is not on the page now (it changed or navigated); call getPageHTML again"))?;
-    let budget = max_tokens as usize * 7 / 2;
+    let budget = max_tokens as usize;
     let mut out = format!("{} (continued from [{from}], in page order)\n", clip(&page.title, 120));
+    let mut used = estimate_tokens(&out);
     let mut next = None;
     for (i, n) in nodes.iter().enumerate().skip(start) {
         if n.is_text() && repeats_neighbour(nodes, i) {
             continue;
         }
         let Some(l) = line(n, !n.in_view) else { continue };
-        if out.len() + l.len() + 200 > budget {
+        if used + estimate_tokens(&l) + 1 + 40 > budget {
             next = nodes[i..].iter().find_map(|n| n.any_ref());
             break;
         }
+        used += estimate_tokens(&l) + 1;
         out.push_str(&l);
         out.push('\n');
     }
