@@ -21,33 +21,57 @@ const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
 // Direct links to the served tab's content script: a runtime port the tab opens while a session
 // runs, so page commands skip the relay (Chromium: offscreen document -> service worker -> tab
 // costs ~35 ms a command). Only the extension's own content scripts can open one (top frame).
+// Reading commands may run again when their page goes away (they change nothing); the relay then
+// waits for the new document. Anything else is never re-run elsewhere: it may have run.
+const REREADABLE = new Set(['stats', 'collect', 'html', 'readText']);
+const DIRECT_TIMEOUT_MS = 10000;
+const GONE = 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page';
+
 function pageLinks(api) {
   const ports = new Map(); // tabId -> port
-  const waiting = new Map(); // command id -> { resolve, port }
+  const waiting = new Map(); // command id -> { settle, port, op }
   let seq = 0;
+  // Settle every command still waiting on `port`, whose document is gone (or going).
+  function abandon(port) {
+    for (const [id, w] of waiting) {
+      if (w.port !== port) continue;
+      waiting.delete(id);
+      w.settle(REREADABLE.has(w.op) ? null : JSON.stringify({ ok: false, error: GONE }));
+    }
+  }
   api.runtime.onConnect.addListener((port) => {
     const from = port.sender;
     if (port.name !== 'hark-page' || !from || from.id !== api.runtime.id || !from.tab || from.frameId !== 0) return;
     const tabId = from.tab.id;
+    // A new document in the tab: the old one's port may linger (back-forward cache) and would
+    // swallow commands.
+    const old = ports.get(tabId);
+    if (old && old !== port) { abandon(old); try { old.disconnect(); } catch (_) {} }
     ports.set(tabId, port);
     port.onMessage.addListener((m) => {
       const w = m && waiting.get(m.id);
-      if (w && w.port === port && typeof m.json === 'string') { waiting.delete(m.id); w.resolve(m.json); }
+      if (w && w.port === port && typeof m.json === 'string') { waiting.delete(m.id); w.settle(m.json); }
     });
     port.onDisconnect.addListener(() => {
       if (ports.get(tabId) === port) ports.delete(tabId);
-      // A command whose page went away mid-way is not run again elsewhere: it may have run.
-      for (const [id, w] of waiting) if (w.port === port) { waiting.delete(id); w.resolve(JSON.stringify({ ok: false, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' })); }
+      abandon(port);
     });
   });
-  // The tab's answer (JSON text) over its port, or null when it has none.
+  // The tab's answer (JSON text) over its port, or null when the relay should carry the command.
   return (tabId, command) => {
     const port = ports.get(tabId);
     if (!port) return null;
     return new Promise((resolve) => {
       const id = ++seq;
-      waiting.set(id, { resolve, port });
-      try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); resolve(null); }
+      const timer = setTimeout(() => {
+        if (!waiting.delete(id)) return;
+        // A document that neither answers nor disconnects is frozen or gone: stop using its port.
+        if (ports.get(tabId) === port) ports.delete(tabId);
+        resolve(REREADABLE.has(command.op) ? null : JSON.stringify({ ok: false, error: `the page did not answer within ${DIRECT_TIMEOUT_MS / 1000} s; it may be busy or gone` }));
+      }, DIRECT_TIMEOUT_MS);
+      const settle = (json) => { clearTimeout(timer); resolve(json); };
+      waiting.set(id, { settle, port, op: command.op });
+      try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); settle(null); }
     });
   };
 }

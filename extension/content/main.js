@@ -47,8 +47,16 @@
   Hark.link = { up: linkUp, down: linkDown };
 
   // A new document in a tab with a running session (e.g. after a link): show the overlay again.
-  api.runtime
-    .sendMessage({ type: 'hark.hello' })
-    .then((r) => { if (r && r.active) { Hark.overlay.restore(r.ui); linkUp(); } })
-    .catch(() => {});
+  function hello() {
+    api.runtime
+      .sendMessage({ type: 'hark.hello' })
+      .then((r) => { if (r && r.active) { Hark.overlay.restore(r.ui); linkUp(); } })
+      .catch(() => {});
+  }
+  hello();
+  // A document leaving for the back-forward cache keeps its scripts but answers nothing: let go of
+  // the link so commands go to the document the person now sees; say hello again if it comes back.
+  // Only the browser's own events count: the page can dispatch look-alikes.
+  addEventListener('pagehide', (e) => { if (e.isTrusted) linkDown(); });
+  addEventListener('pageshow', (e) => { if (e.isTrusted && e.persisted) hello(); });
 })();

@@ -354,6 +354,19 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
     ensure!(!out.to_lowercase().contains("error"), "{out}");
     let bg = s.browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
     ensure!(bg == json!("rgb(12, 34, 120)"), "the new page's background is {bg}");
+    // Back again (the browser may restore the page from its back-forward cache): calls act on
+    // the page the person sees, not on the one they left.
+    s.browser.eval("history.back(); return true;").await?;
+    while !s.browser.eval("return location.pathname").await?.as_str().unwrap_or("").ends_with("index.html") {
+        ensure!(std::time::Instant::now() < deadline + WAIT, "history.back() did not navigate");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
+    ensure!(out.contains("Dashboard") && !out.contains("Circle Buttons"), "getPageHTML after going back does not describe the page: {out}");
+    let out = call.call_tool("changeTextColor", json!({ "color": "rgb(120, 20, 20)" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "{out}");
+    let color = s.browser.eval("return getComputedStyle(document.querySelector('h1')).color").await?;
+    ensure!(color == json!("rgb(120, 20, 20)"), "the page gone back to has text color {color}");
     ensure!(s.peer.calls().len() == 1, "navigation started another session");
     s.stop().await;
     Ok(())
