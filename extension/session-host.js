@@ -9,6 +9,7 @@ import init, * as core from './pkg/hark_core.js';
 const CONNECT_TIMEOUT_MS = 20000;
 const ICE_GATHER_WAIT_MS = 1000;
 const MAX_LINES = 30;
+const TRANSCRIPT_EVERY_MS = 100;
 
 let wasmReady = null;
 function loadCore() {
@@ -58,7 +59,7 @@ function pageLinks(api) {
     });
   });
   // The tab's answer (JSON text) over its port, or null when the relay should carry the command.
-  return (tabId, command) => {
+  function run(tabId, command) {
     const port = ports.get(tabId);
     if (!port) return null;
     return new Promise((resolve) => {
@@ -73,7 +74,14 @@ function pageLinks(api) {
       waiting.set(id, { settle, port, op: command.op });
       try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); settle(null); }
     });
-  };
+  }
+  // An overlay update over the tab's port; false when there is none (the relay carries it).
+  function tell(tabId, update) {
+    const port = ports.get(tabId);
+    if (!port) return false;
+    try { port.postMessage({ ui: update }); return true; } catch (_) { return false; }
+  }
+  return { run, tell };
 }
 
 export function createSessionHost(bridge) {
@@ -95,7 +103,34 @@ export function createSessionHost(bridge) {
       else ui.lines.push(update.transcript);
       if (ui.lines.length > MAX_LINES) ui.lines.splice(0, ui.lines.length - MAX_LINES);
     }
-    if (tabId !== null) bridge.ui(tabId, update, ui);
+    if (update.transcript && Object.keys(update).length === 1) {
+      heldLines.set(update.transcript.id, update.transcript);
+      lineTimer ??= setTimeout(flushLines, Math.max(0, lastLinesAt + TRANSCRIPT_EVERY_MS - performance.now()));
+      return;
+    }
+    flushLines(); // keep the order: what was said before this state change shows first
+    sendUi(update);
+  }
+  // Transcript deltas come tens of times a second while the model speaks; the overlay gets the
+  // latest text of each line at most every TRANSCRIPT_EVERY_MS, over the tab's port when it has
+  // one, so the page's main thread and the relay stay free for page commands.
+  const heldLines = new Map();
+  let lineTimer = null;
+  let lastLinesAt = -Infinity;
+  function flushLines() {
+    clearTimeout(lineTimer);
+    lineTimer = null;
+    if (!heldLines.size) return;
+    lastLinesAt = performance.now();
+    const lines = [...heldLines.values()];
+    heldLines.clear();
+    for (const transcript of lines) sendUi({ transcript });
+  }
+  function sendUi(update) {
+    if (tabId === null) return;
+    // State, errors and questions also set the toolbar badge: those go through the bridge.
+    if (update.transcript && Object.keys(update).length === 1 && direct.tell(tabId, update)) return;
+    bridge.ui(tabId, update, ui);
   }
 
   // Perform the core's actions (a JSON array).
@@ -128,7 +163,7 @@ export function createSessionHost(bridge) {
     const started = performance.now();
     let json;
     try {
-      json = await direct(session.tabId, command);
+      json = await direct.run(session.tabId, command);
       if (json == null) {
         const result = await bridge.page(session.tabId, command);
         json = JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });

@@ -34,6 +34,7 @@
       link = api.runtime.connect({ name: 'hark-page' });
     } catch (_) { link = null; return; }
     link.onMessage.addListener((m) => {
+      if (m && m.ui) { Hark.overlay.apply(m.ui); return; }
       if (!m || typeof m.id !== 'number') return;
       // As one JSON string: the browser passes a string through its messaging far cheaper than a
       // deep object (a page's collect result can hold thousands of nodes), and the core wants text.
