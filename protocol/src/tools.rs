@@ -65,7 +65,9 @@ pub fn catalogue() -> Vec<ToolDef> {
         def(
             GET_PAGE_HTML,
             "Read the page the person sees: a compact outline of headings, text and every interactive \
-             element with a ref like [e12]. Pass `ref` or `selector` to read one element's HTML.",
+             element with a ref like [e12] that the other tools accept. What is in view comes first; \
+             text is previewed and text out of view only counted (readText reads it). Pass `ref` or \
+             `selector` to read one element's HTML.",
             json!({
                 "ref": { "type": "string", "description": "Read just this element (a ref like \"e12\")." },
                 "selector": { "type": "string", "description": "Read just the first element matching this CSS selector." },

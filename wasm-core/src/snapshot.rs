@@ -125,6 +125,10 @@ fn clip(s: &str, max: usize) -> String {
         return s;
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    // End on a whole word when one ends near the cut: half a word is tokens that say nothing.
+    if let Some(space) = out.rfind(' ').filter(|&at| out[at..].chars().count() <= 15) {
+        out.truncate(space);
+    }
     out.push('…');
     out
 }
@@ -135,8 +139,9 @@ fn quote(s: &str) -> String {
 
 /// One node as a line; `short` is the form used outside the viewport.
 fn line(n: &RawNode, short: bool) -> Option<String> {
-    // Text is a preview: the outline is a map of the page, readText reads a section in full.
-    let (name_max, text_max) = if short { (50, 80) } else { (80, 160) };
+    // Text is a preview, about a line: the outline is a map of the page, readText reads a
+    // section in full.
+    let (name_max, text_max) = if short { (50, 80) } else { (80, 100) };
     if n.is_text() {
         let t = clip(&n.name, text_max);
         return (!t.is_empty()).then_some(t);
@@ -197,7 +202,8 @@ fn line(n: &RawNode, short: bool) -> Option<String> {
     Some(s)
 }
 
-/// Text blocks that only repeat the neighbouring element's name (an `<li>` holding one link).
+/// Text blocks that only repeat the names of the elements around them: an `<li>` holding one
+/// link, or a menu whose text is its headings and links (they follow it, one line each).
 fn repeats_neighbour(nodes: &[RawNode], i: usize) -> bool {
     let t = nodes[i].name.trim();
     let same = |j: usize| {
@@ -205,7 +211,27 @@ fn repeats_neighbour(nodes: &[RawNode], i: usize) -> bool {
             .get(j)
             .is_some_and(|n| !n.is_text() && n.name.trim() == t)
     };
-    same(i + 1) || (i > 0 && same(i - 1))
+    same(i + 1) || (i > 0 && same(i - 1)) || spelled_out_by_what_follows(nodes, i)
+}
+
+/// The text, with the names of the elements that follow it taken out in order, has no words left.
+fn spelled_out_by_what_follows(nodes: &[RawNode], i: usize) -> bool {
+    let mut rest = nodes[i].name.as_str().to_owned();
+    let mut taken = 0;
+    for n in nodes[i + 1..].iter().take_while(|n| !n.is_text()) {
+        let name = n.name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        match rest.find(name) {
+            Some(at) => {
+                rest.replace_range(at..at + name.len(), " ");
+                taken += 1;
+            }
+            None => break,
+        }
+    }
+    taken >= 2 && !rest.chars().any(char::is_alphanumeric)
 }
 
 #[derive(Default)]
@@ -255,7 +281,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
         let total = page.scroll_height.max(page.viewport.height);
         let bottom = (page.scroll_y + page.viewport.height).min(total);
         head.push_str(&format!(
-            "Showing {}–{} of {}px ({}%). [eN] refs work in the tools; text is previewed.\n",
+            "View {}–{} of {}px ({}%).\n",
             page.scroll_y.round(),
             bottom.round(),
             total.round(),
@@ -349,7 +375,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     }
     if prose_elsewhere > 0 {
         out.push_str(&format!(
-            "Text out of view ({prose_elsewhere} block{}) is left out: readText reads a section by its heading, or the page.\n",
+            "Not listed: {prose_elsewhere} text block{} out of view (readText).\n",
             if prose_elsewhere == 1 { "" } else { "s" }
         ));
     }
@@ -474,7 +500,7 @@ mod tests {
         let rest = s.find("Elsewhere on the page").unwrap();
         assert!(view < rest && s.find("Footer link").unwrap() > rest);
         // Prose out of view is left to readText, and the outline says so.
-        assert!(!s.contains("Footer words") && s.contains("Text out of view (1 block)"), "{s}");
+        assert!(!s.contains("Footer words") && s.contains("Not listed: 1 text block out of view"), "{s}");
     }
 
     #[test]
@@ -513,5 +539,26 @@ mod tests {
             2000,
         );
         assert_eq!(s.matches("Home").count(), 1, "{s}");
+    }
+
+    #[test]
+    fn a_menus_text_made_of_its_own_links_is_dropped_but_prose_around_links_stays() {
+        let mut sub = node("heading", "Login Screens:", None, true);
+        sub.level = Some(6);
+        let s = format(
+            &page(vec![
+                node("text", "Pages Login Screens: Login Register", None, true),
+                node("link", "Pages", Some("e1"), true),
+                sub,
+                node("link", "Login", Some("e2"), true),
+                node("link", "Register", Some("e3"), true),
+                node("text", "Read the Login guide first", None, true),
+                node("link", "Login guide", Some("e4"), true),
+            ]),
+            2000,
+        );
+        assert!(!s.contains("Pages Login Screens"), "{s}");
+        assert!(s.contains("[e1] link \"Pages\"\n###### Login Screens:\n[e2] link \"Login\""), "{s}");
+        assert!(s.contains("Read the Login guide first"), "{s}");
     }
 }

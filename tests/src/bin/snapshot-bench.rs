@@ -11,7 +11,8 @@
 //!
 //! Run: `cargo run --release -p hark-e2e --bin snapshot-bench` (after `scripts/build.sh` and
 //! `scripts/setup.sh`, which installs tests/aria/node_modules). `--runs N` sets the calls per page;
-//! `--only SUBSTRING` measures only the matching pages (the figures are for all of them).
+//! `--only SUBSTRING` measures only the matching pages (the figures are for all of them);
+//! `HARK_SHOW_SNAPSHOT=1` prints each page's first answer to stderr.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -466,6 +467,9 @@ async fn measure(
         let out = call.call_tool("getPageHTML", json!({})).await.map_err(|e| anyhow!("getPageHTML: {e}"))?;
         times.push(t0.elapsed().as_secs_f64() * 1000.0);
         if snapshot.is_empty() {
+            if std::env::var_os("HARK_SHOW_SNAPSHOT").is_some() {
+                eprintln!("---- Hark's snapshot of {page}\n{out}\n----");
+            }
             snapshot = out;
         }
     }
