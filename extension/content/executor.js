@@ -114,9 +114,11 @@
     }
     return sum % 10 === 0;
   }
+  // 13-digit cards are Visa (they start with 4); 978/979 and 13 digits is a book's ISBN.
+  const isbn13 = (d) => d.length === 13 && /^97[89]/.test(d);
   const CARDISH = /\b\d(?:[ -]?\d){12,18}\b/g;
   function redactCards(text) {
-    return text.replace(CARDISH, (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && luhn(d) ? '[card number hidden]' : m; });
+    return text.replace(CARDISH, (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && !isbn13(d) && luhn(d) ? '[card number hidden]' : m; });
   }
   const looksLikeCard = (v) => redactCards(v) !== v;
 
@@ -130,19 +132,22 @@
   // The text a person sees in a block: hidden parts and controls (listed on their own) left out;
   // inline links stay so sentences read whole.
   const CONTROL_TAGS = new Set(['BUTTON', 'INPUT', 'SELECT', 'TEXTAREA']);
-  function visibleText(block, max = 400) {
+  // `withButtons`: for a name from content (accname), a nested button's text is part of it;
+  // field values never are.
+  function visibleText(block, max = 400, withButtons = false) {
     let out = '';
     const stack = [block];
     while (stack.length && out.length < max * 1.5) {
       const node = stack.pop();
       for (let c = node.lastChild; c; c = c.previousSibling) {
         if (c.nodeType === 3) { stack.push(c); continue; }
-        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || CONTROL_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
-        const role = c.getAttribute('role');
-        if (role === 'button' || !visible(c)) continue;
+        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
+        if (CONTROL_TAGS.has(c.tagName) && !(withButtons && c.tagName === 'BUTTON')) continue;
+        if ((!withButtons && c.getAttribute('role') === 'button') || !visible(c)) continue;
         stack.push(c);
       }
-      if (node.nodeType === 3) out += node.data;
+      // Whitespace collapsed as it comes: indentation must not use up the length limit.
+      if (node.nodeType === 3) out += node.data.replace(/\s+/g, ' ');
       else if (node !== block && !INLINE.has(node.tagName)) out += ' ';
     }
     return cut(squash(out), max);
@@ -160,13 +165,15 @@
     const tag = el.tagName;
     if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') {
       const t = (el.type || '').toLowerCase();
-      if (['button', 'submit', 'reset'].includes(t)) return squash(el.value) || (t === 'submit' ? 'Submit' : t === 'reset' ? 'Reset' : '');
+      // An icon button (empty value) is better named by its title ("Search") than "Submit".
+      if (['button', 'submit', 'reset'].includes(t)) return squash(el.value) || squash(el.title) || (t === 'submit' ? 'Submit' : t === 'reset' ? 'Reset' : '');
       if (t === 'image') return squash(el.alt || el.title) || 'Submit';
-      const labels = el.labels ? Array.from(el.labels).map((l) => squash(l.textContent)).filter(Boolean).join(' ') : '';
+      // The label's own words: a field inside it (a textarea's text) is not part of its name.
+      const labels = el.labels ? Array.from(el.labels).map((l) => visibleText(l, 200)).filter(Boolean).join(' ') : '';
       if (labels) return labels;
       return squash(el.getAttribute('placeholder') || el.title || el.name || '');
     }
-    let t = visibleText(el, 200);
+    let t = visibleText(el, 200, true);
     if (!t) {
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
       t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
@@ -283,14 +290,20 @@
       if (role === 'heading' && !buttonsOnly) {
         const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
         const name = visibleText(el, 200);
-        if (name && !push({ role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) })) return;
+        // A heading people can click or focus (a section toggle) is also an element to act on.
+        const acts = el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
+        const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
+        if (acts) n.ref = n.sectionRef;
+        if (name && !push(n)) return;
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
         return;
       }
       if (INTERACTIVE_ROLES.has(role)) {
         const button = isButton(el, role);
+        let name = '';
         if (!buttonsOnly || button) {
-          const n = { ref: refFor(el), role, name: cut(accessibleName(el), 160), inView: frameVisible && inView(el, vw, vh) };
+          name = cut(accessibleName(el), 160);
+          const n = { ref: refFor(el), role, name, inView: frameVisible && inView(el, vw, vh) };
           if (button) n.button = true;
           const sensitive = isSensitive(el);
           if (sensitive) n.sensitive = true;
@@ -308,14 +321,20 @@
           if (!push(n)) return;
         }
         // Generic clickables can hold content of their own; real controls speak through their name.
-        if (role === 'clickable') visitChildren(el, inText, frameVisible);
+        // When the name already says all of the content (a formula, a card title), only the
+        // controls and headings inside are listed, not the same words again piece by piece.
+        if (role === 'clickable') {
+          const said = name !== '' && name === visibleText(el, 400, true);
+          visitChildren(el, inText || said, frameVisible);
+        }
         return;
       }
       if (!buttonsOnly) {
         if (LANDMARK_ROLES.has(role)) {
           push({ role, name: squash(el.getAttribute('aria-label')), inView: frameVisible && inView(el, vw, vh) });
         } else if (!inText) {
-          let block = TEXT_BLOCKS.has(el.tagName);
+          // A MathML formula reads as one line, not a line per symbol.
+          let block = TEXT_BLOCKS.has(el.tagName) || el.localName === 'math';
           let direct = '';
           if (!block) {
             let allInline = true;
@@ -327,8 +346,10 @@
             block = direct.length > 0 && allInline;
           }
           if (block) {
-            const name = visibleText(el);
-            if (name) push({ role: 'text', name, inView: frameVisible && inView(el, vw, vh) });
+            // Out of view the core keeps only a short preview: read no more than that.
+            const shown = frameVisible && inView(el, vw, vh);
+            const name = visibleText(el, shown ? 400 : 120);
+            if (name) push({ role: 'text', name, inView: shown });
             inText = true;
           } else if (direct) {
             push({ role: 'text', name: cut(direct, 400), inView: frameVisible && inView(el, vw, vh) });

@@ -45,7 +45,7 @@ pub const MIN_ZOOM_PERCENT: u32 = 50;
 pub const MAX_ZOOM_PERCENT: u32 = 300;
 
 /// Default and ceiling of the page snapshot's size, in o200k tokens.
-pub const DEFAULT_SNAPSHOT_TOKENS: u32 = 2_000;
+pub const DEFAULT_SNAPSHOT_TOKENS: u32 = 1_500;
 pub const MAX_SNAPSHOT_TOKENS: u32 = 8_000;
 
 fn def(name: &str, description: &str, properties: Value, required: &[&str]) -> ToolDef {
@@ -72,7 +72,7 @@ pub fn catalogue() -> Vec<ToolDef> {
                 "ref": { "type": "string", "description": "Read just this element (a ref like \"e12\")." },
                 "selector": { "type": "string", "description": "Read just the first element matching this CSS selector." },
                 "maxTokens": { "type": "integer", "minimum": 200, "maximum": MAX_SNAPSHOT_TOKENS,
-                    "description": "Size budget of the answer in tokens (default 2000)." },
+                    "description": format!("Size budget of the answer in tokens (default {DEFAULT_SNAPSHOT_TOKENS}).") },
                 "from": { "type": "string",
                     "description": "Read on: the outline from this ref on, in page order (a cut outline names the ref to pass)." }
             }),
@@ -724,7 +724,7 @@ mod tests {
     #[test]
     fn seed_calls_keep_working() {
         assert!(matches!(ToolCall::parse("getPageHTML", "{}"), Ok(ToolCall::GetPageHtml { target: None, .. })));
-        assert!(matches!(ToolCall::parse("getPageHTML", ""), Ok(ToolCall::GetPageHtml { max_tokens: 2000, .. })));
+        assert!(matches!(ToolCall::parse("getPageHTML", ""), Ok(ToolCall::GetPageHtml { max_tokens: DEFAULT_SNAPSHOT_TOKENS, .. })));
         let ToolCall::ChangeBackgroundColor { color } = ToolCall::parse("changeBackgroundColor", r#"{"color":"dark blue"}"#).unwrap() else { panic!() };
         assert_eq!(color.css(), "rgb(0, 0, 139)");
         let ToolCall::ChangeButtonStyle { target, size, color } =

@@ -277,9 +277,11 @@ impl Omitted {
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let budget = max_tokens as usize;
     let mut head = format!("{} — {}\n", clip(&page.title, 120), clip(&page.url, 160));
-    if page.viewport.height > 0.0 {
-        let total = page.scroll_height.max(page.viewport.height);
-        let bottom = (page.scroll_y + page.viewport.height).min(total);
+    let total = page.scroll_height.max(page.viewport.height);
+    let bottom = (page.scroll_y + page.viewport.height).min(total);
+    // A page that fits the window needs no scroll position, and everything on it is in view.
+    let whole_page_in_view = page.viewport.height > 0.0 && page.scroll_y <= 0.0 && bottom >= total;
+    if page.viewport.height > 0.0 && !whole_page_in_view {
         head.push_str(&format!(
             "View {}–{} of {}px ({}%).\n",
             page.scroll_y.round(),
@@ -352,7 +354,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let mut out = head;
     // What the person sees first, then the rest; each in document order.
     for (in_view, title) in [
-        (true, "In view:"),
+        (true, if whole_page_in_view { "All of the page is in view:" } else { "In view:" }),
         (false, "Elsewhere on the page (shortened):"),
     ] {
         let mut first = true;
@@ -527,6 +529,19 @@ mod tests {
         assert!(s.contains("links"));
         // Interactive elements elsewhere come before text elsewhere.
         assert!(s.contains("[e2] link"));
+    }
+
+    #[test]
+    fn a_page_that_fits_the_window_says_so_once() {
+        let mut p = page(vec![node("button", "Go", Some("e1"), true)]);
+        p.viewport = Viewport { width: 1280.0, height: 900.0 };
+        p.scroll_height = 640.0;
+        let s = format(&p, 2000);
+        assert!(s.contains("All of the page is in view:\n[e1] button \"Go\""), "{s}");
+        assert!(!s.contains("View ") && !s.contains("In view:"), "{s}");
+        p.scroll_height = 2400.0;
+        let s = format(&p, 2000);
+        assert!(s.contains("View 0–900 of 2400px (38%).\nIn view:\n[e1]"), "{s}");
     }
 
     #[test]

@@ -192,14 +192,16 @@ function names(el) {
   const lb = el.getAttribute('aria-labelledby');
   if (lb) out.push(lb.split(/\s+/).map((id) => el.getRootNode().getElementById?.(id)?.textContent || '').join(' '));
   out.push(el.getAttribute('aria-label'));
-  out.push(el.innerText);
+  // A field's content is its value (a textarea's text, a select's options), not its name.
+  const field = el.tagName === 'TEXTAREA' || el.tagName === 'SELECT';
+  if (!field) out.push(el.innerText);
   const t = (el.type || '').toLowerCase();
   if (['button', 'submit', 'reset'].includes(t)) out.push(el.value);
   if (el.labels) for (const l of el.labels) out.push(l.innerText || l.textContent);
   out.push(el.title, el.getAttribute('placeholder'), el.getAttribute('alt'));
   const img = el.querySelector('img[alt], svg[aria-label], [title]');
   if (img) out.push(img.getAttribute('alt') || img.getAttribute('aria-label') || img.getAttribute('title'));
-  out.push(el.textContent);
+  if (!field) out.push(el.textContent);
   if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA') out.push(el.getAttribute('name'));
   const seen = new Set();
   return out.map(squash).filter((n) => n && !seen.has(n) && seen.add(n));
@@ -310,6 +312,9 @@ fn addressable(elements: &[Interactive], snapshot: &str) -> Addressable {
         }
     }
     let mut a = Addressable { total: elements.len(), ..Default::default() };
+    // Which ref lines could stand for each named element: one carrying one of its names, or a
+    // clipped name that one of its names starts with.
+    let mut named: Vec<(&Interactive, Vec<String>, Vec<usize>)> = Vec::new();
     let mut unnamed = Vec::new();
     for el in elements {
         let names: Vec<String> = el.names.iter().map(|n| norm(n)).filter(|n| !n.is_empty()).collect();
@@ -317,35 +322,34 @@ fn addressable(elements: &[Interactive], snapshot: &str) -> Addressable {
             unnamed.push(el);
             continue;
         }
-        a.named += 1;
-        let mut hit = None;
-        'names: for n in &names {
-            if let Some(list) = exact.get(n) {
-                if let Some(&i) = list.iter().find(|&&i| !refs[i].used) {
-                    hit = Some(i);
-                    break 'names;
-                }
+        let mut lines: Vec<usize> = names.iter().filter_map(|n| exact.get(n)).flatten().copied().collect();
+        for (i, r) in refs.iter().enumerate() {
+            if r.clipped && !r.name.is_empty() && names.iter().any(|n| n.starts_with(&r.name)) {
+                lines.push(i);
             }
         }
-        if hit.is_none() {
-            'clipped: for n in &names {
-                for (i, r) in refs.iter().enumerate() {
-                    if !r.used && r.clipped && !r.name.is_empty() && n.starts_with(&r.name) {
-                        hit = Some(i);
-                        break 'clipped;
-                    }
-                }
-            }
+        lines.sort_unstable();
+        lines.dedup();
+        named.push((el, names, lines));
+    }
+    a.named = named.len();
+    // Each ref line stands for one element at most: the largest such pairing (augmenting paths),
+    // so two links that share a name are not both counted against one line.
+    let candidates: Vec<&[usize]> = named.iter().map(|(_, _, l)| l.as_slice()).collect();
+    let owner = max_matching(&candidates, refs.len());
+    let mut matched = vec![false; named.len()];
+    for (line, el) in owner.iter().enumerate() {
+        if let Some(el) = el {
+            matched[*el] = true;
+            refs[line].used = true;
         }
-        match hit {
-            Some(i) => {
-                refs[i].used = true;
-                a.named_found += 1;
-            }
-            None => {
-                let shown: String = names[0].chars().take(60).collect();
-                a.missed.push(format!("{} <{}> \"{shown}\"", el.role, el.tag));
-            }
+    }
+    for (i, (el, names, _)) in named.iter().enumerate() {
+        if matched[i] {
+            a.named_found += 1;
+        } else {
+            let shown: String = names[0].chars().take(60).collect();
+            a.missed.push(format!("{} <{}> \"{shown}\"", el.role, el.tag));
         }
     }
     a.unnamed = unnamed.len();
@@ -358,6 +362,65 @@ fn addressable(elements: &[Interactive], snapshot: &str) -> Addressable {
         }
     }
     a
+}
+
+/// Maximum bipartite matching (Kuhn): `candidates[e]` lists the lines element `e` may take;
+/// the answer says, per line, which element took it.
+fn max_matching(candidates: &[&[usize]], lines: usize) -> Vec<Option<usize>> {
+    let mut owner: Vec<Option<usize>> = vec![None; lines];
+    // Greedy first: most elements have one line of their own.
+    let mut done = vec![false; candidates.len()];
+    for (e, c) in candidates.iter().enumerate() {
+        if let Some(&l) = c.iter().find(|&&l| owner[l].is_none()) {
+            owner[l] = Some(e);
+            done[e] = true;
+        }
+    }
+    // Then an augmenting path for each element left over (iterative depth-first search).
+    for start in 0..candidates.len() {
+        if done[start] {
+            continue;
+        }
+        let mut seen = vec![false; lines];
+        // Stack of (element, next candidate index); `via[l]` = the element that reached line l.
+        let mut stack = vec![(start, 0usize)];
+        let mut via: Vec<usize> = vec![usize::MAX; lines];
+        let mut free_line = None;
+        while let Some(&mut (e, ref mut k)) = stack.last_mut() {
+            if *k >= candidates[e].len() {
+                stack.pop();
+                continue;
+            }
+            let l = candidates[e][*k];
+            *k += 1;
+            if seen[l] {
+                continue;
+            }
+            seen[l] = true;
+            via[l] = e;
+            match owner[l] {
+                None => {
+                    free_line = Some(l);
+                    break;
+                }
+                Some(next) => stack.push((next, 0)),
+            }
+        }
+        // Flip the path: each element on it takes the line it reached.
+        if let Some(mut l) = free_line {
+            loop {
+                let e = via[l];
+                let previous = candidates[e].iter().copied().find(|&p| owner[p] == Some(e));
+                owner[l] = Some(e);
+                match previous {
+                    Some(p) if e != start => l = p,
+                    _ => break,
+                }
+            }
+            done[start] = true;
+        }
+    }
+    owner
 }
 
 // ---- the run -----------------------------------------------------------------------------------
@@ -618,9 +681,10 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
     println!("  [role=button|link|checkbox|radio|tab|menuitem*|option|switch|textbox|searchbox|combobox|listbox|slider|spinbutton|treeitem],");
     println!("  [onclick], [tabindex≥0], contenteditable; visible = checkVisibility + non-empty box + no aria-hidden/inert ancestor;");
     println!("  controls nested inside a link/button not counted separately; open shadow roots included) are listed by page JS, which");
-    println!("  never sees Hark's refs. An element counts as addressable when a ref line of the snapshot, not yet claimed by another");
-    println!("  element, carries one of its names (aria-labelledby, aria-label, innerText, button value, <label>, title, placeholder,");
-    println!("  alt, inner img alt/title, textContent, name attr), compared lowercased with whitespace squashed; a clipped name");
+    println!("  never sees Hark's refs. An element counts as addressable when a ref line of the snapshot carries one of its names");
+    println!("  (aria-labelledby, aria-label, innerText, button value, <label>, title, placeholder, alt, inner img alt/title,");
+    println!("  textContent (not for textarea/select: that is their value), name attr), each line standing for one element at most");
+    println!("  (the largest such pairing); compared lowercased with whitespace squashed; a clipped name");
     println!("  (ending in …) matches as a prefix. Elements with no name at all count when an unclaimed ref line of a compatible role");
     println!("  is left (a count match, not proof it is the same element). addr = share in the first answer; reach = share after");
     println!("  reading on: the first answer plus every getPageHTML {{from}} answer it leads to (at most {MAX_ANSWERS}).");
@@ -741,6 +805,15 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
             println!("  {} ({} of {} missed): {}", r.page, r.addr.missed.len(), r.addr.total, r.addr.missed.iter().take(4).cloned().collect::<Vec<_>>().join("; "));
         }
     }
+    let mut unreached: Vec<&Row> = rows.iter().filter(|r| !r.addr_big.missed.is_empty()).collect();
+    unreached.sort_by_key(|r| std::cmp::Reverse(r.addr_big.missed.len()));
+    if !unreached.is_empty() {
+        println!();
+        println!("Not reached even reading on with from= (all of them, pages with most misses first):");
+        for r in unreached {
+            println!("  {} ({} of {}): {}", r.page, r.addr_big.missed.len(), r.addr_big.total, r.addr_big.missed.join("; "));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -758,6 +831,28 @@ mod tests {
         assert_eq!((r[0].role.as_str(), r[0].name.as_str(), r[0].clipped), ("link", "home", false));
         assert_eq!((r[1].name.as_str(), r[1].clipped), ("a very long na", true));
         assert_eq!(r[2].name, "");
+    }
+
+    #[test]
+    fn shared_names_are_paired_so_that_most_elements_get_a_line() {
+        // The first link could take either line; a greedy pairing would leave the second out.
+        let snap = "[e1] link \"Go to Backchannel\"\n[e2] link \"Backchannel\"\n[e3] link \"Backchannel\"\n";
+        let a = addressable(
+            &[
+                el("link", &["Go to Backchannel", "Backchannel"]),
+                el("link", &["Backchannel"]),
+                el("link", &["Go to Backchannel", "Backchannel"]),
+                el("link", &["Go to Backchannel"]),
+            ],
+            snap,
+        );
+        assert_eq!(a.named_found, 3, "{:?}", a.missed);
+        let snap = "[e1] link \"Go to Backchannel\"\n[e2] link \"Backchannel\"\n";
+        let a = addressable(&[el("link", &["Go to Backchannel", "Backchannel"]), el("link", &["Go to Backchannel"])], snap);
+        assert_eq!(a.named_found, 2, "{:?}", a.missed);
+        // Two elements, one line: one of them is missed.
+        let a = addressable(&[el("link", &["Edit"]), el("link", &["Edit"])], "[e1] link \"Edit\"\n");
+        assert_eq!((a.named_found, a.missed.len()), (1, 1));
     }
 
     #[test]
