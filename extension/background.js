@@ -14,7 +14,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- reaching the tab ----------------------------------------------------------------------------
 async function injectContent(tabId) {
-  await api.scripting.executeScript({ target: { tabId }, files: ['content/executor.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'] });
+  await api.scripting.executeScript({ target: { tabId }, files: ['content/page.js', 'content/styles.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'] });
 }
 
 // Run one page command in the tab's top document. During a navigation the new document's content

@@ -1,4 +1,4 @@
-//! Page commands: what the core asks the tab's DOM executor (`extension/content/executor.js`) to
+//! Page commands: what the core asks the tab's DOM executor (`extension/content/page.js`, `styles.js`, `actions.js`, `marks.js`) to
 //! do, and the shape of its answers. Commands are small and explicit; the executor only performs
 //! DOM primitives and all decisions (which color, which button, how to phrase it) stay here.
 //!

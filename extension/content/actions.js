@@ -1,0 +1,368 @@
+// Hark's actions on the page: click, type, keys, choices, scrolling and navigation, as a person
+// would do them, each answering what it did or why it could not. Primitives only: the WASM core
+// decides what to do and asks the person first where the executor says it must.
+(() => {
+  'use strict';
+  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  if (Hark.actions || !Hark.dom || !Hark.executor) return;
+  const { otherDocument, elementFor, staleError, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut, CONTROL_TAGS } = Hark.dom;
+
+  // ---- actions: small DOM primitives, each answering what it did or why it could not ---------
+  // Resolve a ref for an action: stale-safe like every ref command.
+  function actionTarget(ref, doc) {
+    const other = otherDocument(doc);
+    if (other) return { error: other };
+    const el = elementFor(ref);
+    if (!el) return { error: { ok: false, error: staleError(ref) } };
+    if (isOverlay(el)) return { error: { ok: false, error: 'that element belongs to Hark' } };
+    return { el };
+  }
+  const describe = (el) => ({ label: cut(accessibleName(el), 80), role: roleOf(el) || el.tagName.toLowerCase() });
+  const isDisabled = (el) => !!(el.disabled || el.closest('[aria-disabled="true"], fieldset[disabled]') || el.inert);
+
+  function reveal(el) {
+    const r = el.getBoundingClientRect();
+    if (!(r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth)) el.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' });
+  }
+
+  // A link or form that will load another document (the answer goes out before it unloads).
+  let leaving = false;
+  addEventListener('beforeunload', () => { leaving = true; }, true);
+  const navigatingNow = () => leaving || (globalThis.navigation?.transition != null);
+
+  function mouse(el, type) {
+    const r = el.getBoundingClientRect();
+    const init = { bubbles: true, cancelable: true, composed: true, view: window, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 0, buttons: type.endsWith('down') ? 1 : 0 };
+    const E = type.startsWith('pointer') && globalThis.PointerEvent ? PointerEvent : MouseEvent;
+    el.dispatchEvent(new E(type, type.startsWith('pointer') ? { ...init, pointerId: 1, pointerType: 'mouse', isPrimary: true } : init));
+  }
+
+  // Whether a click on `el` follows a link to another document (decided by the click event's fate).
+  function followsLink(el, ev) {
+    const a = el.closest('a[href]');
+    if (!a || !ev || ev.defaultPrevented) return false;
+    if (a.target && a.target !== '_self' && a.target !== '_top' && a.target !== '_parent') return false;
+    try {
+      const to = new URL(a.href, location.href);
+      if (!/^https?:$/.test(to.protocol)) return false;
+      const here = new URL(location.href);
+      return to.href.split('#')[0] !== here.href.split('#')[0] || !to.hash;
+    } catch (_) { return false; }
+  }
+
+  function clickEl(el) {
+    const startUrl = location.href;
+    reveal(el);
+    for (const t of ['pointerover', 'mouseover', 'pointerdown', 'mousedown']) mouse(el, t);
+    if (typeof el.focus === 'function') el.focus({ preventScroll: true });
+    for (const t of ['pointerup', 'mouseup']) mouse(el, t);
+    let ev = null;
+    const seen = (e) => { ev = e; };
+    addEventListener('click', seen);
+    try { el.click(); } finally { removeEventListener('click', seen); }
+    return followsLink(el, ev) || navigatingNow() || location.href !== startUrl;
+  }
+
+  // The other origin a form would send this page's data to (null: same origin or no form). `el`
+  // is the submit button clicked, or the field Enter is pressed in.
+  function formLeavesOrigin(el) {
+    let form = null, action = null;
+    const b = el.closest && el.closest('button, input');
+    if (b && b.form) {
+      const type = (b.getAttribute('type') || (b.tagName === 'BUTTON' ? 'submit' : 'text')).toLowerCase();
+      if (b.tagName === 'BUTTON' || type === 'submit' || type === 'image') {
+        if (type !== 'submit' && type !== 'image') return null;
+        form = b.form;
+        action = b.hasAttribute('formaction') ? b.formAction : null;
+      } else if (TEXT_INPUT_TYPES.has(type)) {
+        form = b.form; // a field: Enter submits its form
+      }
+    }
+    if (!form) return null;
+    try {
+      const u = new URL(action || form.action || location.href, location.href);
+      return /^https?:$/.test(u.protocol) && u.origin !== location.origin ? u : null;
+    } catch (_) { return null; }
+  }
+
+  // Held for the person's yes: the core asks them and re-sends the command with `confirmed`.
+  function askToSend(to, done) {
+    return { ok: false, needsConfirmation: true, question: `Allow: send this form to ${to.origin}?`, error: `${done}sending this form to another site (${to.origin}) needs the person's own confirmation, not just this call` };
+  }
+
+  function click({ ref, doc, confirmed }) {
+    const { el, error } = actionTarget(ref, doc);
+    if (error) return error;
+    const d = describe(el);
+    if (isDisabled(el)) return { ok: false, error: `the "${d.label}" ${d.role} is disabled: it cannot be clicked now` };
+    const away = !confirmed && formLeavesOrigin(el);
+    if (away && !el.closest('input:not([type=submit]):not([type=image])')) return askToSend(away, '');
+    const navigating = clickEl(el);
+    return { ok: true, ...d, navigating };
+  }
+
+  const TEXT_INPUT_TYPES = new Set(['', 'text', 'email', 'search', 'tel', 'url', 'password', 'number']);
+  function setNativeValue(el, value) {
+    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : el.tagName === 'SELECT' ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+    const setter = Object.getOwnPropertyDescriptor(proto, 'value')?.set;
+    if (setter) setter.call(el, value); else el.value = value;
+  }
+
+  function fillField(el, text, submit) {
+    reveal(el);
+    el.focus({ preventScroll: true });
+    if (el.isContentEditable && el.tagName !== 'INPUT' && el.tagName !== 'TEXTAREA') {
+      const sel = getSelection();
+      sel.selectAllChildren(el);
+      if (!document.execCommand('insertText', false, text)) el.textContent = text;
+    } else {
+      el.dispatchEvent(new InputEvent('beforeinput', { bubbles: true, cancelable: true, composed: true, inputType: 'insertReplacementText', data: text }));
+      setNativeValue(el, text);
+      el.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertReplacementText', data: text }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    let navigating = false;
+    if (submit) navigating = pressOn(el, 'Enter', 'Enter').navigating;
+    return navigating;
+  }
+
+  function typeText({ ref, text, submit, doc, confirmed }) {
+    const { el, error } = actionTarget(ref, doc);
+    if (error) return error;
+    const d = describe(el);
+    const type = (el.getAttribute('type') || '').toLowerCase();
+    const editable = el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && TEXT_INPUT_TYPES.has(type)) || el.isContentEditable;
+    if (!editable) return { ok: false, error: `the "${d.label}" ${d.role} is not a text field; use click, selectOption or setChecked for it` };
+    if (isDisabled(el) || el.readOnly) return { ok: false, error: `the "${d.label}" field is ${el.readOnly ? 'read-only' : 'disabled'}: nothing can be typed into it` };
+    if (isSensitive(el) && !confirmed) {
+      const name = d.label || 'this field';
+      return { ok: false, needsConfirmation: true, question: `Allow: type into ${name}?`, error: `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call` };
+    }
+    const away = submit && !confirmed && formLeavesOrigin(el);
+    const navigating = fillField(el, String(text), !!submit && !away);
+    if (away) return askToSend(away, `Typed the text into "${d.label}", but `);
+    return { ok: true, ...d, navigating };
+  }
+
+  // ---- keys: the events, then the key's usual effect unless the page prevented it --------------
+  const KEY_CODES = { Enter: 13, Escape: 27, Tab: 9, ' ': 32, Backspace: 8, ArrowUp: 38, ArrowDown: 40, ArrowLeft: 37, ArrowRight: 39, PageUp: 33, PageDown: 34, Home: 36, End: 35 };
+  const FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex], [contenteditable=""], [contenteditable=true]';
+
+  function pressOn(el, key, code) {
+    const startUrl = location.href;
+    const init = { key, code, keyCode: KEY_CODES[key] || 0, which: KEY_CODES[key] || 0, bubbles: true, cancelable: true, composed: true, view: window };
+    const go = el.dispatchEvent(new KeyboardEvent('keydown', init));
+    if (go && (key === 'Enter' || key === ' ')) el.dispatchEvent(new KeyboardEvent('keypress', { ...init, charCode: KEY_CODES[key] }));
+    let effect = null;
+    if (go) effect = keyEffect(el, key);
+    el.dispatchEvent(new KeyboardEvent('keyup', init));
+    return { effect, navigating: navigatingNow() || location.href !== startUrl };
+  }
+
+  function keyEffect(el, key) {
+    const tag = el.tagName;
+    const type = (el.getAttribute && (el.getAttribute('type') || '').toLowerCase()) || '';
+    const page = el === document.body || el === document.documentElement || !el.tagName;
+    if (key === 'Enter') {
+      if (tag === 'INPUT' && el.form && !['button', 'checkbox', 'radio', 'submit', 'reset', 'image'].includes(type)) {
+        el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+        return 'submitted the form';
+      }
+      if (tag === 'A' || tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'image'].includes(type)) || el.getAttribute?.('role') === 'button') {
+        el.click();
+        return 'activated it';
+      }
+      return null;
+    }
+    if (key === ' ') {
+      if (tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'checkbox', 'radio'].includes(type)) || ['button', 'checkbox', 'switch', 'radio'].includes(el.getAttribute?.('role'))) {
+        el.click();
+        return 'activated it';
+      }
+      if (page) { scrollBy({ top: innerHeight * 0.85, behavior: 'instant' }); return 'scrolled down a screen'; }
+      return null;
+    }
+    if (key === 'Tab') {
+      const all = Array.from(document.querySelectorAll(FOCUSABLE)).filter((e) => !isOverlay(e) && !e.disabled && e.tabIndex >= 0 && visible(e));
+      const i = all.indexOf(el);
+      const next = all[i + 1] || all[0];
+      if (next) { next.focus(); return `moved focus to "${cut(accessibleName(next), 60)}"`; }
+      return null;
+    }
+    if (tag === 'SELECT' && (key === 'ArrowDown' || key === 'ArrowUp')) {
+      const i = Math.max(0, Math.min(el.options.length - 1, el.selectedIndex + (key === 'ArrowDown' ? 1 : -1)));
+      if (i !== el.selectedIndex) {
+        el.selectedIndex = i;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+        return `chose "${squash(el.options[i].textContent)}"`;
+      }
+      return null;
+    }
+    if (page) {
+      const step = { ArrowDown: 40, ArrowUp: -40, PageDown: innerHeight * 0.85, PageUp: -innerHeight * 0.85 }[key];
+      if (step) { scrollBy({ top: step, behavior: 'instant' }); return 'scrolled the page'; }
+      if (key === 'Home') { scrollTo({ top: 0, behavior: 'instant' }); return 'scrolled to the top'; }
+      if (key === 'End') { scrollTo({ top: document.scrollingElement.scrollHeight, behavior: 'instant' }); return 'scrolled to the bottom'; }
+    }
+    if (key === 'Escape' && document.activeElement && document.activeElement !== document.body && el === document.activeElement && el.closest('dialog[open]')) {
+      el.closest('dialog[open]').close?.();
+      return 'closed the dialog';
+    }
+    return null;
+  }
+
+  function pressKey({ key, code, ref, doc, confirmed }) {
+    let el;
+    if (ref) {
+      const t = actionTarget(ref, doc);
+      if (t.error) return t.error;
+      el = t.el;
+      if (isDisabled(el)) return { ok: false, error: 'that element is disabled' };
+      reveal(el);
+      if (typeof el.focus === 'function') el.focus({ preventScroll: true });
+    } else {
+      el = document.activeElement && !isOverlay(document.activeElement) ? document.activeElement : document.body;
+    }
+    const away = !confirmed && key === 'Enter' && el.tagName === 'INPUT' && formLeavesOrigin(el);
+    if (away) return askToSend(away, '');
+    const { effect, navigating } = pressOn(el, key, code);
+    const d = ref || (el !== document.body && el !== document.documentElement) ? describe(el) : {};
+    return { ok: true, ...d, effect, navigating };
+  }
+
+  // ---- choices ----------------------------------------------------------------------------------
+  function selectOption({ ref, option, doc }) {
+    const { el, error } = actionTarget(ref, doc);
+    if (error) return error;
+    const d = describe(el);
+    if (el.tagName !== 'SELECT') return selectCustom(el, option, d);
+    if (isDisabled(el)) return { ok: false, error: `the "${d.label}" list is disabled` };
+    const want = squash(option).toLowerCase();
+    const opts = Array.from(el.options).filter((o) => !o.disabled);
+    const text = (o) => squash(o.label || o.textContent).toLowerCase();
+    const found = opts.find((o) => text(o) === want) || opts.find((o) => o.value.toLowerCase() === want) || opts.find((o) => text(o).startsWith(want)) || opts.find((o) => want && text(o).includes(want));
+    if (!found) {
+      const names = opts.slice(0, 20).map((o) => `"${squash(o.textContent)}"`).join(', ');
+      return { ok: false, error: `the "${d.label}" list has no option "${option}"; its options: ${names}` };
+    }
+    reveal(el);
+    el.focus({ preventScroll: true });
+    if (el.multiple) found.selected = true;
+    else setNativeValue(el, found.value);
+    found.selected = true;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    return { ok: true, ...d, option: squash(found.textContent) };
+  }
+
+  // A drop-down built from ARIA (a combobox or button opening a listbox): open it as a person
+  // would, then click the option whose text matches.
+  function optionsOf(el) {
+    const root = el.getRootNode();
+    const byId = (id) => root.getElementById?.(id) || document.getElementById(id);
+    const ids = `${el.getAttribute('aria-controls') || ''} ${el.getAttribute('aria-owns') || ''}`.trim().split(/\s+/).filter(Boolean);
+    const lists = roleOf(el) === 'listbox' ? [el] : ids.map(byId).filter(Boolean);
+    const scope = lists.length ? lists : [document];
+    return scope.flatMap((l) => Array.from(l.querySelectorAll('[role=option]'))).filter((o) => visible(o) && o.getAttribute('aria-disabled') !== 'true');
+  }
+
+  function selectCustom(el, option, d) {
+    const role = roleOf(el);
+    if (role !== 'combobox' && role !== 'listbox') return { ok: false, error: `the "${d.label}" ${d.role} is not a drop-down list; click it, then click the option` };
+    if (isDisabled(el)) return { ok: false, error: `the "${d.label}" list is disabled` };
+    let opts = optionsOf(el);
+    if (!opts.length && role === 'combobox') { clickEl(el); opts = optionsOf(el); }
+    if (!opts.length) return { ok: false, error: `the "${d.label}" list showed no options; call getPageHTML to see what opened, then click the option` };
+    const want = squash(option).toLowerCase();
+    const text = (o) => squash(o.textContent).toLowerCase();
+    const found = opts.find((o) => text(o) === want) || opts.find((o) => text(o).startsWith(want)) || opts.find((o) => want && text(o).includes(want));
+    if (!found) {
+      if (role === 'combobox' && el.getAttribute('aria-expanded') === 'true') clickEl(el); // close it again
+      return { ok: false, error: `the "${d.label}" list has no option "${option}"; its options: ${opts.slice(0, 20).map((o) => `"${squash(o.textContent)}"`).join(', ')}` };
+    }
+    clickEl(found);
+    return { ok: true, ...d, option: squash(found.textContent) };
+  }
+
+  function setChecked({ ref, checked, doc }) {
+    const { el, error } = actionTarget(ref, doc);
+    if (error) return error;
+    const d = describe(el);
+    const native = el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio');
+    const aria = !native && el.hasAttribute('aria-checked');
+    if (!native && !aria) return { ok: false, error: `the "${d.label}" ${d.role} is not a checkbox, switch or radio button; use click for it` };
+    if (isDisabled(el)) return { ok: false, error: `the "${d.label}" ${d.role} is disabled` };
+    const state = () => (native ? el.checked : el.getAttribute('aria-checked') === 'true');
+    if (native && el.type === 'radio' && !checked) return { ok: false, error: `a radio button cannot be unchecked by itself; pick another option of the group instead` };
+    if (state() !== !!checked) {
+      reveal(el);
+      el.click();
+      // Hidden custom-styled inputs still toggle on click(); a page that prevents it keeps its state.
+      if (native && state() !== !!checked && !el.disabled) {
+        el.checked = !!checked;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    }
+    if (state() !== !!checked) return { ok: false, error: `the page kept the "${d.label}" ${d.role} ${state() ? 'checked' : 'unchecked'}` };
+    return { ok: true, ...d, checked: state() };
+  }
+
+  // ---- scrolling and navigation -------------------------------------------------------------------
+  function scrollable(el) {
+    const cs = getComputedStyle(el);
+    return /(auto|scroll|overlay)/.test(cs.overflowY) && el.scrollHeight > el.clientHeight + 1;
+  }
+
+  function scroll({ direction, screens = 1, ref, doc }) {
+    let el = null;
+    if (ref) {
+      const t = actionTarget(ref, doc);
+      if (t.error) return t.error;
+      el = t.el;
+    }
+    const se = document.scrollingElement || document.documentElement;
+    if (el && !direction) {
+      el.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' });
+      return { ok: true, ...describe(el), scrollY: Math.round(scrollY), scrollHeight: se.scrollHeight };
+    }
+    // Inside an element: it, or its nearest scrollable ancestor.
+    let box = null;
+    for (let e = el; e && e !== document.body && e !== document.documentElement; e = e.parentElement) if (scrollable(e)) { box = e; break; }
+    const h = box ? box.clientHeight : innerHeight;
+    const top = { up: -h * 0.85 * screens, down: h * 0.85 * screens }[direction];
+    const scroller = box || window;
+    const before = box ? box.scrollTop : scrollY;
+    if (direction === 'top') scroller.scrollTo({ top: 0, behavior: 'instant' });
+    else if (direction === 'bottom') scroller.scrollTo({ top: (box || se).scrollHeight, behavior: 'instant' });
+    else scroller.scrollBy({ top, behavior: 'instant' });
+    const after = box ? box.scrollTop : scrollY;
+    const d = box ? describe(box) : {};
+    if (Math.abs(after - before) < 1) {
+      const where = box ? `the "${d.label}" element` : 'the page';
+      return { ok: false, error: `${where} did not scroll ${direction}: it is already at the ${direction === 'up' || direction === 'top' ? 'top' : 'bottom'} (or cannot scroll)` };
+    }
+    return { ok: true, ...d, scrollY: Math.round(after), scrollHeight: box ? box.scrollHeight : se.scrollHeight };
+  }
+
+  function navigate({ history: step, url, confirmed }) {
+    if (typeof step === 'number') {
+      if (step === 0) location.reload();
+      else history.go(step);
+      return { ok: true, url: location.href };
+    }
+    let target;
+    try { target = new URL(String(url), location.href); } catch (_) { return { ok: false, error: `'${url}' is not a valid address` }; }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `Hark opens only http and https addresses, not ${target.protocol}` };
+    // Another site with data in the address (query or fragment) could carry this page's data away.
+    if (!confirmed && target.origin !== location.origin && (target.search.length > 1 || target.hash.length > 1)) {
+      return { ok: false, needsConfirmation: true, question: `Allow: open ${target.origin} with data in the address (${cut(target.search + target.hash, 80)})?`, error: `opening another site (${target.origin}) with data in its address needs the person's own confirmation, not just this call` };
+    }
+    location.assign(target.href);
+    return { ok: true, url: target.href };
+  }
+
+  for (const [name, fn] of Object.entries({ click, typeText, pressKey, selectOption, setChecked, scroll, navigate })) Hark.executor.register(name, fn);
+  Hark.actions = true;
+})();

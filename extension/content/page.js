@@ -1,0 +1,465 @@
+// Hark's page model and command dispatch: refs, what elements are (role, name, visibility,
+// sensitivity), the one-walk outline (`collect`) and an element's HTML with sensitive values
+// removed. Primitives only: the WASM core decides and words everything (see wasm-core/src/page.rs
+// for the protocol). Commands arrive only through chrome.runtime.onMessage (content/main.js);
+// nothing the page does can reach these functions. styles.js, actions.js and marks.js add their
+// commands through Hark.executor.register and use Hark.dom.
+(() => {
+  'use strict';
+  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  if (Hark.executor) return;
+
+  // ---- refs: stable per element, never written into the page ---------------------------------
+  // Each document gets its own id; commands carrying refs name the document they came from, so a
+  // ref from before a navigation is reported stale instead of hitting whatever is e12 now.
+  const DOC_ID = 'd' + Math.random().toString(36).slice(2, 10);
+  const otherDocument = (doc) => doc && doc !== DOC_ID
+    ? { ok: false, error: 'those refs are from an earlier version of the page (it navigated or reloaded since getPageHTML). Call getPageHTML again for fresh refs.' }
+    : null;
+  const elementOfRef = new Map(); // "e12" -> WeakRef(element)
+  const refOfElement = new WeakMap(); // element -> "e12"
+  let nextRef = 1;
+  function refFor(el) {
+    let r = refOfElement.get(el);
+    if (!r) {
+      r = 'e' + nextRef++;
+      refOfElement.set(el, r);
+      elementOfRef.set(r, new WeakRef(el));
+    }
+    return r;
+  }
+  function elementFor(ref) {
+    const r = String(ref).replace(/^\[|\]$/g, '');
+    // "#12": the element showLabels numbered 12 (content/marks.js).
+    const el = r.startsWith('#') ? Hark.marks?.numbered(+r.slice(1)) : elementOfRef.get(r)?.deref();
+    return el && el.isConnected ? el : null;
+  }
+  const staleError = (ref) =>
+    String(ref).startsWith('#')
+      ? Hark.marks?.numberError(+String(ref).slice(1)) || `there is no element numbered ${ref}; call showLabels first`
+      : elementOfRef.has(ref)
+      ? `ref ${ref} is stale: that element is no longer on the page. Call getPageHTML again for fresh refs.`
+      : `ref ${ref} is unknown on this page (refs come from getPageHTML and change after navigation). Call getPageHTML first.`;
+
+  // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
+  const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;
+
+  // ---- what elements are ----------------------------------------------------------------------
+  const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'svg', 'SVG', 'CANVAS', 'VIDEO', 'AUDIO', 'OBJECT', 'EMBED', 'MAP', 'PICTURE', 'SOURCE', 'TRACK', 'BR', 'HR', 'WBR']);
+  const TEXT_BLOCKS = new Set(['P', 'LI', 'TD', 'TH', 'DD', 'DT', 'BLOCKQUOTE', 'FIGCAPTION', 'CAPTION', 'PRE', 'LEGEND', 'ADDRESS']);
+  const INLINE = new Set(['A', 'ABBR', 'B', 'BDI', 'BDO', 'CITE', 'CODE', 'DATA', 'DFN', 'EM', 'FONT', 'I', 'IMG', 'KBD', 'MARK', 'Q', 'S', 'SAMP', 'SMALL', 'SPAN', 'STRONG', 'SUB', 'SUP', 'TIME', 'U', 'VAR', 'BR', 'WBR', 'LABEL', 'INS', 'DEL']);
+  const INTERACTIVE_ROLES = new Set(['link', 'button', 'textbox', 'searchbox', 'checkbox', 'radio', 'combobox', 'listbox', 'slider', 'spinbutton', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'treeitem', 'clickable']);
+  const LANDMARK_TAGS = { NAV: 'navigation', MAIN: 'main', ASIDE: 'complementary', DIALOG: 'dialog', SEARCH: 'search' };
+  const LANDMARK_ROLES = new Set(['banner', 'navigation', 'main', 'contentinfo', 'complementary', 'search', 'form', 'region', 'dialog']);
+  const BUTTON_SELECTOR = 'button, input[type=button], input[type=submit], input[type=reset], input[type=image], [role=button], a, summary';
+
+  function roleOf(el) {
+    const explicit = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
+    if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
+      // A button that opens a list of options is a drop-down to the person (select-only combobox).
+      if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
+      return explicit;
+    }
+    const tag = el.tagName;
+    if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
+    switch (tag) {
+      case 'A': return el.hasAttribute('href') ? 'link' : (el.hasAttribute('onclick') || el.tabIndex >= 0 && el.hasAttribute('tabindex') ? 'clickable' : '');
+      case 'BUTTON': case 'SUMMARY': return 'button';
+      case 'SELECT': return el.multiple || el.size > 1 ? 'listbox' : 'combobox';
+      case 'TEXTAREA': return 'textbox';
+      case 'INPUT': {
+        const t = (el.type || 'text').toLowerCase();
+        if (['button', 'submit', 'reset', 'image', 'file'].includes(t)) return 'button';
+        if (t === 'checkbox') return el.getAttribute('switch') !== null ? 'switch' : 'checkbox';
+        if (t === 'radio') return 'radio';
+        if (t === 'range') return 'slider';
+        if (t === 'number') return 'spinbutton';
+        if (t === 'search') return 'searchbox';
+        if (t === 'hidden') return '';
+        return 'textbox';
+      }
+      case 'H1': case 'H2': case 'H3': case 'H4': case 'H5': case 'H6': return 'heading';
+      case 'HEADER': return el.closest('article, aside, main, nav, section') ? '' : 'banner';
+      case 'FOOTER': return el.closest('article, aside, main, nav, section') ? '' : 'contentinfo';
+      case 'FORM': return el.getAttribute('aria-label') || el.getAttribute('name') ? 'form' : '';
+      case 'SECTION': return el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ? 'region' : '';
+    }
+    if (LANDMARK_TAGS[tag]) return LANDMARK_TAGS[tag];
+    if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
+    if (el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0)) return 'clickable';
+    return '';
+  }
+
+  // Values that must never leave the page.
+  const SENSITIVE_NAME = /(card|cc)[-_ ]?(num|number|no\b)|cardnumber|\bcvv|\bcvc|\bcsc\b|security[-_ ]?code|\biban\b|\bssn\b|one[-_ ]?time|\botp\b|passw|passcode|\bpin\b/i;
+  function isSensitive(el) {
+    if (el.closest('[data-hark-private], [data-private]')) return true;
+    if (el.tagName !== 'INPUT' && el.tagName !== 'TEXTAREA' && el.tagName !== 'SELECT') return false;
+    const type = (el.getAttribute('type') || '').toLowerCase();
+    if (type === 'password' || type === 'hidden') return true;
+    const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
+    if (/\bcc-|one-time-code|current-password|new-password/.test(ac)) return true;
+    const hints = [el.name, el.id, el.getAttribute('aria-label'), el.getAttribute('placeholder')].join(' ');
+    return SENSITIVE_NAME.test(hints);
+  }
+
+  const PRIVATE = '[data-hark-private], [data-private]';
+  const isPrivate = (el) => el.matches(PRIVATE);
+
+  // Card-number-like digit runs (13-19 digits passing the Luhn check) never leave the page.
+  function luhn(digits) {
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = +digits[digits.length - 1 - i];
+      if (i % 2) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    return sum % 10 === 0;
+  }
+  // 13-digit cards are Visa (they start with 4); 978/979 and 13 digits is a book's ISBN.
+  const isbn13 = (d) => d.length === 13 && /^97[89]/.test(d);
+  const CARDISH = /\b\d(?:[ -]?\d){12,18}\b/g;
+  function redactCards(text) {
+    return text.replace(CARDISH, (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && !isbn13(d) && luhn(d) ? '[card number hidden]' : m; });
+  }
+  const looksLikeCard = (v) => redactCards(v) !== v;
+
+  const squash = (s) => redactCards((s || '').replace(/\s+/g, ' ').trim());
+  const cut = (s, n) => (s.length > n ? s.slice(0, n) : s);
+
+  function textOf(el, max = 400) {
+    return cut(squash(el.textContent), max);
+  }
+
+  // The text a person sees in a block: hidden parts and controls (listed on their own) left out;
+  // inline links stay so sentences read whole.
+  const CONTROL_TAGS = new Set(['BUTTON', 'INPUT', 'SELECT', 'TEXTAREA']);
+  // `withButtons`: for a name from content (accname), a nested button's text is part of it;
+  // field values never are.
+  function visibleText(block, max = 400, withButtons = false) {
+    let out = '';
+    const stack = [block];
+    while (stack.length && out.length < max * 1.5) {
+      const node = stack.pop();
+      for (let c = node.lastChild; c; c = c.previousSibling) {
+        if (c.nodeType === 3) { stack.push(c); continue; }
+        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
+        if (CONTROL_TAGS.has(c.tagName) && !(withButtons && c.tagName === 'BUTTON')) continue;
+        if ((!withButtons && c.getAttribute('role') === 'button') || !visible(c)) continue;
+        stack.push(c);
+      }
+      // Whitespace collapsed as it comes: indentation must not use up the length limit.
+      if (node.nodeType === 3) out += node.data.replace(/\s+/g, ' ');
+      else if (node !== block && !INLINE.has(node.tagName)) out += ' ';
+    }
+    return cut(squash(out), max);
+  }
+
+  function accessibleName(el) {
+    const labelledby = el.getAttribute('aria-labelledby');
+    if (labelledby) {
+      const root = el.getRootNode();
+      const t = labelledby.split(/\s+/).map((id) => root.getElementById?.(id) || document.getElementById(id)).filter(Boolean).map((n) => squash(n.textContent)).join(' ');
+      if (t) return t;
+    }
+    const aria = squash(el.getAttribute('aria-label'));
+    if (aria) return aria;
+    const tag = el.tagName;
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') {
+      const t = (el.type || '').toLowerCase();
+      // An icon button (empty value) is better named by its title ("Search") than "Submit".
+      if (['button', 'submit', 'reset'].includes(t)) return squash(el.value) || squash(el.title) || (t === 'submit' ? 'Submit' : t === 'reset' ? 'Reset' : '');
+      if (t === 'image') return squash(el.alt || el.title) || 'Submit';
+      // The label's own words: a field inside it (a textarea's text) is not part of its name.
+      const labels = el.labels ? Array.from(el.labels).map((l) => visibleText(l, 200)).filter(Boolean).join(' ') : '';
+      if (labels) return labels;
+      return squash(el.getAttribute('placeholder') || el.title || el.name || '');
+    }
+    let t = visibleText(el, 200, true);
+    if (!t) {
+      const img = el.querySelector('img[alt], svg[aria-label], [title]');
+      t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
+    }
+    return t || squash(el.title) || iconHint(el);
+  }
+
+  // Icon-only controls: say what the icon or the id suggests ("search", "sidebar toggle").
+  function iconHint(el) {
+    const icon = el.querySelector('[class*="fa-"], [class*="icon-"], [class*="bi-"]');
+    const m = icon && /(?:^|\s)(?:fa|icon|bi)-(?!fw\b|lg\b|sm\b|xs\b|2x\b|3x\b)([a-z0-9-]+)/i.exec(String(icon.className));
+    if (m) return m[1].replace(/-/g, ' ');
+    if (el.id) return el.id.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+    return '';
+  }
+
+  function fieldValue(el, role) {
+    if (role === 'combobox' || role === 'listbox') {
+      if (el.tagName === 'SELECT') return squash(Array.from(el.selectedOptions || []).map((o) => o.textContent).join(', '));
+      return undefined;
+    }
+    if (role === 'textbox' || role === 'searchbox' || role === 'spinbutton' || role === 'slider') {
+      if ('value' in el && typeof el.value === 'string') return cut(el.value, 200);
+      if (el.isContentEditable) return textOf(el, 200);
+    }
+    return undefined;
+  }
+
+  function parseColor(c) {
+    const m = /rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+%?))?\s*\)/.exec(c || '');
+    if (!m) return null;
+    let a = m[4] === undefined ? 1 : m[4].endsWith('%') ? parseFloat(m[4]) / 100 : parseFloat(m[4]);
+    return { r: +m[1], g: +m[2], b: +m[3], a };
+  }
+
+  function looksLikeButton(el) {
+    if (el.tagName !== 'A') return true;
+    for (const c of el.classList) if (/^(btn|button)$|^(btn|button)[-_]|[-_](btn|button)$/i.test(c)) return true;
+    if (el.getAttribute('role') === 'button') return true;
+    // Computed look: a padded box with its own background or border.
+    const cs = getComputedStyle(el);
+    if (cs.display === 'inline') return false;
+    const padded = parseFloat(cs.paddingLeft) >= 4 && parseFloat(cs.paddingTop) >= 2;
+    const bg = parseColor(cs.backgroundColor);
+    const filled = (bg && bg.a > 0.05) || cs.backgroundImage !== 'none';
+    const bordered = parseFloat(cs.borderTopWidth) >= 1 && cs.borderTopStyle !== 'none' && parseFloat(cs.borderLeftWidth) >= 1;
+    return padded && (filled || bordered);
+  }
+
+  function isButton(el, role) {
+    if (role === 'button') return true;
+    if (role === 'link' || role === 'clickable') return el.tagName === 'A' && looksLikeButton(el);
+    return false;
+  }
+
+  function visible(el) {
+    if (el.hidden || el.getAttribute('aria-hidden') === 'true' || el.inert) return false;
+    if (el.checkVisibility) {
+      if (el.checkVisibility({ visibilityProperty: true })) return true;
+      return getComputedStyle(el).display === 'contents';
+    }
+    const cs = getComputedStyle(el);
+    return cs.display !== 'none' && cs.visibility !== 'hidden';
+  }
+
+  function inView(el, vw, vh) {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw;
+  }
+
+  // ---- collect: one walk over the DOM ---------------------------------------------------------
+  function collect({ buttonsOnly = false, maxNodes = 6000 } = {}) {
+    const started = performance.now();
+    const nodes = [];
+    const vw = innerWidth, vh = innerHeight;
+    let truncated = false;
+
+    // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
+    function push(n) {
+      if (nodes.length >= maxNodes) { truncated = true; return false; }
+      if (!n.inView) {
+        delete n.inView;
+        if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
+      }
+      nodes.push(n);
+      return true;
+    }
+
+    function visitChildren(parent, inText, frameVisible) {
+      const kids = parent.shadowRoot ? parent.shadowRoot.children : parent.children;
+      for (const child of kids) {
+        if (truncated) return;
+        if (child.tagName === 'SLOT') {
+          for (const s of child.assignedElements({ flatten: true })) visit(s, inText, frameVisible);
+          if (!child.assignedElements().length) visitChildren(child, inText, frameVisible);
+        } else visit(child, inText, frameVisible);
+      }
+    }
+
+    function visit(el, inText, frameVisible) {
+      if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return;
+      if (!visible(el)) return;
+      if (isPrivate(el) && !buttonsOnly) {
+        push({ role: 'text', name: '(private content, hidden by request)', inView: frameVisible && inView(el, vw, vh) });
+        return;
+      }
+      if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
+        let doc = null;
+        try { doc = el.contentDocument; } catch (_) { doc = null; }
+        if (doc && doc.body) visitChildren(doc.body, false, frameVisible && inView(el, vw, vh));
+        return;
+      }
+      const role = roleOf(el);
+      if (role === 'heading' && !buttonsOnly) {
+        const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
+        const name = visibleText(el, 200);
+        // A heading people can click or focus (a section toggle) is also an element to act on.
+        const acts = el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
+        const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
+        if (acts) n.ref = n.sectionRef;
+        if (name && !push(n)) return;
+        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
+        return;
+      }
+      if (INTERACTIVE_ROLES.has(role)) {
+        const button = isButton(el, role);
+        let name = '';
+        if (!buttonsOnly || button) {
+          name = cut(accessibleName(el), 160);
+          const n = { ref: refFor(el), role, name, inView: frameVisible && inView(el, vw, vh) };
+          if (button) n.button = true;
+          const sensitive = isSensitive(el);
+          if (sensitive) n.sensitive = true;
+          if (el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) n.checked = !!el.checked;
+          else if (el.hasAttribute('aria-checked')) n.checked = el.getAttribute('aria-checked') === 'true';
+          if (el.hasAttribute('aria-expanded')) n.expanded = el.getAttribute('aria-expanded') === 'true';
+          else if (el.tagName === 'SUMMARY' && el.parentElement?.tagName === 'DETAILS') n.expanded = el.parentElement.open;
+          if (el.hasAttribute('aria-selected')) n.selected = el.getAttribute('aria-selected') === 'true';
+          if (el.disabled || el.getAttribute('aria-disabled') === 'true') n.disabled = true;
+          if (!sensitive) {
+            const v = fieldValue(el, role);
+            if (v && looksLikeCard(v)) n.sensitive = true;
+            else if (v) n.value = v;
+          }
+          if (!push(n)) return;
+        }
+        // Generic clickables can hold content of their own; real controls speak through their name.
+        // When the name already says all of the content (a formula, a card title), only the
+        // controls and headings inside are listed, not the same words again piece by piece.
+        if (role === 'clickable') {
+          const said = name !== '' && name === visibleText(el, 400, true);
+          visitChildren(el, inText || said, frameVisible);
+        }
+        return;
+      }
+      if (!buttonsOnly) {
+        if (LANDMARK_ROLES.has(role)) {
+          push({ role, name: squash(el.getAttribute('aria-label')), inView: frameVisible && inView(el, vw, vh) });
+        } else if (!inText) {
+          // A MathML formula reads as one line, not a line per symbol.
+          let block = TEXT_BLOCKS.has(el.tagName) || el.localName === 'math';
+          let direct = '';
+          if (!block) {
+            let allInline = true;
+            for (const c of el.childNodes) {
+              if (c.nodeType === 3) direct += c.data;
+              else if (c.nodeType === 1 && !INLINE.has(c.tagName)) allInline = false;
+            }
+            direct = squash(direct);
+            block = direct.length > 0 && allInline;
+          }
+          if (block) {
+            // Out of view the core keeps only a short preview: read no more than that.
+            const shown = frameVisible && inView(el, vw, vh);
+            const name = visibleText(el, shown ? 400 : 120);
+            if (name) push({ role: 'text', name, inView: shown });
+            inText = true;
+          } else if (direct) {
+            push({ role: 'text', name: cut(direct, 400), inView: frameVisible && inView(el, vw, vh) });
+          }
+        }
+      }
+      visitChildren(el, inText, frameVisible);
+    }
+
+    if (document.body) visitChildren(document.body, false, true);
+    const se = document.scrollingElement || document.documentElement;
+    return {
+      ok: true,
+      docId: DOC_ID,
+      url: location.href,
+      title: document.title,
+      viewport: { width: vw, height: vh },
+      scrollY: scrollY,
+      scrollHeight: se ? se.scrollHeight : vh,
+      nodes,
+      truncated,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  // ---- html: one element, sensitive values removed --------------------------------------------
+  const DROP_IN_HTML = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META']);
+  function html({ ref, selector, maxChars = 8000, doc }) {
+    if (ref && otherDocument(doc)) return otherDocument(doc);
+    let el = null;
+    if (ref) {
+      el = elementFor(ref);
+      if (!el) return { ok: false, error: staleError(ref) };
+    } else if (selector) {
+      try { el = document.querySelector(selector); } catch (e) { return { ok: false, error: `'${selector}' is not a valid CSS selector` }; }
+      if (!el) return { ok: false, error: `no element matches the selector '${selector}'` };
+    } else {
+      el = document.documentElement;
+    }
+    if (isOverlay(el)) return { ok: false, error: 'that element belongs to Hark' };
+    const originals = [el, ...el.querySelectorAll('*')];
+    const clone = el.cloneNode(true);
+    const copies = [clone, ...clone.querySelectorAll('*')];
+    // Walk both trees in step: sensitivity is judged on the live element.
+    for (let i = copies.length - 1; i >= 0; i--) {
+      const o = originals[i], c = copies[i];
+      if (isOverlay(o) || DROP_IN_HTML.has(o.tagName)) { c.remove(); continue; }
+      if (o.tagName === 'svg') { c.replaceChildren(); continue; }
+      if ((o.tagName === 'INPUT' || o.tagName === 'TEXTAREA' || o.tagName === 'SELECT') && isSensitive(o)) {
+        // Hidden inputs go entirely, unless asked for by themselves (then their value goes).
+        if ((o.getAttribute('type') || '').toLowerCase() === 'hidden' && c !== clone) { c.remove(); continue; }
+        c.removeAttribute('value');
+        if (o.tagName === 'TEXTAREA') c.textContent = '';
+        c.setAttribute('data-hark', 'value-hidden');
+      } else if ((o.tagName === 'INPUT' || o.tagName === 'TEXTAREA') && looksLikeCard(o.getAttribute('value') || o.value || '')) {
+        c.removeAttribute('value');
+        if (o.tagName === 'TEXTAREA') c.textContent = '';
+        c.setAttribute('data-hark', 'value-hidden');
+      } else if (o.closest(PRIVATE)) {
+        c.replaceChildren();
+        c.setAttribute('data-hark', 'private');
+      }
+      for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200) c.removeAttribute(a.name);
+    }
+    // Comments are not what the person sees (and cost tokens).
+    const comments = document.createTreeWalker(clone, NodeFilter.SHOW_COMMENT);
+    const drop = [];
+    for (let c = comments.nextNode(); c; c = comments.nextNode()) drop.push(c);
+    for (const c of drop) c.remove();
+    const text = redactCards(clone.outerHTML);
+    const truncated = text.length > maxChars;
+    return { ok: true, html: truncated ? text.slice(0, maxChars) : text, truncated, totalChars: text.length };
+  }
+  // ---- command dispatch ----------------------------------------------------------------------------
+  const COMMANDS = { collect, html };
+
+  function execute(command) {
+    const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
+    if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
+    try {
+      return fn(command);
+    } catch (e) {
+      return { ok: false, error: `the page failed: ${e && e.message ? e.message : e}` };
+    }
+  }
+
+  // An element of Hark's own on the page: a closed shadow root styled by `css`, the host styled
+  // through CSSOM (`hostStyle` pairs), so the page's CSP and styles cannot touch either.
+  function ownHost(tag, hostStyle, css) {
+    const host = document.createElement(tag);
+    for (const [k, v] of [['all', 'initial'], ...hostStyle]) host.style.setProperty(k, v, 'important');
+    const root = host.attachShadow({ mode: 'closed' });
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      const style = document.createElement('style');
+      style.textContent = css;
+      root.append(style);
+    }
+    return { host, root };
+  }
+
+  Hark.dom = {
+    ownHost, collect, elementFor, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
+    roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
+    SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
+  };
+  Hark.executor = { execute, register: (name, fn) => { COMMANDS[name] = fn; } };
+})();
