@@ -247,14 +247,38 @@
   }
 
   // ---- collect: one walk over the DOM ---------------------------------------------------------
-  function collect({ buttonsOnly = false, maxNodes = 6000 } = {}) {
+  // `el` and every element the walk passes through to reach it: ancestors across shadow roots,
+  // the slots that show it, and the frames that hold it.
+  function pathTo(el) {
+    const path = new Set();
+    const todo = [el];
+    while (todo.length) {
+      const n = todo.pop();
+      if (!n || path.has(n)) continue;
+      path.add(n);
+      if (n.assignedSlot) todo.push(n.assignedSlot);
+      const up = n.parentNode;
+      if (up instanceof ShadowRoot) todo.push(up.host);
+      else if (up && up.nodeType === 9) todo.push(up.defaultView && up.defaultView.frameElement);
+      else todo.push(n.parentElement);
+    }
+    return path;
+  }
+
+  // `from`: reading on. The walk skips what comes before that element in page order without
+  // walking it (only its ancestors are entered), and lists from it on.
+  function collect({ buttonsOnly = false, maxNodes = 6000, from = null } = {}) {
     const started = performance.now();
     const nodes = [];
     const vw = innerWidth, vh = innerHeight;
     let truncated = false;
+    const fromEl = from ? elementFor(from) : null;
+    const path = fromEl ? pathTo(fromEl) : null;
+    let reached = !fromEl;
 
     // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
     function push(n) {
+      if (!reached) return true; // an ancestor of `from`: it starts before it
       if (nodes.length >= maxNodes) { truncated = true; return false; }
       if (!n.inView) {
         delete n.inView;
@@ -276,6 +300,10 @@
     }
 
     function visit(el, inText, frameVisible) {
+      if (!reached) {
+        if (el === fromEl) reached = true;
+        else if (!path.has(el)) return; // wholly before `from`
+      }
       if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return;
       if (!visible(el)) return;
       if (isPrivate(el) && !buttonsOnly) {
@@ -373,6 +401,7 @@
       scrollHeight: se ? se.scrollHeight : vh,
       nodes,
       truncated,
+      fromFound: !!fromEl,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
   }

@@ -138,6 +138,7 @@ impl Act {
                 PageCommand::Collect {
                     buttons_only: false,
                     max_nodes: MAX_COLLECT_NODES,
+                    from: None,
                 },
                 Plan::ActByLabel { label, act: self },
             ),
@@ -228,6 +229,19 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
     }
 }
 
+/// The walk behind an outline. Reading on (`from`) walks from that element on and only as far
+/// as an answer of `max_tokens` can show (every listed node costs a token or more).
+fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
+    PageCommand::Collect {
+        buttons_only: false,
+        max_nodes: match from {
+            Some(_) => max_tokens.min(MAX_COLLECT_NODES),
+            None => MAX_COLLECT_NODES,
+        },
+        from: from.map(str::to_string),
+    }
+}
+
 /// The first step of a validated call.
 pub fn start(call: ToolCall) -> Next {
     match call {
@@ -236,13 +250,7 @@ pub fn start(call: ToolCall) -> Next {
             selector: None,
             max_tokens,
             from,
-        } => Next::Page(
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: MAX_COLLECT_NODES,
-            },
-            Plan::Snapshot { max_tokens, from },
-        ),
+        } => Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from }),
         ToolCall::GetPageHtml {
             target: Some(t @ (Target::Ref(_) | Target::Number(_))),
             max_tokens,
@@ -264,6 +272,7 @@ pub fn start(call: ToolCall) -> Next {
             PageCommand::Collect {
                 buttons_only: false,
                 max_nodes: MAX_COLLECT_NODES,
+                from: None,
             },
             Plan::HtmlByLabel { label, max_tokens },
         ),
@@ -285,13 +294,7 @@ pub fn start(call: ToolCall) -> Next {
             max_tokens,
             from,
             ..
-        } => Next::Page(
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: MAX_COLLECT_NODES,
-            },
-            Plan::Snapshot { max_tokens, from },
-        ),
+        } => Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from }),
         ToolCall::ChangeBackgroundColor { color } => Next::Page(
             PageCommand::SetPageBackground {
                 color: color.css(),
@@ -330,6 +333,7 @@ pub fn start(call: ToolCall) -> Next {
                     PageCommand::Collect {
                         buttons_only: true,
                         max_nodes: MAX_COLLECT_NODES,
+                        from: None,
                     },
                     Plan::StyleByLabel { label, style },
                 ),
@@ -368,7 +372,7 @@ pub fn start(call: ToolCall) -> Next {
                 ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
                 ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
                 ReadWhat::Element(Target::Label(label)) => Next::Page(
-                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES },
+                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None },
                     Plan::ReadByLabel { label, max_tokens },
                 ),
             }
@@ -706,6 +710,14 @@ mod tests {
     }
 
     #[test]
+    fn reading_on_walks_from_the_ref_and_only_as_far_as_the_answer_can_show() {
+        let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", r#"{"from":"e40","maxTokens":900}"#).unwrap()) else { panic!() };
+        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()) });
+        let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
+        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None });
+    }
+
+    #[test]
     fn background_and_text_send_canonical_colors() {
         let Next::Page(cmd, plan) = run("changeBackgroundColor", r#"{"color":"dark blue"}"#) else {
             panic!()
@@ -751,7 +763,8 @@ mod tests {
             cmd,
             PageCommand::Collect {
                 buttons_only: true,
-                max_nodes: MAX_COLLECT_NODES
+                max_nodes: MAX_COLLECT_NODES,
+                from: None,
             }
         );
         let list = r#"{"ok":true,"nodes":[{"ref":"e4","role":"button","name":"Primary","inView":true,"button":true},

@@ -16,7 +16,14 @@ pub enum PageCommand {
     /// Walk the DOM once; answer a [`crate::snapshot::RawPage`]. `buttonsOnly` lists just what a
     /// person calls buttons (for label matching).
     #[serde(rename_all = "camelCase")]
-    Collect { buttons_only: bool, max_nodes: u32 },
+    Collect {
+        buttons_only: bool,
+        max_nodes: u32,
+        /// Reading on: list from the element with this ref on, in page order; what comes before
+        /// it is not walked.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
     /// One element's outerHTML (sensitive values removed), at most `maxChars`.
     #[serde(rename_all = "camelCase")]
     Html {
@@ -338,7 +345,8 @@ mod tests {
             c,
             PageCommand::Collect {
                 buttons_only: false,
-                max_nodes: 5
+                max_nodes: 5,
+                from: None,
             }
         );
     }

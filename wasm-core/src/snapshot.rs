@@ -18,6 +18,8 @@ pub struct RawPage {
     pub nodes: Vec<RawNode>,
     /// The executor stopped at its node limit.
     pub truncated: bool,
+    /// A reading-on walk (`collect {from}`) found its start element and began there.
+    pub from_found: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -405,10 +407,12 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
 /// after the first answer of a page too big for one.
 pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String, String> {
     let nodes = &page.nodes;
-    let start = nodes
-        .iter()
-        .position(|n| n.any_ref() == Some(from))
-        .ok_or_else(|| format!("{from} is not on the page now (it changed or navigated); call getPageHTML again"))?;
+    let start = match nodes.iter().position(|n| n.any_ref() == Some(from)) {
+        Some(i) => i,
+        // The walk began at `from` but did not list it (hidden since): what follows it is next.
+        None if page.from_found => 0,
+        None => return Err(format!("{from} is not on the page now (it changed or navigated); call getPageHTML again")),
+    };
     let budget = max_tokens as usize;
     let mut out = format!("{} (continued from [{from}], in page order)\n", clip(&page.title, 120));
     let mut used = estimate_tokens(&out);
@@ -426,6 +430,14 @@ pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String
         out.push_str(&l);
         out.push('\n');
     }
+    // The walk stopped at its node limit before the budget ran out: read on from the last element
+    // listed (its line comes once more).
+    let next = next.or_else(|| {
+        page.truncated
+            .then(|| nodes[start..].iter().rev().find_map(|n| n.any_ref()))
+            .flatten()
+            .filter(|r| *r != from)
+    });
     match next {
         Some(r) => out.push_str(&format!("More below: call getPageHTML with from=\"{r}\".\n")),
         None => out.push_str("(End of the page.)\n"),
@@ -458,7 +470,7 @@ mod tests {
             scroll_y: 0.0,
             scroll_height: 3000.0,
             nodes,
-            truncated: false,
+            ..Default::default()
         }
     }
 
@@ -529,6 +541,26 @@ mod tests {
         assert!(s.contains("links"));
         // Interactive elements elsewhere come before text elsewhere.
         assert!(s.contains("[e2] link"));
+    }
+
+    #[test]
+    fn reading_on_from_a_walk_that_began_at_the_ref() {
+        // The executor walked from e7 on, stopped at its node limit, and e7 itself is hidden now.
+        let mut p = page(vec![
+            node("link", "Next one", Some("e8"), false),
+            node("link", "Last listed", Some("e9"), false),
+        ]);
+        p.from_found = true;
+        p.truncated = true;
+        let s = format_from(&p, "e7", 2000).unwrap();
+        assert!(s.contains("[e8] link \"Next one\"\n[e9] link \"Last listed\""), "{s}");
+        assert!(s.contains("More below: call getPageHTML with from=\"e9\""), "{s}");
+        // The whole rest fitted: the page ends here.
+        p.truncated = false;
+        assert!(format_from(&p, "e7", 2000).unwrap().contains("(End of the page.)"));
+        // A ref the page no longer knows is an error, not a restart from the top.
+        p.from_found = false;
+        assert!(format_from(&p, "e7", 2000).unwrap_err().contains("e7 is not on the page now"));
     }
 
     #[test]

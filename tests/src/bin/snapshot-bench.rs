@@ -437,6 +437,8 @@ struct Row {
     addr_view: Addressable,
     inpage_collect_ms: f64,
     big_tokens: usize,
+    /// The peer's view of each `from=` answer (call sent → output received).
+    read_on_ms: Vec<f64>,
     /// Hark's own build time: the session host's call arrival → output sent (status.callLatencies).
     median_ms: f64,
     p95_ms: f64,
@@ -557,12 +559,15 @@ async fn measure(
     let mut big = snapshot.clone();
     let mut last = snapshot.clone();
     let mut answers = 1;
+    let mut read_on_ms = Vec::new();
     while let Some(i) = last.find("from=\"") {
         let from: String = last[i + 6..].chars().take_while(|c| *c != '\\' && *c != '"').collect();
+        let t0 = Instant::now();
         last = call
             .call_tool("getPageHTML", json!({ "from": from }))
             .await
             .map_err(|e| anyhow!("getPageHTML from {from}: {e}"))?;
+        read_on_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
         big.push_str(&last);
         answers += 1;
         if answers >= MAX_ANSWERS {
@@ -631,6 +636,7 @@ async fn measure(
         inpage_collect_ms: median(&inpage),
         addr_big: addressable(&elements, &big),
         big_tokens: tokens(&big),
+        read_on_ms,
         answers,
         median_ms: median(&built),
         p95_ms: percentile(&built, 0.95),
@@ -752,7 +758,7 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
         "Summary (medians over {n} pages): html/hark {:.0}×, hark/aria {:.2}, addressable {:.0}% (all elements pooled: {found}/{total} = {:.1}%; \
          reading on with from=: {:.0}% median, {found_big}/{total} pooled; in the viewport: {view_found}/{view_total}), \
          build time median {:.1} ms, p95 {:.1} ms (median of per-page values; of which host↔page collect {:.1} ms, in-page collect {:.1} ms; \
-         the peer's round trip, data channel included: {:.1} ms). Totals: html {} tokens, hark {}, aria {}, all answers read on {} (most answers on one page: {}). {unnamed} elements had no name.",
+         the peer's round trip, data channel included: {:.1} ms). Totals: html {} tokens, hark {}, aria {}, all answers read on {} (most answers on one page: {}; reading on, per answer: median {:.1} ms, worst page's median {:.1} ms). {unnamed} elements had no name.",
         median(&html_ratio),
         median(&aria_ratio),
         median(&shares) * 100.0,
@@ -768,6 +774,8 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
         sum(&|r| r.aria_tokens.unwrap_or(0)),
         sum(&|r| r.big_tokens),
         rows.iter().map(|r| r.answers).max().unwrap_or(0),
+        median(&rows.iter().flat_map(|r| r.read_on_ms.iter().copied()).collect::<Vec<_>>()),
+        rows.iter().filter(|r| !r.read_on_ms.is_empty()).map(|r| median(&r.read_on_ms)).fold(0.0, f64::max),
     );
     println!("Goals (issue 5):");
     println!(
