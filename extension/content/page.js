@@ -267,7 +267,8 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  function collect({ buttonsOnly = false, maxNodes = 6000, from = null } = {}) {
+  function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc } = {}) {
+    if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const nodes = [];
     const vw = innerWidth, vh = innerHeight;

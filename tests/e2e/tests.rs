@@ -341,6 +341,10 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/index.html").await?;
     let call = s.start_hark().await?;
+    // A short outline of this page names where to read on from.
+    let first = call.call_tool("getPageHTML", json!({ "maxTokens": 200 })).await?;
+    let read_on = first.split("from=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+    let read_on = read_on.ok_or_else(|| anyhow::anyhow!("a 200-token outline of the dashboard names no ref to read on from: {first}"))?;
     // Follow a real link in the page, as a person would.
     s.browser.eval("document.querySelector('a[href=\"buttons.html\"]').click(); return true;").await?;
     let deadline = std::time::Instant::now() + WAIT;
@@ -348,6 +352,9 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
         ensure!(std::time::Instant::now() < deadline, "the link did not navigate");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Reading on from the old page's ref does not read some other element of this one.
+    let out = call.call_tool("getPageHTML", json!({ "from": read_on })).await?;
+    ensure!(out.contains("earlier version of the page"), "reading on from {read_on} of the page left behind gave: {out}");
     let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
     ensure!(out.contains("Buttons"), "getPageHTML after navigation does not describe the new page: {out}");
     let out = call.call_tool("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })).await?;

@@ -139,6 +139,7 @@ impl Act {
                     buttons_only: false,
                     max_nodes: MAX_COLLECT_NODES,
                     from: None,
+                    doc: None,
                 },
                 Plan::ActByLabel { label, act: self },
             ),
@@ -239,6 +240,7 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             None => MAX_COLLECT_NODES,
         },
         from: from.map(str::to_string),
+        doc: None,
     }
 }
 
@@ -273,6 +275,7 @@ pub fn start(call: ToolCall) -> Next {
                 buttons_only: false,
                 max_nodes: MAX_COLLECT_NODES,
                 from: None,
+                doc: None,
             },
             Plan::HtmlByLabel { label, max_tokens },
         ),
@@ -334,6 +337,7 @@ pub fn start(call: ToolCall) -> Next {
                         buttons_only: true,
                         max_nodes: MAX_COLLECT_NODES,
                         from: None,
+                        doc: None,
                     },
                     Plan::StyleByLabel { label, style },
                 ),
@@ -372,7 +376,7 @@ pub fn start(call: ToolCall) -> Next {
                 ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
                 ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
                 ReadWhat::Element(Target::Label(label)) => Next::Page(
-                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None },
+                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None },
                     Plan::ReadByLabel { label, max_tokens },
                 ),
             }
@@ -712,9 +716,9 @@ mod tests {
     #[test]
     fn reading_on_walks_from_the_ref_and_only_as_far_as_the_answer_can_show() {
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", r#"{"from":"e40","maxTokens":900}"#).unwrap()) else { panic!() };
-        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()) });
+        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()), doc: None });
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
-        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None });
+        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None });
     }
 
     #[test]
@@ -765,6 +769,7 @@ mod tests {
                 buttons_only: true,
                 max_nodes: MAX_COLLECT_NODES,
                 from: None,
+                doc: None,
             }
         );
         let list = r#"{"ok":true,"nodes":[{"ref":"e4","role":"button","name":"Primary","inView":true,"button":true},

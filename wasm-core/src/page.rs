@@ -23,6 +23,9 @@ pub enum PageCommand {
         /// it is not walked.
         #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+        /// The document `from` came from (see [`PageCommand::StyleButtons::doc`]).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
     },
     /// One element's outerHTML (sensitive values removed), at most `maxChars`.
     #[serde(rename_all = "camelCase")]
@@ -246,6 +249,7 @@ impl PageCommand {
     pub fn set_ref_doc(&mut self, doc_id: Option<&str>) {
         match self {
             PageCommand::StyleButtons { refs: Some(_), doc, .. }
+            | PageCommand::Collect { from: Some(_), doc, .. }
             | PageCommand::Html { element_ref: Some(_), doc, .. }
             | PageCommand::Click { doc, .. }
             | PageCommand::TypeText { doc, .. }
@@ -347,6 +351,7 @@ mod tests {
                 buttons_only: false,
                 max_nodes: 5,
                 from: None,
+                doc: None,
             }
         );
     }

@@ -657,6 +657,10 @@ mod tests {
         let b = s.on_server_event(&args_done("r2", "c4", "click", r#"{"target":"e3"}"#));
         let (_, cmd) = pages(&b)[0].clone();
         assert!(matches!(cmd, PageCommand::Click { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
+        // And reading on from a ref.
+        let b = s.on_server_event(&args_done("r2", "c5", "getPageHTML", r#"{"from":"e3"}"#));
+        let (_, cmd) = pages(&b)[0].clone();
+        assert!(matches!(cmd, PageCommand::Collect { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
         // Commands without refs are not tied to a document.
         let c = s.on_server_event(&args_done("r3", "c3", "changeTextColor", r#"{"color":"red"}"#));
         assert!(!serde_json::to_string(&pages(&c)[0].1).unwrap().contains("d-1"));
