@@ -22,22 +22,21 @@ const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
 // Direct links to the served tab's content script: a runtime port the tab opens while a session
 // runs, so page commands skip the relay (Chromium: offscreen document -> service worker -> tab
 // costs ~35 ms a command). Only the extension's own content scripts can open one (top frame).
-// Reading commands may run again when their page goes away (they change nothing); the relay then
-// waits for the new document. Anything else is never re-run elsewhere: it may have run.
-const REREADABLE = new Set(['stats', 'collect', 'html', 'readText']);
+// Commands the core marks rereadable (they only read) may run again when their page goes away;
+// the relay then waits for the new document. Anything else is never re-run elsewhere: it may have run.
 const DIRECT_TIMEOUT_MS = 10000;
 const GONE = 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page';
 
 function pageLinks(api) {
   const ports = new Map(); // tabId -> port
-  const waiting = new Map(); // command id -> { settle, port, op }
+  const waiting = new Map(); // command id -> { settle, port, rereadable }
   let seq = 0;
   // Settle every command still waiting on `port`, whose document is gone (or going).
   function abandon(port) {
     for (const [id, w] of waiting) {
       if (w.port !== port) continue;
       waiting.delete(id);
-      w.settle(REREADABLE.has(w.op) ? null : JSON.stringify({ ok: false, error: GONE }));
+      w.settle(w.rereadable ? null : JSON.stringify({ ok: false, error: GONE }));
     }
   }
   api.runtime.onConnect.addListener((port) => {
@@ -59,7 +58,7 @@ function pageLinks(api) {
     });
   });
   // The tab's answer (JSON text) over its port, or null when the relay should carry the command.
-  function run(tabId, command) {
+  function run(tabId, command, rereadable) {
     const port = ports.get(tabId);
     if (!port) return null;
     return new Promise((resolve) => {
@@ -68,10 +67,10 @@ function pageLinks(api) {
         if (!waiting.delete(id)) return;
         // A document that neither answers nor disconnects is frozen or gone: stop using its port.
         if (ports.get(tabId) === port) ports.delete(tabId);
-        resolve(REREADABLE.has(command.op) ? null : JSON.stringify({ ok: false, error: `the page did not answer within ${DIRECT_TIMEOUT_MS / 1000} s; it may be busy or gone` }));
+        resolve(rereadable ? null : JSON.stringify({ ok: false, error: `the page did not answer within ${DIRECT_TIMEOUT_MS / 1000} s; it may be busy or gone` }));
       }, DIRECT_TIMEOUT_MS);
       const settle = (json) => { clearTimeout(timer); resolve(json); };
-      waiting.set(id, { settle, port, op: command.op });
+      waiting.set(id, { settle, port, rereadable });
       try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); settle(null); }
     });
   }
@@ -103,7 +102,8 @@ export function createSessionHost(bridge) {
       else ui.lines.push(update.transcript);
       if (ui.lines.length > MAX_LINES) ui.lines.splice(0, ui.lines.length - MAX_LINES);
     }
-    if (update.transcript && Object.keys(update).length === 1) {
+    // The core's updates carry one field each: a transcript line is nothing else.
+    if (update.transcript) {
       heldLines.set(update.transcript.id, update.transcript);
       lineTimer ??= setTimeout(flushLines, Math.max(0, lastLinesAt + TRANSCRIPT_EVERY_MS - performance.now()));
       return;
@@ -129,7 +129,7 @@ export function createSessionHost(bridge) {
   function sendUi(update) {
     if (tabId === null) return;
     // State, errors and questions also set the toolbar badge: those go through the bridge.
-    if (update.transcript && Object.keys(update).length === 1 && direct.tell(tabId, update)) return;
+    if (update.transcript && direct.tell(tabId, update)) return;
     bridge.ui(tabId, update, ui);
   }
 
@@ -149,7 +149,7 @@ export function createSessionHost(bridge) {
           if (session.callLatencies.length > 100) session.callLatencies.shift();
         }
       } else if (a.kind === 'page') {
-        runPage(session, a.id, a.command);
+        runPage(session, a.id, a.command, !!a.rereadable);
       } else if (a.kind === 'ui') {
         const { kind, ...update } = a;
         if (update.error && update.error.fatal) fatal = true;
@@ -159,11 +159,11 @@ export function createSessionHost(bridge) {
     if (fatal) teardown(session, false);
   }
 
-  async function runPage(session, id, command) {
+  async function runPage(session, id, command, rereadable) {
     const started = performance.now();
     let json;
     try {
-      json = await direct.run(session.tabId, command);
+      json = await direct.run(session.tabId, command, rereadable);
       if (json == null) {
         const result = await bridge.page(session.tabId, command);
         json = JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });

@@ -53,6 +53,9 @@
   const LANDMARK_ROLES = new Set(['banner', 'navigation', 'main', 'contentinfo', 'complementary', 'search', 'form', 'region', 'dialog']);
   const BUTTON_SELECTOR = 'button, input[type=button], input[type=submit], input[type=reset], input[type=image], [role=button], a, summary';
 
+  // Something the page made clickable or focusable by hand (onclick, tabindex >= 0).
+  const actsOnClick = (el) => el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
+
   function roleOf(el) {
     const explicit = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
     if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
@@ -63,7 +66,7 @@
     const tag = el.tagName;
     if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
     switch (tag) {
-      case 'A': return el.hasAttribute('href') ? 'link' : (el.hasAttribute('onclick') || el.tabIndex >= 0 && el.hasAttribute('tabindex') ? 'clickable' : '');
+      case 'A': return el.hasAttribute('href') ? 'link' : actsOnClick(el) ? 'clickable' : '';
       case 'BUTTON': case 'SUMMARY': return 'button';
       case 'SELECT': return el.multiple || el.size > 1 ? 'listbox' : 'combobox';
       case 'TEXTAREA': return 'textbox';
@@ -86,7 +89,7 @@
     }
     if (LANDMARK_TAGS[tag]) return LANDMARK_TAGS[tag];
     if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
-    if (el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0)) return 'clickable';
+    if (actsOnClick(el)) return 'clickable';
     return '';
   }
 
@@ -322,9 +325,8 @@
         const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
         const name = visibleText(el, 200);
         // A heading people can click or focus (a section toggle) is also an element to act on.
-        const acts = el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
         const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
-        if (acts) n.ref = n.sectionRef;
+        if (actsOnClick(el)) n.ref = n.sectionRef;
         if (name && !push(n)) return;
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
         return;

@@ -18,7 +18,14 @@ pub enum Action {
         output_of: Option<String>,
     },
     /// Run this command in the tab's executor, then call `on_page_result(id, result)`.
-    Page { id: u32, command: PageCommand },
+    Page {
+        id: u32,
+        command: PageCommand,
+        /// The command only reads the page: if its document goes away mid-way, the glue may run
+        /// it again on the new one (anything else may have run, and is never repeated).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        rereadable: bool,
+    },
     /// Update the overlay and badge.
     Ui(UiUpdate),
 }
@@ -78,6 +85,10 @@ pub struct UiError {
 }
 
 impl Action {
+    /// A page command for the executor; whether it may be re-run comes from the command.
+    pub fn page(id: u32, command: PageCommand) -> Action {
+        Action::Page { id, rereadable: command.only_reads(), command }
+    }
     pub fn send(event: &ClientEvent) -> Action {
         let output_of = match event {
             ClientEvent::ConversationItemCreate {
@@ -136,4 +147,17 @@ impl Action {
 
 pub fn to_json(actions: &[Action]) -> String {
     serde_json::to_string(actions).expect("actions serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reading_commands_are_marked_rereadable() {
+        let read = serde_json::to_value(Action::page(1, PageCommand::Collect { buttons_only: false, max_nodes: 9, from: None, doc: None })).unwrap();
+        assert_eq!((read["kind"].as_str(), read["rereadable"].as_bool()), (Some("page"), Some(true)), "{read}");
+        let act = serde_json::to_value(Action::page(2, PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: false })).unwrap();
+        assert!(act.get("rereadable").is_none(), "{act}");
+    }
 }

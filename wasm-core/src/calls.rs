@@ -135,12 +135,7 @@ impl Act {
                 Next::Page(self.command(t.element_ref()), Plan::Finish { what: Finish::Act(self) })
             }
             Some(Target::Label(label)) => Next::Page(
-                PageCommand::Collect {
-                    buttons_only: false,
-                    max_nodes: MAX_COLLECT_NODES,
-                    from: None,
-                    doc: None,
-                },
+                collect_all(false),
                 Plan::ActByLabel { label, act: self },
             ),
             // Only key presses and page scrolls act without an element; Target::All never gets
@@ -230,17 +225,22 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
     }
 }
 
+/// One walk over the whole page (`buttons_only`: just what a person calls buttons).
+fn collect_all(buttons_only: bool) -> PageCommand {
+    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None }
+}
+
 /// The walk behind an outline. Reading on (`from`) walks from that element on and only as far
 /// as an answer of `max_tokens` can show (every listed node costs a token or more).
 fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
-    PageCommand::Collect {
-        buttons_only: false,
-        max_nodes: match from {
-            Some(_) => max_tokens.min(MAX_COLLECT_NODES),
-            None => MAX_COLLECT_NODES,
+    match from {
+        None => collect_all(false),
+        Some(from) => PageCommand::Collect {
+            buttons_only: false,
+            max_nodes: max_tokens.min(MAX_COLLECT_NODES),
+            from: Some(from.to_string()),
+            doc: None,
         },
-        from: from.map(str::to_string),
-        doc: None,
     }
 }
 
@@ -271,12 +271,7 @@ pub fn start(call: ToolCall) -> Next {
             max_tokens,
             ..
         } => Next::Page(
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: MAX_COLLECT_NODES,
-                from: None,
-                doc: None,
-            },
+            collect_all(false),
             Plan::HtmlByLabel { label, max_tokens },
         ),
         ToolCall::GetPageHtml {
@@ -333,12 +328,7 @@ pub fn start(call: ToolCall) -> Next {
                     },
                 ),
                 Target::Label(label) => Next::Page(
-                    PageCommand::Collect {
-                        buttons_only: true,
-                        max_nodes: MAX_COLLECT_NODES,
-                        from: None,
-                        doc: None,
-                    },
+                    collect_all(true),
                     Plan::StyleByLabel { label, style },
                 ),
             }
@@ -376,7 +366,7 @@ pub fn start(call: ToolCall) -> Next {
                 ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
                 ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
                 ReadWhat::Element(Target::Label(label)) => Next::Page(
-                    PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None },
+                    collect_all(false),
                     Plan::ReadByLabel { label, max_tokens },
                 ),
             }
@@ -765,12 +755,7 @@ mod tests {
         };
         assert_eq!(
             cmd,
-            PageCommand::Collect {
-                buttons_only: true,
-                max_nodes: MAX_COLLECT_NODES,
-                from: None,
-                doc: None,
-            }
+            collect_all(true)
         );
         let list = r#"{"ok":true,"nodes":[{"ref":"e4","role":"button","name":"Primary","inView":true,"button":true},
             {"ref":"e5","role":"link","name":"Success","inView":true,"button":true}]}"#;

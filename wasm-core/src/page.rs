@@ -245,6 +245,11 @@ impl PageCommand {
         self
     }
 
+    /// Commands that only read the page (they change nothing in it, not even what it shows).
+    pub fn only_reads(&self) -> bool {
+        matches!(self, PageCommand::Collect { .. } | PageCommand::Html { .. } | PageCommand::ReadText { .. })
+    }
+
     /// Commands that act on refs carry the document the refs came from.
     pub fn set_ref_doc(&mut self, doc_id: Option<&str>) {
         match self {

@@ -366,7 +366,7 @@ impl Session {
                 self.last_allowed = Some(p.command.clone());
                 self.next_request += 1;
                 self.confirmed_runs.insert(self.next_request, (p.question, p.plan));
-                out.push(Action::Page { id: self.next_request, command: p.command });
+                out.push(Action::page(self.next_request, p.command));
             }
             Decision::Deny => {
                 out.push(Action::transcript(format!("ask-{}", p.id), "tool", format!("Denied: {what}"), true));
@@ -422,7 +422,7 @@ impl Session {
                     self.holdable.insert(id, command.clone());
                 }
                 self.requests.insert(id, (call_id, plan));
-                out.push(Action::Page { id, command });
+                out.push(Action::page(id, command));
             }
             Next::Done(output) => {
                 if let Some(c) = self.calls.iter_mut().find(|c| c.call_id == call_id) {
@@ -524,7 +524,7 @@ mod tests {
         actions
             .iter()
             .filter_map(|a| {
-                if let Action::Page { id, command } = a {
+                if let Action::Page { id, command, .. } = a {
                     Some((*id, command.clone()))
                 } else {
                     None
