@@ -15,11 +15,11 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-/// The shared corpus of real pages: `HARK_CORPUS`, else `../shared/corpus` beside the repository.
+/// The corpus of real pages: `HARK_CORPUS`, else the one in the repository (`tests/corpus/`).
 pub fn corpus_dir() -> PathBuf {
     std::env::var_os("HARK_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/corpus"))
+        .unwrap_or_else(|| repo_root().join("tests/corpus"))
 }
 
 /// The extension as built by `scripts/build.sh`.

@@ -11,7 +11,7 @@ pub struct Site {
 }
 
 impl Site {
-    /// `/corpus/...` = the shared corpus; `/t/...` = tests/pages; `/strict/...` = tests/pages served
+    /// `/corpus/...` = the corpus of real pages (`tests/corpus/`); `/t/...` = tests/pages; `/strict/...` = tests/pages served
     /// with a CSP that forbids everything but the page's own files and a Permissions-Policy that
     /// forbids the microphone (the kind of page Hark must still work on).
     pub async fn start(ip: &str) -> anyhow::Result<Site> {

@@ -1,4 +1,4 @@
-//! Prints the page-snapshot figures of issue 5 over every page of the shared corpus
+//! Prints the page-snapshot figures of issue 5 over every page of the corpus (`tests/corpus/`, or `HARK_CORPUS`)
 //! (`readability/*.html`, `sb-admin-2/*.html`), measured side by side in one run, in the bench's own
 //! headless Chromium (the e2e `Stack`: local peer, companion, page server, browser with the built
 //! extension, all inside the bench's own network namespace):
