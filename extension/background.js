@@ -72,7 +72,7 @@ const bridge = { page: pageCommand, ui: uiForTab };
 let localHost = null;
 async function firefoxHost() {
   if (!localHost) {
-    const { createSessionHost } = await import(api.runtime.getURL('session-host.js'));
+    const { createSessionHost } = await import('./session-host.js');
     localHost ??= createSessionHost(bridge);
   }
   return localHost;

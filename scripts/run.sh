@@ -6,6 +6,6 @@ source "$(dirname "$0")/lib.sh"
 cd "$HARK_ROOT"
 bash scripts/setup.sh
 bash scripts/build.sh
-say "load the extension: Chromium → chrome://extensions → Developer mode → Load unpacked → $HARK_ROOT/dist/extension"
-say "                    Firefox → about:debugging → This Firefox → Load Temporary Add-on → $HARK_ROOT/dist/extension/manifest.json"
+say "load the extension: Chromium → chrome://extensions → Developer mode → Load unpacked → $HARK_ROOT/dist/chromium"
+say "                    Firefox → about:debugging → This Firefox → Load Temporary Add-on → $HARK_ROOT/dist/firefox/manifest.json"
 exec "$HARK_ROOT/target/release/hark-companion" "$@"

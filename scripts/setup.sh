@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything Hark needs on Debian/Ubuntu, idempotently: apt packages, the wasm32 toolchain
 # (rustup's target when it can be downloaded, else Debian's rustc-web with a self-built std),
-# wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, geckodriver for Firefox tests, and
-# playwright-core (npm) for the snapshot benchmark.
+# wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, geckodriver for Firefox tests,
+# addons-linter (npm, tests/lint) for the Firefox package, and playwright-core (npm) for the
+# snapshot benchmark.
 # Fast when everything is already there.
 source "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(
-  build-essential pkg-config curl ca-certificates iproute2 util-linux zip
+  build-essential pkg-config curl ca-certificates iproute2 util-linux zip unzip
+  jq                                     # build.sh: per-browser manifests from manifest.json
   libopus-dev cmake                      # local peer: Opus codec
   chromium chromium-driver firefox-esr   # browsers for the end-to-end tests
   espeak-ng sox                          # speech WAV for the fake microphone
@@ -20,6 +22,9 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 # No Rust at all: Debian's rustc-web/cargo-web (1.96) build everything, native and wasm32.
 if ! command -v cargo >/dev/null; then missing+=(rustc-web cargo-web); fi
+# No npm at all: Debian's (addons-linter checks the Firefox package in scripts/test.sh). A Node.js
+# from elsewhere (e.g. NodeSource, which bundles npm) is left alone.
+if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing apt packages: ${missing[*]}"
   as_root apt-get update -q
@@ -36,6 +41,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
 fi
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack; }
 command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo install geckodriver; }
+# Mozilla's addons-linter, pinned in tests/lint/package-lock.json; (re)installed when missing or
+# when the lock names another version. scripts/lint-packages.sh runs it on the Firefox package.
+lint_lock=$(jq -r '.packages["node_modules/addons-linter"].version' "$HARK_ROOT/tests/lint/package-lock.json")
+lint_have=$(jq -r .version "$HARK_ROOT/tests/lint/node_modules/addons-linter/package.json" 2>/dev/null || true)
+if [ "$lint_have" != "$lint_lock" ]; then
+  say "installing addons-linter $lint_lock for tests/lint (npm ci)"
+  (cd "$HARK_ROOT/tests/lint" && npm ci --no-audit --no-fund)
+fi
 # playwright-core for the snapshot benchmark's aria snapshots (drives /usr/bin/chromium; no browser download).
 # Only that benchmark needs it, so a machine without npm still sets up and tests.
 if [ ! -d "$HARK_ROOT/tests/aria/node_modules/playwright-core" ]; then

@@ -2,12 +2,19 @@
 # Runs every test: the native unit and integration tests of all crates, and the end-to-end tests in
 # real headless Chromium and Firefox with the built extension, the companion and the local realtime
 # peer. The end-to-end test binary re-runs itself inside a network namespace of its own (loopback
-# plus a private veth pair), so it needs root (or sudo) for `unshare -n`.
+# plus a private veth pair), so it needs root (or sudo) for `unshare -n`. Right after the build, the
+# store packages are checked (scripts/lint-packages.sh: Mozilla's addons-linter on the Firefox zip
+# must report nothing at all; the Chromium manifests must hold no Firefox-only keys); a finding
+# fails the command at the end, after the other tests ran.
 source "$(dirname "$0")/lib.sh"
 cd "$HARK_ROOT"
 bash scripts/setup.sh
 HARK_SKIP_NATIVE=1 bash scripts/build.sh   # the tests build their own (debug) binaries
+say "checking the store packages"
+lint_rc=0
+bash scripts/lint-packages.sh || lint_rc=$?
 say "compiling all tests"
 cargo test --workspace --no-run --quiet
 say "running all tests"
 cargo test --workspace
+[ "$lint_rc" = 0 ] || die "the store packages have findings (scripts/lint-packages.sh, printed after the build)"

@@ -58,8 +58,9 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn manifest() -> Result<Value> {
-    let path = crate::extension_dir().join("manifest.json");
+/// A built package's manifest: `extension_dir()` (Chromium) or `dist/firefox`.
+fn manifest(dir: PathBuf) -> Result<Value> {
+    let path = dir.join("manifest.json");
     let text = std::fs::read_to_string(&path).with_context(|| format!("{} (run scripts/build.sh)", path.display()))?;
     Ok(serde_json::from_str(&text)?)
 }
@@ -68,14 +69,14 @@ fn manifest() -> Result<Value> {
 /// sha256(public key DER), written with the letters a-p.
 pub fn chromium_extension_id() -> Result<String> {
     use base64::Engine as _;
-    let key = manifest()?["key"].as_str().ok_or_else(|| anyhow!("manifest.json has no 'key'"))?.to_string();
+    let key = manifest(crate::extension_dir())?["key"].as_str().ok_or_else(|| anyhow!("manifest.json has no 'key'"))?.to_string();
     let der = base64::engine::general_purpose::STANDARD.decode(key)?;
     let digest = Sha256::digest(&der);
     Ok(digest[..16].iter().flat_map(|b| [b >> 4, b & 0xf]).map(|n| (b'a' + n) as char).collect())
 }
 
 fn gecko_id() -> Result<String> {
-    manifest()?["browser_specific_settings"]["gecko"]["id"]
+    manifest(crate::repo_root().join("dist/firefox"))?["browser_specific_settings"]["gecko"]["id"]
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| anyhow!("manifest.json has no browser_specific_settings.gecko.id"))

@@ -22,9 +22,9 @@ pub fn corpus_dir() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("tests/corpus"))
 }
 
-/// The extension as built by `scripts/build.sh`.
+/// The Chromium package as built by `scripts/build.sh` (Firefox loads `dist/hark-firefox.zip`).
 pub fn extension_dir() -> PathBuf {
-    repo_root().join("dist/extension")
+    repo_root().join("dist/chromium")
 }
 
 /// Two TLS backends end up in this crate's graph (WebDriver client and HTTP client); pick one

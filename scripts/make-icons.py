@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
-"""Writes Hark's toolbar icons (a blue disc with a white microphone) as PNGs, no dependencies."""
-import struct, zlib, math
+"""Writes Hark's toolbar icons (a blue disc with a white microphone) as PNGs into extension/icons/,
+no dependencies. Run from anywhere: python3 scripts/make-icons.py. Kept out of extension/ so it
+never ships in a package."""
+import math, pathlib, struct, zlib
+
+ICONS = pathlib.Path(__file__).resolve().parent.parent / 'extension' / 'icons'
 
 def png(size, pixel):
     rows = b''.join(b'\x00' + b''.join(bytes(pixel(x, y, size)) for x in range(size)) for y in range(size))
@@ -28,5 +32,5 @@ def icon(x, y, s):
     return (r, g, b, round(255 * d))
 
 for size in (16, 32, 48, 128):
-    with open(f'icon{size}.png', 'wb') as f:
+    with open(ICONS / f'icon{size}.png', 'wb') as f:
         f.write(png(size, icon))
