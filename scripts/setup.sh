@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libopus-dev cmake                      # local peer: Opus codec
   chromium chromium-driver firefox-esr   # browsers for the end-to-end tests
   espeak-ng sox                          # speech WAV for the fake microphone
+  xvfb xdotool                           # keyboard-shortcut tests: headful browsers, real key presses
   binaryen                               # wasm-opt, used by wasm-pack
 )
 # Debian's route to a wasm32-capable rustc (see docs/wasm-toolchain.md).

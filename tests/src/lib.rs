@@ -7,6 +7,7 @@ pub mod netns;
 pub mod pixels;
 pub mod site;
 pub mod stack;
+pub mod xvfb;
 
 use std::path::PathBuf;
 
