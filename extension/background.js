@@ -1,9 +1,8 @@
-// Hark's background: toolbar button, keyboard shortcut, badge, and routing between the session
-// host and the tab's content script. One classic script for both browsers:
-// - Chromium runs it as the MV3 service worker; the session host lives in an offscreen document
-//   (offscreen.html) and talks to this worker with runtime messages.
-// - Firefox runs it as the background page (`background.scripts`), which hosts the session itself
-//   (session-host.js, loaded with a dynamic import).
+// Hark's background: toolbar button, keyboard shortcut, badge, first-run checklist, and routing
+// between the session host and the tab's content script. One classic script for both browsers
+// (Chromium: the MV3 service worker; Firefox: the background page). The session host lives in
+// session.html, which talks to this script with runtime messages: an offscreen document in
+// Chromium, a tab of Hark's own in Firefox.
 'use strict';
 const api = globalThis.browser ?? globalThis.chrome;
 const IS_WORKER = typeof ServiceWorkerGlobalScope !== 'undefined' && self instanceof ServiceWorkerGlobalScope;
@@ -48,81 +47,143 @@ const BADGE = {
   listening: ['ON', '#1a7f37'],
   speaking: ['ON', '#0969da'],
   error: ['ERR', '#cf222e'],
+  setup: ['!', '#bf8700'],
   off: ['', '#57606a'],
 };
 const STATE_WORDS = { connecting: 'connecting', listening: 'listening', thinking: 'thinking', speaking: 'speaking', error: 'error', off: 'off (click to start)' };
 
 function showBadge(state, error) {
+  if (state === 'off' && setupMissing.length) state = 'setup';
   const [text, color] = BADGE[state] || BADGE.off;
   api.action.setBadgeText({ text }).catch?.(() => {});
   api.action.setBadgeBackgroundColor({ color }).catch?.(() => {});
-  const title = error ? `Hark: ${error.title}. ${error.message}` : `Hark: ${STATE_WORDS[state] || state}`;
+  const title = error
+    ? `Hark: ${error.title}. ${error.message}`
+    : state === 'setup'
+      ? `Hark: finish setting up (click to continue): ${setupMissing.map((s) => SETUP_WORDS[s]).join(', ')}`
+      : `Hark: ${STATE_WORDS[state] || state}`;
   api.action.setTitle({ title }).catch?.(() => {});
 }
 
 // What the session host reports for the tab: overlay update + badge.
 function uiForTab(tabId, update, ui) {
   if (update.state || 'error' in update) showBadge(ui ? ui.state : update.state, ui ? ui.error : update.error);
+  // A session that connected has tested the connection.
+  if (update.state === 'listening' && setupMissing.includes('test')) api.storage.local.set({ connectionOk: true }).catch(() => {});
   api.tabs.sendMessage(tabId, { type: 'hark.ui', ui: update }, { frameId: 0 }).catch(() => {});
 }
 
-const bridge = { page: pageCommand, ui: uiForTab };
+// ---- the session host: session.html, an offscreen document (Chromium) or a tab (Firefox) -------
+// Firefox refuses getUserMedia to a background page even when the person remembered "allow" for
+// Hark, so there the session lives in a tab of Hark's own, opened beside the served tab.
+const SESSION_URL = api.runtime.getURL('session.html');
 
-// ---- the session host: offscreen document (Chromium) or this page (Firefox) -------------------
-let localHost = null;
-async function firefoxHost() {
-  if (!localHost) {
-    const { createSessionHost } = await import('./session-host.js');
-    localHost ??= createSessionHost(bridge);
-  }
-  return localHost;
+async function sessionTab() {
+  return (await api.tabs.query({})).find((t) => t.url === SESSION_URL) || null;
 }
 
-async function offscreenExists() {
-  const url = api.runtime.getURL('offscreen.html');
+async function hostExists() {
+  if (!IS_WORKER) return !!(await sessionTab());
   if (api.runtime.getContexts) {
-    const found = await api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'], documentUrls: [url] });
+    const found = await api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'], documentUrls: [SESSION_URL] });
     return found.length > 0;
   }
   return api.offscreen.hasDocument ? api.offscreen.hasDocument() : false;
 }
 
+let sessionTabId = null;
+let servedTabId = null;
+async function openSessionTab(beside) {
+  const near = beside !== undefined ? await api.tabs.get(beside).catch(() => null) : null;
+  servedTabId = beside ?? null;
+  // Active: Firefox hands a tab the microphone only while it has focus (the session host gives
+  // the served tab back its focus as soon as the microphone is settled).
+  sessionTabId = (await api.tabs.create({ url: SESSION_URL, active: true, ...(near ? { index: near.index + 1, windowId: near.windowId } : {}) })).id;
+  // Until its script listens, messages to it fail: wait for its first answer.
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => undefined);
+    if (st) return;
+    await sleep(50);
+  }
+  throw new Error("Hark's session tab did not load");
+}
+
 let creating = null;
-async function ensureOffscreen() {
-  if (await offscreenExists()) return;
-  creating ??= api.offscreen
-    .createDocument({
-      url: 'offscreen.html',
+async function ensureHost(beside) {
+  if (await hostExists()) return;
+  creating ??= (IS_WORKER
+    ? api.offscreen.createDocument({
+      url: 'session.html',
       reasons: ['USER_MEDIA', 'WEB_RTC'],
       justification: 'Hark keeps the voice connection (microphone, WebRTC) alive across page navigations.',
     })
+    : openSessionTab(beside))
     .catch((e) => { if (!/single offscreen|already/i.test(String(e && e.message))) throw e; })
     .finally(() => { creating = null; });
   await creating;
 }
 
+const OFF_STATUS = { active: false, tabId: null, state: 'off', error: null, lines: [], ui: { state: 'off', lines: [], error: null } };
+
 // cmd: start | stop | text | confirm | mute | status
 async function host(cmd, args = {}) {
-  if (!IS_WORKER) {
-    const h = await firefoxHost();
-    switch (cmd) {
-      case 'start': h.start(args.tabId, args.settings).catch((e) => console.error('Hark start failed', e)); return { ok: true };
-      case 'stop': h.stop(); return { ok: true };
-      case 'text': h.text(args.text); return { ok: true };
-      case 'mute': h.mute(args.muted); return { ok: true };
-      case 'confirm': h.confirm(args.id, args.allow); return { ok: true };
-      default: return h.status();
-    }
-  }
-  if (cmd !== 'start' && !(await offscreenExists())) {
-    return cmd === 'status' ? { active: false, tabId: null, state: 'off', error: null, lines: [], ui: { state: 'off', lines: [], error: null } } : { ok: true };
-  }
-  await ensureOffscreen();
-  return api.runtime.sendMessage({ target: 'offscreen', cmd, ...args });
+  if (cmd !== 'start' && !(await hostExists())) return cmd === 'status' ? OFF_STATUS : { ok: true };
+  await ensureHost(args.tabId);
+  const answer = await api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
+  // Firefox: nothing may stay open once Hark is off (the session tab is the session).
+  if (cmd === 'stop' && !IS_WORKER) { const t = await sessionTab(); if (t) api.tabs.remove(t.id).catch(() => {}); }
+  return answer;
 }
 
 async function settings() {
   return { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
+}
+
+// ---- first run: pair, allow the microphone, test the connection ---------------------------------
+// The options page is the checklist; until every step is done the toolbar says what is missing,
+// and a press goes to the first missing step instead of failing.
+const SETUP_WORDS = { pair: 'pair with the companion', microphone: 'allow the microphone', test: 'test the connection' };
+let setupMissing = [];
+
+// The extension origin's microphone permission, as the browser stored the person's decision.
+async function microphonePermission() {
+  try {
+    return (await navigator.permissions.query({ name: 'microphone' })).state;
+  } catch (_) {
+    return 'prompt';
+  }
+}
+
+async function setupState() {
+  const s = await api.storage.local.get({ pairingToken: '', connectionOk: false });
+  const microphone = await microphonePermission();
+  const missing = [];
+  if (!String(s.pairingToken).trim()) missing.push('pair');
+  // A blocked microphone is the person's answer, not a missing step: Hark runs on typed commands.
+  if (microphone === 'prompt') missing.push('microphone');
+  if (!s.connectionOk) missing.push('test');
+  return { missing, microphone };
+}
+
+async function refreshSetup() {
+  setupMissing = (await setupState()).missing;
+  const st = await host('status').catch(() => null);
+  if (!st || !st.active) showBadge('off');
+}
+
+// Opens the checklist at `step`; with `tabId`, Hark starts there by itself once the step is done.
+async function openSetup(step, tabId) {
+  const query = new URLSearchParams();
+  if (step) query.set('step', step);
+  if (tabId !== undefined) query.set('start', String(tabId));
+  const url = api.runtime.getURL(`options.html${query.size ? `?${query}` : ''}`);
+  // One checklist tab for setup: a second press goes back to it (an options tab opened by hand
+  // is left as it is).
+  const setupPage = api.runtime.getURL('options.html?');
+  const open = (await api.tabs.query({})).find((t) => (t.url || '').startsWith(setupPage));
+  if (open) await api.tabs.update(open.id, { url, active: true });
+  else await api.tabs.create({ url, active: true });
 }
 
 // Browsers keep extensions out of their own pages (settings, stores, other extensions).
@@ -133,13 +194,26 @@ async function restrictedReason(tabId) {
   return null;
 }
 
-async function start(tabId, overrides) {
+async function start(tabId, overrides, { asked = false } = {}) {
   const why = await restrictedReason(tabId);
   if (why) {
     showBadge('error', { title: 'Hark cannot run here', message: why });
     return { ok: false, error: why };
   }
-  return host('start', { tabId, settings: { ...(await settings()), ...(overrides || {}) } });
+  const config = { ...(await settings()), ...(overrides || {}) };
+  const { missing } = await setupState();
+  setupMissing = missing;
+  // Without a pairing token or a microphone decision a start can only fail or go deaf: ask first,
+  // on Hark's own page, where the browser can show its question. That page starts Hark on this
+  // tab once the step is done. (A test run is only advised: starting is itself a test.)
+  const step = !String(config.pairingToken).trim() ? 'pair' : !asked && missing.includes('microphone') ? 'microphone' : null;
+  if (step) {
+    await openSetup(step, tabId);
+    showBadge('off');
+    return { ok: true, setup: step };
+  }
+  servedTabId = tabId;
+  return host('start', { tabId, settings: config });
 }
 
 // The toolbar button, the shortcut and "Start on tab" all come here.
@@ -183,8 +257,8 @@ function fromContentScript(sender) {
 }
 
 async function handle(msg, sender) {
-  // Session host (offscreen document) → tab.
-  if (msg.target === 'background' && IS_WORKER && fromExtensionPage(sender)) {
+  // Session host (session.html) → tab.
+  if (msg.target === 'background' && fromExtensionPage(sender)) {
     if (msg.type === 'page') return pageCommand(msg.tabId, msg.command);
     if (msg.type === 'ui') { uiForTab(msg.tabId, msg.update, msg.ui); return { ok: true }; }
     return undefined;
@@ -207,7 +281,8 @@ async function handle(msg, sender) {
   if (fromExtensionPage(sender)) {
     switch (msg.type) {
       case 'hark.toggle': return toggle(await tabFor(msg), msg.settings);
-      case 'hark.start': return start(await tabFor(msg), msg.settings);
+      // From the checklist, once the person answered the microphone question (whatever the answer).
+      case 'hark.start': return start(await tabFor(msg), msg.settings, { asked: msg.asked === true });
       case 'hark.stop': return host('stop');
       case 'hark.status': return host('status');
       case 'hark.text': return host('text', { text: String(msg.text || '') });
@@ -216,6 +291,8 @@ async function handle(msg, sender) {
       case 'hark.pageCommand': return pageCommand(await tabFor(msg), msg.command);
       // What the person sees in the tab's overlay (diagnostics and tests).
       case 'hark.overlayText': return api.tabs.sendMessage(await tabFor(msg), { type: 'hark.overlayText' }, { frameId: 0 });
+      // The checklist changed something the badge shows (the microphone decision lives outside storage).
+      case 'hark.setupChanged': await refreshSetup(); return setupState();
     }
   }
   return undefined;
@@ -230,8 +307,13 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return true;
 });
 
-// Closing the served tab ends its session.
+// Closing the served tab ends its session; closing Firefox's session tab has ended it already.
 api.tabs.onRemoved.addListener(async (tabId) => {
+  if (tabId === sessionTabId) {
+    sessionTabId = null;
+    if (servedTabId !== null) uiForTab(servedTabId, { state: 'off', error: null });
+    return;
+  }
   const st = await host('status').catch(() => null);
   if (st && st.active && st.tabId === tabId) host('stop');
 });
@@ -241,4 +323,7 @@ api.runtime.onConnect.addListener((port) => {
   if (port.name === 'hark-keepalive') port.onMessage.addListener(() => {});
 });
 
-showBadge('off');
+// A new install opens the checklist.
+api.runtime.onInstalled.addListener((details) => { if (details.reason === 'install') openSetup('pair').catch(console.error); });
+api.storage.onChanged.addListener((changes, area) => { if (area === 'local') refreshSetup().catch(() => {}); });
+refreshSetup().catch(() => showBadge('off'));

@@ -1,72 +1,178 @@
-// Options: companion URL, pairing token, voice, instructions; "Test connection" says exactly what
-// is wrong; "Allow microphone" asks once for the extension's origin (the session host then uses
-// it); "Start on tab" starts Hark the way the toolbar button does.
-import init, { describe_status, companion_http_error } from './pkg/hark_core.js';
+// Hark's setup page, a checklist: pair with the companion, allow the microphone, test the
+// connection; each step shows done / not done. The background opens it on install, and when the
+// toolbar is pressed with a step missing: then `?step=…&start=TAB` and Hark starts on TAB by
+// itself once the step is done (the browser can ask for the microphone here, in a tab, where the
+// session host — an offscreen document or a background page — cannot).
+import init, { describe_status, companion_http_error, microphone_words } from './pkg/hark_core.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '' };
+const BROWSER = typeof globalThis.browser !== 'undefined' && api.runtime.getBrowserInfo ? 'firefox' : 'chromium';
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', connectionOk: false };
 const $ = (id) => document.getElementById(id);
 const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions'];
 const wasm = init();
+const params = new URLSearchParams(location.search);
+const startTab = Number(params.get('start')) || null;
+let started = false;
+let shortcutText = 'Alt+Shift+K';
+
+// The shortcut as the browser has it (the person may have changed it in the browser's settings).
+async function showShortcut() {
+  try {
+    const cmd = (await api.commands.getAll()).find((c) => c.name === 'toggle-hark');
+    shortcutText = (cmd && cmd.shortcut) || 'no shortcut (set one in the browser\'s extension shortcuts)';
+  } catch (_) { /* keep the default words */ }
+  for (const el of document.querySelectorAll('.shortcut')) el.textContent = shortcutText;
+}
 
 function say(el, text, ok) {
   el.textContent = text;
   el.className = ok === undefined ? '' : ok ? 'ok' : 'bad';
 }
 
+async function stored() {
+  return { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
+}
+
 async function load() {
-  const s = { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
+  const s = await stored();
   for (const f of FIELDS) $(f).value = s[f];
 }
 
 async function save() {
+  const before = await stored();
   const s = {};
   for (const f of FIELDS) s[f] = $(f).value.trim();
   if (!s.companionUrl) s.companionUrl = DEFAULTS.companionUrl;
+  // Another companion or token has not been tested yet.
+  if (s.companionUrl !== before.companionUrl || s.pairingToken !== before.pairingToken) s.connectionOk = false;
   await api.storage.local.set(s);
   $('saved').textContent = 'Saved.';
   setTimeout(() => ($('saved').textContent = ''), 1500);
 }
 
+// ---- the microphone -----------------------------------------------------------------------------
+let micStatus = null;
+async function microphoneState() {
+  try {
+    micStatus ??= await navigator.permissions.query({ name: 'microphone' });
+    return micStatus.state;
+  } catch (_) {
+    return 'prompt';
+  }
+}
+
+async function micWords(name) {
+  await wasm;
+  return JSON.parse(microphone_words(name, BROWSER));
+}
+
+async function allowMicrophone() {
+  say($('mic-result'), 'Waiting for your answer to the browser\'s question…');
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    for (const t of stream.getTracks()) t.stop();
+    say($('mic-result'), 'Microphone allowed for Hark. Hark can now listen on any page you start it on.', true);
+    await refresh();
+    continueStart();
+  } catch (e) {
+    const name = (e && e.name) || 'NotFoundError';
+    const state = await microphoneState();
+    if (name === 'NotAllowedError' && state !== 'denied') {
+      // The question was closed without an answer: nothing is stored, the person may still allow.
+      say($('mic-result'), 'The browser\'s question closed without an answer. Press "Allow microphone" to be asked again; Hark starts as soon as you allow it.', false);
+      return refresh();
+    }
+    const words = await micWords(name);
+    // Blocked, or no microphone: the person has answered; Hark still runs on typed commands.
+    say($('mic-result'), `${words.title}: ${words.message}${startTab ? ' Hark starts on your tab for typed commands.' : ''}`, false);
+    await refresh();
+    continueStart();
+  }
+}
+
+// ---- the connection ----------------------------------------------------------------------------
 async function testConnection() {
   await save();
-  const { companionUrl, pairingToken: token } = { ...DEFAULTS, ...(await api.storage.local.get(DEFAULTS)) };
+  const ok = await checkConnection();
+  await api.storage.local.set({ connectionOk: ok });
+  await refresh();
+}
+
+async function checkConnection() {
+  const { companionUrl, pairingToken: token } = await stored();
   const base = companionUrl.replace(/\/+$/, '');
   say($('result'), 'Testing…');
   try {
     const r = await fetch(`${base}/healthz`, { cache: 'no-store' });
-    if (!r.ok) return say($('result'), `Something answers at ${base}, but not the Hark companion (GET /healthz gave HTTP ${r.status}). Check the URL.`, false);
+    if (!r.ok) return say($('result'), `Something answers at ${base}, but not the Hark companion (GET /healthz gave HTTP ${r.status}). Check the URL.`, false), false;
   } catch (_) {
-    return say($('result'), `The companion is not running at ${base}: start hark-companion on this machine (or fix the URL above).`, false);
+    return say($('result'), `The companion is not running at ${base}: start hark-companion on this machine (or fix the URL above).`, false), false;
   }
-  if (!token) return say($('result'), 'The companion is running, but no pairing token is set: paste the token hark-companion printed at first start (hark-companion --print-token shows it).', false);
+  if (!token) return say($('result'), 'The companion is running, but no pairing token is set: paste the token hark-companion printed at first start (hark-companion --print-token shows it).', false), false;
   await wasm;
   try {
     const r = await fetch(`${base}/api/status`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
     const body = await r.text();
     if (!r.ok) {
       const [, err] = JSON.parse(companion_http_error(r.status, body));
-      return say($('result'), `${err.error.title}: ${err.error.message}`, false);
+      return say($('result'), `${err.error.title}: ${err.error.message}`, false), false;
     }
     const words = JSON.parse(describe_status(body));
-    if (words.error) return say($('result'), words.error, false);
+    if (words.error) return say($('result'), words.error, false), false;
     say($('result'), words.text, true);
+    return true;
   } catch (e) {
-    say($('result'), `The companion stopped answering: ${e.message}`, false);
+    return say($('result'), `The companion stopped answering: ${e.message}`, false), false;
   }
 }
 
-async function allowMicrophone() {
-  try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    for (const t of stream.getTracks()) t.stop();
-    say($('result'), 'Microphone allowed for Hark. Hark can now listen on any page you start it on.', true);
-  } catch (e) {
-    const why = e.name === 'NotFoundError' ? 'no microphone was found' : e.name === 'NotAllowedError' ? 'access was denied (allow it in the browser\'s site settings for this extension)' : e.message;
-    say($('result'), `Microphone not available: ${why}.`, false);
+// ---- the checklist -----------------------------------------------------------------------------
+const STATE_WORDS = { true: 'done', false: 'not done' };
+
+async function refresh() {
+  const s = await stored();
+  const mic = await microphoneState();
+  const done = { pair: !!s.pairingToken.trim(), microphone: mic === 'granted', test: !!s.connectionOk };
+  const first = Object.keys(done).find((k) => !done[k]);
+  for (const [step, ok] of Object.entries(done)) {
+    const li = $(`step-${step}`);
+    li.dataset.done = String(ok);
+    li.classList.toggle('current', step === first);
+    li.querySelector('.state').textContent = step === 'microphone' && mic === 'denied' ? 'blocked' : STATE_WORDS[ok];
   }
+  if (!first) say($('next'), `All set: click Hark's toolbar button on any page (or press ${shortcutText}) and talk to it.`, true);
+  else if (startTab && !started) say($('next'), `Hark starts on your tab as soon as you ${first === 'pair' ? 'paste the pairing token' : first === 'microphone' ? 'allow the microphone' : 'are ready'}.`);
+  else say($('next'), `Next: ${first === 'pair' ? 'pair with the companion' : first === 'microphone' ? 'allow the microphone' : 'test the connection'}.`);
+  // The toolbar's title and badge follow the checklist (the microphone decision is not in storage).
+  api.runtime.sendMessage({ type: 'hark.setupChanged' }).catch(() => {});
+  return done;
 }
 
+// Pressed on a tab with a step missing: once the person has answered, Hark starts there by itself
+// and the person is back on their page.
+async function continueStart() {
+  if (!startTab || started) return;
+  const s = await stored();
+  if (!s.pairingToken.trim()) return;
+  started = true;
+  await api.runtime.sendMessage({ type: 'hark.start', tabId: startTab, asked: true });
+  // Firefox's session tab holds the focus until its microphone is open, then hands it back to
+  // the person's page itself; taking it away here would leave it waiting.
+  if (BROWSER !== 'firefox') await api.tabs.update(startTab, { active: true }).catch(() => {});
+  const me = await api.tabs.getCurrent().catch(() => null);
+  if (me) api.tabs.remove(me.id).catch(() => {});
+}
+
+// After the token: ask for the microphone if nobody has, else go on.
+async function afterPairing() {
+  const s = await stored();
+  if (!startTab || !s.pairingToken.trim()) return;
+  if ((await microphoneState()) === 'prompt') return allowMicrophone();
+  continueStart();
+}
+
+// ---- start on a tab ----------------------------------------------------------------------------
 async function listTabs() {
   const tabs = (await api.tabs.query({})).filter((t) => /^(https?|file):/.test(t.url || ''));
   const sel = $('tabs');
@@ -80,7 +186,7 @@ async function showSession() {
   say($('session'), `Hark is ${st.ui.state} on tab ${st.tabId} (${st.mode} mode${st.microphone ? ', microphone on' : ', no microphone'}).`, true);
 }
 
-for (const f of FIELDS) $(f).addEventListener('change', save);
+for (const f of FIELDS) $(f).addEventListener('change', async () => { await save(); await refresh(); if (f === 'pairingToken') afterPairing(); });
 $('test').addEventListener('click', testConnection);
 $('mic').addEventListener('click', allowMicrophone);
 $('start').addEventListener('click', async () => {
@@ -92,6 +198,20 @@ $('start').addEventListener('click', async () => {
 });
 $('stop').addEventListener('click', async () => { await api.runtime.sendMessage({ type: 'hark.stop' }); showSession(); });
 api.tabs.onUpdated.addListener(() => listTabs());
-load();
-listTabs();
-showSession();
+
+(async () => {
+  await load();
+  await showShortcut();
+  listTabs();
+  showSession();
+  await microphoneState();
+  // An answer given elsewhere (the browser's site settings, its question) shows here at once, and
+  // a pending start goes on when the microphone is allowed.
+  if (micStatus) micStatus.onchange = async () => { await refresh(); if (micStatus.state === 'granted') continueStart(); };
+  const done = await refresh();
+  const step = params.get('step');
+  if (step) { const li = $(`step-${step}`); if (li) li.scrollIntoView({ block: 'center' }); }
+  if (step === 'pair') $('pairingToken').focus();
+  if (step === 'microphone' && !done.microphone) allowMicrophone();
+  else if (startTab && done.pair && done.microphone) continueStart();
+})();

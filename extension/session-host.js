@@ -4,9 +4,13 @@
 // the core's; this file performs the core's actions. The `bridge` reaches the tab:
 //   bridge.page(tabId, command) -> Promise<result>   run a page command in the tab's executor
 //   bridge.ui(tabId, update)                          overlay + badge update
+//   bridge.microphoneSettled(tabId)                   optional: the microphone is open (or not to be had)
 import init, * as core from './pkg/hark_core.js';
 
 const CONNECT_TIMEOUT_MS = 20000;
+// A remembered decision answers getUserMedia within milliseconds; longer means the browser is
+// asking the person (Firefox, allowed once before) and the session goes on without waiting.
+const MIC_WAIT_MS = 3000;
 const ICE_GATHER_WAIT_MS = 1000;
 const MAX_LINES = 30;
 const TRANSCRIPT_EVERY_MS = 100;
@@ -18,6 +22,19 @@ function loadCore() {
 }
 
 const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
+const BROWSER = typeof globalThis.browser !== 'undefined' && globalThis.browser.runtime && globalThis.browser.runtime.getBrowserInfo ? 'firefox' : 'chromium';
+
+// Why getUserMedia failed, as the core names it. A refusal with no "block" stored is no refusal
+// of the person's: never asked (Chromium's offscreen document cannot ask), or in Firefox a
+// decision that was not remembered.
+async function microphoneFailure(e) {
+  const name = (e && e.name) || 'NotFoundError';
+  if (name !== 'NotAllowedError') return name;
+  let state = 'prompt';
+  try { state = (await navigator.permissions.query({ name: 'microphone' })).state; } catch (_) { /* unknown: not a stored block */ }
+  if (state === 'denied') return name;
+  return BROWSER === 'firefox' ? 'NotRemembered' : 'NotAsked';
+}
 
 // Direct links to the served tab's content script: a runtime port the tab opens while a session
 // runs, so page commands skip the relay (Chromium: offscreen document -> service worker -> tab
@@ -194,7 +211,10 @@ export function createSessionHost(bridge) {
       if (!session.pc) return;
       try {
         (await session.pc.getStats()).forEach((r) => {
-          if (r.type === 'inbound-rtp' && r.kind === 'audio' && typeof r.audioLevel === 'number') session.statsLevel = r.audioLevel;
+          if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+            if (typeof r.audioLevel === 'number') session.statsLevel = r.audioLevel;
+            session.packetsIn = r.packetsReceived;
+          }
         });
       } catch (_) { /* closed */ }
     }, 250);
@@ -212,6 +232,15 @@ export function createSessionHost(bridge) {
     return Math.round(session.peakLevel * 1000) / 1000;
   }
 
+  // The person allowed the microphone after the session started without it.
+  function lateMicrophone(session, stream) {
+    const track = stream.getAudioTracks()[0];
+    if (session !== s || !session.micSlot || !track) { for (const t of stream.getTracks()) t.stop(); return; }
+    session.mic = stream;
+    session.micSlot.sender.replaceTrack(track).catch(() => {});
+    emitUi({ error: null });
+  }
+
   // Close everything of `session`; `announce` shows the "off" state.
   function teardown(session, announce) {
     if (!session) return;
@@ -220,6 +249,8 @@ export function createSessionHost(bridge) {
     try { session.dc && (session.dc.onclose = null, session.dc.close()); } catch (_) {}
     try { session.pc && session.pc.close(); } catch (_) {}
     if (session.mic) for (const t of session.mic.getTracks()) t.stop();
+    // A microphone still being opened is closed as soon as it opens.
+    if (session.micRequest) session.micRequest.then((m) => { for (const t of m.getTracks()) t.stop(); }, () => {});
     if (session.audio) { session.audio.srcObject = null; session.audio.remove(); }
     try { session.audioCtx && session.audioCtx.close(); } catch (_) {}
     try { session.core && session.core.free(); } catch (_) {}
@@ -252,6 +283,11 @@ export function createSessionHost(bridge) {
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null };
     const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null });
     emitUi({ state: 'connecting', error: null });
+    // Asked for first, while this document surely has the focus (Firefox hands its session tab
+    // the microphone only while focused); step 2 takes the answer.
+    const micRequest = navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+    session.micRequest = micRequest;
+    micRequest.catch(() => {}); // answered in step 2; a session ended before then stops it in teardown
     await loadCore();
     if (session !== s || my !== generation) return;
     const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
@@ -276,16 +312,23 @@ export function createSessionHost(bridge) {
       instructions: settings.instructions || null,
     }));
 
-    // 2. The microphone (asked once for the extension's origin, never per site).
+    // 2. The microphone: the person's stored decision for the extension's origin. The background
+    // sends a person who was never asked to Hark's own page first, where the browser can ask.
+    // Without it the session goes on for typed commands, with words on how to give Hark its voice.
+    // Firefox asks again in this tab when the decision was not remembered: that question may wait
+    // for the person, so the session does not; a late yes still gives the session its voice.
+    const micTimeout = new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS));
     try {
-      session.mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      session.mic = await Promise.race([micRequest, micTimeout]);
+      if (!session.mic) {
+        perform(core.microphone_error('NotRemembered', BROWSER), session);
+        micRequest.then((stream) => lateMicrophone(session, stream), () => {});
+      }
     } catch (e) {
-      const name = (e && e.name) || 'NotFoundError';
-      const actions = core.microphone_error(name, localMode);
-      if (!localMode) return fail(session, actions);
-      perform(actions, session);
+      perform(core.microphone_error(await microphoneFailure(e), BROWSER), session);
     }
     if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
+    bridge.microphoneSettled?.(tab);
 
     // 3. WebRTC: mic track (or receive-only audio), remote audio, the events channel.
     const pc = (session.pc = new RTCPeerConnection());
@@ -300,7 +343,8 @@ export function createSessionHost(bridge) {
     };
     pollInboundLevel(session);
     if (session.mic) for (const t of session.mic.getAudioTracks()) pc.addTrack(t, session.mic);
-    else pc.addTransceiver('audio', { direction: 'recvonly' });
+    // No microphone yet: send nothing, but keep the slot for one that is allowed later.
+    else session.micSlot = pc.addTransceiver('audio', { direction: 'sendrecv' });
     const dc = (session.dc = pc.createDataChannel('oai-events'));
     dc.onopen = () => {
       if (session !== s) return;
@@ -393,6 +437,8 @@ export function createSessionHost(bridge) {
       lines: ui.lines,
       muted: ui.muted,
       remoteAudioLevel: s ? remoteLevel(s) : 0,
+      // Diagnostics for "I hear nothing": RTP packets in, and whether playback runs.
+      remoteAudio: s ? { packets: s.packetsIn ?? 0, context: s.audioCtx ? s.audioCtx.state : null, paused: s.audio ? s.audio.paused : null } : null,
       ui,
       mode: s ? (s.localMode ? 'local' : 'openai') : null,
       microphone: !!(s && s.mic),

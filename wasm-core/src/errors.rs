@@ -71,23 +71,83 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
     fatal(title, message)
 }
 
-/// `getUserMedia` failed with this DOMException name. In local mode Hark goes on with typed
-/// commands, so the error is not fatal there.
-pub fn microphone(name: &str, local_mode: bool) -> UiError {
-    let what = match name {
-        "NotAllowedError" | "SecurityError" => "Microphone access was denied. Open Hark's options and press \"Allow microphone\", or allow it in the browser's site settings for the extension.",
-        "NotFoundError" | "OverconstrainedError" => "No microphone was found. Plug one in (or pick one in the system settings) and start Hark again.",
-        "NotReadableError" | "AbortError" => "The microphone is busy or failed to start (another program may hold it). Close that program and start Hark again.",
-        _ => "The microphone could not be opened.",
-    };
-    if local_mode {
-        UiError {
-            title: "No microphone".into(),
-            message: format!("{what} Typed commands still work in the box below."),
-            fatal: false,
+/// The browser a session host runs in: the way back from a blocked microphone differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrowserKind {
+    Chromium,
+    Firefox,
+}
+
+impl BrowserKind {
+    /// `"firefox"` is Firefox; anything else is taken as Chromium (Chrome, Edge, Brave...).
+    pub fn parse(name: &str) -> BrowserKind {
+        if name.eq_ignore_ascii_case("firefox") {
+            BrowserKind::Firefox
+        } else {
+            BrowserKind::Chromium
         }
-    } else {
-        fatal("No microphone", what)
+    }
+}
+
+const TYPED_STILL_WORK: &str = "Typed commands work meanwhile in the box below.";
+
+/// The microphone is not Hark's to use. `name` is getUserMedia's DOMException name, or
+/// `"NotAsked"` (no decision stored, so nobody was asked: the session host cannot ask), or
+/// `"NotRemembered"` (Firefox: allowed once, not remembered; that covers only the page that asked). Never fatal: the session goes on with typed
+/// commands, and the words say how to give Hark its voice.
+pub fn microphone(name: &str, browser: BrowserKind) -> UiError {
+    let (title, what) = microphone_problem(name, browser);
+    UiError {
+        title: title.into(),
+        message: format!("{what} {TYPED_STILL_WORK}"),
+        fatal: false,
+    }
+}
+
+/// What is wrong with the microphone and how to mend it (title, words), for the overlay and for
+/// Hark's setup page alike.
+pub fn microphone_problem(name: &str, browser: BrowserKind) -> (&'static str, String) {
+    match (name, browser) {
+        ("NotAllowedError" | "SecurityError", BrowserKind::Chromium) => (
+            "Microphone blocked",
+            "The microphone is blocked for Hark. To allow it, open chrome://settings/content/microphone, \
+             choose Hark's entry (chrome-extension://…) under \"Not allowed to use your microphone\" and set \
+             Microphone to Allow, then start Hark again."
+                .to_string(),
+        ),
+        ("NotAllowedError" | "SecurityError", BrowserKind::Firefox) => (
+            "Microphone blocked",
+            "Firefox blocks the microphone for Hark. To allow it, open Firefox Settings → Privacy & Security → \
+             Permissions → Microphone → Settings…, remove Hark's entry (moz-extension://…), then press \
+             \"Allow microphone\" in Hark's options and tick \"Remember this decision\"."
+                .to_string(),
+        ),
+        ("NotRemembered", _) => (
+            "Microphone not remembered",
+            "Firefox has no remembered decision letting Hark use the microphone (allowing it once covers \
+             only the page that asked). Press \"Allow microphone\" in Hark's options and tick \"Remember \
+             this decision\": Hark then listens on every page you start it on."
+                .to_string(),
+        ),
+        ("NotAsked", _) => (
+            "Microphone not allowed yet",
+            "Hark has not been allowed to use the microphone. Open Hark's options (right-click the toolbar \
+             button → Options), press \"Allow microphone\" and allow it when the browser asks."
+                .to_string(),
+        ),
+        ("NotFoundError" | "OverconstrainedError", _) => (
+            "No microphone",
+            "No microphone was found. Plug one in (or pick one in the system's sound settings), then start \
+             Hark again."
+                .to_string(),
+        ),
+        ("NotReadableError" | "AbortError", _) => (
+            "Microphone busy",
+            "The microphone is busy or failed to start (another program may hold it). Close that program, \
+             then start Hark again."
+                .to_string(),
+        ),
+        (other, _) => ("No microphone", format!("The microphone could not be opened ({other}).")),
     }
 }
 
@@ -158,13 +218,21 @@ mod tests {
     }
 
     #[test]
-    fn microphone_failures_say_what_to_do_and_local_mode_goes_on() {
-        assert!(microphone("NotAllowedError", false)
-            .message
-            .contains("Allow microphone"));
-        assert!(microphone("NotFoundError", false).fatal);
-        let local = microphone("NotFoundError", true);
-        assert!(!local.fatal && local.message.contains("Typed commands"));
+    fn microphone_failures_say_where_to_fix_them_and_typed_commands_go_on() {
+        let chromium = microphone("NotAllowedError", BrowserKind::Chromium);
+        assert!(chromium.message.contains("chrome://settings/content/microphone"));
+        let firefox = microphone("NotAllowedError", BrowserKind::parse("firefox"));
+        assert!(firefox.message.contains("Permissions → Microphone") && firefox.message.contains("Remember this decision"));
+        assert!(microphone("NotRemembered", BrowserKind::Firefox).message.contains("Remember this decision"));
+        assert!(microphone("NotFoundError", BrowserKind::Chromium).message.contains("No microphone was found"));
+        assert!(microphone("WeirdError", BrowserKind::Firefox).message.contains("WeirdError"));
+        for name in ["NotAllowedError", "NotRemembered", "NotAsked", "NotFoundError", "NotReadableError", "TypeError"] {
+            for browser in [BrowserKind::Chromium, BrowserKind::Firefox] {
+                let e = microphone(name, browser);
+                assert!(!e.fatal, "{name}: a missing microphone never ends the session");
+                assert!(e.message.ends_with(TYPED_STILL_WORK), "{name}: {}", e.message);
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,38 @@
+// The document that holds the session host (session-host.js): microphone, WebRTC and the WASM core.
+// Chromium opens it as an offscreen document (reasons USER_MEDIA + WEB_RTC), invisible, so the
+// voice connection survives page navigations and service-worker shutdowns. Firefox opens it as a
+// tab of Hark's own: a Firefox background page is refused getUserMedia even with a remembered
+// decision (see docs/architecture.md), an extension tab is not. Either way it talks to the
+// background with runtime messages, and the background reaches tabs for it.
+import { createSessionHost } from './session-host.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const stateLine = document.getElementById('state');
+const WORDS = { connecting: 'Connecting…', listening: 'Listening.', thinking: 'Thinking…', speaking: 'Speaking.', error: 'Stopped.', off: 'Off.' };
+
+const host = createSessionHost({
+  page: (tabId, command) => api.runtime.sendMessage({ target: 'background', type: 'page', tabId, command }),
+  ui: (tabId, update, ui) => {
+    if (stateLine) stateLine.textContent = ui.error ? `${ui.error.title}: ${ui.error.message}` : WORDS[ui.state] || ui.state;
+    api.runtime.sendMessage({ target: 'background', type: 'ui', tabId, update, ui: { state: ui.state, error: ui.error } }).catch(() => {});
+  },
+  // Firefox: this tab took the focus to open the microphone; the person goes back to their page.
+  microphoneSettled: (tabId) => { if (api.tabs) api.tabs.update(tabId, { active: true }).catch(() => {}); },
+});
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || msg.target !== 'session-host' || sender.id !== api.runtime.id) return;
+  switch (msg.cmd) {
+    case 'start':
+      host.start(msg.tabId, msg.settings).catch((e) => console.error('Hark start failed', e));
+      sendResponse({ ok: true });
+      return;
+    case 'stop': host.stop(); sendResponse({ ok: true }); return;
+    case 'text': host.text(msg.text); sendResponse({ ok: true }); return;
+    case 'mute': host.mute(msg.muted); sendResponse({ ok: true }); return;
+    case 'confirm': host.confirm(msg.id, msg.allow); sendResponse({ ok: true }); return;
+    case 'status': sendResponse(host.status()); return;
+  }
+});
+
+document.getElementById('stop')?.addEventListener('click', () => api.runtime.sendMessage({ type: 'hark.stop' }));
