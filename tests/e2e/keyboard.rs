@@ -1,4 +1,4 @@
-//! Hark's keyboard shortcut (the manifest's `commands.toggle-hark`, Alt+Shift+H), pressed as a
+//! Hark's keyboard shortcut (the manifest's `commands.toggle-hark` suggested key), pressed as a
 //! person presses it: a headful browser on a virtual X display (Xvfb), the keys sent to the
 //! browser's window through the X server (xdotool, XTEST). Not through an extension page and not
 //! through WebDriver key actions, which reach the page, never the browser's shortcut handling.
@@ -19,8 +19,17 @@ pub const ALL: &[(&str, TestFn)] =
 
 /// Generous: headful browsers on a machine shared with other test runs.
 const WAIT: Duration = Duration::from_secs(30);
-const SHORTCUT: &str = "Alt+Shift+H";
-const KEYS: &str = "alt+shift+h";
+
+/// The shortcut as the manifest suggests it (e.g. "Alt+Shift+K"), and as xdotool names its keys.
+fn shortcut_keys() -> Result<(String, String)> {
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(hark_e2e::repo_root().join("manifest.json"))?)?;
+    let key = manifest["commands"]["toggle-hark"]["suggested_key"]["default"]
+        .as_str()
+        .context("manifest.json suggests no key for toggle-hark")?
+        .to_string();
+    let keys = key.to_lowercase();
+    Ok((key, keys))
+}
 
 fn window_class(engine: Engine) -> &'static str {
     match engine {
@@ -34,7 +43,7 @@ fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
 }
 
-/// The browser's view of Hark's commands: `toggle-hark` must have Alt+Shift+H as the browser
+/// The browser's view of Hark's commands: `toggle-hark` must have the suggested key as the browser
 /// assigned it from the manifest's suggested key (nothing here assigns it).
 async fn shortcut(s: &mut Stack) -> Result<Value> {
     let all = s.browser.ext_eval("return await (globalThis.browser ?? chrome).commands.getAll();").await?;
@@ -116,14 +125,15 @@ async fn missed(s: &mut Stack, what: &str) -> anyhow::Error {
     let menus = open_menus(s).await.unwrap_or_else(|e| json!(format!("{e:#}")));
     // Firefox's menu bar treats Alt+Shift+<letter> as Alt+<letter>: a menu whose access key is
     // that letter takes the press before any extension's command sees it.
+    let shortcut = shortcut_keys().map(|k| k.0).unwrap_or_default();
     if menus.as_array().is_some_and(|m| !m.is_empty()) {
         return anyhow::anyhow!(
-            "{SHORTCUT} did not reach Hark: the browser's menu bar took it and opened {menus}; Hark's command never fired \
+            "{shortcut} did not reach Hark: the browser's menu bar took it and opened {menus}; Hark's command never fired \
              ({what}; Hark's status: {status})"
         );
     }
     anyhow::anyhow!(
-        "after {SHORTCUT}: {what}; Hark's status: {status}; page visibility, focus: {focus:?}; tabs (active, url): {tabs:?}; \
+        "after {shortcut}: {what}; Hark's status: {status}; page visibility, focus: {focus:?}; tabs (active, url): {tabs:?}; \
          the browser's open menus: {menus}"
     )
 }
@@ -131,7 +141,8 @@ async fn missed(s: &mut Stack, what: &str) -> anyhow::Error {
 async fn press(s: &mut Stack, xvfb: &Xvfb) -> Result<Instant> {
     ensure_page_in_front(s).await?;
     let class = window_class(s.browser.engine);
-    tokio::task::block_in_place(|| xvfb.press_keys(class, KEYS)).with_context(|| format!("pressing {SHORTCUT} in the {class} window"))
+    let (shortcut, keys) = shortcut_keys()?;
+    tokio::task::block_in_place(|| xvfb.press_keys(class, &keys)).with_context(|| format!("pressing {shortcut} in the {class} window"))
 }
 
 async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
@@ -141,7 +152,8 @@ async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
     s.open("/corpus/sb-admin-2/index.html").await?;
     let toggle = shortcut(&mut s).await?;
     println!("{}: toggle-hark as the browser has it: {toggle}", engine.name());
-    ensure!(toggle["shortcut"] == json!(SHORTCUT), "the browser assigned toggle-hark no {SHORTCUT}: {toggle}");
+    let (shortcut, _) = shortcut_keys()?;
+    ensure!(toggle["shortcut"] == json!(shortcut), "the browser assigned toggle-hark no {shortcut}: {toggle}");
     let status = s.status().await?;
     ensure!(status["active"] != json!(true), "Hark runs before any key press: {status}");
 
@@ -159,7 +171,7 @@ async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
     let page = s.browser.eval("return location.href").await?;
     ensure!(status["active"] == json!(true), "Hark is listening but not active: {status}");
     println!(
-        "{}: {SHORTCUT} -> call at the peer {}, oai-events open {}, status listening {} (on {page})",
+        "{}: {shortcut} -> call at the peer {}, oai-events open {}, status listening {} (on {page})",
         engine.name(),
         ms(to_call),
         ms(to_open),
@@ -195,7 +207,7 @@ async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
     }
     let to_off = pressed.elapsed();
     println!(
-        "{}: {SHORTCUT} again -> call {} at the peer {}, status off {}",
+        "{}: {shortcut} again -> call {} at the peer {}, status off {}",
         engine.name(),
         if info.ended { "ended" } else { "channel closed" },
         ms(to_closed),

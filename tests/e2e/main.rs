@@ -3,6 +3,8 @@
 //! Each test runs once per browser. Run with `cargo test -p hark-e2e` (as root; the binary moves
 //! itself into a new network namespace) after `scripts/build.sh`.
 
+mod first_run;
+mod keyboard;
 mod tests;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -19,7 +21,7 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in tests::ALL {
+        for (name, test) in tests::ALL.iter().chain(first_run::ALL).chain(keyboard::ALL) {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));
         }

@@ -481,7 +481,10 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
         setup(&s);
         configure(&mut s.browser, &url, &token).await?;
         s.browser.press_toolbar_button().await?;
-        let st = s.wait_state(&["error"], WAIT).await.with_context(|| format!("case {name}"))?;
+        // The previous case's error shows until this start has run: wait for this case's words.
+        let st = s
+            .wait_status(&format!("case {name}'s error"), WAIT, |st| st["state"] == json!("error") && expect_error(st, &words).is_ok())
+            .await?;
         expect_error(&st, &words).with_context(|| format!("case {name}"))?;
     }
     // Fixed: the same button starts a working session, nothing reloaded.

@@ -3,6 +3,9 @@
 //! Starting Hark the way a person does: Firefox's toolbar button is pressed for real through the
 //! browser's own `triggerAction` (Marionette chrome context); Chromium's toolbar cannot be clicked
 //! headless, so an extension page sends the same toggle the toolbar handler runs.
+//!
+//! The microphone is never granted by a browser flag: the fake *device* is a flag, but the
+//! permission is the person's decision, stored where the browser stores it (see [`Microphone`]).
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -10,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use fantoccini::wd::{WebDriverCompatibleCommand, WindowHandle};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
@@ -82,13 +85,14 @@ fn gecko_id() -> Result<String> {
         .ok_or_else(|| anyhow!("manifest.json has no browser_specific_settings.gecko.id"))
 }
 
+/// A driver-specific WebDriver command: `moz/...` (geckodriver) or `goog/cdp/execute` (chromedriver).
 #[derive(Debug)]
-struct MozCommand {
+struct RawCommand {
     path: &'static str,
     body: Value,
 }
 
-impl WebDriverCompatibleCommand for MozCommand {
+impl WebDriverCompatibleCommand for RawCommand {
     fn endpoint(&self, base: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/{}", session_id.unwrap_or_default(), self.path))
     }
@@ -97,10 +101,45 @@ impl WebDriverCompatibleCommand for MozCommand {
     }
 }
 
+/// The person's decision about Hark's microphone, as the browser stores it for Hark's extension
+/// origin (what a person's answer to the browser's question leaves behind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Microphone {
+    /// Never asked: the browser has nothing stored.
+    NeverAsked,
+    /// Allowed and remembered: Chromium's "Allow while visiting the site" (a persistent allow for
+    /// the origin, set over CDP `Browser.setPermission`); Firefox's "Remember this decision" (an
+    /// ALLOW for the origin in the permission manager, as its prompt stores it).
+    Allowed,
+    /// Blocked and remembered.
+    Blocked,
+}
+
+/// How a test's browser starts.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub microphone: Microphone,
+    /// A (fake) microphone device exists.
+    pub device: bool,
+    /// Headful on this X display (e.g. ":99", see [`crate::xvfb`]); `None`: headless.
+    pub display: Option<String>,
+}
+
+impl Default for Launch {
+    fn default() -> Self {
+        Launch { microphone: Microphone::Allowed, device: true, display: None }
+    }
+}
+
 impl Browser {
-    /// Launches the browser with the extension loaded and a fake microphone fed from `speech_wav`
-    /// (Chromium plays the file; Firefox's fake device plays a tone).
+    /// Launches the browser with the extension loaded, a fake microphone device fed from
+    /// `speech_wav` (Chromium plays the file; Firefox's fake device plays a tone) and the
+    /// microphone allowed for Hark as a person who said "allow, remember" would have it.
     pub async fn launch(engine: Engine, speech_wav: Option<&Path>) -> Result<Browser> {
+        Browser::launch_with(engine, speech_wav, Launch::default()).await
+    }
+
+    pub async fn launch_with(engine: Engine, speech_wav: Option<&Path>, opts: Launch) -> Result<Browser> {
         let ext_dir = crate::extension_dir();
         if !ext_dir.join("manifest.json").exists() {
             bail!("{} is missing: run scripts/build.sh first", ext_dir.display());
@@ -112,6 +151,7 @@ impl Browser {
             Engine::Chromium => {
                 let driver = Command::new("chromedriver")
                     .arg(format!("--port={port}"))
+                    .envs(opts.display.as_deref().map(|d| ("DISPLAY", d)))
                     .process_group(0)
                     .stdout(log.try_clone()?)
                     .stderr(log)
@@ -121,15 +161,21 @@ impl Browser {
                     "--headless".to_string(), "--no-sandbox".into(), "--disable-gpu".into(), "--disable-quic".into(),
                     "--no-first-run".into(), "--disable-background-networking".into(), "--disable-component-update".into(),
                     "--disable-sync".into(), "--allow-loopback-in-peer-connection".into(),
-                    "--use-fake-ui-for-media-stream".into(), "--use-fake-device-for-media-stream".into(),
                     "--autoplay-policy=no-user-gesture-required".into(), "--force-device-scale-factor=1".into(),
                     format!("--window-size={},{}", WINDOW.0, WINDOW.1),
                     format!("--user-data-dir={}", profile.path().join("chromium").display()),
                     format!("--disable-extensions-except={}", ext_dir.display()),
                     format!("--load-extension={}", ext_dir.display()),
                 ];
-                if let Some(wav) = speech_wav {
-                    args.push(format!("--use-file-for-fake-audio-capture={}", wav.display()));
+                if opts.display.is_some() {
+                    args.retain(|a| a != "--headless");
+                    args.push("--ozone-platform=x11".into());
+                }
+                if opts.device {
+                    args.push("--use-fake-device-for-media-stream".into());
+                    if let Some(wav) = speech_wav {
+                        args.push(format!("--use-file-for-fake-audio-capture={}", wav.display()));
+                    }
                 }
                 let caps = json!({ "browserName": "chrome", "goog:chromeOptions": {
                     "binary": "/usr/bin/chromium", "args": args, "excludeSwitches": ["disable-extensions"] } });
@@ -141,19 +187,22 @@ impl Browser {
                     .process_group(0)
                     // Lets the test press the real toolbar button through the browser's chrome.
                     .env("MOZ_REMOTE_ALLOW_SYSTEM_ACCESS", "1")
+                    // Headless or not is the `-headless` argument's alone.
+                    .env_remove("MOZ_HEADLESS")
+                    .envs(opts.display.as_deref().map(|d| ("DISPLAY", d)))
                     .stdout(log.try_clone()?)
                     .stderr(log)
                     .spawn()
                     .context("starting geckodriver (cargo install geckodriver)")?;
                 let uuids = json!({ gecko_id()?: FIREFOX_EXTENSION_UUID }).to_string();
+                let headless = if opts.display.is_some() { None } else { Some("-headless") };
                 let caps = json!({ "browserName": "firefox", "moz:firefoxOptions": {
                     "binary": "/usr/bin/firefox-esr",
-                    "args": ["-headless", format!("-width={}", WINDOW.0), format!("-height={}", WINDOW.1)],
+                    "args": headless.into_iter().map(String::from).chain([format!("-width={}", WINDOW.0), format!("-height={}", WINDOW.1)]).collect::<Vec<_>>(),
                     "prefs": {
                         "extensions.webextensions.uuids": uuids,
                         "extensions.originControls.grantByDefault": true,
-                        "media.navigator.streams.fake": true,
-                        "media.navigator.permission.disabled": true,
+                        "media.navigator.streams.fake": opts.device,
                         "media.autoplay.default": 0,
                         "media.autoplay.blocking_policy": 0,
                         "media.peerconnection.ice.obfuscate_host_addresses": false,
@@ -168,18 +217,109 @@ impl Browser {
         };
         let client = connect(port, caps).await?;
         let page = client.window().await?;
-        let browser = Browser { engine, client, driver, _profile: profile, ext_base, page, ext_page: None };
+        let mut browser = Browser { engine, client, driver, _profile: profile, ext_base, page, ext_page: None };
         if engine == Engine::Firefox {
             use base64::Engine as _;
             let zip = std::fs::read(crate::repo_root().join("dist/hark-firefox.zip")).context("dist/hark-firefox.zip")?;
             let addon = base64::engine::general_purpose::STANDARD.encode(zip);
             browser
                 .client
-                .issue_cmd(MozCommand { path: "moz/addon/install", body: json!({ "addon": addon, "temporary": true }) })
+                .issue_cmd(RawCommand { path: "moz/addon/install", body: json!({ "addon": addon, "temporary": true }) })
                 .await
                 .context("installing the extension in Firefox")?;
         }
+        browser.set_microphone(opts.microphone).await?;
         Ok(browser)
+    }
+
+    /// Stores the person's decision about Hark's microphone where the browser keeps it.
+    pub async fn set_microphone(&mut self, decision: Microphone) -> Result<()> {
+        match self.engine {
+            Engine::Chromium => {
+                let setting = match decision {
+                    Microphone::NeverAsked => "prompt",
+                    Microphone::Allowed => "granted",
+                    Microphone::Blocked => "denied",
+                };
+                self.client
+                    .issue_cmd(RawCommand {
+                        path: "goog/cdp/execute",
+                        body: json!({ "cmd": "Browser.setPermission", "params": {
+                            "permission": { "name": "microphone" }, "setting": setting, "origin": self.ext_base } }),
+                    })
+                    .await
+                    .context("storing the microphone decision (CDP Browser.setPermission)")?;
+            }
+            Engine::Firefox => {
+                let action = match decision {
+                    Microphone::NeverAsked => "REMOVE",
+                    Microphone::Allowed => "ALLOW_ACTION",
+                    Microphone::Blocked => "DENY_ACTION",
+                };
+                self.chrome_eval(&format!(
+                    "const p = Services.scriptSecurityManager.createContentPrincipalFromOrigin({origin:?});
+                     if ({action:?} === 'REMOVE') Services.perms.removeFromPrincipal(p, 'microphone');
+                     else Services.perms.addFromPrincipal(p, 'microphone', Services.perms[{action:?}]);
+                     return true;",
+                    origin = self.ext_base
+                ))
+                .await
+                .context("storing the microphone decision (Firefox permission manager)")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers the browser's own microphone question on Hark's page, as a person clicks it.
+    /// Firefox: its doorhanger, with or without "Remember this decision". Headless Chromium shows
+    /// no question (it turns the request down at once, leaving nothing stored), so the person's
+    /// answer is what their click would store: allow (remembered) or block.
+    pub async fn answer_microphone_question(&mut self, allow: bool, remember: bool) -> Result<()> {
+        match self.engine {
+            Engine::Chromium => {
+                self.set_microphone(if allow { Microphone::Allowed } else { Microphone::Blocked }).await
+            }
+            Engine::Firefox => {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    let answered = self
+                        .chrome_eval(&format!(
+                            "const win = Services.wm.getMostRecentWindow('navigator:browser');
+                             for (const tab of win.gBrowser.tabs) {{
+                               const n = win.PopupNotifications.getNotification('webRTC-shareDevices', tab.linkedBrowser);
+                               if (!n) continue;
+                               // The doorhanger shows for the selected tab only: select it, ask again.
+                               if (win.gBrowser.selectedTab !== tab) {{ win.gBrowser.selectedTab = tab; return 'selected'; }}
+                               const el = win.PopupNotifications.panel.querySelector('popupnotification');
+                               if (!el || !el.checkbox) return 'not shown yet';
+                               el.checkbox.checked = {remember};
+                               ({allow} ? el.button : el.secondaryButton).click();
+                               return 'answered';
+                             }}
+                             return 'none';"
+                        ))
+                        .await?;
+                    if answered == json!("answered") {
+                        break;
+                    }
+                    if Instant::now() > deadline {
+                        bail!("Firefox asked no microphone question ({answered})");
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                // What the answer stored: an allow that is remembered, or nothing lasting.
+                let stored = self
+                    .chrome_eval(&format!(
+                        "const p = Services.scriptSecurityManager.createContentPrincipalFromOrigin({origin:?});
+                         return Services.perms.testExactPermissionFromPrincipal(p, 'microphone');",
+                        origin = self.ext_base
+                    ))
+                    .await?;
+                let allowed = stored == json!(1);
+                ensure!(allowed == (allow && remember), "Firefox stored microphone permission {stored} after allow={allow}, remember={remember}");
+                Ok(())
+            }
+        }
     }
 
     pub fn extension_url(&self, path: &str) -> String {
@@ -190,6 +330,34 @@ impl Browser {
     pub async fn goto(&mut self, url: &str) -> Result<()> {
         self.client.switch_to_window(self.page.clone()).await?;
         self.client.goto(url).await?;
+        Ok(())
+    }
+
+    /// Runs `js` (a function body over `document`; may `return`) in the first of the extension's
+    /// own tabs whose address starts with `prefix` (e.g. the setup checklist the extension opened
+    /// by itself); `None` when none is open. Reached through `extension.getViews` from the
+    /// harness's extension page: ChromeDriver lists no tab that an extension opened.
+    pub async fn eval_in_tab(&mut self, prefix: &str, js: &str) -> Result<Option<Value>> {
+        let v = self
+            .ext_eval(&format!(
+                "const view = (globalThis.browser ?? chrome).extension.getViews({{ type: 'tab' }}).find(w => w.location.href.startsWith({prefix:?}));
+                 if (!view) return {{ none: true }};
+                 return {{ value: ((document) => {{ {js} }})(view.document) ?? null }};"
+            ))
+            .await?;
+        Ok(if v.get("none").is_some() { None } else { Some(v["value"].clone()) })
+    }
+
+    /// Pastes `text` into the field `css` of the extension's own tab at `prefix` and leaves the
+    /// field (its `change` event), as a person pasting the pairing token does.
+    pub async fn paste_in_tab(&mut self, prefix: &str, css: &str, text: &str) -> Result<()> {
+        let done = self
+            .eval_in_tab(
+                prefix,
+                &format!("const f = document.querySelector({css:?}); if (!f) return false; f.focus(); f.value = {text:?}; f.dispatchEvent(new Event('input', {{ bubbles: true }})); f.dispatchEvent(new Event('change', {{ bubbles: true }})); return true;"),
+            )
+            .await?;
+        ensure!(done == Some(json!(true)), "no field {css} in a tab at {prefix}");
         Ok(())
     }
 
@@ -209,7 +377,7 @@ impl Browser {
         );
         let result = self.client.execute_async(&script, vec![]).await;
         self.client.switch_to_window(self.page.clone()).await?;
-        let value = result?;
+        let value = result.with_context(|| format!("in the extension page: {}", body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect::<String>()))?;
         if let Some(err) = value.get("__error") {
             bail!("extension page script failed: {err}");
         }
@@ -220,34 +388,39 @@ impl Browser {
         if let Some(h) = &self.ext_page {
             return Ok(h.clone());
         }
+        // The harness's own page is `options.html` with no query; the extension opens its setup
+        // checklist (`options.html?step=…`) by itself, on install and on toolbar presses.
+        let own = self.extension_url("options.html");
         let before = self.client.windows().await?;
-        match self.engine {
+        let handle = match self.engine {
             Engine::Chromium => {
                 let new = self.client.new_window(true).await?;
                 self.client.switch_to_window(new.handle.clone()).await?;
-                self.client.goto(&self.extension_url("options.html")).await?;
+                self.client.goto(&own).await?;
+                new.handle
             }
             Engine::Firefox => {
                 // WebDriver may not navigate to moz-extension:// pages; the browser's chrome may.
                 self.chrome_eval(&format!(
                     "const win = Services.wm.getMostRecentWindow('navigator:browser');
-                     win.gBrowser.addTab({url:?}, {{ triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() }});
-                     return true;",
-                    url = self.extension_url("options.html")
+                     win.gBrowser.addTab({own:?}, {{ triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() }});
+                     return true;"
                 ))
                 .await?;
+                let deadline = Instant::now() + Duration::from_secs(10);
+                'found: loop {
+                    for h in self.client.windows().await?.into_iter().filter(|h| !before.contains(h)) {
+                        self.client.switch_to_window(h.clone()).await?;
+                        if self.client.current_url().await.map(|u| u.as_str() == own).unwrap_or(false) {
+                            break 'found h;
+                        }
+                    }
+                    if Instant::now() > deadline {
+                        bail!("the extension page did not open");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let handle = loop {
-            let now = self.client.windows().await?;
-            if let Some(h) = now.into_iter().find(|h| !before.contains(h)) {
-                break h;
-            }
-            if Instant::now() > deadline {
-                bail!("the extension page did not open");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         };
         // Wait until the page's own scripts have run.
         self.client.switch_to_window(handle.clone()).await?;
@@ -265,9 +438,9 @@ impl Browser {
 
     /// Firefox only: runs privileged JS in the browser's own chrome (not in any page).
     async fn chrome_eval(&self, body: &str) -> Result<Value> {
-        self.client.issue_cmd(MozCommand { path: "moz/context", body: json!({ "context": "chrome" }) }).await?;
+        self.client.issue_cmd(RawCommand { path: "moz/context", body: json!({ "context": "chrome" }) }).await?;
         let result = self.client.execute(body, vec![]).await;
-        self.client.issue_cmd(MozCommand { path: "moz/context", body: json!({ "context": "content" }) }).await?;
+        self.client.issue_cmd(RawCommand { path: "moz/context", body: json!({ "context": "content" }) }).await?;
         Ok(result?)
     }
 
@@ -296,6 +469,34 @@ impl Browser {
                 ))
                 .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Firefox hosts the session in a tab of Hark's own, which takes the focus until its
+    /// microphone is open and then hands it back to the page. WebDriver's window switches (every
+    /// [`Browser::ext_eval`]) would take that focus away, as a person clicking another tab would,
+    /// so after a start the tests wait here, reading tabs from the browser's chrome only, until the
+    /// session tab has handed the focus back (or `timeout` passed). Chromium: returns at once.
+    pub async fn wait_session_tab_settled(&self, timeout: Duration) -> Result<()> {
+        if self.engine != Engine::Firefox {
+            return Ok(());
+        }
+        let session = self.extension_url("session.html");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            let settled = self
+                .chrome_eval(&format!(
+                    "const win = Services.wm.getMostRecentWindow('navigator:browser');
+                     const urls = [...win.gBrowser.tabs].map(t => t.linkedBrowser.currentURI.spec);
+                     const selected = win.gBrowser.selectedBrowser.currentURI.spec;
+                     return urls.includes({session:?}) && selected !== {session:?};"
+                ))
+                .await?;
+            if settled == json!(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
     }

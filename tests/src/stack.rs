@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::browser::{speech_wav, Browser, Engine};
+use crate::browser::{speech_wav, Browser, Engine, Launch};
 use crate::site::Site;
 use hark_peer::{CallHandle, Peer, PeerConfig, LOCAL_API_KEY};
 use hark_server::config::{ApiKey, ModeChoice, Settings};
@@ -22,6 +22,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(engine: Engine) -> Result<Stack> {
+        Stack::start_with(engine, Launch::default()).await
+    }
+
+    /// As [`Stack::start`], with the browser launched as `launch` says (e.g. headful on a display).
+    pub async fn start_with(engine: Engine, launch: Launch) -> Result<Stack> {
         let dir = tempfile::tempdir()?;
         let peer = Peer::start(PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() })
             .await
@@ -33,7 +38,7 @@ impl Stack {
         settings.upstream_url = peer.base_url();
         let companion = Companion::start(settings).await.context("starting the companion")?;
         let site = Site::start("127.0.0.1").await?;
-        let mut browser = Browser::launch(engine, Some(&speech_wav()?)).await?;
+        let mut browser = Browser::launch_with(engine, Some(&speech_wav()?), launch).await?;
         let url = format!("http://{}", companion.local_addr());
         configure(&mut browser, &url, companion.token().reveal()).await?;
         Ok(Stack { peer, companion, site, browser, _dir: dir })
@@ -53,6 +58,7 @@ impl Stack {
     /// Presses the toolbar button and waits for the session: the peer's call with its channel open.
     pub async fn start_hark(&mut self) -> Result<CallHandle> {
         self.browser.press_toolbar_button().await?;
+        self.browser.wait_session_tab_settled(Duration::from_secs(10)).await?;
         let call = match self.peer.next_call().await {
             Ok(call) => call,
             Err(e) => {

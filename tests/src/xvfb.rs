@@ -65,7 +65,7 @@ impl Xvfb {
     }
 
     /// Focuses the visible window of `window_class` (e.g. "chromium", "firefox") and presses
-    /// `keys` there (xdotool key syntax, e.g. "alt+shift+h"), as a person at the keyboard does.
+    /// `keys` there (xdotool key syntax, e.g. "alt+shift+k"), as a person at the keyboard does.
     /// Returns when the key press began (just before xdotool sends it), once the X server has it.
     pub fn press_keys(&self, window_class: &str, keys: &str) -> Result<Instant> {
         let display = self.display();
