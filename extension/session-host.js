@@ -4,7 +4,8 @@
 // the core's; this file performs the core's actions. The `bridge` reaches the tab:
 //   bridge.page(tabId, command) -> Promise<result>   run a page command in the tab's executor
 //   bridge.ui(tabId, update)                          overlay + badge update
-//   bridge.microphoneSettled(tabId)                   optional: the microphone is open (or not to be had)
+//   bridge.microphoneSettled(tabId, open)             optional: the microphone is open (or not to be had)
+//   bridge.takeFocus()                                optional: focus this document (Firefox's tab)
 import init, * as core from './pkg/hark_core.js';
 
 const CONNECT_TIMEOUT_MS = 20000;
@@ -239,6 +240,7 @@ export function createSessionHost(bridge) {
     session.mic = stream;
     session.micSlot.sender.replaceTrack(track).catch(() => {});
     emitUi({ error: null });
+    bridge.microphoneSettled?.(session.tabId, true);
   }
 
   // Close everything of `session`; `announce` shows the "off" state.
@@ -317,9 +319,16 @@ export function createSessionHost(bridge) {
     // Without it the session goes on for typed commands, with words on how to give Hark its voice.
     // Firefox asks again in this tab when the decision was not remembered: that question may wait
     // for the person, so the session does not; a late yes still gives the session its voice.
-    const micTimeout = new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS));
+    const waitMic = () => Promise.race([micRequest, new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS))]);
     try {
-      session.mic = await Promise.race([micRequest, micTimeout]);
+      session.mic = await waitMic();
+      // Not answered: either this document lost the focus before the browser handed it the
+      // microphone (the person clicked back to their page), or the browser is asking. Take the
+      // focus back once and wait again; still nothing means a question only the person can answer.
+      if (!session.mic && !document.hasFocus() && bridge.takeFocus) {
+        await bridge.takeFocus();
+        session.mic = await waitMic();
+      }
       if (!session.mic) {
         perform(core.microphone_error('NotRemembered', BROWSER), session);
         micRequest.then((stream) => lateMicrophone(session, stream), () => {});
@@ -328,7 +337,7 @@ export function createSessionHost(bridge) {
       perform(core.microphone_error(await microphoneFailure(e), BROWSER), session);
     }
     if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
-    bridge.microphoneSettled?.(tab);
+    bridge.microphoneSettled?.(tab, !!session.mic);
 
     // 3. WebRTC: mic track (or receive-only audio), remote audio, the events channel.
     const pc = (session.pc = new RTCPeerConnection());

@@ -17,13 +17,22 @@ const host = createSessionHost({
     api.runtime.sendMessage({ target: 'background', type: 'ui', tabId, update, ui: { state: ui.state, error: ui.error } }).catch(() => {});
   },
   // Firefox: this tab took the focus to open the microphone; the person goes back to their page.
-  microphoneSettled: (tabId) => { if (api.tabs) api.tabs.update(tabId, { active: true }).catch(() => {}); },
+  // The tab's title says whether Hark hears them.
+  microphoneSettled: (tabId, open) => {
+    document.title = open ? 'Hark is listening' : 'Hark (no microphone)';
+    if (api.tabs) api.tabs.update(tabId, { active: true }).catch(() => {});
+  },
+  takeFocus: async () => {
+    const me = api.tabs && (await api.tabs.getCurrent().catch(() => null));
+    if (me) await api.tabs.update(me.id, { active: true }).catch(() => {});
+  },
 });
 
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || msg.target !== 'session-host' || sender.id !== api.runtime.id) return;
   switch (msg.cmd) {
     case 'start':
+      document.title = 'Hark: starting';
       host.start(msg.tabId, msg.settings).catch((e) => console.error('Hark start failed', e));
       sendResponse({ ok: true });
       return;

@@ -45,6 +45,8 @@
     };
   }
 
+  // The page's own style attribute comes back byte for byte: whatever the page wrote there, even
+  // declarations this browser does not understand (another browser's prefixes, old IE filters).
   function restoreStyle(el, prev) {
     // Chromium serializes CSSOM changes into the attribute lazily; without this read, the pending
     // serialization would bring back style="" after removeAttribute.
@@ -52,7 +54,18 @@
     if (prev === null) { el.removeAttribute('style'); return; }
     el.setAttribute('style', prev);
     // A strict style-src CSP ignores a style attribute set from script; CSSOM still applies it.
-    if (prev.includes(':') && !el.style.cssText) el.style.cssText = prev;
+    // Only then: text this browser cannot parse also leaves el.style empty, and writing it through
+    // CSSOM would turn the attribute into style="".
+    if (!el.style.cssText && browserParses(prev)) el.style.cssText = prev;
+  }
+
+  // Whether any declaration of `text` means something to this browser (a detached element's
+  // CSSOM: no page CSP applies to it, and nothing on the page changes).
+  let probe = null;
+  function browserParses(text) {
+    probe ??= document.createElement('div');
+    probe.style.cssText = text;
+    return probe.style.cssText !== '';
   }
 
   function undo() {

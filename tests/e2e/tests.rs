@@ -29,6 +29,7 @@ tests!(
     button_style_changes_one_button_by_label_or_all,
     invalid_color_is_an_error_and_the_page_is_untouched,
     undo_and_reset_restore_the_page_exactly,
+    undo_and_reset_give_back_every_attribute_byte_for_byte,
     several_calls_are_answered_in_order_with_one_response_create,
     tool_call_after_link_navigation_acts_on_the_new_page,
     strict_csp_page_without_microphone_policy_works,
@@ -300,6 +301,61 @@ async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
         let diffs: Vec<String> = a.iter().zip(b.iter()).filter(|(x, y)| x != y).take(5).map(|(x, y)| format!("{x} became {y}")).collect();
         bail!("resetPage did not restore every style exactly ({} vs {} elements): {diffs:?}", a.len(), b.len());
     }
+    s.stop().await;
+    Ok(())
+}
+
+/// Every element's attributes, in document order (Hark's own hosts left out), as the page's
+/// scripts and selectors would read them: `[tag, "name=value", ...]`.
+const ALL_ATTRIBUTES: &str = "return [...document.querySelectorAll('*')].filter(e => !e.matches('hark-overlay, hark-marks'))
+    .map(e => [e.tagName, ...[...e.attributes].map(a => a.name + '=' + a.value)])";
+
+fn attribute_diffs(a: &Value, b: &Value) -> Vec<String> {
+    let (a, b) = (a.as_array().cloned().unwrap_or_default(), b.as_array().cloned().unwrap_or_default());
+    let mut out: Vec<String> = a.iter().zip(b.iter()).filter(|(x, y)| x != y).map(|(x, y)| format!("{x} became {y}")).collect();
+    if a.len() != b.len() {
+        out.push(format!("{} elements became {}", a.len(), b.len()));
+    }
+    out
+}
+
+async fn undo_and_reset_give_back_every_attribute_byte_for_byte(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/inline-styles.html").await?;
+    let call = s.start_hark().await?;
+    let before = s.browser.eval(ALL_ATTRIBUTES).await?;
+    // The page's own text, including what this browser drops when it re-serializes a style.
+    ensure!(before.to_string().contains("-moz-user-select: none;") && before.to_string().contains("filter:chroma(color=#000000);"), "the test page is not as written: {before}");
+    let tools = [
+        ("changeBackgroundColor", json!({ "color": "navy" })),
+        ("changeTextColor", json!({ "color": "white" })),
+        ("changeButtonStyle", json!({ "size": "large", "color": "purple" })),
+    ];
+    for (tool, args) in &tools {
+        let out = call.call_tool(tool, args.clone()).await?;
+        ensure!(!out.to_lowercase().contains("error"), "{tool} failed: {out}");
+        let during = s.browser.eval(ALL_ATTRIBUTES).await?;
+        let diffs = attribute_diffs(&before, &during);
+        ensure!(!diffs.is_empty(), "{tool} changed no style attribute");
+        // While a change is on, Hark has touched style attributes only.
+        let strip = |v: &Value| -> Vec<Vec<String>> {
+            v.as_array().into_iter().flatten().map(|e| e.as_array().into_iter().flatten().filter_map(|x| x.as_str()).filter(|x| !x.starts_with("style=")).map(str::to_string).collect()).collect()
+        };
+        ensure!(strip(&before) == strip(&during), "{tool} changed attributes other than style");
+        let out = call.call_tool("undo", json!({})).await?;
+        ensure!(!out.to_lowercase().contains("error"), "undo after {tool} failed: {out}");
+        let after = s.browser.eval(ALL_ATTRIBUTES).await?;
+        let diffs = attribute_diffs(&before, &after);
+        ensure!(diffs.is_empty(), "undo of {tool} did not give the page back its attributes: {diffs:?}");
+    }
+    for (tool, args) in &tools {
+        call.call_tool(tool, args.clone()).await?;
+    }
+    let out = call.call_tool("resetPage", json!({})).await?;
+    ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
+    let after = s.browser.eval(ALL_ATTRIBUTES).await?;
+    let diffs = attribute_diffs(&before, &after);
+    ensure!(diffs.is_empty(), "resetPage did not give the page back its attributes: {diffs:?}");
     s.stop().await;
     Ok(())
 }

@@ -477,7 +477,8 @@ impl Browser {
     /// microphone is open and then hands it back to the page. WebDriver's window switches (every
     /// [`Browser::ext_eval`]) would take that focus away, as a person clicking another tab would,
     /// so after a start the tests wait here, reading tabs from the browser's chrome only, until the
-    /// session tab has handed the focus back (or `timeout` passed). Chromium: returns at once.
+    /// session tab's title says the microphone is settled ("Hark is listening" or "Hark (no
+    /// microphone)") and it has handed the focus back (or `timeout` passed). Chromium: at once.
     pub async fn wait_session_tab_settled(&self, timeout: Duration) -> Result<()> {
         if self.engine != Engine::Firefox {
             return Ok(());
@@ -488,9 +489,9 @@ impl Browser {
             let settled = self
                 .chrome_eval(&format!(
                     "const win = Services.wm.getMostRecentWindow('navigator:browser');
-                     const urls = [...win.gBrowser.tabs].map(t => t.linkedBrowser.currentURI.spec);
+                     const tab = [...win.gBrowser.tabs].find(t => t.linkedBrowser.currentURI.spec === {session:?});
                      const selected = win.gBrowser.selectedBrowser.currentURI.spec;
-                     return urls.includes({session:?}) && selected !== {session:?};"
+                     return !!tab && /^Hark (is listening|\\(no microphone\\))/.test(tab.label) && selected !== {session:?};"
                 ))
                 .await?;
             if settled == json!(true) {
