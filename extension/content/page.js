@@ -464,7 +464,12 @@
     const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
     if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
     try {
-      return fn(command);
+      const result = fn(command);
+      if (result && typeof result === 'object' && typeof result.then !== 'function') {
+        const undid = Hark.takeStyleFights?.();
+        if (undid) result.pageUndid = undid;
+      }
+      return result;
     } catch (e) {
       return { ok: false, error: `the page failed: ${e && e.message ? e.message : e}` };
     }

@@ -127,12 +127,36 @@
     keepStats.maxMs = Math.max(keepStats.maxMs, ms);
   }
 
+  // A page (or another extension) that restores its own styles undoes each re-apply at once, and
+  // re-applying again would never end: the tab would freeze (the two observers answer each other
+  // in microtasks, never yielding to a frame). A page that re-renders rewrites a style at most once
+  // a frame, so an element re-styled more than FIGHT_LIMIT times within FIGHT_WINDOW_MS (less than
+  // two frames) is a fight: Hark stops keeping its change there (undo and reset still restore the
+  // page's original), and the next answer says so.
+  const FIGHT_LIMIT = 3;
+  const FIGHT_WINDOW_MS = 30;
+  const fights = new WeakMap(); // element -> { since, count }
+  let givenUp = 0; // elements let go since the last answer
+
+  function fighting(el) {
+    const now = performance.now();
+    let f = fights.get(el);
+    if (!f || now - f.since > FIGHT_WINDOW_MS) fights.set(el, (f = { since: now, count: 0 }));
+    return ++f.count > FIGHT_LIMIT;
+  }
+
+  function letGo(el) {
+    for (const e of journal) e.sets.delete(el);
+    givenUp++;
+  }
+
   // The page rewrote an element's style attribute: put Hark's properties back. When none of them
   // survived, the page replaced the attribute wholesale: its new value is what undo restores.
   function restyle(el) {
     const mine = journal.filter((e) => e.sets.has(el));
     const lost = (e) => [...e.sets.get(el)].some(([p, v]) => el.style.getPropertyValue(p) !== v || el.style.getPropertyPriority(p) !== 'important');
     if (!mine.some(lost)) return;
+    if (fighting(el)) { letGo(el); return; }
     const wholesale = mine.every((e) => [...e.sets.get(el)].every(([p]) => el.style.getPropertyPriority(p) !== 'important'));
     if (wholesale && firstSeen.has(el)) firstSeen.set(el, el.getAttribute('style'));
     for (const e of mine) {
@@ -367,4 +391,6 @@
   const stats = () => ({ ok: true, keep: { ...keepStats, ms: Math.round(keepStats.ms * 100) / 100, maxMs: Math.round(keepStats.maxMs * 100) / 100 } });
   for (const [name, fn] of Object.entries({ stats, setPageBackground, setTextColor, styleButtons, zoomText, undo, reset })) Hark.executor.register(name, fn);
   Hark.styles = true;
+  // How many elements Hark let go of since the last answer (the executor adds it to the next one).
+  Hark.takeStyleFights = () => { const n = givenUp; givenUp = 0; return n; };
 })();

@@ -30,6 +30,7 @@ tests!(
     invalid_color_is_an_error_and_the_page_is_untouched,
     undo_and_reset_restore_the_page_exactly,
     undo_and_reset_give_back_every_attribute_byte_for_byte,
+    a_page_that_restores_its_own_styles_never_freezes_the_tab,
     several_calls_are_answered_in_order_with_one_response_create,
     tool_call_after_link_navigation_acts_on_the_new_page,
     strict_csp_page_without_microphone_policy_works,
@@ -351,6 +352,33 @@ async fn undo_and_reset_give_back_every_attribute_byte_for_byte(engine: Engine) 
     for (tool, args) in &tools {
         call.call_tool(tool, args.clone()).await?;
     }
+    let out = call.call_tool("resetPage", json!({})).await?;
+    ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
+    let after = s.browser.eval(ALL_ATTRIBUTES).await?;
+    let diffs = attribute_diffs(&before, &after);
+    ensure!(diffs.is_empty(), "resetPage did not give the page back its attributes: {diffs:?}");
+    s.stop().await;
+    Ok(())
+}
+
+async fn a_page_that_restores_its_own_styles_never_freezes_the_tab(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/t/style-fighter.html").await?;
+    let call = s.start_hark().await?;
+    let before = s.browser.eval(ALL_ATTRIBUTES).await?;
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "navy" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "changeBackgroundColor failed: {out}");
+    // The tab goes on: the page's own 50 ms heartbeat keeps counting, and WebDriver gets answers.
+    let t0 = std::time::Instant::now();
+    let ticks = |v: Value| v.as_u64().unwrap_or(0);
+    let first = ticks(tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks")).await.context("the tab froze: no answer within 5 s")??);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let second = ticks(tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks")).await.context("the tab froze: no answer within 5 s")??);
+    println!("page heartbeat: {} ticks of 50 ms in {:?} after the change", second - first, t0.elapsed());
+    ensure!(second >= first + 10, "the page's heartbeat nearly stopped: {first} -> {second} in about a second");
+    // The next answer says the page undid the change, so the model can tell the person.
+    let out = call.call_tool("changeTextColor", json!({ "color": "white" })).await?;
+    ensure!(out.contains("kept undoing"), "the next answer does not say the page undid Hark's change: {out}");
     let out = call.call_tool("resetPage", json!({})).await?;
     ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
     let after = s.browser.eval(ALL_ATTRIBUTES).await?;

@@ -405,6 +405,26 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
         Ok(r) => r,
         Err(e) => return Next::Done(Output::error(e)),
     };
+    let page_undid = res.page_undid;
+    with_fight_note(on_parsed(plan, res, value), page_undid)
+}
+
+/// The page kept undoing an earlier change on `n` elements, so Hark stopped keeping it there
+/// (it never loops with a page): the model and the person hear it with the next answer.
+fn with_fight_note(next: Next, page_undid: Option<u32>) -> Next {
+    match (next, page_undid) {
+        (Next::Done(mut out), Some(n)) if n > 0 && out.ok => {
+            out.text.push_str(&format!(
+                "\nNote: this page kept undoing Hark's earlier style change on {n} element{s}, so Hark stopped keeping it there (the page restores its own styles).",
+                s = if n == 1 { "" } else { "s" }
+            ));
+            Next::Done(out)
+        }
+        (next, _) => next,
+    }
+}
+
+fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
     match plan {
         Plan::Snapshot { max_tokens, from } => match raw_page(value) {
             Ok(page) => {
@@ -697,6 +717,20 @@ fn acted(act: Act, res: &PageResult) -> Output {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_page_that_keeps_undoing_a_change_is_named_in_the_next_answer() {
+        let done = |text: &str| Next::Done(Output { text: text.into(), ok: true, summary: String::new() });
+        let Next::Done(out) = with_fight_note(done("Text color changed."), Some(3)) else { panic!("not done") };
+        assert!(out.text.starts_with("Text color changed.") && out.text.contains("kept undoing") && out.text.contains("3 elements"));
+        let Next::Done(out) = with_fight_note(done("ok"), Some(1)) else { panic!("not done") };
+        assert!(out.text.contains("on 1 element,"));
+        let Next::Done(out) = with_fight_note(done("ok"), None) else { panic!("not done") };
+        assert_eq!(out.text, "ok");
+        // An error stays the JSON it is.
+        let Next::Done(out) = with_fight_note(Next::Done(Output::error("no")), Some(2)) else { panic!("not done") };
+        assert!(serde_json::from_str::<serde_json::Value>(&out.text).is_ok());
+    }
+
     use super::*;
 
     fn run(name: &str, args: &str) -> Next {

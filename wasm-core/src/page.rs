@@ -215,6 +215,9 @@ pub struct PageResult {
     /// The command was not run: it needs the person's yes to `question` (see [`crate::confirm`]).
     pub needs_confirmation: bool,
     pub question: Option<String>,
+    /// Any command: since the last answer, the page undid Hark's kept styles on this many
+    /// elements again and again, and Hark stopped keeping them (see `content/styles.js`).
+    pub page_undid: Option<u32>,
 }
 
 /// One label `showLabels` drew.
