@@ -95,7 +95,6 @@ let sessionTabId = null;
 let servedTabId = null;
 async function openSessionTab(beside) {
   const near = beside !== undefined ? await api.tabs.get(beside).catch(() => null) : null;
-  servedTabId = beside ?? null;
   // Active: Firefox hands a tab the microphone only while it has focus (the session host gives
   // the served tab back its focus as soon as the microphone is settled).
   sessionTabId = (await api.tabs.create({ url: SESSION_URL, active: true, ...(near ? { index: near.index + 1, windowId: near.windowId } : {}) })).id;
@@ -167,9 +166,11 @@ async function setupState() {
 }
 
 async function refreshSetup() {
-  setupMissing = (await setupState()).missing;
+  const state = await setupState();
+  setupMissing = state.missing;
   const st = await host('status').catch(() => null);
   if (!st || !st.active) showBadge('off');
+  return state;
 }
 
 // Opens the checklist at `step`; with `tabId`, Hark starts there by itself once the step is done.
@@ -292,7 +293,7 @@ async function handle(msg, sender) {
       // What the person sees in the tab's overlay (diagnostics and tests).
       case 'hark.overlayText': return api.tabs.sendMessage(await tabFor(msg), { type: 'hark.overlayText' }, { frameId: 0 });
       // The checklist changed something the badge shows (the microphone decision lives outside storage).
-      case 'hark.setupChanged': await refreshSetup(); return setupState();
+      case 'hark.setupChanged': return refreshSetup();
     }
   }
   return undefined;

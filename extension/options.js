@@ -4,9 +4,9 @@
 // itself once the step is done (the browser can ask for the microphone here, in a tab, where the
 // session host — an offscreen document or a background page — cannot).
 import init, { describe_status, companion_http_error, microphone_words } from './pkg/hark_core.js';
+import { BROWSER, microphonePermission } from './platform.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const BROWSER = typeof globalThis.browser !== 'undefined' && api.runtime.getBrowserInfo ? 'firefox' : 'chromium';
 const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', connectionOk: false };
 const $ = (id) => document.getElementById(id);
 const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions'];
@@ -52,19 +52,19 @@ async function save() {
 }
 
 // ---- the microphone -----------------------------------------------------------------------------
+// The live permission status: its change event shows answers given elsewhere (the browser's
+// question, its site settings) at once.
 let micStatus = null;
-async function microphoneState() {
+async function watchMicrophone(onChange) {
   try {
-    micStatus ??= await navigator.permissions.query({ name: 'microphone' });
-    return micStatus.state;
-  } catch (_) {
-    return 'prompt';
-  }
+    micStatus = await navigator.permissions.query({ name: 'microphone' });
+    micStatus.onchange = onChange;
+  } catch (_) { /* no change events: the buttons still work */ }
 }
 
-async function micWords(name) {
+async function micWords(name, state) {
   await wasm;
-  return JSON.parse(microphone_words(name, BROWSER));
+  return JSON.parse(microphone_words(name, state, BROWSER));
 }
 
 async function allowMicrophone() {
@@ -77,13 +77,13 @@ async function allowMicrophone() {
     continueStart();
   } catch (e) {
     const name = (e && e.name) || 'NotFoundError';
-    const state = await microphoneState();
+    const state = await microphonePermission();
     if (name === 'NotAllowedError' && state !== 'denied') {
       // The question was closed without an answer: nothing is stored, the person may still allow.
       say($('mic-result'), 'The browser\'s question closed without an answer. Press "Allow microphone" to be asked again; Hark starts as soon as you allow it.', false);
       return refresh();
     }
-    const words = await micWords(name);
+    const words = await micWords(name, state);
     // Blocked, or no microphone: the person has answered; Hark still runs on typed commands.
     say($('mic-result'), `${words.title}: ${words.message}${startTab ? ' Hark starts on your tab for typed commands.' : ''}`, false);
     await refresh();
@@ -102,28 +102,29 @@ async function testConnection() {
 async function checkConnection() {
   const { companionUrl, pairingToken: token } = await stored();
   const base = companionUrl.replace(/\/+$/, '');
+  const failed = (text) => { say($('result'), text, false); return false; };
   say($('result'), 'Testing…');
   try {
     const r = await fetch(`${base}/healthz`, { cache: 'no-store' });
-    if (!r.ok) return say($('result'), `Something answers at ${base}, but not the Hark companion (GET /healthz gave HTTP ${r.status}). Check the URL.`, false), false;
+    if (!r.ok) return failed(`Something answers at ${base}, but not the Hark companion (GET /healthz gave HTTP ${r.status}). Check the URL.`);
   } catch (_) {
-    return say($('result'), `The companion is not running at ${base}: start hark-companion on this machine (or fix the URL above).`, false), false;
+    return failed(`The companion is not running at ${base}: start hark-companion on this machine (or fix the URL above).`);
   }
-  if (!token) return say($('result'), 'The companion is running, but no pairing token is set: paste the token hark-companion printed at first start (hark-companion --print-token shows it).', false), false;
+  if (!token) return failed('The companion is running, but no pairing token is set: paste the token hark-companion printed at first start (hark-companion --print-token shows it).');
   await wasm;
   try {
     const r = await fetch(`${base}/api/status`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
     const body = await r.text();
     if (!r.ok) {
       const [, err] = JSON.parse(companion_http_error(r.status, body));
-      return say($('result'), `${err.error.title}: ${err.error.message}`, false), false;
+      return failed(`${err.error.title}: ${err.error.message}`);
     }
     const words = JSON.parse(describe_status(body));
-    if (words.error) return say($('result'), words.error, false), false;
+    if (words.error) return failed(words.error);
     say($('result'), words.text, true);
     return true;
   } catch (e) {
-    return say($('result'), `The companion stopped answering: ${e.message}`, false), false;
+    return failed(`The companion stopped answering: ${e.message}`);
   }
 }
 
@@ -132,7 +133,7 @@ const STATE_WORDS = { true: 'done', false: 'not done' };
 
 async function refresh() {
   const s = await stored();
-  const mic = await microphoneState();
+  const mic = await microphonePermission();
   const done = { pair: !!s.pairingToken.trim(), microphone: mic === 'granted', test: !!s.connectionOk };
   const first = Object.keys(done).find((k) => !done[k]);
   for (const [step, ok] of Object.entries(done)) {
@@ -168,7 +169,7 @@ async function continueStart() {
 async function afterPairing() {
   const s = await stored();
   if (!startTab || !s.pairingToken.trim()) return;
-  if ((await microphoneState()) === 'prompt') return allowMicrophone();
+  if ((await microphonePermission()) === 'prompt') return allowMicrophone();
   continueStart();
 }
 
@@ -204,10 +205,8 @@ api.tabs.onUpdated.addListener(() => listTabs());
   await showShortcut();
   listTabs();
   showSession();
-  await microphoneState();
-  // An answer given elsewhere (the browser's site settings, its question) shows here at once, and
-  // a pending start goes on when the microphone is allowed.
-  if (micStatus) micStatus.onchange = async () => { await refresh(); if (micStatus.state === 'granted') continueStart(); };
+  // A pending start goes on as soon as the microphone is allowed, wherever the person allowed it.
+  await watchMicrophone(async () => { await refresh(); if (micStatus.state === 'granted') continueStart(); });
   const done = await refresh();
   const step = params.get('step');
   if (step) { const li = $(`step-${step}`); if (li) li.scrollIntoView({ block: 'center' }); }

@@ -7,6 +7,7 @@
 //   bridge.microphoneSettled(tabId, open)             optional: the microphone is open (or not to be had)
 //   bridge.takeFocus()                                optional: focus this document (Firefox's tab)
 import init, * as core from './pkg/hark_core.js';
+import { BROWSER, microphonePermission } from './platform.js';
 
 const CONNECT_TIMEOUT_MS = 20000;
 // A remembered decision answers getUserMedia within milliseconds; longer means the browser is
@@ -23,20 +24,6 @@ function loadCore() {
 }
 
 const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
-const BROWSER = typeof globalThis.browser !== 'undefined' && globalThis.browser.runtime && globalThis.browser.runtime.getBrowserInfo ? 'firefox' : 'chromium';
-
-// Why getUserMedia failed, as the core names it. A refusal with no "block" stored is no refusal
-// of the person's: never asked (Chromium's offscreen document cannot ask), or in Firefox a
-// decision that was not remembered.
-async function microphoneFailure(e) {
-  const name = (e && e.name) || 'NotFoundError';
-  if (name !== 'NotAllowedError') return name;
-  let state = 'prompt';
-  try { state = (await navigator.permissions.query({ name: 'microphone' })).state; } catch (_) { /* unknown: not a stored block */ }
-  if (state === 'denied') return name;
-  return BROWSER === 'firefox' ? 'NotRemembered' : 'NotAsked';
-}
-
 // Direct links to the served tab's content script: a runtime port the tab opens while a session
 // runs, so page commands skip the relay (Chromium: offscreen document -> service worker -> tab
 // costs ~35 ms a command). Only the extension's own content scripts can open one (top frame).
@@ -330,11 +317,11 @@ export function createSessionHost(bridge) {
         session.mic = await waitMic();
       }
       if (!session.mic) {
-        perform(core.microphone_error('NotRemembered', BROWSER), session);
+        perform(core.microphone_error('NoAnswer', await microphonePermission(), BROWSER), session);
         micRequest.then((stream) => lateMicrophone(session, stream), () => {});
       }
     } catch (e) {
-      perform(core.microphone_error(await microphoneFailure(e), BROWSER), session);
+      perform(core.microphone_error((e && e.name) || 'NotFoundError', await microphonePermission(), BROWSER), session);
     }
     if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
     bridge.microphoneSettled?.(tab, !!session.mic);

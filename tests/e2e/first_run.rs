@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 
-use hark_e2e::browser::{speech_wav, Browser, Engine, Launch, Microphone};
-use hark_e2e::site::Site;
-use hark_e2e::stack::configure;
-use hark_server::config::Settings;
-use hark_server::Companion;
+use hark_e2e::browser::{Browser, Engine, Launch, Microphone};
+use hark_e2e::stack::LocalStack;
 
 use crate::tests::TestFn;
 
@@ -27,45 +24,6 @@ pub const ALL: &[(&str, TestFn)] = &[
 
 const WAIT: Duration = Duration::from_secs(20);
 const PAGE: &str = "/corpus/sb-admin-2/index.html";
-
-/// The companion in local mode, the pages, and a browser launched as `launch` says.
-struct Local {
-    companion: Companion,
-    site: Site,
-    browser: Browser,
-    _dir: tempfile::TempDir,
-}
-
-impl Local {
-    async fn start(engine: Engine, launch: Launch, pair: bool) -> Result<Local> {
-        let dir = tempfile::tempdir()?;
-        let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
-        settings.port = 0;
-        settings.media_ip = engine.media_ip().parse()?;
-        let companion = Companion::start(settings).await?;
-        let site = Site::start("127.0.0.1").await?;
-        let browser = Browser::launch_with(engine, Some(&speech_wav()?), launch).await?;
-        let mut local = Local { companion, site, browser, _dir: dir };
-        if pair {
-            let (url, token) = (local.companion_url(), local.companion.token().reveal().to_string());
-            configure(&mut local.browser, &url, &token).await?;
-        } else {
-            // The harness's own extension page exists before anything else opens.
-            local.browser.ext_eval("return true;").await?;
-        }
-        local.browser.goto(&local.site.url(PAGE)).await?;
-        Ok(local)
-    }
-
-    fn companion_url(&self) -> String {
-        format!("http://{}", self.companion.local_addr())
-    }
-
-    async fn stop(self) {
-        self.browser.quit().await;
-        self.companion.shutdown().await;
-    }
-}
 
 /// The address prefix of Hark's setup checklist when the extension opened it for a step.
 fn setup_prefix(b: &Browser) -> String {
@@ -130,27 +88,13 @@ async fn overlay_text(b: &mut Browser) -> Result<String> {
     Ok(v["text"].as_str().unwrap_or_default().to_string())
 }
 
-/// A typed command acts on the page (local mode's grammar, through the local peer).
-async fn typed_command_changes_the_page(b: &mut Browser) -> Result<()> {
-    b.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let bg = b.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
-        if bg == json!("rgb(0, 0, 139)") {
-            return Ok(());
-        }
-        ensure!(Instant::now() < deadline, "the typed command did not change the page: {bg}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
 /// The words of Hark's microphone notice (title and message) from its status.
 fn notice(st: &Value) -> String {
     format!("{} {}", st["ui"]["error"]["title"].as_str().unwrap_or(""), st["ui"]["error"]["message"].as_str().unwrap_or(""))
 }
 
 async fn first_run_checklist_leads_from_install_to_a_session(engine: Engine) -> Result<()> {
-    let mut l = Local::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, false).await?;
+    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, false).await?;
     let b = &mut l.browser;
     // Installing opened the checklist, nothing done yet.
     let text = wait_setup(b, "the checklist", |t| t.contains("step-pair=false")).await.context("the checklist did not open on install")?;
@@ -182,7 +126,7 @@ async fn first_run_checklist_leads_from_install_to_a_session(engine: Engine) -> 
     let st = b.wait_hark_state(&["listening"], WAIT).await.context("Hark did not start on the page after setup")?;
     ensure!(st["microphone"] == json!(true), "no microphone after it was allowed: {st}");
     wait_setup_closed(b).await?;
-    typed_command_changes_the_page(b).await?;
+    b.typed_command_changes_the_page().await?;
     // Every step is done now: the toolbar says so.
     b.press_toolbar_button().await?;
     b.wait_hark_state(&["off"], WAIT).await?;
@@ -193,7 +137,7 @@ async fn first_run_checklist_leads_from_install_to_a_session(engine: Engine) -> 
 }
 
 async fn microphone_never_asked_is_asked_on_harks_page_then_hark_starts(engine: Engine) -> Result<()> {
-    let mut l = Local::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, true).await?;
+    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true).await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     let text = wait_setup(b, "the microphone step", |t| t.contains("step-microphone=false") && t.contains("as soon as you allow the microphone")).await?;
@@ -217,7 +161,7 @@ async fn microphone_never_asked_is_asked_on_harks_page_then_hark_starts(engine: 
 }
 
 async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> Result<()> {
-    let mut l = Local::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, true).await?;
+    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true).await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     wait_setup(b, "the microphone step", |t| t.contains("step-microphone=false")).await?;
@@ -232,7 +176,7 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
                 .await?;
             ensure!(st["microphone"] == json!(false), "{st}");
             ensure!(overlay_text(b).await?.contains("Remember this decision"), "the overlay does not say how to remember the decision");
-            typed_command_changes_the_page(b).await?;
+            b.typed_command_changes_the_page().await?;
         }
         Engine::Chromium => {
             // "Allow this time": Chromium drops the grant once Hark's pages close. Headless
@@ -254,7 +198,7 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
 }
 
 async fn blocked_microphone_says_how_to_allow_it_and_typed_commands_work(engine: Engine) -> Result<()> {
-    let mut l = Local::start(engine, Launch { microphone: Microphone::Blocked, ..Launch::default() }, true).await?;
+    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::Blocked, ..Launch::default() }, PAGE, true).await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     b.wait_session_tab_settled(WAIT).await?;
@@ -270,20 +214,20 @@ async fn blocked_microphone_says_how_to_allow_it_and_typed_commands_work(engine:
     ensure!(words.contains("Microphone blocked") && words.contains(fix), "the notice does not say where to allow it ({fix}): {words}");
     ensure!(overlay_text(b).await?.contains("Microphone blocked"), "the overlay does not show the notice");
     ensure!(!asking_for_microphone(b).await?, "a blocked microphone was asked for again");
-    typed_command_changes_the_page(b).await?;
+    b.typed_command_changes_the_page().await?;
     l.stop().await;
     Ok(())
 }
 
 async fn no_microphone_device_says_so_and_typed_commands_work(engine: Engine) -> Result<()> {
-    let mut l = Local::start(engine, Launch { microphone: Microphone::Allowed, device: false, ..Launch::default() }, true).await?;
+    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::Allowed, device: false, ..Launch::default() }, PAGE, true).await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     b.wait_session_tab_settled(WAIT).await?;
     let st = b.wait_hark_status("the no-microphone notice", WAIT, |st| st["state"] == json!("listening") && !st["ui"]["error"].is_null()).await?;
     ensure!(st["microphone"] == json!(false), "{st}");
     ensure!(notice(&st).contains("No microphone was found"), "{}", notice(&st));
-    typed_command_changes_the_page(b).await?;
+    b.typed_command_changes_the_page().await?;
     l.stop().await;
     Ok(())
 }

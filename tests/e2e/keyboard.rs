@@ -65,7 +65,7 @@ async fn ensure_page_in_front(s: &mut Stack) -> Result<()> {
         // asynchronous); Chromium: the page's visibility is the tab's.
         let selected = match s.browser.engine {
             Engine::Firefox => {
-                firefox_chrome(s, "return Services.wm.getMostRecentWindow('navigator:browser').gBrowser.selectedBrowser.currentURI.spec;")
+                s.browser.chrome_eval("return Services.wm.getMostRecentWindow('navigator:browser').gBrowser.selectedBrowser.currentURI.spec;")
                     .await?
             }
             Engine::Chromium => page[0].clone(),
@@ -84,36 +84,12 @@ async fn open_menus(s: &Stack) -> Result<Value> {
     if s.browser.engine != Engine::Firefox {
         return Ok(json!(null));
     }
-    firefox_chrome(
-        s,
-        "const win = Services.wm.getMostRecentWindow('navigator:browser');
+    s.browser.chrome_eval("const win = Services.wm.getMostRecentWindow('navigator:browser');
          return [...win.document.querySelectorAll('menupopup, panel')]
            .filter(p => p.state === 'open' || p.state === 'showing')
            .map(p => { const m = p.closest('menu'); return m ? `${m.getAttribute('label')} menu (access key Alt+${m.getAttribute('accesskey')})` : p.id; });",
     )
     .await
-}
-
-/// Firefox only: runs `body` in the browser's own chrome (not in any page).
-async fn firefox_chrome(s: &Stack, body: &str) -> Result<Value> {
-    let client = &s.browser.client;
-    client.issue_cmd(MozContext("chrome")).await?;
-    let result = client.execute(body, vec![]).await;
-    client.issue_cmd(MozContext("content")).await?;
-    Ok(result?)
-}
-
-/// geckodriver's `moz/context`: run scripts in the browser's chrome or in the page.
-#[derive(Debug)]
-struct MozContext(&'static str);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for MozContext {
-    fn endpoint(&self, base: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/moz/context", session_id.unwrap_or_default()))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "context": self.0 }).to_string()))
-    }
 }
 
 /// What the browser shows when a press did not do what it should: Hark's status, the page's

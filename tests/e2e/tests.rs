@@ -586,30 +586,13 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
 /// The product with no OpenAI key: the companion runs its own local peer, and a typed command
 /// (the overlay's text box sends it through the same runtime message) changes the page.
 async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()> {
-    use hark_server::config::Settings;
-    let dir = tempfile::tempdir()?;
-    let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
-    settings.port = 0;
-    settings.media_ip = engine.media_ip().parse()?;
-    let companion = hark_server::Companion::start(settings).await?;
-    ensure!(companion.status_text().to_lowercase().contains("local"), "no key, yet the companion says: {}", companion.status_text());
-    let site = hark_e2e::site::Site::start("127.0.0.1").await?;
-    let mut browser = hark_e2e::browser::Browser::launch(engine, Some(&hark_e2e::browser::speech_wav()?)).await?;
-    configure(&mut browser, &format!("http://{}", companion.local_addr()), companion.token().reveal()).await?;
-    browser.goto(&site.url("/corpus/sb-admin-2/index.html")).await?;
+    let mut l = hark_e2e::stack::LocalStack::start(engine, hark_e2e::browser::Launch::default(), "/corpus/sb-admin-2/index.html", true).await?;
+    ensure!(l.companion.status_text().to_lowercase().contains("local"), "no key, yet the companion says: {}", l.companion.status_text());
+    let browser = &mut l.browser;
     browser.press_toolbar_button().await?;
     let st = browser.wait_hark_state(&["listening"], WAIT).await?;
     ensure!(st["mode"] == json!("local"), "mode is {}", st["mode"]);
-    browser.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let bg = browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
-        if bg == json!("rgb(0, 0, 139)") {
-            break;
-        }
-        ensure!(std::time::Instant::now() < deadline, "the typed command did not change the page: {bg}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    browser.typed_command_changes_the_page().await?;
     // The answer says what happened.
     browser
         .wait_hark_status("an answer in the transcript", WAIT, |st| {
@@ -623,8 +606,7 @@ async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()>
     browser.wait_hark_status("the click by number", WAIT, |st| st["lines"].to_string().contains("Clicked")).await?;
     let got = browser.eval("return document.body.dataset.clicked || ''").await?;
     ensure!(got.as_str().is_some_and(|t| !t.is_empty()), "typing \"click 2\" clicked nothing ({got})");
-    browser.quit().await;
-    companion.shutdown().await;
+    l.stop().await;
     Ok(())
 }
 

@@ -437,7 +437,7 @@ impl Browser {
     }
 
     /// Firefox only: runs privileged JS in the browser's own chrome (not in any page).
-    async fn chrome_eval(&self, body: &str) -> Result<Value> {
+    pub async fn chrome_eval(&self, body: &str) -> Result<Value> {
         self.client.issue_cmd(RawCommand { path: "moz/context", body: json!({ "context": "chrome" }) }).await?;
         let result = self.client.execute(body, vec![]).await;
         self.client.issue_cmd(RawCommand { path: "moz/context", body: json!({ "context": "content" }) }).await?;

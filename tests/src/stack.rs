@@ -100,3 +100,64 @@ pub async fn configure(browser: &mut Browser, url: &str, token: &str) -> Result<
         .await?;
     Ok(())
 }
+
+/// The companion in local mode (no OpenAI key: its own realtime peer answers, and typed commands
+/// act on the page through the peer's grammar), the pages, and a browser launched as `launch`
+/// says, showing `page`. `pair`: the extension has the companion's address and token, as after
+/// the first-run checklist; without it, only the harness's own extension page is open.
+pub struct LocalStack {
+    pub companion: Companion,
+    pub site: Site,
+    pub browser: Browser,
+    _dir: tempfile::TempDir,
+}
+
+impl LocalStack {
+    pub async fn start(engine: Engine, launch: Launch, page: &str, pair: bool) -> Result<LocalStack> {
+        let dir = tempfile::tempdir()?;
+        let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
+        settings.port = 0;
+        settings.media_ip = engine.media_ip().parse()?;
+        let companion = Companion::start(settings).await.context("starting the companion in local mode")?;
+        let site = Site::start("127.0.0.1").await?;
+        let browser = Browser::launch_with(engine, Some(&speech_wav()?), launch).await?;
+        let mut local = LocalStack { companion, site, browser, _dir: dir };
+        if pair {
+            let (url, token) = (local.companion_url(), local.companion.token().reveal().to_string());
+            configure(&mut local.browser, &url, &token).await?;
+        } else {
+            // The harness's own extension page exists before anything else opens.
+            local.browser.ext_eval("return true;").await?;
+        }
+        local.browser.goto(&local.site.url(page)).await?;
+        Ok(local)
+    }
+
+    pub fn companion_url(&self) -> String {
+        format!("http://{}", self.companion.local_addr())
+    }
+
+    pub async fn stop(self) {
+        self.browser.quit().await;
+        self.companion.shutdown().await;
+    }
+}
+
+impl Browser {
+    /// Types "make the background dark blue" as a person types it in the overlay, and waits until
+    /// the served SB Admin 2 page shows it (local mode: the peer's grammar calls the tool).
+    pub async fn typed_command_changes_the_page(&mut self) -> Result<()> {
+        self.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let bg = self.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
+            if bg == json!("rgb(0, 0, 139)") {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the typed command did not change the page: {bg}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+}

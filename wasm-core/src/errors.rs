@@ -91,16 +91,29 @@ impl BrowserKind {
 
 const TYPED_STILL_WORK: &str = "Typed commands work meanwhile in the box below.";
 
-/// The microphone is not Hark's to use. `name` is getUserMedia's DOMException name, or
-/// `"NotAsked"` (no decision stored, so nobody was asked: the session host cannot ask), or
-/// `"NotRemembered"` (Firefox: allowed once, not remembered; that covers only the page that asked). Never fatal: the session goes on with typed
-/// commands, and the words say how to give Hark its voice.
-pub fn microphone(name: &str, browser: BrowserKind) -> UiError {
-    let (title, what) = microphone_problem(name, browser);
+/// The microphone is not Hark's to use: getUserMedia failed with the DOMException `name`, or
+/// `"NoAnswer"` (the browser is asking again and nobody answered), while the origin's stored
+/// permission is `permission` (`granted` | `prompt` | `denied`, empty when unknown). Never fatal:
+/// the session goes on with typed commands, and the words say how to give Hark its voice.
+pub fn microphone(name: &str, permission: &str, browser: BrowserKind) -> UiError {
+    let (title, what) = microphone_problem(microphone_kind(name, permission, browser), browser);
     UiError {
         title: title.into(),
         message: format!("{what} {TYPED_STILL_WORK}"),
         fatal: false,
+    }
+}
+
+/// What the failure means for the person. A refusal with no stored block is not the person's
+/// refusal: nobody was asked (a session host cannot ask), or in Firefox the decision was not
+/// remembered (a one-time allow covers only the page that asked). A browser that asks again in
+/// the session host means the same in Firefox.
+pub fn microphone_kind<'a>(name: &'a str, permission: &str, browser: BrowserKind) -> &'a str {
+    match (name, permission, browser) {
+        ("NotAllowedError", "denied", _) => name,
+        ("NotAllowedError" | "NoAnswer", _, BrowserKind::Firefox) => "NotRemembered",
+        ("NotAllowedError" | "NoAnswer", _, BrowserKind::Chromium) => "NotAsked",
+        _ => name,
     }
 }
 
@@ -219,16 +232,20 @@ mod tests {
 
     #[test]
     fn microphone_failures_say_where_to_fix_them_and_typed_commands_go_on() {
-        let chromium = microphone("NotAllowedError", BrowserKind::Chromium);
+        let chromium = microphone("NotAllowedError", "denied", BrowserKind::Chromium);
         assert!(chromium.message.contains("chrome://settings/content/microphone"));
-        let firefox = microphone("NotAllowedError", BrowserKind::parse("firefox"));
+        let firefox = microphone("NotAllowedError", "denied", BrowserKind::parse("firefox"));
         assert!(firefox.message.contains("Permissions → Microphone") && firefox.message.contains("Remember this decision"));
-        assert!(microphone("NotRemembered", BrowserKind::Firefox).message.contains("Remember this decision"));
-        assert!(microphone("NotFoundError", BrowserKind::Chromium).message.contains("No microphone was found"));
-        assert!(microphone("WeirdError", BrowserKind::Firefox).message.contains("WeirdError"));
-        for name in ["NotAllowedError", "NotRemembered", "NotAsked", "NotFoundError", "NotReadableError", "TypeError"] {
-            for browser in [BrowserKind::Chromium, BrowserKind::Firefox] {
-                let e = microphone(name, browser);
+        // Refused with nothing blocked: never asked (Chromium), or not remembered (Firefox).
+        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Firefox).message.contains("Remember this decision"));
+        assert!(microphone("NoAnswer", "granted", BrowserKind::Firefox).message.contains("Remember this decision"));
+        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Chromium).message.contains("has not been allowed"));
+        assert!(microphone("NotAllowedError", "", BrowserKind::Chromium).message.contains("has not been allowed"));
+        assert!(microphone("NotFoundError", "granted", BrowserKind::Chromium).message.contains("No microphone was found"));
+        assert!(microphone("WeirdError", "granted", BrowserKind::Firefox).message.contains("WeirdError"));
+        for name in ["NotAllowedError", "NoAnswer", "NotFoundError", "NotReadableError", "TypeError"] {
+            for (browser, permission) in [BrowserKind::Chromium, BrowserKind::Firefox].into_iter().flat_map(|b| ["granted", "prompt", "denied", ""].map(|p| (b, p))) {
+                let e = microphone(name, permission, browser);
                 assert!(!e.fatal, "{name}: a missing microphone never ends the session");
                 assert!(e.message.ends_with(TYPED_STILL_WORK), "{name}: {}", e.message);
             }

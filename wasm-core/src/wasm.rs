@@ -68,18 +68,22 @@ pub fn companion_http_error(status: u16, body: &str) -> String {
     ui_error(errors::companion_http(status, body))
 }
 
-/// Actions for: the microphone is not Hark's (getUserMedia's DOMException `name`, or
-/// `NotRemembered`) in `browser` ("chromium" | "firefox"). The session goes on with typed commands.
+/// Actions for: the microphone is not Hark's (getUserMedia's DOMException `name`, or `NoAnswer`)
+/// with the origin's stored `permission`, in `browser` ("chromium" | "firefox"). The session goes
+/// on with typed commands.
 #[wasm_bindgen]
-pub fn microphone_error(name: &str, browser: &str) -> String {
-    to_json(&[Action::error(errors::microphone(name, errors::BrowserKind::parse(browser)))])
+pub fn microphone_error(name: &str, permission: &str, browser: &str) -> String {
+    to_json(&[Action::error(errors::microphone(name, permission, errors::BrowserKind::parse(browser)))])
 }
 
-/// Words for Hark's setup page: `{"title":..,"message":..}` for the microphone problem `name`.
+/// Words for Hark's setup page: `{"title":..,"message":..}`, as [`microphone_error`] words them.
 #[wasm_bindgen]
-pub fn microphone_words(name: &str, browser: &str) -> String {
-    let (title, message) = errors::microphone_problem(name, errors::BrowserKind::parse(browser));
-    serde_json::json!({"title": title, "message": message}).to_string()
+pub fn microphone_words(name: &str, permission: &str, browser: &str) -> String {
+    let e = errors::microphone_problem(
+        errors::microphone_kind(name, permission, errors::BrowserKind::parse(browser)),
+        errors::BrowserKind::parse(browser),
+    );
+    serde_json::json!({"title": e.0, "message": e.1}).to_string()
 }
 
 /// Actions for: WebRTC could not connect.
@@ -128,7 +132,7 @@ mod tests {
         let e: serde_json::Value = serde_json::from_str(&companion_http_error(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong"}}"#)).unwrap();
         assert_eq!(e[0]["state"], "error");
         assert!(e[1]["error"]["message"].as_str().unwrap().contains("token"));
-        let m: serde_json::Value = serde_json::from_str(&microphone_error("NotFoundError", "firefox")).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&microphone_error("NotFoundError", "granted", "firefox")).unwrap();
         assert_eq!(m.as_array().unwrap().len(), 1, "the session goes on without a microphone");
         assert_eq!(m[0]["error"]["fatal"], false);
     }
