@@ -31,6 +31,16 @@ const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
 // the relay then waits for the new document. Anything else is never re-run elsewhere: it may have run.
 const DIRECT_TIMEOUT_MS = 10000;
 const GONE = 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page';
+// Every call gets its answer in time, whatever the page does. An action (a click, a key) takes
+// milliseconds unless the page's handler stops it: the browser's own dialogs (alert, confirm,
+// "leave this page?") hold the page until the person answers, and nothing of Hark's runs there
+// meanwhile. Reading and restyling work in slices and answer within their own deadline (7.5 s).
+const ACTION_OPS = new Set(['click', 'typeText', 'pressKey', 'selectOption', 'setChecked', 'navigate', 'scroll']);
+const ACTION_PATIENCE_MS = 3000;
+const PAGE_PATIENCE_MS = 9500;
+const stuckWords = (op, ms) => ACTION_OPS.has(op)
+  ? `the page has not finished this ${op} after ${ms / 1000} s: it is probably showing a dialog (an alert, a confirm, or "leave this page?") that waits for the person, or it is busy. The action may have happened. Ask the person to answer the dialog, then call getPageHTML to see the page`
+  : `the page did not answer within ${ms / 1000} s: it is busy, or showing a dialog that waits for the person. Ask them to look at the page`;
 
 function pageLinks(api) {
   const ports = new Map(); // tabId -> port
@@ -166,19 +176,25 @@ export function createSessionHost(bridge) {
 
   async function runPage(session, id, command, rereadable) {
     const started = performance.now();
-    let json;
-    try {
-      json = await direct.run(session.tabId, command, rereadable);
-      if (json == null) {
-        const result = await bridge.page(session.tabId, command);
-        json = JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
-      }
-    } catch (e) {
-      json = JSON.stringify({ ok: false, error: String((e && e.message) || e) });
-    }
+    const limit = ACTION_OPS.has(command.op) ? ACTION_PATIENCE_MS : PAGE_PATIENCE_MS;
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(() => resolve(JSON.stringify({ ok: false, error: stuckWords(command.op, limit) })), limit); });
+    const json = await Promise.race([pageAnswer(session, command, rereadable), late]);
+    clearTimeout(timer);
     if (session !== s) return;
     session.timings.push({ op: command.op, ms: performance.now() - started });
     perform(session.core.on_page_result(id, json), session);
+  }
+
+  async function pageAnswer(session, command, rereadable) {
+    try {
+      const json = await direct.run(session.tabId, command, rereadable);
+      if (json != null) return json;
+      const result = await bridge.page(session.tabId, command);
+      return JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
+    } catch (e) {
+      return JSON.stringify({ ok: false, error: String((e && e.message) || e) });
+    }
   }
 
   // How loud the model's voice is right now (0..1): shown in status for tests and diagnostics.

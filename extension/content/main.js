@@ -11,9 +11,9 @@
     if (!msg || sender.id !== api.runtime.id || sender.tab) return; // from the extension, not another tab
     switch (msg.type) {
       case 'hark.cmd':
-        sendResponse(Hark.executor.execute(msg.command));
+        Hark.executor.execute(msg.command).then(sendResponse);
         linkUp();
-        return;
+        return true; // answered when the command has run (it may work in slices)
       case 'hark.ui':
         Hark.overlay.apply(msg.ui);
         if (msg.ui && msg.ui.state === 'off') linkDown(); else linkUp();
@@ -38,7 +38,10 @@
       if (!m || typeof m.id !== 'number') return;
       // As one JSON string: the browser passes a string through its messaging far cheaper than a
       // deep object (a page's collect result can hold thousands of nodes), and the core wants text.
-      link.postMessage({ id: m.id, json: JSON.stringify(Hark.executor.execute(m.command)) });
+      const port = link;
+      Hark.executor.execute(m.command).then((result) => {
+        try { port.postMessage({ id: m.id, json: JSON.stringify(result) }); } catch (_) { /* the session went away meanwhile */ }
+      });
     });
     link.onDisconnect.addListener(() => { link = null; });
   }

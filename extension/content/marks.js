@@ -58,11 +58,11 @@
 
   // ---- numbered labels ------------------------------------------------------------------------
   const MAX_LABELS = 200;
-  function showLabels({ show = true }) {
+  async function showLabels({ show = true }) {
     clearLabels();
     if (!show) return { ok: true, numbered: [] };
     layer();
-    const page = dom.collect({});
+    const page = await dom.collect({});
     const out = [];
     for (const n of page.nodes) {
       if (!n.ref || !n.inView || out.length >= MAX_LABELS) continue;
@@ -91,7 +91,7 @@
   // ---- find and highlight -----------------------------------------------------------------------
   const MAX_HITS = 500;
   // Text nodes a person sees: not in Hark, hidden, private or form controls.
-  function seenText(rootEl, visit) {
+  function* seenText(rootEl, visit, slices) {
     const walker = document.createTreeWalker(rootEl, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
       acceptNode(n) {
         if (n.nodeType === 3) return NodeFilter.FILTER_ACCEPT;
@@ -99,16 +99,21 @@
         return NodeFilter.FILTER_SKIP;
       },
     });
-    for (let t = walker.nextNode(); t; t = walker.nextNode()) if (visit(t) === false) return;
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (visit(t) === false) return;
+      if (slices?.due()) yield; // a pause: the page runs before the walk goes on
+    }
   }
 
-  function findText({ text, occurrence = 1 }) {
+  async function findText({ text, occurrence = 1 }) {
     clearHits();
     const want = String(text || '').trim().toLowerCase();
     if (!want) return { ok: true, count: 0 };
     if (!document.body) return { ok: false, error: 'the page has no body' };
     const ranges = [];
-    seenText(document.body, (t) => {
+    const s = dom.slicer();
+    // At the deadline the matches found so far are the answer.
+    await dom.runInSlices(seenText(document.body, (t) => {
       const data = t.data.toLowerCase();
       for (let i = data.indexOf(want); i >= 0; i = data.indexOf(want, i + want.length)) {
         const r = document.createRange();
@@ -117,7 +122,7 @@
         if (r.getClientRects().length) ranges.push(r);
         if (ranges.length >= MAX_HITS) return false;
       }
-    });
+    }, s), s);
     if (!ranges.length) return { ok: true, count: 0, snippets: [] };
     const index = Math.min(Math.max(1, occurrence), ranges.length);
     const current = ranges[index - 1];
@@ -175,12 +180,13 @@
       if (!scope) continue;
       // A selection inside something private or hidden reads nothing.
       if (scope.closest('[data-hark-private], [data-private]') || !dom.visible(scope)) continue;
-      seenText(scope, (t) => {
+      const gen = seenText(scope, (t) => {
         if (!range.intersectsNode(t)) return;
         const from = t === range.startContainer ? range.startOffset : 0;
         const to = t === range.endContainer ? range.endOffset : t.data.length;
         out += t.data.slice(from, to) + (dom.INLINE.has(t.parentElement?.tagName) ? '' : ' ');
       });
+      while (!gen.next().done);
       out += '\n';
     }
     const text = dom.redactCards(out.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n'));

@@ -44,6 +44,20 @@
   // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
   const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;
 
+  // An element's shadow root, closed ones included: what a web component shows is on the page
+  // like anything else. Browsers give extensions the key (Firefox: openOrClosedShadowRoot in
+  // content scripts; Chromium: chrome.dom). Only custom elements are asked: closed roots on
+  // built-in elements are rare, and asking the browser for each of 100,000 elements is not free.
+  const extensionApi = globalThis.browser ?? globalThis.chrome;
+  function shadowOf(el) {
+    if (el.shadowRoot) return el.shadowRoot;
+    if (!el.localName.includes('-') || isOverlay(el)) return null;
+    try {
+      if ('openOrClosedShadowRoot' in el) return el.openOrClosedShadowRoot || null;
+      return extensionApi?.dom?.openOrClosedShadowRoot?.(el) || null;
+    } catch (_) { return null; }
+  }
+
   // ---- what elements are ----------------------------------------------------------------------
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'svg', 'SVG', 'CANVAS', 'VIDEO', 'AUDIO', 'OBJECT', 'EMBED', 'MAP', 'PICTURE', 'SOURCE', 'TRACK', 'BR', 'HR', 'WBR']);
   const TEXT_BLOCKS = new Set(['P', 'LI', 'TD', 'TH', 'DD', 'DT', 'BLOCKQUOTE', 'FIGCAPTION', 'CAPTION', 'PRE', 'LEGEND', 'ADDRESS']);
@@ -249,6 +263,50 @@
     return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw;
   }
 
+  // ---- working in slices: the page keeps painting and answering while Hark works -------------
+  // Work that can grow with the page (walks, restyling thousands of elements) runs in slices of
+  // SLICE_MS and yields to the page between them, so no task of Hark's comes near a long task
+  // (50 ms) even on a page of 60,000 elements. A command gives up at its deadline with words
+  // rather than let the session host's 10 s wait run out.
+  const SLICE_MS = 8;
+  const COMMAND_BUDGET_MS = 7000;
+  // A 0 ms timer: the page's own timers, input and a frame all run before Hark goes on.
+  // (scheduler.yield() would resume ahead of the page's timers and starve them.)
+  const yieldToPage = () => new Promise((r) => setTimeout(r, 0));
+  // Writes are not paced to frames: on a huge table every frame with any restyle costs the
+  // browser a relayout of the whole table (~300 ms for 30,000 rows, measured), so fewer frames
+  // with more writes each are cheaper for the page than one frame per slice.
+  function slicer(budgetMs = COMMAND_BUDGET_MS) {
+    const deadline = performance.now() + budgetMs;
+    let sliceStart = performance.now();
+    let n = 0;
+    return {
+      // Cheap enough to call per element: reads the clock every 32 calls.
+      due: () => (++n & 31) === 0 && performance.now() - sliceStart > SLICE_MS,
+      late: () => performance.now() > deadline,
+      async pause() { await yieldToPage(); sliceStart = performance.now(); },
+    };
+  }
+  // fn(item) for each item, in slices. Returns how many were done (fewer when the deadline came).
+  async function eachInSlices(items, fn, s = slicer()) {
+    for (let i = 0; i < items.length; i++) {
+      fn(items[i], i);
+      if (s.due()) {
+        if (s.late()) return i + 1;
+        await s.pause();
+      }
+    }
+    return items.length;
+  }
+  // Drives a generator that yields whenever its slice is used up; false when the deadline came.
+  async function runInSlices(gen, s) {
+    for (;;) {
+      if (gen.next().done) return true;
+      if (s.late()) return false;
+      await s.pause();
+    }
+  }
+
   // ---- collect: one walk over the DOM ---------------------------------------------------------
   // `el` and every element the walk passes through to reach it: ancestors across shadow roots,
   // the slots that show it, and the frames that hold it.
@@ -270,9 +328,10 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc } = {}) {
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
+    const s = slicer();
     const nodes = [];
     const vw = innerWidth, vh = innerHeight;
     let truncated = false;
@@ -292,18 +351,22 @@
       return true;
     }
 
-    function visitChildren(parent, inText, frameVisible) {
-      const kids = parent.shadowRoot ? parent.shadowRoot.children : parent.children;
+    // Generators: the walk pauses (yield) when its slice is used up and goes on where it was. The
+    // page may change in between; the walk then sees the page as it is when it gets there.
+    function* visitChildren(parent, inText, frameVisible) {
+      const shadow = shadowOf(parent);
+      const kids = shadow ? shadow.children : parent.children;
       for (const child of kids) {
         if (truncated) return;
         if (child.tagName === 'SLOT') {
-          for (const s of child.assignedElements({ flatten: true })) visit(s, inText, frameVisible);
-          if (!child.assignedElements().length) visitChildren(child, inText, frameVisible);
-        } else visit(child, inText, frameVisible);
+          for (const slotted of child.assignedElements({ flatten: true })) yield* visit(slotted, inText, frameVisible);
+          if (!child.assignedElements().length) yield* visitChildren(child, inText, frameVisible);
+        } else yield* visit(child, inText, frameVisible);
       }
     }
 
-    function visit(el, inText, frameVisible) {
+    function* visit(el, inText, frameVisible) {
+      if (s.due()) yield;
       if (!reached) {
         if (el === fromEl) reached = true;
         else if (!path.has(el)) return; // wholly before `from`
@@ -317,7 +380,14 @@
       if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
-        if (doc && doc.body) visitChildren(doc.body, false, frameVisible && inView(el, vw, vh));
+        if (doc && doc.body) yield* visitChildren(doc.body, false, frameVisible && inView(el, vw, vh));
+        else if (!buttonsOnly && el.src) {
+          // Another site's frame: the browser keeps it from this page's scripts, and from Hark's.
+          let origin = '';
+          try { origin = new URL(el.src, location.href).host; } catch (_) { /* a bad address */ }
+          const title = squash(el.title || el.getAttribute('aria-label'));
+          push({ role: 'text', name: `(a frame${title ? ` "${cut(title, 60)}"` : ''} from ${origin || 'another site'}: another site's content, which Hark cannot read or change)`, inView: frameVisible && inView(el, vw, vh) });
+        }
         return;
       }
       const role = roleOf(el);
@@ -328,7 +398,7 @@
         const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
         if (actsOnClick(el)) n.ref = n.sectionRef;
         if (name && !push(n)) return;
-        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) visitChildren(el, true, frameVisible);
+        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) yield* visitChildren(el, true, frameVisible);
         return;
       }
       if (INTERACTIVE_ROLES.has(role)) {
@@ -358,7 +428,7 @@
         // controls and headings inside are listed, not the same words again piece by piece.
         if (role === 'clickable') {
           const said = name !== '' && name === visibleText(el, 400, true);
-          visitChildren(el, inText || said, frameVisible);
+          yield* visitChildren(el, inText || said, frameVisible);
         }
         return;
       }
@@ -389,10 +459,11 @@
           }
         }
       }
-      visitChildren(el, inText, frameVisible);
+      yield* visitChildren(el, inText, frameVisible);
     }
 
-    if (document.body) visitChildren(document.body, false, true);
+    // At the deadline the outline so far is the answer, marked cut like one over its node limit.
+    if (document.body && !(await runInSlices(visitChildren(document.body, false, true), s))) truncated = true;
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
@@ -460,12 +531,20 @@
   // ---- command dispatch ----------------------------------------------------------------------------
   const COMMANDS = { collect, html };
 
+  // One command at a time, in the order they came: a command working in slices is never
+  // overtaken by the next (an undo before the change it undoes has finished).
+  let queue = Promise.resolve();
   function execute(command) {
+    const run = queue.then(() => runCommand(command));
+    queue = run.catch(() => {});
+    return run;
+  }
+  async function runCommand(command) {
     const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
     if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
     try {
-      const result = fn(command);
-      if (result && typeof result === 'object' && typeof result.then !== 'function') {
+      const result = await fn(command);
+      if (result && typeof result === 'object') {
         const undid = Hark.takeStyleFights?.();
         if (undid) result.pageUndid = undid;
       }
@@ -494,7 +573,7 @@
   }
 
   Hark.dom = {
-    ownHost, collect, elementFor, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
+    ownHost, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };

@@ -7,18 +7,26 @@
   if (Hark.styles || !Hark.dom || !Hark.executor) return;
   const {
     otherDocument, elementFor, staleError, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
-    SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
+    slicer, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
   } = Hark.dom;
+  // Runs a generator to its end at once: re-render keeping works inside one microtask.
+  const drain = (gen) => { while (!gen.next().done); };
 
   // ---- the journal: every style change can be undone exactly ---------------------------------
   // Each entry: { op, before: Map(el -> style attribute or null), sets: Map(el -> Map(prop -> value)),
-  // set(el, prop, value), extend(root, set) | null }. `extend` carries the change to elements the
-  // page adds later (single-page apps re-render), so a change stays until it is undone.
+  // set(el, prop, value), extend(root, set, slices) | null }. `extend` carries the change to
+  // elements the page adds later (single-page apps re-render), so a change stays until it is undone.
+  // Elements that left the document are dropped from it (sweepDetached), so a page that re-renders
+  // all day does not grow it.
   const journal = [];
   const firstSeen = new Map(); // element -> its style attribute before Hark touched it
 
+  // A change first decides what to write (reading computed styles), then writes: reads between
+  // writes would make the browser recompute styles once per element. Writing goes in slices, the
+  // elements in view first, until the command's deadline; what is left is said in words.
   function change(op) {
     const entry = { op, before: new Map(), sets: new Map(), extend: null };
+    const planned = []; // [el, prop, value] in the order they are written
     entry.set = (el, prop, value) => {
       if (!entry.before.has(el)) {
         const prev = el.getAttribute('style');
@@ -34,15 +42,51 @@
       }
     };
     return {
-      set: entry.set,
-      // How the change reaches what the page adds later: `fn(root, set)` styles one new subtree.
+      // Plans a write; nothing changes on the page before commit().
+      set: (el, prop, value) => { planned.push([el, prop, value]); },
+      // How the change reaches what the page adds later: `fn(root, set, slices)` styles one new
+      // subtree (a generator, like the first pass).
       extendWith(fn) { entry.extend = fn; },
-      commit() {
-        if (entry.before.size) journal.push(entry);
+      // Writes what was planned. `{changed, left}`: elements styled, elements not reached.
+      async commit(s = slicer(COMMIT_BUDGET_MS)) {
+        if (!planned.length) return { changed: 0, left: 0 };
+        // In the journal from the first write: re-renders meanwhile are kept like any other.
+        journal.push(entry);
         keepChanges();
-        return entry.before.size;
+        let i = 0;
+        for (; i < planned.length; i++) {
+          const [el, prop, value] = planned[i];
+          entry.set(el, prop, value);
+          if (s.due()) {
+            observer?.takeRecords(); // our own writes
+            if (s.late()) { i++; break; }
+            await s.pause();
+          }
+        }
+        observer?.takeRecords();
+        const left = new Set();
+        for (let j = i; j < planned.length; j++) if (!entry.before.has(planned[j][0])) left.add(planned[j][0]);
+        if (!entry.before.size) journal.splice(journal.indexOf(entry), 1);
+        keepChanges();
+        return { changed: entry.before.size, left: left.size };
       },
     };
+  }
+
+  // A command plans until PLAN_BUDGET_MS and writes for up to COMMIT_BUDGET_MS more: well inside
+  // the 10 s the session host waits for an answer.
+  const PLAN_BUDGET_MS = 5000;
+  const COMMIT_BUDGET_MS = 2500;
+
+  // In view first (stable otherwise): a cut-short change is cut where the person is not looking.
+  async function inViewFirst(elements, s) {
+    const vw = innerWidth, vh = innerHeight;
+    const shown = [], rest = [];
+    await Hark.dom.eachInSlices(elements, (el) => {
+      const r = el.getBoundingClientRect();
+      (r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw ? shown : rest).push(el);
+    }, s);
+    return shown.concat(rest);
   }
 
   // The page's own style attribute comes back byte for byte: whatever the page wrote there, even
@@ -68,22 +112,47 @@
     return probe.style.cssText !== '';
   }
 
-  function undo() {
+  // Undo and reset always finish (restoring is cheap: no style reads), in slices like the rest.
+  async function restoreAll(pairs) {
+    const s = slicer(Infinity);
+    for (const [el, prev] of pairs) {
+      restoreStyle(el, prev);
+      if (s.due()) { observer?.takeRecords(); await s.pause(); }
+    }
+    observer?.takeRecords();
+  }
+
+  async function undo() {
     const last = journal.pop();
     if (!last) return { ok: true, undone: null, remaining: 0 };
-    for (const [el, prev] of last.before) restoreStyle(el, prev);
     keepChanges();
+    await restoreAll(last.before);
     return { ok: true, undone: last.op, remaining: journal.length };
   }
 
-  function reset() {
-    for (const [el, prev] of firstSeen) restoreStyle(el, prev);
-    const restored = firstSeen.size;
+  async function reset() {
+    sweepDetached();
+    const pairs = [...firstSeen];
     firstSeen.clear();
     journal.length = 0;
     keepChanges();
+    await restoreAll(pairs);
     Hark.marks?.clear();
-    return { ok: true, restored };
+    return { ok: true, restored: pairs.length };
+  }
+
+  // Elements the page threw away leave the journal, their style given back first (a page that
+  // puts an element back gets it as it was, and the change is carried onto it again like onto any
+  // new element). Run when the journal has doubled since the last sweep: linear time overall.
+  let sweptAt = 0;
+  function sweepDetached() {
+    for (const [el, prev] of firstSeen) {
+      if (el.isConnected) continue;
+      restoreStyle(el, prev);
+      firstSeen.delete(el);
+      for (const e of journal) { e.before.delete(el); e.sets.delete(el); }
+    }
+    sweptAt = firstSeen.size;
   }
 
   // ---- keeping changes through the page's re-renders ---------------------------------------------
@@ -119,7 +188,19 @@
       for (let p = n.parentNode; p; p = p.parentNode || p.host) if (added.has(p)) return false;
       return true;
     });
-    if (roots.length) for (const e of journal) if (e.extend) for (const r of roots) e.extend(r, e.set);
+    if (roots.length) {
+      // Each change decides for all new elements first, then writes: one style recalculation per
+      // change, not one per element. Changes go in their order: a later one (a zoom) measures
+      // what the earlier ones (a button size) made.
+      for (const e of journal) {
+        if (!e.extend) continue;
+        const planned = [];
+        const plan = (el, prop, value) => planned.push([el, prop, value]);
+        for (const r of roots) drain(e.extend(r, plan, null));
+        for (const [el, prop, value] of planned) e.set(el, prop, value);
+      }
+    }
+    if (firstSeen.size > 2 * sweptAt + 256) sweepDetached();
     observer?.takeRecords();
     const ms = performance.now() - t0;
     keepStats.batches++;
@@ -165,16 +246,18 @@
     }
   }
 
-  // [root, ...its descendants], skipping what Hark never styles.
-  function elementsIn(root) {
-    const out = [];
-    if (root.nodeType !== 1) return out;
+  // fn(el) for root and each of its descendants, skipping what Hark never styles; pauses (yield)
+  // when the slice is used up.
+  function* eachElementIn(root, fn, slices) {
+    if (root.nodeType !== 1) return;
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
       acceptNode: (el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
     });
-    if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) out.push(root);
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) out.push(el);
-    return out;
+    if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) fn(root);
+    for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+      fn(el);
+      if (slices?.due()) yield;
+    }
   }
 
   // ---- background: repaint what the person sees as the page's background ---------------------
@@ -193,7 +276,7 @@
   // The page background is what a large element (at least half the viewport) shows where nothing
   // sits on top of it: #content-wrapper on SB Admin, body on an article page. Sample a grid of
   // points, find the topmost opaque painter at each, and pick the large painter seen most often.
-  function setPageBackground({ color, textColor }) {
+  async function setPageBackground({ color, textColor }) {
     const vw = innerWidth, vh = innerHeight, area = vw * vh;
     const html = document.documentElement, body = document.body;
     const canvasKey = (paintOf(html) || (body && paintOf(body)) || { key: 'rgb(255, 255, 255)' }).key;
@@ -222,6 +305,7 @@
     for (const [k, n] of seen) if (n > best) { best = n; winner = k; }
     const dominant = winner === 'canvas' ? canvasKey : paintOf(winner).key;
     const ch = change('changeBackgroundColor');
+    const s = slicer(PLAN_BUDGET_MS);
     const paint = (el) => {
       ch.set(el, 'background-color', color);
       ch.set(el, 'background-image', 'none');
@@ -231,27 +315,28 @@
     if (winner !== 'canvas') paint(winner);
     // Every other element painting the same color (wrappers, panels, cards of that color), now
     // and in what the page renders later.
-    const paintSame = (root, set) => {
-      for (const el of elementsIn(root)) {
-        const p = paintOf(el);
-        if (!p || p.key !== dominant) continue;
-        set(el, 'background-color', color);
-        set(el, 'background-image', 'none');
-        // A search box that looked like the page keeps looking like it, and stays readable.
-        if (textColor && isControl(el)) set(el, 'color', textColor);
-      }
-    };
-    if (body) paintSame(body, ch.set);
+    const paintSame = (root, set, slices) => eachElementIn(root, (el) => {
+      const p = paintOf(el);
+      if (!p || p.key !== dominant) return;
+      set(el, 'background-color', color);
+      set(el, 'background-image', 'none');
+      // A search box that looked like the page keeps looking like it, and stays readable.
+      if (textColor && isControl(el)) set(el, 'color', textColor);
+    }, slices);
+    if (body && !(await Hark.dom.runInSlices(paintSame(body, ch.set, s), s))) return tooBig('changeBackgroundColor');
     ch.extendWith(paintSame);
-    return { ok: true, changed: ch.commit(), from: dominant };
+    return { ok: true, ...(await ch.commit()), from: dominant };
   }
+
+  // The deadline came before Hark even knew what to change: nothing was changed.
+  const tooBig = (what) => ({ ok: false, error: `the page is too large to ${what} within the time limit (nothing was changed); name the elements to change instead` });
 
   // ---- text color --------------------------------------------------------------------------------
   const TEXT_TAGS = new Set(['A', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'P', 'LI', 'TD', 'TH', 'SPAN', 'LABEL', 'DT', 'DD', 'BLOCKQUOTE', 'FIGCAPTION', 'CAPTION', 'SMALL', 'STRONG', 'EM', 'B', 'I', 'CODE', 'PRE', 'CITE', 'Q', 'TIME', 'ABBR', 'MARK', 'U', 'SUP', 'SUB', 'LEGEND', 'SUMMARY', 'ADDRESS', 'DIV']);
 
   // Elements with text of their own (and text tags) get `color`; buttons and fields keep their own
   // readable colors (changeButtonStyle handles buttons).
-  function colorText(root, set, color) {
+  function* colorText(root, set, color, slices) {
     const acceptNode = (el) => {
       if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return NodeFilter.FILTER_REJECT;
       if (el.matches('button, input, select, textarea, [role=button], .btn, .badge')) return NodeFilter.FILTER_REJECT;
@@ -268,40 +353,53 @@
       if (acceptNode(root) !== NodeFilter.FILTER_ACCEPT) return;
       consider(root);
     }
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) consider(el);
+    for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+      consider(el);
+      if (slices?.due()) yield;
+    }
   }
 
-  function setTextColor({ color }) {
+  async function setTextColor({ color }) {
     if (!document.body) return { ok: false, error: 'the page has no body' };
     const ch = change('changeTextColor');
+    const s = slicer(PLAN_BUDGET_MS);
     ch.set(document.body, 'color', color);
-    colorText(document.body, ch.set, color);
-    ch.extendWith((root, set) => colorText(root, set, color));
-    return { ok: true, changed: ch.commit() };
+    if (!(await Hark.dom.runInSlices(colorText(document.body, ch.set, color, s), s))) return tooBig('changeTextColor');
+    ch.extendWith((root, set, slices) => colorText(root, set, color, slices));
+    return { ok: true, ...(await ch.commit()) };
   }
 
   // ---- buttons -----------------------------------------------------------------------------------
   // Every element matching `selector` in the document and in open shadow roots (web components).
   function deepQueryAll(selector, root = document, out = []) {
     for (const el of root.querySelectorAll(selector)) out.push(el);
-    for (const host of root.querySelectorAll('*')) if (host.shadowRoot) deepQueryAll(selector, host.shadowRoot, out);
+    for (const host of root.querySelectorAll('*')) {
+      const shadow = Hark.dom.shadowOf(host);
+      if (shadow) deepQueryAll(selector, shadow, out);
+    }
     return out;
   }
 
-  function allButtons(root = document) {
-    const out = [];
+  // Every visible button under `root` (links that look like buttons included), into `out`.
+  function* allButtons(root, out, slices) {
     const found = deepQueryAll(BUTTON_SELECTOR, root);
     if (root.nodeType === 1 && root.matches(BUTTON_SELECTOR)) found.unshift(root);
+    const mine = new Set();
     for (const el of found) {
+      if (slices?.due()) yield;
       if (isOverlay(el) || !visible(el)) continue;
       const role = roleOf(el);
-      if (el.tagName === 'A' ? looksLikeButton(el) : role === 'button' || el.tagName === 'BUTTON' || el.tagName === 'INPUT') out.push(el);
+      if (el.tagName === 'A' ? looksLikeButton(el) : role === 'button' || el.tagName === 'BUTTON' || el.tagName === 'INPUT') mine.add(el);
     }
     // Nested matches (a [role=button] inside a <button>) would be scaled twice.
-    return out.filter((el) => !out.some((o) => o !== el && o.contains(el)));
+    for (const el of mine) {
+      let inner = false;
+      for (let p = el.parentElement; p && !inner; p = p.parentElement) inner = mine.has(p);
+      if (!inner) out.push(el);
+    }
   }
 
-  function styleButtons({ refs, fontPx, scale, color, textColor, doc }) {
+  async function styleButtons({ refs, fontPx, scale, color, textColor, doc }) {
     if (refs && refs.length && otherDocument(doc)) return otherDocument(doc);
     let targets;
     if (refs && refs.length) {
@@ -311,8 +409,12 @@
         if (!el) return { ok: false, error: staleError(r) };
         targets.push(el);
       }
-    } else {
-      targets = allButtons();
+    }
+    const s = slicer(PLAN_BUDGET_MS);
+    if (!targets) {
+      targets = [];
+      if (!(await Hark.dom.runInSlices(allButtons(document, targets, s), s))) return tooBig('changeButtonStyle');
+      targets = await inViewFirst(targets, s);
     }
     const ch = change('changeButtonStyle');
     const styleOne = (el, set) => {
@@ -340,55 +442,55 @@
       }
     };
     const labels = [];
-    for (const el of targets) {
+    const planned = await Hark.dom.eachInSlices(targets, (el) => {
       styleOne(el, ch.set);
       if (labels.length < 10) labels.push(cut(accessibleName(el), 60));
-    }
+    }, s);
     // Re-rendered buttons: all of them, or the ones with the same kind and name as the targets.
     const named = refs && refs.length ? new Set(targets.map((el) => `${el.tagName}|${accessibleName(el)}`)) : null;
-    ch.extendWith((root, set) => {
-      for (const el of allButtons(root)) if (!named || named.has(`${el.tagName}|${accessibleName(el)}`)) styleOne(el, set);
+    ch.extendWith(function* (root, set, slices) {
+      const found = [];
+      yield* allButtons(root, found, slices);
+      for (const el of found) if (!named || named.has(`${el.tagName}|${accessibleName(el)}`)) styleOne(el, set);
     });
-    return { ok: true, changed: targets.length && ch.commit() ? targets.length : 0, labels };
+    const { changed, left } = await ch.commit();
+    return { ok: true, changed, left: left + targets.length - planned, labels };
   }
 
   // ---- text zoom: journaled, relative to the page's own sizes ------------------------------------
   const ownSize = new WeakMap(); // element -> { fs, lh } in px before any zoom
-  function zoomIn(root, set, k) {
-    const targets = elementsIn(root).filter((el) => {
-      if (CONTROL_TAGS.has(el.tagName)) return true;
-      for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) return true;
-      return false;
-    });
-    // Measure everything first: setting sizes would change what later elements compute.
-    const sizes = targets.map((el) => {
-      let s = ownSize.get(el);
-      if (!s) {
+  // Sizes are measured before any is written (writes are planned, see change()).
+  const zoomIn = (root, set, k, slices) => eachElementIn(root, (el) => {
+      let text = CONTROL_TAGS.has(el.tagName);
+      for (const c of el.childNodes) if (!text && c.nodeType === 3 && c.data.trim()) text = true;
+      if (!text) return;
+      let size = ownSize.get(el);
+      if (!size) {
         const cs = getComputedStyle(el);
-        s = { fs: parseFloat(cs.fontSize) || 16, lh: cs.lineHeight.endsWith('px') ? parseFloat(cs.lineHeight) : null };
-        ownSize.set(el, s);
+        size = { fs: parseFloat(cs.fontSize) || 16, lh: cs.lineHeight.endsWith('px') ? parseFloat(cs.lineHeight) : null };
+        ownSize.set(el, size);
       }
-      return s;
-    });
-    targets.forEach((el, i) => {
-      const s = sizes[i];
-      set(el, 'font-size', `${(s.fs * k).toFixed(2)}px`);
-      if (s.lh) set(el, 'line-height', `${(s.lh * k).toFixed(2)}px`);
-    });
-  }
+      set(el, 'font-size', `${(size.fs * k).toFixed(2)}px`);
+      if (size.lh) set(el, 'line-height', `${(size.lh * k).toFixed(2)}px`);
+    }, slices);
 
-  function zoomText({ scale }) {
+  async function zoomText({ scale }) {
     if (!document.body) return { ok: false, error: 'the page has no body' };
     const k = Math.max(0.5, Math.min(3, Number(scale) || 1));
     const ch = change('zoomText');
-    zoomIn(document.body, ch.set, k);
-    ch.extendWith((root, set) => zoomIn(root, set, k));
-    return { ok: true, changed: ch.commit() };
+    const s = slicer(PLAN_BUDGET_MS);
+    if (!(await Hark.dom.runInSlices(zoomIn(document.body, ch.set, k, s), s))) return tooBig('zoomText');
+    ch.extendWith((root, set, slices) => zoomIn(root, set, k, slices));
+    return { ok: true, ...(await ch.commit()) };
   }
 
 
   // Diagnostics: what keeping changes through re-renders has cost so far.
-  const stats = () => ({ ok: true, keep: { ...keepStats, ms: Math.round(keepStats.ms * 100) / 100, maxMs: Math.round(keepStats.maxMs * 100) / 100 } });
+  const stats = () => ({
+    ok: true,
+    keep: { ...keepStats, ms: Math.round(keepStats.ms * 100) / 100, maxMs: Math.round(keepStats.maxMs * 100) / 100 },
+    journal: { changes: journal.length, elements: firstSeen.size, entries: journal.reduce((n, e) => n + e.before.size, 0) },
+  });
   for (const [name, fn] of Object.entries({ stats, setPageBackground, setTextColor, styleButtons, zoomText, undo, reset })) Hark.executor.register(name, fn);
   Hark.styles = true;
   // How many elements Hark let go of since the last answer (the executor adds it to the next one).

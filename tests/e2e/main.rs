@@ -3,7 +3,15 @@
 //! Each test runs once per browser. Run with `cargo test -p hark-e2e` (as root; the binary moves
 //! itself into a new network namespace) after `scripts/build.sh`.
 
+/// `pub const ALL`: each listed async test function, by name (needs `TestFn` in scope).
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        pub const ALL: &[(&str, TestFn)] = &[$((stringify!($name), |e| Box::pin($name(e)))),*];
+    };
+}
+
 mod first_run;
+mod hostile;
 mod keyboard;
 mod tests;
 
@@ -21,7 +29,7 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in tests::ALL.iter().chain(first_run::ALL).chain(keyboard::ALL) {
+        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(first_run::ALL).chain(keyboard::ALL) {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));
         }

@@ -15,12 +15,6 @@ use hark_e2e::stack::{configure, Stack};
 
 pub type TestFn = fn(Engine) -> Pin<Box<dyn Future<Output = Result<()>>>>;
 
-macro_rules! tests {
-    ($($name:ident),* $(,)?) => {
-        pub const ALL: &[(&str, TestFn)] = &[$((stringify!($name), |e| Box::pin($name(e)))),*];
-    };
-}
-
 tests!(
     session_connects_and_audio_flows_both_ways,
     get_page_html_is_compact_addressable_and_bounded,

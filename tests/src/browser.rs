@@ -444,6 +444,39 @@ impl Browser {
         Ok(result?)
     }
 
+    /// A Chrome DevTools Protocol command on the page tab (Chromium only).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        Ok(self.client.issue_cmd(RawCommand { path: "goog/cdp/execute", body: json!({ "cmd": cmd, "params": params }) }).await?)
+    }
+
+    /// Bytes of JavaScript heap the page tab holds after a full garbage collection: the page's
+    /// own world and the content scripts' (Chromium: the renderer's V8 heap; Firefox: the
+    /// resident memory of the content process showing the page, as the browser reports it).
+    pub async fn page_heap_after_gc(&self) -> Result<u64> {
+        match self.engine {
+            Engine::Chromium => {
+                self.cdp("HeapProfiler.collectGarbage", json!({})).await?;
+                let v = self.cdp("Runtime.getHeapUsage", json!({})).await?;
+                v["usedSize"].as_f64().map(|b| b as u64).context(format!("no heap size in {v}"))
+            }
+            Engine::Firefox => {
+                let url = self.eval("return location.href").await?;
+                let v = self
+                    .chrome_eval(&format!(
+                        "Services.obs.notifyObservers(null, 'child-gc-request');
+                        Services.obs.notifyObservers(null, 'child-cc-request');
+                        Services.obs.notifyObservers(null, 'child-gc-request');
+                        return new Promise(r => setTimeout(r, 1500)).then(() => ChromeUtils.requestProcInfo()).then(info => {{
+                          const child = info.children.find(c => (c.windows || []).some(w => w.documentURI && w.documentURI.spec === {url}));
+                          return child ? child.memory : null;
+                        }});"
+                    ))
+                    .await?;
+                v.as_u64().context(format!("no content process shows the page ({v})"))
+            }
+        }
+    }
+
     /// Presses Hark's toolbar button for the page tab.
     pub async fn press_toolbar_button(&mut self) -> Result<()> {
         match self.engine {

@@ -405,8 +405,24 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
         Ok(r) => r,
         Err(e) => return Next::Done(Output::error(e)),
     };
-    let page_undid = res.page_undid;
-    with_fight_note(on_parsed(plan, res, value), page_undid)
+    let (page_undid, left) = (res.page_undid, res.left);
+    with_cut_note(with_fight_note(on_parsed(plan, res, value), page_undid), left)
+}
+
+/// A style change on a very large page stops at its deadline (elements in view are done first)
+/// rather than leave the call unanswered: the answer says how much was left.
+fn with_cut_note(next: Next, left: Option<u32>) -> Next {
+    match (next, left) {
+        (Next::Done(mut out), Some(n)) if n > 0 && out.ok => {
+            out.text.push_str(&format!(
+                "\nNote: this page is very large; {n} more element{s} out of view {were} left unchanged to answer in time (the ones in view were changed first).",
+                s = if n == 1 { "" } else { "s" },
+                were = if n == 1 { "was" } else { "were" }
+            ));
+            Next::Done(out)
+        }
+        (next, _) => next,
+    }
 }
 
 /// The page kept undoing an earlier change on `n` elements, so Hark stopped keeping it there
@@ -720,6 +736,10 @@ mod tests {
     #[test]
     fn a_page_that_keeps_undoing_a_change_is_named_in_the_next_answer() {
         let done = |text: &str| Next::Done(Output { text: text.into(), ok: true, summary: String::new() });
+        let Next::Done(out) = with_cut_note(done("Buttons changed."), Some(1200)) else { panic!("not done") };
+        assert!(out.text.contains("1200 more elements out of view were left unchanged"), "{}", out.text);
+        let Next::Done(out) = with_cut_note(done("Buttons changed."), Some(0)) else { panic!("not done") };
+        assert!(!out.text.contains("Note"), "{}", out.text);
         let Next::Done(out) = with_fight_note(done("Text color changed."), Some(3)) else { panic!("not done") };
         assert!(out.text.starts_with("Text color changed.") && out.text.contains("kept undoing") && out.text.contains("3 elements"));
         let Next::Done(out) = with_fight_note(done("ok"), Some(1)) else { panic!("not done") };

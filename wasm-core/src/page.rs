@@ -218,6 +218,8 @@ pub struct PageResult {
     /// Any command: since the last answer, the page undid Hark's kept styles on this many
     /// elements again and again, and Hark stopped keeping them (see `content/styles.js`).
     pub page_undid: Option<u32>,
+    /// For style commands cut short by their deadline on a huge page: elements left unchanged.
+    pub left: Option<u32>,
 }
 
 /// One label `showLabels` drew.
@@ -310,9 +312,11 @@ impl PageResult {
         let result: PageResult = serde_json::from_value(value.clone())
             .map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
         if !result.ok {
+            // A failure without words (absent, empty or blank) still tells the model something.
             return Err(result
                 .error
                 .clone()
+                .filter(|e| !e.trim().is_empty())
                 .unwrap_or_else(|| "the page could not do it".into()));
         }
         Ok((result, value))
@@ -373,6 +377,8 @@ mod tests {
         assert!(PageResult::parse("nope")
             .unwrap_err()
             .contains("unreadable"));
+        // Found by fuzzing (fuzz/tests/core.rs): an empty error became an empty output.
+        assert_eq!(PageResult::parse(r#"{"ok":false,"error":" "}"#).unwrap_err(), "the page could not do it");
         let (r, _) = PageResult::parse(r#"{"ok":true,"changed":4,"labels":["Save"]}"#).unwrap();
         assert_eq!(r.changed, Some(4));
     }
