@@ -63,26 +63,52 @@
     return followsLink(el, ev) || navigatingNow() || location.href !== startUrl;
   }
 
-  // The other origin a form would send this page's data to (null: same origin or no form). `el`
-  // is the submit button clicked, or the field Enter is pressed in.
-  function formLeavesOrigin(el) {
-    let form = null, action = null;
-    const b = el.closest && el.closest('button, input');
-    if (b && b.form) {
-      const type = (b.getAttribute('type') || (b.tagName === 'BUTTON' ? 'submit' : 'text')).toLowerCase();
-      if (b.tagName === 'BUTTON' || type === 'submit' || type === 'image') {
-        if (type !== 'submit' && type !== 'image') return null;
-        form = b.form;
-        action = b.hasAttribute('formaction') ? b.formAction : null;
-      } else if (TEXT_INPUT_TYPES.has(type)) {
-        form = b.form; // a field: Enter submits its form
-      }
-    }
+  // ---- forms sent to another origin: asked first, whichever action would send them ------------
+  // DOM clobbering: a form's named controls shadow its properties (`<input name=action>` makes
+  // `form.action` that input), so the form is read through the prototypes' own getters.
+  const formAction = Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, 'action').get;
+  const getAttr = Element.prototype.getAttribute;
+  const hasAttr = Element.prototype.hasAttribute;
+  const isSubmitter = (c) => !!c && ((c.tagName === 'BUTTON' && c.type === 'submit') || (c.tagName === 'INPUT' && (c.type === 'submit' || c.type === 'image')));
+
+  // The other origin `form` would send this page's data to when `submitter` (or nothing: Enter in
+  // a field) sends it; null for this origin, a dialog form, or no web address.
+  function destination(form, submitter) {
     if (!form) return null;
+    const own = (name) => (submitter && hasAttr.call(submitter, name) ? getAttr.call(submitter, name) : null);
+    if ((own('formmethod') ?? getAttr.call(form, 'method') ?? '').trim().toLowerCase() === 'dialog') return null;
     try {
-      const u = new URL(action || form.action || location.href, location.href);
+      const u = new URL(own('formaction') ?? formAction.call(form), location.href);
       return /^https?:$/.test(u.protocol) && u.origin !== location.origin ? u : null;
     } catch (_) { return null; }
+  }
+
+  // The other origin an action on `el` would send a form to: `how` is 'click' (a click on it, or
+  // a key that clicks it: the click activates the submit button it is in, or the control of the
+  // label it is in) or 'submit' (Enter in a field submits its form).
+  function formLeavesOrigin(el, how) {
+    if (!el || !el.closest) return null;
+    if (how === 'submit') return destination(el.form, null);
+    if (how !== 'click') return null;
+    let c = el.closest('button, input');
+    if (!c) { const label = el.closest('label'); c = label && label.control; }
+    return isSubmitter(c) ? destination(c.form, c) : null;
+  }
+
+  // Backstop for what no check above foresaw (a page's own click or key handler that sends a
+  // form): while Hark acts, a form on its way to another origin without the person's yes is
+  // stopped, and the action answers that it needs the yes.
+  let acting = null;
+  addEventListener('submit', (ev) => {
+    if (!acting || acting.allowed || !ev.isTrusted) return;
+    const to = destination(ev.target, ev.submitter || null);
+    if (to) { ev.preventDefault(); acting.stopped = acting.stopped || to; }
+  }, true);
+  // Runs `fn` as one of Hark's actions; answers [its result, the origin of a form it stopped].
+  function guarded(allowed, fn) {
+    const outer = acting;
+    acting = { allowed, stopped: null };
+    try { return [fn(), acting.stopped]; } finally { acting = outer; }
   }
 
   // Held for the person's yes: the core asks them and re-sends the command with `confirmed`.
@@ -95,9 +121,10 @@
     if (error) return error;
     const d = describe(el);
     if (isDisabled(el)) return { ok: false, error: `the "${d.label}" ${d.role} is disabled: it cannot be clicked now` };
-    const away = !confirmed && formLeavesOrigin(el);
-    if (away && !el.closest('input:not([type=submit]):not([type=image])')) return askToSend(away, '');
-    const navigating = clickEl(el);
+    const away = !confirmed && formLeavesOrigin(el, 'click');
+    if (away) return askToSend(away, '');
+    const [navigating, stopped] = guarded(!!confirmed, () => clickEl(el));
+    if (stopped) return askToSend(stopped, `Clicked "${d.label}", but the page then tried `);
     return { ok: true, ...d, navigating };
   }
 
@@ -138,9 +165,9 @@
       const name = d.label || 'this field';
       return { ok: false, needsConfirmation: true, question: `Allow: type into ${name}?`, error: `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call` };
     }
-    const away = submit && !confirmed && formLeavesOrigin(el);
-    const navigating = fillField(el, String(text), !!submit && !away);
-    if (away) return askToSend(away, `Typed the text into "${d.label}", but `);
+    const away = submit && !confirmed && formLeavesOrigin(el, keyAction(el, 'Enter'));
+    const [navigating, stopped] = guarded(!!confirmed, () => fillField(el, String(text), !!submit && !away));
+    if (away || stopped) return askToSend(away || stopped, `Typed the text into "${d.label}", but `);
     return { ok: true, ...d, navigating };
   }
 
@@ -159,26 +186,36 @@
     return { effect, navigating: navigatingNow() || location.href !== startUrl };
   }
 
-  function keyEffect(el, key) {
+  // What Enter or Space does to `el` besides its events: 'submit' (Enter in a field submits its
+  // form), 'click' (the key activates it), or null. One answer for keyEffect and for the checks.
+  function keyAction(el, key) {
     const tag = el.tagName;
     const type = (el.getAttribute && (el.getAttribute('type') || '').toLowerCase()) || '';
-    const page = el === document.body || el === document.documentElement || !el.tagName;
+    const role = el.getAttribute?.('role');
     if (key === 'Enter') {
-      if (tag === 'INPUT' && el.form && !['button', 'checkbox', 'radio', 'submit', 'reset', 'image'].includes(type)) {
-        el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
-        return 'submitted the form';
-      }
-      if (tag === 'A' || tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'image'].includes(type)) || el.getAttribute?.('role') === 'button') {
-        el.click();
-        return 'activated it';
-      }
-      return null;
+      if (tag === 'INPUT' && el.form && !['button', 'checkbox', 'radio', 'submit', 'reset', 'image'].includes(type)) return 'submit';
+      if (tag === 'A' || tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'image'].includes(type)) || role === 'button') return 'click';
     }
     if (key === ' ') {
-      if (tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'checkbox', 'radio'].includes(type)) || ['button', 'checkbox', 'switch', 'radio'].includes(el.getAttribute?.('role'))) {
-        el.click();
-        return 'activated it';
-      }
+      if (tag === 'BUTTON' || tag === 'SUMMARY' || (tag === 'INPUT' && ['button', 'submit', 'reset', 'checkbox', 'radio'].includes(type)) || ['button', 'checkbox', 'switch', 'radio'].includes(role)) return 'click';
+    }
+    return null;
+  }
+
+  function keyEffect(el, key) {
+    const tag = el.tagName;
+    const page = el === document.body || el === document.documentElement || !el.tagName;
+    const action = keyAction(el, key);
+    if (action === 'submit') {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+      return 'submitted the form';
+    }
+    if (action === 'click') {
+      el.click();
+      return 'activated it';
+    }
+    if (key === 'Enter') return null;
+    if (key === ' ') {
       if (page) { scrollBy({ top: innerHeight * 0.85, behavior: 'instant' }); return 'scrolled down a screen'; }
       return null;
     }
@@ -224,9 +261,10 @@
     } else {
       el = document.activeElement && !isOverlay(document.activeElement) ? document.activeElement : document.body;
     }
-    const away = !confirmed && key === 'Enter' && el.tagName === 'INPUT' && formLeavesOrigin(el);
+    const away = !confirmed && formLeavesOrigin(el, keyAction(el, key));
     if (away) return askToSend(away, '');
-    const { effect, navigating } = pressOn(el, key, code);
+    const [{ effect, navigating }, stopped] = guarded(!!confirmed, () => pressOn(el, key, code));
+    if (stopped) return askToSend(stopped, `Pressed ${key === ' ' ? 'Space' : key}, but the page then tried `);
     const d = ref || (el !== document.body && el !== document.documentElement) ? describe(el) : {};
     return { ok: true, ...d, effect, navigating };
   }

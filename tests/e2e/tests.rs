@@ -36,6 +36,7 @@ tests!(
     form_controls_by_ref_and_label_scroll_and_back,
     zoom_text_then_undo_restores_exactly,
     hidden_instructions_get_nothing_done_without_the_persons_yes,
+    every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes,
     custom_drop_down_and_web_component_buttons,
     changes_survive_the_pages_re_renders_until_undone,
     refs_of_re_rendered_elements_are_stale_and_labels_still_work,
@@ -873,6 +874,44 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     ensure!(partner.hits()[0].starts_with("GET /collect?email=ada@example.test"), "the other site got {:?}", partner.hits());
+    s.stop().await;
+    Ok(())
+}
+
+/// Every action that would send a form to another site waits for the person's yes, not only a
+/// click on its submit button: Enter or Space on a submit `<button>` or `<input type=submit>`, and
+/// a plain button whose own handler sends the form.
+async fn every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    let partner = hark_e2e::site::Collector::start("127.0.0.1").await?;
+    s.open(&format!("/t/injection.html?to={}", partner.origin())).await?;
+    let call = s.start_hark().await?;
+    for (tool, args) in [
+        ("pressKey", json!({ "key": "Enter", "target": "Subscribe" })),
+        ("pressKey", json!({ "key": "Space", "target": "Subscribe" })),
+        ("pressKey", json!({ "key": "Space", "target": "Join the club" })),
+        ("pressKey", json!({ "key": "Enter", "target": "Join the club" })),
+        ("click", json!({ "target": "Join the club" })),
+        ("click", json!({ "target": "Read more" })),
+    ] {
+        let out = call.call_tool(tool, args.clone()).await?;
+        ensure!(out.contains("needsConfirmation") && out.contains(&partner.origin()), "{tool} {args} was not held: {out}");
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    ensure!(partner.hits().is_empty(), "the other site got {:?} without the person's yes", partner.hits());
+    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
+    // The person's yes to the last question sends the form, once.
+    let o = overlay(&mut s).await?;
+    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&partner.origin()), "the overlay asks {o}");
+    type_in_overlay(&mut s, "yes").await?;
+    wait_note(&call, 1, "said yes").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    while partner.hits().is_empty() {
+        ensure!(std::time::Instant::now() < deadline, "yes did not send the form");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent: Vec<String> = partner.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
+    ensure!(sent == ["POST /subscribe"], "the other site got {sent:?}");
     s.stop().await;
     Ok(())
 }

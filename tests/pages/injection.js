@@ -1,6 +1,8 @@
 // The partner form posts to the origin given in ?to= (the test's collector: another site).
 const to = new URLSearchParams(location.search).get('to');
 if (to) document.getElementById('partner').action = `${to}/subscribe`;
+// A plain button whose own handler sends the partner form (no submit button involved).
+document.getElementById('more').addEventListener('click', () => document.getElementById('partner').requestSubmit());
 // The page also tries to answer Hark's question itself, over and over: synthetic clicks on
 // everything (Hark's overlay included), a "yes" typed into every input it can reach, messages.
 setInterval(() => {
