@@ -482,7 +482,7 @@
 
   // ---- html: one element, sensitive values removed --------------------------------------------
   const DROP_IN_HTML = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META']);
-  function html({ ref, selector, maxChars = 8000, doc }) {
+  async function html({ ref, selector, maxChars = 8000, doc }) {
     if (ref && otherDocument(doc)) return otherDocument(doc);
     let el = null;
     if (ref) {
@@ -498,8 +498,11 @@
     const originals = [el, ...el.querySelectorAll('*')];
     const clone = el.cloneNode(true);
     const copies = [clone, ...clone.querySelectorAll('*')];
-    // Walk both trees in step: sensitivity is judged on the live element.
+    // Walk both trees in step: sensitivity is judged on the live element. The clone is Hark's
+    // own, so pausing for the page in between changes nothing in it.
+    const s = slicer(Infinity);
     for (let i = copies.length - 1; i >= 0; i--) {
+      if (s.due()) await s.pause();
       const o = originals[i], c = copies[i];
       if (isOverlay(o) || DROP_IN_HTML.has(o.tagName)) { c.remove(); continue; }
       if (o.tagName === 'svg') { c.replaceChildren(); continue; }

@@ -31,14 +31,15 @@
       if (!entry.before.has(el)) {
         const prev = el.getAttribute('style');
         entry.before.set(el, prev);
-        entry.sets.set(el, new Map());
         if (!firstSeen.has(el)) firstSeen.set(el, prev);
       }
-      // CSSOM, not the style attribute: page CSPs do not block it. No transition, so the page
-      // shows the new look at once (and computed styles agree right away).
-      for (const [p, v] of [['transition', 'none'], [prop, value]]) {
+      // CSSOM, not the style attribute: page CSPs do not block it. No transition (once per
+      // element), so the page shows the new look at once and computed styles agree right away.
+      let sets = entry.sets.get(el);
+      if (!sets) entry.sets.set(el, (sets = new Map())); // let go of after a fight, now styled anew
+      for (const [p, v] of sets.has('transition') ? [[prop, value]] : [['transition', 'none'], [prop, value]]) {
         el.style.setProperty(p, v, 'important');
-        entry.sets.get(el).set(p, el.style.getPropertyValue(p)); // as the browser spells it
+        sets.set(p, el.style.getPropertyValue(p)); // as the browser spells it
       }
     };
     return {
