@@ -91,6 +91,7 @@ impl IntoResponse for ApiError {
 pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
     let control = Router::new()
         .route("/_peer/calls", get(list_calls))
+        .route("/_peer/load", get(load))
         .route("/_peer/calls/{id}", get(call_info))
         .route("/_peer/calls/{id}/events", get(call_events))
         .route("/_peer/calls/{id}/audio", get(call_audio))
@@ -190,6 +191,34 @@ fn injected_failure(shared: &PeerShared) -> Option<ApiError> {
     Some(ApiError::for_status(fail.status, fail.retry_after_secs))
 }
 
+/// Seconds a refused client is told to wait before trying again.
+const CALL_LIMIT_RETRY_AFTER_SECS: u64 = 2;
+
+/// A place for one more live call (held by the call's task until it ends), or an immediate 429:
+/// the peer never queues a call it cannot take.
+fn call_slot(shared: &PeerShared) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    shared.call_slots.clone().try_acquire_owned().map_err(|_| {
+        let max = shared.config.max_calls;
+        tracing::info!(max_calls = max, "call refused: the call limit is reached");
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: Box::new(ErrorBody {
+                kind: "requests".into(),
+                code: Some("session_limit_reached".into()),
+                message: format!(
+                    "The local peer already has {max} calls open, its limit (max_calls). End a \
+session (stop Hark in another tab or browser) or wait for one to end (a call that never connects \
+ends after {} s), then try again.",
+                    shared.config.connect_timeout.as_secs().max(1)
+                ),
+                param: None,
+                event_id: None,
+            }),
+            retry_after: Some(CALL_LIMIT_RETRY_AFTER_SECS),
+        }
+    })
+}
+
 fn answer_delay(shared: &PeerShared) -> Duration {
     Duration::from_millis(shared.faults.lock().expect("faults lock").answer_delay_ms)
 }
@@ -205,6 +234,7 @@ async fn answer(
     let offer = String::from_utf8(offer).map_err(|_| {
         ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp"))
     })?;
+    let slot = call_slot(&shared)?;
     let delay = answer_delay(&shared);
     let id = new_id("rtc");
     let spec = CallSpec {
@@ -215,12 +245,13 @@ async fn answer(
         media_ip: shared.config.media_ip,
         local_mode: shared.config.local_mode,
         on_open: shared.on_open.lock().expect("on_open lock").clone(),
+        connect_timeout: shared.config.connect_timeout,
+        slot,
     };
     let (handle, sdp) = start_call(spec)
         .await
         .map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
-    shared.register(handle.clone());
-    let _ = shared.new_calls.send(handle);
+    shared.register(handle);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -458,6 +489,16 @@ async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
         .map(|c| c.info())
         .collect();
     Json(calls).into_response()
+}
+
+/// How many calls are open against the limit, and how many were ever started (cheap to poll).
+async fn load(State(s): State<Arc<PeerShared>>) -> Response {
+    Json(json!({
+        "live_calls": s.live_calls(),
+        "max_calls": s.config.max_calls,
+        "started": s.started.load(std::sync::atomic::Ordering::SeqCst),
+    }))
+    .into_response()
 }
 
 async fn call_info(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {

@@ -10,11 +10,13 @@
 //! - [`script`]: the scripting API for tests ([`CallHandle`], [`Faults`]).
 //! - [`client`]: a WebRTC client (str0m) playing the browser, for tests and benchmarks.
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use thiserror::Error;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 
 pub mod audio;
@@ -48,7 +50,20 @@ pub struct PeerConfig {
     /// Default true. OpenAI shut the beta API down on 2026-05-12 and now answers it with
     /// 400 `beta_api_shape_disabled`; set false to behave exactly like that.
     pub accept_beta_api: bool,
+    /// Calls alive at once (answered and not yet ended). Beyond it a new call is refused at once
+    /// with 429 `session_limit_reached` and `Retry-After`. Default [`DEFAULT_MAX_CALLS`].
+    pub max_calls: usize,
+    /// A call whose WebRTC connection (ICE + DTLS) is not up this long after its answer is ended
+    /// and its resources freed (the client took the answer and never connected). Default
+    /// [`DEFAULT_CONNECT_TIMEOUT`].
+    pub connect_timeout: Duration,
 }
+
+/// Default [`PeerConfig::max_calls`]: far more than one person's sessions, few enough that a
+/// runaway client cannot exhaust the machine's sockets or memory.
+pub const DEFAULT_MAX_CALLS: usize = 64;
+/// Default [`PeerConfig::connect_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for PeerConfig {
     fn default() -> Self {
@@ -57,6 +72,8 @@ impl Default for PeerConfig {
             media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             local_mode: true,
             accept_beta_api: true,
+            max_calls: DEFAULT_MAX_CALLS,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
     }
 }
@@ -79,7 +96,12 @@ pub(crate) struct PeerShared {
     pub calls: Mutex<Vec<CallHandle>>,
     /// Calls ever started (the first is number 1).
     pub started: std::sync::atomic::AtomicUsize,
-    pub new_calls: mpsc::UnboundedSender<CallHandle>,
+    /// Calls not yet taken by [`Peer::next_call`], oldest first; at most [`MAX_KEPT_CALLS`] (the
+    /// oldest are dropped), so a peer nobody scripts does not keep every call ever made.
+    pub new_calls: Mutex<VecDeque<CallHandle>>,
+    pub new_call: Notify,
+    /// One permit per live call ([`PeerConfig::max_calls`]); a call's task holds its permit.
+    pub call_slots: Arc<Semaphore>,
     pub faults: Mutex<Faults>,
     pub on_open: Mutex<Vec<ToolInvocation>>,
 }
@@ -92,6 +114,14 @@ impl PeerShared {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
             + 1;
         call.shared.update(|s| s.info.number = n);
+        {
+            let mut queue = self.new_calls.lock().expect("new calls lock");
+            queue.push_back(call.clone());
+            while queue.len() > MAX_KEPT_CALLS {
+                queue.pop_front();
+            }
+        }
+        self.new_call.notify_one();
         let mut calls = self.calls.lock().expect("calls lock");
         calls.push(call);
         while calls.len() > MAX_KEPT_CALLS {
@@ -102,6 +132,11 @@ impl PeerShared {
                 None => break,
             }
         }
+    }
+
+    /// Calls alive now (answered, not yet ended).
+    pub(crate) fn live_calls(&self) -> usize {
+        self.config.max_calls - self.call_slots.available_permits()
     }
 
     /// The n-th call ever started (1-based), if still remembered.
@@ -118,7 +153,6 @@ impl PeerShared {
 /// A running peer.
 pub struct Peer {
     shared: Arc<PeerShared>,
-    new_calls: tokio::sync::Mutex<mpsc::UnboundedReceiver<CallHandle>>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -136,13 +170,14 @@ impl Peer {
             addr: config.http_addr,
             source,
         })?;
-        let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(PeerShared {
+            call_slots: Arc::new(Semaphore::new(config.max_calls)),
             config,
             local_addr,
             calls: Mutex::new(Vec::new()),
             started: Default::default(),
-            new_calls: tx,
+            new_calls: Mutex::new(VecDeque::new()),
+            new_call: Notify::new(),
             faults: Mutex::new(Faults::default()),
             on_open: Mutex::new(Vec::new()),
         });
@@ -167,7 +202,6 @@ impl Peer {
         );
         Ok(Peer {
             shared,
-            new_calls: tokio::sync::Mutex::new(rx),
             stop,
             task,
         })
@@ -182,14 +216,26 @@ impl Peer {
         self.shared.local_addr
     }
 
-    /// The next call that arrives (each call is returned once, in order).
+    /// The next call that arrives (each call is returned once, in order; of calls nobody took,
+    /// only the last [`MAX_KEPT_CALLS`] are kept).
     pub async fn next_call(&self) -> Result<CallHandle, ScriptError> {
-        let mut rx = self.new_calls.lock().await;
-        match tokio::time::timeout(script::DEFAULT_WAIT, rx.recv()).await {
-            Ok(Some(c)) => Ok(c),
-            Ok(None) => Err(ScriptError::CallEnded("(peer stopped)".into())),
-            Err(_) => Err(ScriptError::Timeout(script::DEFAULT_WAIT, "a call")),
-        }
+        let take = async {
+            loop {
+                let notified = self.shared.new_call.notified();
+                if let Some(c) = self.shared.new_calls.lock().expect("new calls lock").pop_front() {
+                    return c;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(script::DEFAULT_WAIT, take)
+            .await
+            .map_err(|_| ScriptError::Timeout(script::DEFAULT_WAIT, "a call"))
+    }
+
+    /// Calls alive now (answered and not yet ended): at most [`PeerConfig::max_calls`].
+    pub fn live_calls(&self) -> usize {
+        self.shared.live_calls()
     }
 
     /// Every call so far, oldest first.

@@ -22,6 +22,12 @@ struct Args {
     /// as OpenAI has since 2026-05-12.
     #[arg(long)]
     no_beta_api: bool,
+    /// Calls alive at once; beyond it new calls are refused with 429 and Retry-After.
+    #[arg(long, default_value_t = hark_peer::DEFAULT_MAX_CALLS)]
+    max_calls: usize,
+    /// A call not connected (ICE + DTLS) this many milliseconds after its answer is ended.
+    #[arg(long, default_value_t = hark_peer::DEFAULT_CONNECT_TIMEOUT.as_millis() as u64)]
+    webrtc_timeout_ms: u64,
 }
 
 #[tokio::main]
@@ -41,6 +47,8 @@ async fn main() -> anyhow::Result<()> {
         media_ip: args.media_ip,
         local_mode: !args.scripted,
         accept_beta_api: !args.no_beta_api,
+        max_calls: args.max_calls.max(1),
+        connect_timeout: std::time::Duration::from_millis(args.webrtc_timeout_ms.max(1)),
     })
     .await?;
     tracing::info!(

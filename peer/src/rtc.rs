@@ -23,9 +23,6 @@ use crate::conversation::{Action, Conversation};
 use crate::script::{CallHandle, CallShared, Command, FunctionOutput, ToolInvocation};
 use crate::session::Flavour;
 
-/// How long a call may take to connect before the peer gives up on it.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("the offer is not SDP str0m can read: {0}")]
@@ -46,6 +43,10 @@ pub(crate) struct CallSpec {
     pub media_ip: IpAddr,
     pub local_mode: bool,
     pub on_open: Vec<ToolInvocation>,
+    /// How long the call may take to connect before the peer gives up on it.
+    pub connect_timeout: Duration,
+    /// The call's place among the peer's live calls, freed when its task ends.
+    pub slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Install str0m's crypto provider (once per process).
@@ -138,6 +139,8 @@ pub(crate) async fn start_call(spec: CallSpec) -> Result<(CallHandle, String), C
         on_open: spec.on_open,
         started: Instant::now(),
         connected: false,
+        connect_timeout: spec.connect_timeout,
+        _slot: spec.slot,
     };
     shared.update(|s| s.info.session = task.conv.session().clone());
     tokio::spawn(task.main_loop());
@@ -169,6 +172,8 @@ struct CallTask {
     on_open: Vec<ToolInvocation>,
     started: Instant,
     connected: bool,
+    connect_timeout: Duration,
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl CallTask {
@@ -204,8 +209,12 @@ impl CallTask {
             if !self.rtc.is_alive() {
                 return Ok(());
             }
-            if !self.connected && self.started.elapsed() > CONNECT_TIMEOUT {
-                return Err("the client never connected".into());
+            if !self.connected && self.started.elapsed() >= self.connect_timeout {
+                return Err(format!(
+                    "the client did not connect within {} ms",
+                    self.connect_timeout.as_millis()
+                )
+                .into());
             }
             // Take what has already arrived before sleeping (a big event is a burst of packets).
             match self.socket.try_recv_from(&mut buf) {
@@ -217,6 +226,9 @@ impl CallTask {
                 Err(e) => return Err(e.into()),
             }
             let mut deadline = timeout.min(Instant::now() + Duration::from_secs(1));
+            if !self.connected {
+                deadline = deadline.min(self.started + self.connect_timeout);
+            }
             if let Some(s) = &self.speaking {
                 deadline = deadline.min(s.next);
             }

@@ -182,6 +182,14 @@ pub struct Cli {
     /// Upstream total timeout in milliseconds [default: 20000]
     #[arg(long, env = "HARK_UPSTREAM_TIMEOUT_MS", value_name = "MS")]
     pub upstream_timeout_ms: Option<u64>,
+    /// Local mode: sessions the local peer keeps open at once; more are refused with 429
+    /// [default: the local peer's, 64]
+    #[arg(long, env = "HARK_LOCAL_MAX_CALLS", value_name = "N")]
+    pub local_max_calls: Option<usize>,
+    /// Local mode: a session whose WebRTC connection is not up this long after its answer is
+    /// ended and its resources freed [default: the local peer's, 30000]
+    #[arg(long, env = "HARK_LOCAL_WEBRTC_TIMEOUT_MS", value_name = "MS")]
+    pub local_webrtc_timeout_ms: Option<u64>,
     /// Pairing token file [default: <user config dir>/hark/pairing-token]
     #[arg(long, env = "HARK_TOKEN_FILE", value_name = "PATH")]
     pub token_file: Option<PathBuf>,
@@ -225,6 +233,8 @@ pub struct FileLimits {
     pub max_concurrent: Option<usize>,
     pub connect_timeout_ms: Option<u64>,
     pub upstream_timeout_ms: Option<u64>,
+    pub local_max_calls: Option<usize>,
+    pub local_webrtc_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +247,12 @@ pub struct Limits {
     pub max_concurrent: usize,
     pub connect_timeout_ms: u64,
     pub upstream_timeout_ms: u64,
+    /// Local mode: the local peer's limit on open sessions (`None`: the peer's default,
+    /// `hark_peer::DEFAULT_MAX_CALLS`).
+    pub local_max_calls: Option<usize>,
+    /// Local mode: how long a session may take to connect before the local peer ends it (`None`:
+    /// the peer's default, `hark_peer::DEFAULT_CONNECT_TIMEOUT`).
+    pub local_webrtc_timeout_ms: Option<u64>,
 }
 
 impl Default for Limits {
@@ -247,6 +263,8 @@ impl Default for Limits {
             max_concurrent: DEFAULT_MAX_CONCURRENT,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             upstream_timeout_ms: DEFAULT_UPSTREAM_TIMEOUT_MS,
+            local_max_calls: None,
+            local_webrtc_timeout_ms: None,
         }
     }
 }
@@ -362,12 +380,16 @@ impl Settings {
             max_concurrent: cli.max_concurrent.or(fl.max_concurrent).unwrap_or(d.max_concurrent),
             connect_timeout_ms: cli.connect_timeout_ms.or(fl.connect_timeout_ms).unwrap_or(d.connect_timeout_ms),
             upstream_timeout_ms: cli.upstream_timeout_ms.or(fl.upstream_timeout_ms).unwrap_or(d.upstream_timeout_ms),
+            local_max_calls: cli.local_max_calls.or(fl.local_max_calls).or(d.local_max_calls),
+            local_webrtc_timeout_ms: cli.local_webrtc_timeout_ms.or(fl.local_webrtc_timeout_ms).or(d.local_webrtc_timeout_ms),
         };
         for (name, v) in [
             ("max_body_bytes", limits.max_body_bytes as u64),
             ("max_concurrent", limits.max_concurrent as u64),
             ("connect_timeout_ms", limits.connect_timeout_ms),
             ("upstream_timeout_ms", limits.upstream_timeout_ms),
+            ("local_max_calls", limits.local_max_calls.map_or(1, |n| n as u64)),
+            ("local_webrtc_timeout_ms", limits.local_webrtc_timeout_ms.unwrap_or(1)),
         ] {
             if v == 0 {
                 return Err(ConfigError::ZeroLimit(name));

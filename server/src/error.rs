@@ -44,7 +44,8 @@ send the RTCPeerConnection's localDescription.sdp only.")]
 Wait {retry_after_secs} s and try again.")]
     RateLimited { per_minute: u32, retry_after_secs: u64 },
 
-    #[error("the companion is already handling {0} session set-ups; try again in a moment.")]
+    #[error("the companion is already setting up {0} sessions at once, its limit (--max-concurrent, \
+HARK_MAX_CONCURRENT); none was queued. Wait a second and start Hark again.")]
     Busy(usize),
 
     #[error("no upstream is available: {0}. Speech needs an OpenAI key: start hark-companion with \
@@ -72,7 +73,7 @@ key file on the machine running hark-companion, then restart it.")]
 {model:?}: enable it at platform.openai.com or choose another with --model.")]
     Forbidden { who: &'static str, detail: String, model: String },
 
-    #[error("{who} is rate limiting the key (HTTP 429): {detail}. Wait {wait} and try again.")]
+    #[error("{who} refused a new session for now (HTTP 429): {detail}. Wait {wait} and try again.")]
     RateLimited { who: &'static str, detail: String, retry_after: Option<HeaderValue>, wait: String },
 
     #[error("the key's account is out of quota (HTTP 429): {detail}. Add credit or raise the spending \

@@ -224,7 +224,7 @@ async fn build_backend(settings: &Settings) -> Result<(Mode, Backend, Option<Loc
         let url = up.url().to_string();
         return Ok((Mode::Openai, Backend::Upstream(Box::new(up)), None, url));
     }
-    match LocalPeer::start(settings.media_ip).await {
+    match LocalPeer::start(settings.media_ip, &settings.limits).await {
         Ok(peer) => {
             let up = Upstream::new(opts(UpstreamKind::LocalPeer, peer.base_url.clone(), peer.key.clone()))
                 .map_err(|e| StartError::Client(e.to_string()))?;

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use crate::config::ApiKey;
+use crate::config::{ApiKey, Limits};
 
 /// A running in-process local peer.
 pub struct LocalPeer {
@@ -20,13 +20,19 @@ impl std::fmt::Debug for LocalPeer {
 }
 
 impl LocalPeer {
-    /// Starts the peer's HTTP API on a free loopback port; calls announce `media_ip`.
+    /// Starts the peer's HTTP API on a free loopback port; calls announce `media_ip`; the
+    /// `local_*` limits bound its calls.
     #[cfg(feature = "local-peer")]
-    pub async fn start(media_ip: IpAddr) -> Result<LocalPeer, String> {
+    pub async fn start(media_ip: IpAddr, limits: &Limits) -> Result<LocalPeer, String> {
+        let defaults = hark_peer::PeerConfig::default();
         let config = hark_peer::PeerConfig {
             http_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             media_ip,
-            ..Default::default()
+            max_calls: limits.local_max_calls.unwrap_or(defaults.max_calls),
+            connect_timeout: limits
+                .local_webrtc_timeout_ms
+                .map_or(defaults.connect_timeout, std::time::Duration::from_millis),
+            ..defaults
         };
         let peer = hark_peer::Peer::start(config).await.map_err(|e| e.to_string())?;
         let key = ApiKey::new(hark_peer::LOCAL_API_KEY).map_err(|e| e.to_string())?;
@@ -35,8 +41,8 @@ impl LocalPeer {
 
     /// Built without the `local-peer` feature: there is no local peer to start.
     #[cfg(not(feature = "local-peer"))]
-    pub async fn start(media_ip: IpAddr) -> Result<LocalPeer, String> {
-        let _ = (media_ip, SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+    pub async fn start(media_ip: IpAddr, limits: &Limits) -> Result<LocalPeer, String> {
+        let _ = (media_ip, limits, SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
         Err("this build of hark-companion has no local peer (built without the 'local-peer' feature)".into())
     }
 
