@@ -209,6 +209,7 @@ impl PendingClient {
             state,
             version,
             history: Vec::new(),
+            raw_history: Vec::new(),
             location: None,
         })
     }
@@ -222,6 +223,8 @@ pub struct RtcClient {
     version: Arc<watch::Sender<u64>>,
     /// Every server event received so far (parsed), in order.
     pub history: Vec<ServerEvent>,
+    /// Every message read from the channel so far, as the text that arrived, in order.
+    pub raw_history: Vec<String>,
     /// The `Location` header of the call (`/v1/realtime/calls/rtc_…`).
     pub location: Option<String>,
 }
@@ -322,7 +325,10 @@ impl RtcClient {
     /// The next message on the channel: its arrival time and text.
     pub async fn next_raw(&mut self, timeout: Duration) -> Result<(Instant, String), ClientError> {
         match tokio::time::timeout(timeout, self.events.recv()).await {
-            Ok(Some(m)) => Ok(m),
+            Ok(Some(m)) => {
+                self.raw_history.push(m.1.clone());
+                Ok(m)
+            }
             Ok(None) => Err(ClientError::Closed),
             Err(_) => Err(ClientError::Timeout("a server event")),
         }

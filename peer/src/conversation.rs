@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use hark_protocol::events::{
-    ClientEvent, ContentPart, ErrorBody, Item, Response, Role, ServerEvent, Usage,
+    ClientEvent, ContentPart, ErrorBody, Item, Response, Role, ServerEvent, TranscriptionError, Usage,
 };
 use serde_json::{json, Value};
 
@@ -85,6 +85,8 @@ struct Vad {
     voiced_run: u32,
     quiet_run: u32,
     speaking: Option<String>,
+    /// Where the turn being spoken started (ms of received audio).
+    start_ms: u64,
 }
 
 /// The state of one conversation.
@@ -108,6 +110,21 @@ pub struct Conversation {
 
 fn tokens(chars: usize) -> u64 {
     (chars as u64).div_ceil(4).max(1)
+}
+
+/// What transcribing a turn costs, shaped like a `gpt-4o-*-transcribe` model's usage: audio in
+/// (about 10 tokens a second; a heard turn without audio is timed by its words), text out.
+fn transcription_usage(spoken_ms: u64, transcript: &str) -> Value {
+    let ms = spoken_ms.max(transcript.split_whitespace().count() as u64 * 400);
+    let audio = ms.div_ceil(100).max(1);
+    let text = tokens(transcript.len());
+    json!({
+        "type": "tokens",
+        "input_tokens": audio,
+        "input_token_details": {"text_tokens": 0, "audio_tokens": audio},
+        "output_tokens": text,
+        "total_tokens": audio + text,
+    })
 }
 
 fn chunks(text: &str) -> Vec<String> {
@@ -155,6 +172,7 @@ impl Conversation {
         if self.vad.speaking.is_none() {
             let item_id = new_id("item");
             self.vad.speaking = Some(item_id.clone());
+            self.vad.start_ms = self.vad.ms;
             out.push(Action::Send(ServerEvent::SpeechStarted {
                 event_id: new_id("event"),
                 audio_start_ms: self.vad.ms,
@@ -678,9 +696,11 @@ impl Conversation {
                 }
             }
         };
+        // Parts are `text`/`audio` in response.content_part.* (the spec's names there), and
+        // `output_text`/`output_audio` in items.
         out.push(Action::Send(part(
             0,
-            ContentPart::OutputText {
+            ContentPart::Text {
                 text: String::new(),
             },
             true,
@@ -705,7 +725,7 @@ impl Conversation {
         }));
         out.push(Action::Send(part(
             0,
-            ContentPart::OutputText {
+            ContentPart::Text {
                 text: text.to_string(),
             },
             false,
@@ -723,7 +743,7 @@ impl Conversation {
         // Part 1: the audio and its transcript, streamed while the clip plays.
         out.push(Action::Send(part(
             1,
-            ContentPart::OutputAudio {
+            ContentPart::Audio {
                 audio: None,
                 transcript: Some(String::new()),
             },
@@ -811,7 +831,10 @@ impl Conversation {
                 item_id: a.item_id.clone(),
                 output_index: 0,
                 content_index: 1,
-                part: audio_part.clone(),
+                part: ContentPart::Audio {
+                    audio: None,
+                    transcript: Some(a.transcript.clone()),
+                },
             }));
             content.push(audio_part);
         }
@@ -886,6 +909,7 @@ impl Conversation {
             let item_id = new_id("item");
             self.vad.speaking = Some(item_id.clone());
             let audio_start_ms = self.vad.ms.saturating_sub(100);
+            self.vad.start_ms = audio_start_ms;
             return vec![Action::Send(ServerEvent::SpeechStarted {
                 event_id: new_id("event"),
                 audio_start_ms,
@@ -903,10 +927,12 @@ impl Conversation {
             return vec![];
         };
         let ev = || new_id("event");
+        let audio_end_ms = self.vad.ms.saturating_sub(300);
+        let spoken_ms = audio_end_ms.saturating_sub(self.vad.start_ms);
         let mut out = vec![
             Action::Send(ServerEvent::SpeechStopped {
                 event_id: ev(),
-                audio_end_ms: self.vad.ms.saturating_sub(300),
+                audio_end_ms,
                 item_id: item_id.clone(),
             }),
             Action::Send(ServerEvent::InputAudioBufferCommitted {
@@ -939,6 +965,7 @@ impl Conversation {
                     item_id,
                     content_index: 0,
                     transcript: t.clone(),
+                    usage: Some(transcription_usage(spoken_ms, &t)),
                 }));
                 if self.local_mode {
                     self.pending_text = Some(t);
@@ -953,12 +980,11 @@ impl Conversation {
                         event_id: ev(),
                         item_id,
                         content_index: 0,
-                        error: ErrorBody {
-                            kind: "transcription_error".into(),
+                        error: TranscriptionError {
+                            kind: Some("transcription_error".into()),
                             code: Some("speech_needs_openai_key".into()),
                             message: grammar::SPEECH_NEEDS_KEY.into(),
                             param: None,
-                            event_id: None,
                         },
                     }));
                 }

@@ -29,10 +29,14 @@ pub enum ContentPart {
         #[serde(default, skip_serializing_if = "is_none")]
         transcript: Option<String>,
     },
-    /// Beta name of `output_text`.
+    /// `output_text` as the GA spec names it in `response.content_part.added`/`.done` (and as
+    /// the beta interface named it everywhere). OpenAI's own examples use both spellings in both
+    /// places, so both parse wherever a part may appear.
     Text { text: String },
-    /// Beta name of `output_audio`.
+    /// `output_audio` as `response.content_part.*` (and the beta interface) name it.
     Audio {
+        #[serde(default, skip_serializing_if = "is_none")]
+        audio: Option<String>,
         #[serde(default, skip_serializing_if = "is_none")]
         transcript: Option<String>,
     },
@@ -207,6 +211,20 @@ pub struct ErrorBody {
     pub event_id: Option<String>,
 }
 
+/// The `error` of `conversation.item.input_audio_transcription.failed`: unlike an `error` event's,
+/// its fields are strings or absent (never null), and it names no client event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TranscriptionError {
+    #[serde(rename = "type", default, skip_serializing_if = "is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub param: Option<String>,
+}
+
 /// `{"error": {...}}`: OpenAI's HTTP error document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HttpErrorDoc {
@@ -332,6 +350,11 @@ pub enum ServerEvent {
         #[serde(default)]
         content_index: u32,
         transcript: String,
+        /// What transcribing it cost: `{"type":"tokens",…}` or `{"type":"duration","seconds":…}`.
+        /// The spec requires it; it is kept as JSON so a new kind of usage never loses the
+        /// transcript (the person's spoken yes/no is read from it).
+        #[serde(default, skip_serializing_if = "is_none")]
+        usage: Option<Value>,
     },
     #[serde(rename = "conversation.item.input_audio_transcription.failed")]
     InputTranscriptionFailed {
@@ -341,7 +364,7 @@ pub enum ServerEvent {
         item_id: String,
         #[serde(default)]
         content_index: u32,
-        error: ErrorBody,
+        error: TranscriptionError,
     },
     #[serde(rename = "response.created")]
     ResponseCreated {
@@ -575,6 +598,36 @@ mod tests {
                 "item":{"type":"function_call_output","call_id":"call_1","output":"{\"ok\":true}"}})
         );
         assert_eq!(ClientEvent::response_create().to_json(), r#"{"type":"response.create"}"#);
+    }
+
+    #[test]
+    fn content_parts_parse_in_both_spellings() {
+        // The GA spec names parts `text`/`audio` in response.content_part.* and `output_text`/
+        // `output_audio` in items; OpenAI's examples use both in both places.
+        for (kind, want_audio) in [("text", false), ("output_text", false), ("audio", true), ("output_audio", true)] {
+            let wire = format!(
+                r#"{{"type":"response.content_part.added","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"part":{{"type":"{kind}","text":"","transcript":""}}}}"#
+            );
+            let ServerEvent::ContentPartAdded { part, .. } = ServerEvent::parse(&wire).unwrap() else { panic!("{kind}") };
+            let is_audio = matches!(part, ContentPart::Audio { .. } | ContentPart::OutputAudio { .. });
+            assert_eq!(is_audio, want_audio, "{kind}");
+            let wire = format!(
+                r#"{{"type":"response.output_item.done","response_id":"r","output_index":0,"item":{{"type":"message","role":"assistant","content":[{{"type":"{kind}","text":"Done.","transcript":"Done."}}]}}}}"#
+            );
+            assert!(matches!(ServerEvent::parse(&wire).unwrap(), ServerEvent::OutputItemDone { .. }), "{kind}");
+        }
+    }
+
+    #[test]
+    fn transcription_events_parse_with_or_without_usage() {
+        let with = r#"{"type":"conversation.item.input_audio_transcription.completed","event_id":"e","item_id":"i","content_index":0,"transcript":"yes","usage":{"type":"duration","seconds":1.5}}"#;
+        let without = r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"i","transcript":"yes"}"#;
+        for wire in [with, without] {
+            assert!(matches!(ServerEvent::parse(wire).unwrap(), ServerEvent::InputTranscriptionCompleted { ref transcript, .. } if transcript == "yes"));
+        }
+        let failed = r#"{"type":"conversation.item.input_audio_transcription.failed","item_id":"i","content_index":0,"error":{"type":"transcription_error","code":"audio_unintelligible","message":"no"}}"#;
+        let e = ServerEvent::parse(failed).unwrap();
+        assert!(!e.to_json().contains("null"), "{}", e.to_json());
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! - [`session`]: the session configuration the companion sends upstream (GA shape, beta fallback),
 //! - [`tools`]: every tool's name, description, JSON schema and typed, validated arguments,
 //! - [`sdp`]: the checks an SDP offer must pass before anyone spends an upstream call on it,
-//! - [`color`]: CSS color validation shared by the core, the local peer's grammar and the tests.
+//! - [`color`]: CSS color validation shared by the core, the local peer's grammar and the tests,
+//! - `schema_check` (feature `schema-check`, tests only): checks against OpenAI's published
+//!   Realtime schemas, vendored in `schemas/`.
 //!
 //! The wasm core, the companion, the local peer and the tests all use these definitions.
 
@@ -12,6 +14,8 @@ pub mod events;
 pub mod sdp;
 pub mod session;
 pub mod tools;
+#[cfg(any(test, feature = "schema-check"))]
+pub mod schema_check;
 
 /// The data channel label OpenAI's Realtime API uses for events.
 pub const EVENTS_CHANNEL: &str = "oai-events";

@@ -10,18 +10,31 @@ use crate::tools::{self, ToolDef};
 pub const DEFAULT_MODEL: &str = "gpt-realtime";
 pub const DEFAULT_VOICE: &str = "marin";
 pub const DEFAULT_TRANSCRIPTION_MODEL: &str = "gpt-4o-mini-transcribe";
-/// Voices OpenAI documents for realtime models.
+/// Voices OpenAI documents for realtime models (`VoiceIdsShared` in the spec; a test holds them to it).
 pub const VOICES: &[&str] = &["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"];
-/// Models the local peer accepts, mirroring the ones OpenAI documents for the Realtime API.
+/// The realtime models OpenAI's published spec names (the enum of the GA session's `model`, in its
+/// order): the local peer accepts these and refuses others with `model_not_found`, as OpenAI does
+/// for a model you have no access to. A test (`schema_check`) holds this list to the vendored spec.
 pub const KNOWN_MODELS: &[&str] = &[
     "gpt-realtime",
-    "gpt-realtime-mini",
+    "gpt-realtime-1.5",
+    "gpt-realtime-2",
+    "gpt-realtime-2.1",
+    "gpt-realtime-2.1-mini",
     "gpt-realtime-2025-08-28",
     "gpt-4o-realtime-preview",
-    "gpt-4o-mini-realtime-preview",
+    "gpt-4o-realtime-preview-2024-10-01",
     "gpt-4o-realtime-preview-2024-12-17",
     "gpt-4o-realtime-preview-2025-06-03",
+    "gpt-4o-mini-realtime-preview",
     "gpt-4o-mini-realtime-preview-2024-12-17",
+    "gpt-realtime-mini",
+    "gpt-realtime-mini-2025-10-06",
+    "gpt-realtime-mini-2025-12-15",
+    "gpt-audio-1.5",
+    "gpt-audio-mini",
+    "gpt-audio-mini-2025-10-06",
+    "gpt-audio-mini-2025-12-15",
 ];
 
 pub const DEFAULT_INSTRUCTIONS: &str = "You are Hark, a voice assistant that controls the web page the person is looking at. \
