@@ -1,5 +1,5 @@
 //! The HTTP API: OpenAI's call endpoints (`/v1/realtime/calls`, `/v1/realtime?model=`, hangup)
-//! and the loopback-only control endpoints under `/_peer/`.
+//! and the loopback-only control endpoints under `/_peer/` (who may use which: `access.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -112,13 +112,15 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
             "/_peer/on_open",
             get(get_on_open).put(put_on_open).delete(clear_on_open),
         )
-        .layer(middleware::from_fn_with_state(shared.clone(), local_only));
-    Router::new()
+        .layer(middleware::from_fn_with_state(shared.clone(), local_only))
+        .route_layer(middleware::from_fn(crate::access::control_host));
+    let api = Router::new()
         .route("/v1/realtime/calls", post(create_call))
         .route("/v1/realtime", post(create_call_beta))
         .route("/v1/realtime/calls/{id}/hangup", post(hangup))
-        .merge(control)
-        .with_state(shared)
+        .route_layer(middleware::from_fn_with_state(shared.clone(), crate::access::required_key));
+    let api = if shared.config.control_api { api.merge(control) } else { api };
+    api.with_state(shared)
 }
 
 fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {

@@ -19,6 +19,7 @@ use thiserror::Error;
 use tokio::sync::{oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 
+mod access;
 pub mod audio;
 pub mod client;
 pub mod conversation;
@@ -57,6 +58,12 @@ pub struct PeerConfig {
     /// and its resources freed (the client took the answer and never connected). Default
     /// [`DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
+    /// Mount the control endpoints (`/_peer/*`: read what clients sent, inject events). Default
+    /// true (tests, the standalone `hark-peer`); the companion's local mode turns them off.
+    pub control_api: bool,
+    /// The one API key the realtime endpoints take. Default `None`: any `sk-…` key (a stand-in
+    /// for OpenAI in tests); the companion's local mode sets a random key of its own.
+    pub api_key: Option<String>,
 }
 
 /// Default [`PeerConfig::max_calls`]: far more than one person's sessions, few enough that a
@@ -74,6 +81,8 @@ impl Default for PeerConfig {
             accept_beta_api: true,
             max_calls: DEFAULT_MAX_CALLS,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            control_api: true,
+            api_key: None,
         }
     }
 }

@@ -49,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         accept_beta_api: !args.no_beta_api,
         max_calls: args.max_calls.max(1),
         connect_timeout: std::time::Duration::from_millis(args.webrtc_timeout_ms.max(1)),
+        ..Default::default()
     })
     .await?;
     tracing::info!(

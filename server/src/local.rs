@@ -21,10 +21,14 @@ impl std::fmt::Debug for LocalPeer {
 
 impl LocalPeer {
     /// Starts the peer's HTTP API on a free loopback port; calls announce `media_ip`; the
-    /// `local_*` limits bound its calls.
+    /// `local_*` limits bound its calls. Only the companion can use it: the realtime endpoints
+    /// take one random key, and the control endpoints (`/_peer/*`) are not mounted.
     #[cfg(feature = "local-peer")]
     pub async fn start(media_ip: IpAddr, limits: &Limits) -> Result<LocalPeer, String> {
         let defaults = hark_peer::PeerConfig::default();
+        let secret = crate::token::PairingToken::generate().map_err(|e| e.to_string())?;
+        let secret = format!("sk-hark-local-{}", secret.reveal());
+        let key = ApiKey::new(secret.clone()).map_err(|e| e.to_string())?;
         let config = hark_peer::PeerConfig {
             http_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             media_ip,
@@ -32,10 +36,11 @@ impl LocalPeer {
             connect_timeout: limits
                 .local_webrtc_timeout_ms
                 .map_or(defaults.connect_timeout, std::time::Duration::from_millis),
+            control_api: false,
+            api_key: Some(secret),
             ..defaults
         };
         let peer = hark_peer::Peer::start(config).await.map_err(|e| e.to_string())?;
-        let key = ApiKey::new(hark_peer::LOCAL_API_KEY).map_err(|e| e.to_string())?;
         Ok(LocalPeer { base_url: peer.base_url(), key, peer })
     }
 
