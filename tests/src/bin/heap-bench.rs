@@ -2,9 +2,11 @@
 //! it: `tests/pages/rerender.html` (200 new buttons 20 times a second) with a button change kept
 //! through every re-render, for HARK_HEAP_BENCH_SECS (default 600: ten minutes), in headless
 //! Chromium and Firefox at once. Every minute: the page's heap after a full garbage collection
-//! (Chromium: the renderer's V8 heap, page and content scripts; Firefox: the content process's
-//! resident memory), the elements in Hark's undo journal, and the re-renders kept so far.
-//! Flat means the last sample within 10% of the first.
+//! (Chromium: the renderer's V8 heap in use, page and content scripts; Firefox: the content
+//! process's resident memory, so run it once more with HARK_HEAP_BENCH_WITHOUT_HARK=1 for the
+//! page's own growth), the elements in Hark's undo journal, and the re-renders kept so
+//! far. Each minute's figure is the least of three samples a second apart (a re-render in flight
+//! holds a few hundred elements more); flat means the last within 10% of the first.
 
 use std::time::{Duration, Instant};
 
@@ -46,19 +48,36 @@ async fn journal(s: &mut Stack) -> Result<Value> {
         .await
 }
 
+async fn least_heap(s: &Stack) -> Result<u64> {
+    let mut least = u64::MAX;
+    for _ in 0..3 {
+        least = least.min(s.browser.page_heap_after_gc().await?);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(least)
+}
+
 async fn bench(engine: Engine, length: Duration) -> Result<(u64, u64)> {
     let mut s = Stack::start(engine).await?;
     s.open("/t/rerender.html").await?;
-    let call = s.start_hark().await?;
-    let out = call.call_tool("changeButtonStyle", json!({ "size": "large", "color": "rgb(200, 0, 0)" })).await?;
-    ensure!(out.contains("\"ok\":true"), "changeButtonStyle failed: {out}");
-    // Warm up: the first minute grows caches that then stay.
-    tokio::time::sleep(Duration::from_secs(30)).await;
+    // HARK_HEAP_BENCH_WITHOUT_HARK=1: the same page with Hark never started, the baseline.
+    let with_hark = std::env::var_os("HARK_HEAP_BENCH_WITHOUT_HARK").is_none();
+    let _call = if with_hark {
+        let call = s.start_hark().await?;
+        let out = call.call_tool("changeButtonStyle", json!({ "size": "large", "color": "rgb(200, 0, 0)" })).await?;
+        ensure!(out.contains("\"ok\":true"), "changeButtonStyle failed: {out}");
+        Some(call)
+    } else {
+        None
+    };
+    // Warm up: the first minute grows caches that then stay (Firefox's content process grew
+    // from 96 to 142 MB in its first 80 s, then stayed within 123-142 MB for nine minutes).
+    tokio::time::sleep(Duration::from_secs(60)).await;
     let t0 = Instant::now();
-    let first = s.browser.page_heap_after_gc().await?;
+    let first = least_heap(&s).await?;
     let mut last = first;
     loop {
-        let stats = journal(&mut s).await?;
+        let stats = if with_hark { journal(&mut s).await? } else { json!({ "journal": { "elements": "(Hark off)" }, "keep": { "batches": 0, "maxMs": 0 } }) };
         println!(
             "heap {} at {:>4} s: {:.1} MB; journal {} elements; {} re-renders kept (longest {} ms)",
             engine.name(),
@@ -72,10 +91,10 @@ async fn bench(engine: Engine, length: Duration) -> Result<(u64, u64)> {
             break;
         }
         tokio::time::sleep(Duration::from_secs(60).min(length.saturating_sub(t0.elapsed()))).await;
-        last = s.browser.page_heap_after_gc().await?;
+        last = least_heap(&s).await?;
     }
     let look = s.browser.eval("return [...document.querySelectorAll('#board button')].filter(b => getComputedStyle(b).backgroundColor === 'rgb(200, 0, 0)').length").await?;
-    ensure!(look == json!(200), "the change was not kept to the end: {look} of 200 buttons");
+    ensure!(look == json!(if with_hark { 200 } else { 0 }), "the change was not kept to the end: {look} of 200 buttons");
     s.stop().await;
     Ok((first, last))
 }
