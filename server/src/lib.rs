@@ -197,9 +197,9 @@ Options), field \"Pairing token\", then press \"Test connection\".\n",
         tracing::info!("hark-companion stopped");
     }
 
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-    pub async fn run_until_signal(self) {
-        shutdown_signal().await;
+    /// Serves until `stop` resolves (e.g. [`shutdown_signal`]), then shuts down gracefully.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
         tracing::info!("shutting down");
         self.shutdown().await;
     }
@@ -245,25 +245,35 @@ fn is_loopback_url(url: &str) -> bool {
     })
 }
 
-/// Resolves when the process gets SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Resolves when the process gets SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled: call it before telling anyone the
+/// companion runs, or a signal sent right after the status line would kill it uncleanly.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let int = signal(SignalKind::interrupt()).ok();
+    let term = signal(SignalKind::terminate()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            _ = wait(int) => {},
+            _ = wait(term) => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    }
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -288,9 +298,10 @@ pub async fn run(cli: config::Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let companion = Companion::start(settings).await?;
+    let stop = shutdown_signal();
     print!("{}", companion.status_text());
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    companion.run_until_signal().await;
+    companion.run_until(stop).await;
     Ok(())
 }

@@ -122,10 +122,11 @@ async fn peer_role() -> anyhow::Result<()> {
         }
     }
     let peer = hark_peer::Peer::start(config).await?;
+    let stop = hark_server::shutdown_signal();
     println!("peer listening on {}", peer.base_url());
     use std::io::Write;
     std::io::stdout().flush()?;
-    hark_server::shutdown_signal().await;
+    stop.await;
     peer.shutdown().await;
     Ok(())
 }
