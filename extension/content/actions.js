@@ -7,6 +7,15 @@
   if (Hark.actions || !Hark.dom || !Hark.executor) return;
   const { otherDocument, elementFor, staleError, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut, CONTROL_TAGS } = Hark.dom;
 
+  // ---- the person's yes ---------------------------------------------------------------------------
+  // The checks that hold a command for the person's yes: the names of `Check` in
+  // wasm-core/src/confirm.rs (a test there holds this table to it). A held command answers its
+  // check as `kind`; the core re-sends it after a yes with `confirmed` listing the checks the person
+  // said yes to, and only those are skipped: another check is another question.
+  const CHECK = Object.freeze({ sensitiveField: 'sensitiveField', crossOriginForm: 'crossOriginForm', dataInUrl: 'dataInUrl' });
+  const saidYes = (confirmed, check) => Array.isArray(confirmed) && confirmed.includes(check);
+  const hold = (kind, question, error) => ({ ok: false, needsConfirmation: true, kind, question, error });
+
   // ---- actions: small DOM primitives, each answering what it did or why it could not ---------
   // Resolve a ref for an action: stale-safe like every ref command.
   function actionTarget(ref, doc) {
@@ -111,9 +120,9 @@
     try { return [fn(), acting.stopped]; } finally { acting = outer; }
   }
 
-  // Held for the person's yes: the core asks them and re-sends the command with `confirmed`.
+  // Held for the person's yes to sending the form.
   function askToSend(to, done) {
-    return { ok: false, needsConfirmation: true, question: `Allow: send this form to ${to.origin}?`, error: `${done}sending this form to another site (${to.origin}) needs the person's own confirmation, not just this call` };
+    return hold(CHECK.crossOriginForm, `Allow: send this form to ${to.origin}?`, `${done}sending this form to another site (${to.origin}) needs the person's own confirmation, not just this call`);
   }
 
   function click({ ref, doc, confirmed }) {
@@ -121,9 +130,10 @@
     if (error) return error;
     const d = describe(el);
     if (isDisabled(el)) return { ok: false, error: `the "${d.label}" ${d.role} is disabled: it cannot be clicked now` };
-    const away = !confirmed && formLeavesOrigin(el, 'click');
+    const sendOk = saidYes(confirmed, CHECK.crossOriginForm);
+    const away = !sendOk && formLeavesOrigin(el, 'click');
     if (away) return askToSend(away, '');
-    const [navigating, stopped] = guarded(!!confirmed, () => clickEl(el));
+    const [navigating, stopped] = guarded(sendOk, () => clickEl(el));
     if (stopped) return askToSend(stopped, `Clicked "${d.label}", but the page then tried `);
     return { ok: true, ...d, navigating };
   }
@@ -161,12 +171,13 @@
     const editable = el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && TEXT_INPUT_TYPES.has(type)) || el.isContentEditable;
     if (!editable) return { ok: false, error: `the "${d.label}" ${d.role} is not a text field; use click, selectOption or setChecked for it` };
     if (isDisabled(el) || el.readOnly) return { ok: false, error: `the "${d.label}" field is ${el.readOnly ? 'read-only' : 'disabled'}: nothing can be typed into it` };
-    if (isSensitive(el) && !confirmed) {
+    if (isSensitive(el) && !saidYes(confirmed, CHECK.sensitiveField)) {
       const name = d.label || 'this field';
-      return { ok: false, needsConfirmation: true, question: `Allow: type into ${name}?`, error: `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call` };
+      return hold(CHECK.sensitiveField, `Allow: type into ${name}?`, `typing into "${name}" (a password, card or one-time-code field) needs the person's own confirmation, not just this call`);
     }
-    const away = submit && !confirmed && formLeavesOrigin(el, keyAction(el, 'Enter'));
-    const [navigating, stopped] = guarded(!!confirmed, () => fillField(el, String(text), !!submit && !away));
+    const sendOk = saidYes(confirmed, CHECK.crossOriginForm);
+    const away = submit && !sendOk && formLeavesOrigin(el, keyAction(el, 'Enter'));
+    const [navigating, stopped] = guarded(sendOk, () => fillField(el, String(text), !!submit && !away));
     if (away || stopped) return askToSend(away || stopped, `Typed the text into "${d.label}", but `);
     return { ok: true, ...d, navigating };
   }
@@ -261,9 +272,10 @@
     } else {
       el = document.activeElement && !isOverlay(document.activeElement) ? document.activeElement : document.body;
     }
-    const away = !confirmed && formLeavesOrigin(el, keyAction(el, key));
+    const sendOk = saidYes(confirmed, CHECK.crossOriginForm);
+    const away = !sendOk && formLeavesOrigin(el, keyAction(el, key));
     if (away) return askToSend(away, '');
-    const [{ effect, navigating }, stopped] = guarded(!!confirmed, () => pressOn(el, key, code));
+    const [{ effect, navigating }, stopped] = guarded(sendOk, () => pressOn(el, key, code));
     if (stopped) return askToSend(stopped, `Pressed ${key === ' ' ? 'Space' : key}, but the page then tried `);
     const d = ref || (el !== document.body && el !== document.documentElement) ? describe(el) : {};
     return { ok: true, ...d, effect, navigating };
@@ -384,7 +396,7 @@
     return { ok: true, ...d, scrollY: Math.round(after), scrollHeight: box ? box.scrollHeight : se.scrollHeight };
   }
 
-  function navigate({ history: step, url, confirmed }) {
+  function navigate({ history: step, url, siteOnly, confirmed }) {
     if (typeof step === 'number') {
       if (step === 0) location.reload();
       else history.go(step);
@@ -393,9 +405,12 @@
     let target;
     try { target = new URL(String(url), location.href); } catch (_) { return { ok: false, error: `'${url}' is not a valid address` }; }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `Hark opens only http and https addresses, not ${target.protocol}` };
-    // Another site with data in the address (query or fragment) could carry this page's data away.
-    if (!confirmed && target.origin !== location.origin && (target.search.length > 1 || target.hash.length > 1)) {
-      return { ok: false, needsConfirmation: true, question: `Allow: open ${target.origin} with data in the address (${cut(target.search + target.hash, 80)})?`, error: `opening another site (${target.origin}) with data in its address needs the person's own confirmation, not just this call` };
+    // Another site opens on the model's call alone only at its bare address (the core's rule,
+    // `siteOnly`, and the address resolved to just an origin): any other address (path, query,
+    // fragment, subdomain, port) could carry this page's data away.
+    const bare = !!siteOnly && target.href === `${target.origin}/`;
+    if (target.origin !== location.origin && !bare && !saidYes(confirmed, CHECK.dataInUrl)) {
+      return hold(CHECK.dataInUrl, `Allow: open another site at ${cut(target.href, 120)}?`, `opening another site (${target.origin}) at an address that could carry data from this page needs the person's own confirmation, not just this call`);
     }
     location.assign(target.href);
     return { ok: true, url: target.href };

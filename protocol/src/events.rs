@@ -544,6 +544,11 @@ pub enum ServerEvent {
 
 impl ServerEvent {
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        // serde also reads an internally tagged enum from a JSON array (`["response.done", …]`,
+        // fields by position): no server sends that, and Hark must not act on it.
+        if !text.trim_start().starts_with('{') {
+            return Err(<serde_json::Error as serde::de::Error>::custom("a server event is a JSON object"));
+        }
         serde_json::from_str(text)
     }
     pub fn to_json(&self) -> String {
@@ -581,6 +586,14 @@ mod tests {
     fn unknown_server_events_do_not_break_parsing() {
         let e = ServerEvent::parse(r#"{"type":"response.mcp_call.in_progress","event_id":"x"}"#).unwrap();
         assert_eq!(e, ServerEvent::Unknown);
+    }
+
+    #[test]
+    fn only_objects_are_events() {
+        // Found by fuzzing (fuzz/tests/protocol.rs): arrays parsed as events, fields by position.
+        assert!(ServerEvent::parse(r#"["session.created","type",null]"#).is_err());
+        assert!(ServerEvent::parse(r#"["response.function_call_arguments.done","e","r","i",0,"c","click","{}"]"#).is_err());
+        assert!(ServerEvent::parse(" \n{\"type\":\"error\",\"error\":{}}").is_ok());
     }
 
     #[test]

@@ -319,9 +319,13 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Removes the key, and anything that looks like an OpenAI key (OpenAI's own 401 message quotes a
-/// masked form), from text that may reach the browser or the logs.
+/// masked form), from text that may reach the browser or the logs; control characters (line
+/// breaks, NUL, terminal escapes) become spaces, so a reply cannot break up a message or a log line.
 pub fn scrub(text: &str, key: &ApiKey) -> String {
     let mut out = text.replace(key.expose(), "<redacted>");
+    if out.contains(char::is_control) {
+        out = out.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    }
     let mut i = 0;
     while let Some(pos) = out[i..].find("sk-") {
         let start = i + pos;
@@ -377,6 +381,14 @@ mod tests {
         assert!(!s.contains("abcdef123456"));
         assert!(!s.contains("3456"));
         assert!(s.contains("Incorrect API key provided"));
+    }
+
+    #[test]
+    fn scrub_turns_control_characters_into_spaces() {
+        // Found by fuzzing (fuzz/tests/server.rs): an upstream message with NUL, line breaks or a
+        // terminal escape reached the error text and the log line as it was.
+        let key = ApiKey::new("sk-proj-abcdef123456").unwrap();
+        assert_eq!(scrub("bad\0thing\r\nhere \u{1b}[31mred\u{85}", &key), "bad thing  here  [31mred ");
     }
 
     #[test]

@@ -10,6 +10,7 @@ macro_rules! tests {
     };
 }
 
+mod faults;
 mod first_run;
 mod hostile;
 mod keyboard;
@@ -29,7 +30,7 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(first_run::ALL).chain(keyboard::ALL) {
+        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(faults::ALL).chain(first_run::ALL).chain(keyboard::ALL) {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));
         }

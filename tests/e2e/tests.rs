@@ -37,6 +37,8 @@ tests!(
     zoom_text_then_undo_restores_exactly,
     hidden_instructions_get_nothing_done_without_the_persons_yes,
     every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes,
+    a_yes_covers_only_what_it_asked_and_the_next_step_is_asked_again,
+    an_address_on_another_site_carrying_page_data_waits_for_the_persons_yes,
     custom_drop_down_and_web_component_buttons,
     changes_survive_the_pages_re_renders_until_undone,
     refs_of_re_rendered_elements_are_stale_and_labels_still_work,
@@ -865,7 +867,7 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
     // The newest question replaced the older one; the person's typed yes answers it.
     let o = overlay(&mut s).await?;
-    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("with data in the address"), "the overlay asks {o}");
+    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("open another site"), "the overlay asks {o}");
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 3, "said yes").await?;
     let deadline = std::time::Instant::now() + WAIT;
@@ -912,6 +914,60 @@ async fn every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes(e
     }
     let sent: Vec<String> = partner.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
     ensure!(sent == ["POST /subscribe"], "the other site got {sent:?}");
+    s.stop().await;
+    Ok(())
+}
+
+/// Typing a password into a form that posts to another site, and sending it: the person's yes to
+/// "type into Partner password?" types it and sends nothing; sending the form is asked on its own.
+async fn a_yes_covers_only_what_it_asked_and_the_next_step_is_asked_again(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    let partner = hark_e2e::site::Collector::start("127.0.0.1").await?;
+    s.open(&format!("/t/elsewhere.html?to={}", partner.origin())).await?;
+    let call = s.start_hark().await?;
+    let password = "return document.querySelector('#ppw').value";
+    let out = call.call_tool("typeText", json!({ "target": "Partner password", "text": "hunter2", "submit": true })).await?;
+    ensure!(out.contains("needsConfirmation") && out.contains("type into Partner password"), "typing the password was not held: {out}");
+    type_in_overlay(&mut s, "yes").await?;
+    let note = wait_note(&call, 1, "covers only that").await?;
+    ensure!(note.contains(&partner.origin()) && !note.contains("hunter2"), "the model was told {note:?}");
+    ensure!(s.browser.eval(password).await? == json!("hunter2"), "yes did not type the password");
+    let o = overlay(&mut s).await?;
+    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&format!("send this form to {}", partner.origin())), "the overlay asks {o}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    ensure!(partner.hits().is_empty(), "the yes to typing also sent the form: {:?}", partner.hits());
+    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/elsewhere.html"), "the page left on the first yes");
+    // The second yes sends it.
+    type_in_overlay(&mut s, "yes").await?;
+    wait_note(&call, 2, "said yes").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    while partner.hits().is_empty() {
+        ensure!(std::time::Instant::now() < deadline, "the second yes did not send the form");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent: Vec<String> = partner.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
+    ensure!(sent == ["POST /signin"], "the other site got {sent:?}");
+    s.stop().await;
+    Ok(())
+}
+
+/// Page data in the path of another site's address (not only in its query) waits for the yes.
+async fn an_address_on_another_site_carrying_page_data_waits_for_the_persons_yes(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    let partner = hark_e2e::site::Collector::start("127.0.0.1").await?;
+    s.open(&format!("/t/injection.html?to={}", partner.origin())).await?;
+    let call = s.start_hark().await?;
+    let out = call.call_tool("navigate", json!({ "to": format!("{}/ada@example.test", partner.origin()) })).await?;
+    ensure!(out.contains("needsConfirmation"), "opening another site with data in the path was not held: {out}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    ensure!(partner.hits().is_empty(), "the other site got {:?} without the person's yes", partner.hits());
+    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
+    let o = overlay(&mut s).await?;
+    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&format!("{}/ada@example.test", partner.origin())), "the overlay asks {o}");
+    // This site's own pages open on the model's call alone.
+    let out = call.call_tool("navigate", json!({ "to": "/t/form.html#end" })).await?;
+    ensure!(!failed(&out), "opening a page of the same site failed: {out}");
+    wait_path(&s, "/form.html").await?;
     s.stop().await;
     Ok(())
 }

@@ -177,8 +177,12 @@ impl Browser {
                         args.push(format!("--use-file-for-fake-audio-capture={}", wav.display()));
                     }
                 }
+                // Developer mode is on, as for anyone who loaded Hark unpacked: without it a reload
+                // (`runtime.reload()`, or "Reload" on chrome://extensions) leaves an unpacked
+                // extension disabled ("unsupported developer extension").
                 let caps = json!({ "browserName": "chrome", "goog:chromeOptions": {
-                    "binary": "/usr/bin/chromium", "args": args, "excludeSwitches": ["disable-extensions"] } });
+                    "binary": "/usr/bin/chromium", "args": args, "excludeSwitches": ["disable-extensions"],
+                    "prefs": { "extensions": { "ui": { "developer_mode": true } } } } });
                 (driver, caps, format!("chrome-extension://{}", chromium_extension_id()?))
             }
             Engine::Firefox => {
@@ -370,8 +374,13 @@ impl Browser {
     /// Runs `body` (an async function body; may `await` and `return`) in an extension page, where
     /// `chrome.*`/`browser.*` are available, and returns its result.
     pub async fn ext_eval(&mut self, body: &str) -> Result<Value> {
-        let handle = self.ensure_ext_page().await?;
-        self.client.switch_to_window(handle).await?;
+        let mut handle = self.ensure_ext_page().await?;
+        if self.client.switch_to_window(handle.clone()).await.is_err() {
+            // The page is gone (the extension was reloaded, which closes its pages): open it again.
+            self.ext_page = None;
+            handle = self.ensure_ext_page().await?;
+            self.client.switch_to_window(handle).await?;
+        }
         let script = format!(
             "const done = arguments[arguments.length - 1];\n(async () => {{ {body} }})().then(done, e => done({{ __error: String(e && e.stack || e) }}));"
         );
@@ -382,6 +391,31 @@ impl Browser {
             bail!("extension page script failed: {err}");
         }
         Ok(value)
+    }
+
+    /// Lets go of the harness's extension page (closing it if it is still open), so the next
+    /// [`Browser::ext_eval`] opens a fresh one: after the extension was reloaded, an old page that
+    /// survived belongs to the extension that is gone.
+    pub async fn forget_ext_page(&mut self) -> Result<()> {
+        if let Some(h) = self.ext_page.take() {
+            if self.client.windows().await?.contains(&h) && self.client.switch_to_window(h).await.is_ok() {
+                let _ = self.client.close_window().await;
+            }
+            self.client.switch_to_window(self.page.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes the page tab, as a person closing it does, and makes a new tab showing `next` the
+    /// page tab (so [`Browser::eval`] has a page to run in).
+    pub async fn close_page_tab(&mut self, next: &str) -> Result<()> {
+        let new = self.client.new_window(true).await?;
+        self.client.switch_to_window(self.page.clone()).await?;
+        self.client.close_window().await?;
+        self.page = new.handle;
+        self.client.switch_to_window(self.page.clone()).await?;
+        self.client.goto(next).await?;
+        Ok(())
     }
 
     async fn ensure_ext_page(&mut self) -> Result<WindowHandle> {
@@ -450,8 +484,9 @@ impl Browser {
     }
 
     /// Bytes of JavaScript heap the page tab holds after a full garbage collection: the page's
-    /// own world and the content scripts' (Chromium: the renderer's V8 heap; Firefox: the
-    /// resident memory of the content process showing the page, as the browser reports it).
+    /// own world and the content scripts' (Chromium: the renderer's V8 heap in use; Firefox: the
+    /// resident memory of the content process showing the page, as the browser reports it; its
+    /// memory reporters did not answer from WebDriver's chrome context).
     pub async fn page_heap_after_gc(&self) -> Result<u64> {
         match self.engine {
             Engine::Chromium => {

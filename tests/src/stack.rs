@@ -1,6 +1,8 @@
 //! One test's world: the local realtime peer (as OpenAI), the companion in front of it, the pages,
 //! and a browser with the extension paired to the companion.
 
+use std::net::SocketAddr;
+use std::ops::Deref;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -14,10 +16,24 @@ use hark_server::Companion;
 
 pub struct Stack {
     pub peer: Peer,
-    pub companion: Companion,
+    pub companion: CompanionSlot,
     pub site: Site,
     pub browser: Browser,
+    /// What the companion was started with (its port fixed once bound), to start it again.
+    companion_settings: Settings,
+    companion_addr: SocketAddr,
     _dir: tempfile::TempDir,
+}
+
+/// The stack's companion, which a test may kill and start again ([`Stack::kill_companion`]).
+/// Reads as the running [`Companion`].
+pub struct CompanionSlot(Option<Companion>);
+
+impl Deref for CompanionSlot {
+    type Target = Companion;
+    fn deref(&self) -> &Companion {
+        self.0.as_ref().expect("the companion is down (Stack::kill_companion)")
+    }
 }
 
 impl Stack {
@@ -27,25 +43,52 @@ impl Stack {
 
     /// As [`Stack::start`], with the browser launched as `launch` says (e.g. headful on a display).
     pub async fn start_with(engine: Engine, launch: Launch) -> Result<Stack> {
+        Stack::start_tweaked(engine, launch, |_| (), |_| ()).await
+    }
+
+    /// As [`Stack::start_with`], with the peer's and the companion's settings changed first (e.g. a
+    /// short upstream timeout, a short peer connect timeout).
+    pub async fn start_tweaked(engine: Engine, launch: Launch, peer_tweak: impl FnOnce(&mut PeerConfig), companion_tweak: impl FnOnce(&mut Settings)) -> Result<Stack> {
         let dir = tempfile::tempdir()?;
-        let peer = Peer::start(PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() })
-            .await
-            .context("starting the local realtime peer")?;
+        let mut peer_config = PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() };
+        peer_tweak(&mut peer_config);
+        let peer = Peer::start(peer_config).await.context("starting the local realtime peer")?;
         let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
         settings.port = 0;
         settings.mode = ModeChoice::Openai;
         settings.api_key = Some(ApiKey::new(LOCAL_API_KEY)?);
         settings.upstream_url = peer.base_url();
-        let companion = Companion::start(settings).await.context("starting the companion")?;
+        companion_tweak(&mut settings);
+        let companion = Companion::start(settings.clone()).await.context("starting the companion")?;
+        let companion_addr = companion.local_addr();
+        settings.port = companion_addr.port();
         let site = Site::start("127.0.0.1").await?;
         let mut browser = Browser::launch_with(engine, Some(&speech_wav()?), launch).await?;
-        let url = format!("http://{}", companion.local_addr());
+        let url = format!("http://{companion_addr}");
         configure(&mut browser, &url, companion.token().reveal()).await?;
-        Ok(Stack { peer, companion, site, browser, _dir: dir })
+        Ok(Stack { peer, companion: CompanionSlot(Some(companion)), site, browser, companion_settings: settings, companion_addr, _dir: dir })
     }
 
     pub fn companion_url(&self) -> String {
-        format!("http://{}", self.companion.local_addr())
+        format!("http://{}", self.companion_addr)
+    }
+
+    /// Stops the companion (as its process ending would): nothing listens at its address until
+    /// [`Stack::restart_companion`].
+    pub async fn kill_companion(&mut self) -> Result<()> {
+        let companion = self.companion.0.take().context("the companion is already down")?;
+        companion.shutdown().await;
+        Ok(())
+    }
+
+    /// Starts the companion again, on the same address with the same settings and pairing token.
+    pub async fn restart_companion(&mut self) -> Result<()> {
+        if self.companion.0.is_some() {
+            bail!("the companion is running");
+        }
+        let companion = Companion::start(self.companion_settings.clone()).await.context("starting the companion again")?;
+        self.companion.0 = Some(companion);
+        Ok(())
     }
 
     /// Opens a page and waits until Hark's content script is there to serve it.
@@ -86,7 +129,9 @@ impl Stack {
 
     pub async fn stop(self) {
         self.browser.quit().await;
-        self.companion.shutdown().await;
+        if let Some(companion) = self.companion.0 {
+            companion.shutdown().await;
+        }
         self.peer.shutdown().await;
     }
 }

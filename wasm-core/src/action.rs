@@ -157,7 +157,7 @@ mod tests {
     fn only_reading_commands_are_marked_rereadable() {
         let read = serde_json::to_value(Action::page(1, PageCommand::Collect { buttons_only: false, max_nodes: 9, from: None, doc: None })).unwrap();
         assert_eq!((read["kind"].as_str(), read["rereadable"].as_bool()), (Some("page"), Some(true)), "{read}");
-        let act = serde_json::to_value(Action::page(2, PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: false })).unwrap();
+        let act = serde_json::to_value(Action::page(2, PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: vec![] })).unwrap();
         assert!(act.get("rereadable").is_none(), "{act}");
     }
 }

@@ -85,21 +85,21 @@ impl Act {
             Act::Click => PageCommand::Click {
                 element_ref: need(element_ref),
                 doc: None,
-                confirmed: false,
+                confirmed: Vec::new(),
             },
             Act::TypeText { text, submit } => PageCommand::TypeText {
                 element_ref: need(element_ref),
                 text: text.clone(),
                 submit: *submit,
                 doc: None,
-                confirmed: false,
+                confirmed: Vec::new(),
             },
             Act::PressKey { key } => PageCommand::PressKey {
                 key: key.name().into(),
                 code: key.code().into(),
                 element_ref,
                 doc: None,
-                confirmed: false,
+                confirmed: Vec::new(),
             },
             Act::SelectOption { option } => PageCommand::SelectOption {
                 element_ref: need(element_ref),
@@ -341,10 +341,15 @@ pub fn start(call: ToolCall) -> Next {
         ToolCall::Scroll { direction, screens, target } => Act::Scroll { direction, screens }.by(target),
         ToolCall::Navigate { to } => {
             let command = match &to {
-                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None, confirmed: false },
-                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None, confirmed: false },
-                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None, confirmed: false },
-                NavigateTo::Url(u) => PageCommand::Navigate { history: None, url: Some(u.clone()), confirmed: false },
+                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None, site_only: false, confirmed: Vec::new() },
+                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None, site_only: false, confirmed: Vec::new() },
+                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None, site_only: false, confirmed: Vec::new() },
+                NavigateTo::Url(u) => PageCommand::Navigate {
+                    history: None,
+                    url: Some(u.clone()),
+                    site_only: crate::confirm::names_only_a_site(u),
+                    confirmed: Vec::new(),
+                },
             };
             Next::Page(command, Plan::Finish { what: Finish::Navigate(to) })
         }
@@ -869,7 +874,7 @@ mod tests {
     #[test]
     fn actions_by_ref_go_straight_to_the_page() {
         let Next::Page(cmd, plan) = run("click", r#"{"target":"e7"}"#) else { panic!() };
-        assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None, confirmed: false });
+        assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None, confirmed: vec![] });
         assert_eq!(
             serde_json::to_string(&cmd).unwrap(),
             r#"{"op":"click","ref":"e7"}"#
@@ -902,6 +907,23 @@ mod tests {
     }
 
     #[test]
+    fn navigate_lets_the_page_open_only_a_bare_site_without_the_persons_yes() {
+        for (to, site_only) in [
+            ("github.com", true),
+            ("https://www.example.org/", true),
+            ("https://evil.example/ada@example.test", false),
+            ("https://ada-example-test.evil.example/", false),
+            ("https://evil.example/?email=ada", false),
+            ("/account", false),
+        ] {
+            let Next::Page(cmd, _) = run("navigate", &serde_json::json!({ "to": to }).to_string()) else { panic!() };
+            let v = serde_json::to_value(&cmd).unwrap();
+            assert_eq!(v["siteOnly"].as_bool().unwrap_or(false), site_only, "{to}: {v}");
+            assert!(v.get("confirmed").is_none(), "the model never sets confirmed: {v}");
+        }
+    }
+
+    #[test]
     fn actions_by_label_pick_the_right_kind_of_element() {
         let page = r#"{"ok":true,"docId":"d1","nodes":[
             {"ref":"e1","role":"link","name":"Email us","inView":true},
@@ -915,9 +937,9 @@ mod tests {
             (
                 "typeText",
                 r#"{"target":"the email field","text":"ada@example.test"}"#,
-                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None, confirmed: false },
+                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None, confirmed: vec![] },
             ),
-            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None, confirmed: false }),
+            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None, confirmed: vec![] }),
             (
                 "setChecked",
                 r#"{"target":"remember me","checked":true}"#,

@@ -3,6 +3,84 @@
 //! the person answers Hark's question. Answers count only from the person: a trusted click in the
 //! overlay, text they type in it, or the transcript of their own speech — never from the model's
 //! words or calls, and never from the page.
+//!
+//! A yes covers exactly what it was asked for: the executor names the [`Check`] that holds a
+//! command, the command goes back with `confirmed: [the checks said yes to]`, and the executor
+//! skips only those; a second check the same command meets is a second question.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a command waits for the person's yes. The one list of these: the executor
+/// (`extension/content/actions.js`, its `CHECK` table) answers `needsConfirmation` with one of
+/// these names as `kind`, and skips a check only when the command's `confirmed` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Check {
+    /// Typing into a password, card or one-time-code field.
+    SensitiveField,
+    /// Sending a form to another origin (a click, a key, Enter in a field, a page's own handler).
+    CrossOriginForm,
+    /// Opening another origin at an address that names more than a site ([`names_only_a_site`]).
+    DataInUrl,
+}
+
+impl Check {
+    pub const ALL: [Check; 3] = [Check::SensitiveField, Check::CrossOriginForm, Check::DataInUrl];
+
+    /// The name on the wire (and in the executor).
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::SensitiveField => "sensitiveField",
+            Check::CrossOriginForm => "crossOriginForm",
+            Check::DataInUrl => "dataInUrl",
+        }
+    }
+}
+
+/// Second-level names under a two-letter country code that are public suffixes
+/// (`example.co.uk`, `example.com.au`): a name directly under one is a site of its own.
+const COUNTRY_SECOND_LEVELS: &[&str] = &["co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"];
+
+/// The rule for opening an address on the model's call alone. An address on the page's own
+/// origin opens (the executor compares origins: the site already has what it shows). An address on
+/// another origin opens only when it names nothing but a site, so it can carry no data from this
+/// page: `http(s)://NAME.TLD/` or `http(s)://NAME.co.uk/`-style (a name directly under a public
+/// suffix as far as the core can tell without the public suffix list), optionally with `www.`,
+/// and nothing else — no path, query, fragment, port, user, IP address or further subdomain
+/// (`https://<data>.evil.example/` and `https://evil.example/<data>` both need the person's yes).
+/// Anything this does not recognise needs the yes too.
+pub fn names_only_a_site(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
+        return false;
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    if !labels.iter().all(|l| label_ok(l)) {
+        return false;
+    }
+    let labels = match labels.as_slice() {
+        ["www", rest @ ..] => rest,
+        all => all,
+    };
+    let tld = labels.last().copied().unwrap_or("");
+    // A top-level name of letters only: never an IPv4 address in any of its spellings.
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    match labels {
+        [name, _] => *name != "www",
+        [name, second, cc] => *name != "www" && cc.len() == 2 && COUNTRY_SECOND_LEVELS.contains(second),
+        _ => false,
+    }
+}
 
 /// What the person said about the pending question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +155,10 @@ pub struct Pending<C, P> {
     /// Shown with the question; an overlay click answers only the question it was shown for.
     pub id: u32,
     pub question: String,
-    /// The held page command, already marked confirmed, and how to word its result.
+    /// What the question asks the yes for.
+    pub kind: Check,
+    /// The held page command, its `confirmed` already naming `kind` (and any check said yes to
+    /// before), and how to word its result.
     pub command: C,
     pub plan: P,
 }
@@ -95,6 +176,18 @@ pub fn held_output(reason: &str, question: &str) -> String {
         )
     })
     .to_string()
+}
+
+/// What the model is told when the person's yes ran the command into a second check: it is asked
+/// too, and the model should tell the person and wait again.
+pub fn next_question_note(answered: &str, question: &str) -> String {
+    let a = answered.trim_start_matches("Allow: ").trim_end_matches('?');
+    let q = question.trim_start_matches("Allow: ").trim_end_matches('?');
+    format!(
+        "The person said yes to \"{a}\", but that yes covers only that. Hark is now asking them in its overlay \
+         about the next step: \"{q}\" Nothing more was done yet. Tell them briefly what needs their yes and wait; \
+         Hark will tell you their answer."
+    )
 }
 
 /// What the model is told once the person answered (a system message; the call itself was
@@ -136,6 +229,78 @@ mod tests {
             "not yes",
         ] {
             assert_eq!(decision_in(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn only_the_bare_address_of_a_site_opens_without_asking() {
+        for site in [
+            "https://example.org",
+            "https://example.org/",
+            "http://Example.ORG/",
+            "https://www.example.org/",
+            "https://bbc.co.uk/",
+            "https://www.abc.net.au",
+            "https://xn--bcher-kva.example/",
+            "https://docs.rs/",
+        ] {
+            assert!(names_only_a_site(site), "{site}");
+        }
+        for data in [
+            // Data in the path, query, fragment, user or port.
+            "https://evil.example/ada@example.test",
+            "https://evil.example/?q=ada",
+            "https://evil.example/#ada",
+            "https://evil.example?q",
+            "https://ada@evil.example/",
+            "https://evil.example:8443/",
+            // Data in a subdomain, however it is spelled.
+            "https://ada-example-test.evil.example/",
+            "https://www.ada.evil.example/",
+            "https://ada.evil.co.uk/",
+            "https://ada.github.io/",
+            "https://www.www.example/",
+            // Addresses, odd spellings, other schemes, relative addresses.
+            "http://127.0.0.1/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://[::1]/",
+            "http://localhost/",
+            "https://evil.example\\@example.org/",
+            "https://evil.example%2fdata/",
+            "https://evil.example./",
+            "https://-evil.example/",
+            "ftp://example.org/",
+            "/account?email=ada",
+            "//evil.example/",
+            "",
+        ] {
+            assert!(!names_only_a_site(data), "{data}");
+        }
+    }
+
+    #[test]
+    fn the_executor_names_exactly_these_checks() {
+        // The executor's CHECK table is this enum's names, and it uses no other.
+        let js = include_str!("../../extension/content/actions.js");
+        let table = js.split("const CHECK = Object.freeze({").nth(1).and_then(|t| t.split("})").next()).expect("the CHECK table");
+        let names: Vec<(&str, &str)> = table
+            .split(',')
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| {
+                let (k, v) = e.split_once(':').expect("key: 'value'");
+                (k.trim(), v.trim().trim_matches('\''))
+            })
+            .collect();
+        let want: Vec<(&str, &str)> = Check::ALL.iter().map(|c| (c.name(), c.name())).collect();
+        assert_eq!(names, want);
+        for used in js.split("CHECK.").skip(1) {
+            let name: String = used.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            assert!(Check::ALL.iter().any(|c| c.name() == name), "the executor uses CHECK.{name}");
+        }
+        for c in Check::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.name());
+            assert!(js.contains(&format!("CHECK.{}", c.name())), "the executor never asks for {}", c.name());
         }
     }
 

@@ -172,6 +172,24 @@ pub fn connection_failed(detail: &str) -> UiError {
     )
 }
 
+/// The network path to the model failed after the session had connected (ICE lost its pairs, or
+/// stayed disconnected too long).
+pub fn connection_lost(detail: &str) -> UiError {
+    fatal(
+        "Connection lost",
+        format!("The voice connection to the model was lost ({detail}). Check the network (Wi-Fi, VPN), then press the Hark button to start again."),
+    )
+}
+
+/// The model speaks (its words arrive) but its audio does not: a warning, the session goes on.
+pub fn voice_not_arriving() -> UiError {
+    UiError {
+        title: "The model's voice is not arriving".into(),
+        message: "Hark gets the model's words but not its voice, so you may not hear it (the network may be dropping the audio). Typed commands and actions still work; stop and start Hark to get the voice back.".into(),
+        fatal: false,
+    }
+}
+
 /// The data channel closed while the session was running.
 pub fn channel_closed(reason: &str) -> UiError {
     let why = if reason.trim().is_empty() {

@@ -10,6 +10,7 @@ pub mod labels;
 pub mod page;
 pub mod session;
 pub mod snapshot;
+pub mod voice;
 pub mod wasm;
 
 pub use action::{Action, UiUpdate};

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::confirm::Check;
+
 // Deserialize only in tests: the core never reads commands, and every derive costs wasm size.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
@@ -72,13 +74,16 @@ pub enum PageCommand {
         element_ref: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
-        /// The person said yes to this very command (only the core sets it, after their answer).
-        #[serde(default, skip_serializing_if = "is_false")]
-        confirmed: bool,
+        /// The checks the person said yes to for this very command (only the core sets it, after
+        /// their answer); the executor skips those and no other.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        confirmed: Vec<Check>,
     },
     /// Put `text` in a field (native value setter + input/change events); `submit` presses Enter.
-    /// Password, card and one-time-code fields are typed into only when `confirmed`; otherwise the
-    /// executor answers `needsConfirmation` with the question for the person.
+    /// Password, card and one-time-code fields are typed into only when `confirmed` names
+    /// [`Check::SensitiveField`], a form sent to another origin only when it names
+    /// [`Check::CrossOriginForm`]; otherwise the executor answers `needsConfirmation` with the
+    /// check's `kind` and the question for the person.
     TypeText {
         #[serde(rename = "ref")]
         element_ref: String,
@@ -86,9 +91,10 @@ pub enum PageCommand {
         submit: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
-        /// The person said yes to this very command (only the core sets it, after their answer).
-        #[serde(default, skip_serializing_if = "is_false")]
-        confirmed: bool,
+        /// The checks the person said yes to for this very command (only the core sets it, after
+        /// their answer); the executor skips those and no other.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        confirmed: Vec<Check>,
     },
     /// Press `key` (a `KeyboardEvent.key`) on an element or the focused one; the executor performs
     /// the key's usual effect (submit, focus move, scroll, activation) unless the page prevents it.
@@ -99,9 +105,10 @@ pub enum PageCommand {
         element_ref: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
-        /// The person said yes to this very command (only the core sets it, after their answer).
-        #[serde(default, skip_serializing_if = "is_false")]
-        confirmed: bool,
+        /// The checks the person said yes to for this very command (only the core sets it, after
+        /// their answer); the executor skips those and no other.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        confirmed: Vec<Check>,
     },
     /// Choose the option of a `<select>` whose text (or value) is `option`.
     SelectOption {
@@ -131,15 +138,21 @@ pub enum PageCommand {
         doc: Option<String>,
     },
     /// `history` -1 (back) / 1 (forward) / 0 (reload), or open `url` (resolved against the page's
-    /// own URL; another origin with a query or fragment runs only when `confirmed`).
+    /// own URL). Another origin opens only when `siteOnly` (the core found that the address names
+    /// nothing but a site: [`crate::confirm::names_only_a_site`]; the executor also checks that it
+    /// resolved to just an origin) or when `confirmed` names [`Check::DataInUrl`].
+    #[serde(rename_all = "camelCase")]
     Navigate {
         #[serde(skip_serializing_if = "Option::is_none")]
         history: Option<i32>,
         #[serde(skip_serializing_if = "Option::is_none")]
         url: Option<String>,
-        /// The person said yes to this very command (only the core sets it, after their answer).
         #[serde(default, skip_serializing_if = "is_false")]
-        confirmed: bool,
+        site_only: bool,
+        /// The checks the person said yes to for this very command (only the core sets it, after
+        /// their answer); the executor skips those and no other.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        confirmed: Vec<Check>,
     },
     /// Scale the page's text to `scale` × its own size (journaled like every style change).
     ZoomText { scale: f32 },
@@ -212,9 +225,11 @@ pub struct PageResult {
     /// For `readText`: the text, and what it is (`selection`, `section`, `element`, `page`).
     pub text: Option<String>,
     pub source: Option<String>,
-    /// The command was not run: it needs the person's yes to `question` (see [`crate::confirm`]).
+    /// The command was not run: it needs the person's yes to `question`, for the check `kind`
+    /// (see [`crate::confirm`]).
     pub needs_confirmation: bool,
     pub question: Option<String>,
+    pub kind: Option<Check>,
     /// Any command: since the last answer, the page undid Hark's kept styles on this many
     /// elements again and again, and Hark stopped keeping them (see `content/styles.js`).
     pub page_undid: Option<u32>,
@@ -238,13 +253,41 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl PageCommand {
-    /// The same command, marked as said yes to by the person.
-    pub fn confirmed(mut self) -> PageCommand {
+    /// The checks the person said yes to for this command.
+    pub fn confirmations(&self) -> &[Check] {
+        match self {
+            PageCommand::Click { confirmed, .. }
+            | PageCommand::TypeText { confirmed, .. }
+            | PageCommand::PressKey { confirmed, .. }
+            | PageCommand::Navigate { confirmed, .. } => confirmed,
+            _ => &[],
+        }
+    }
+
+    /// The same command with the person's yes to `check` too.
+    pub fn confirmed(mut self, check: Check) -> PageCommand {
         match &mut self {
             PageCommand::Click { confirmed, .. }
             | PageCommand::TypeText { confirmed, .. }
             | PageCommand::PressKey { confirmed, .. }
-            | PageCommand::Navigate { confirmed, .. } => *confirmed = true,
+            | PageCommand::Navigate { confirmed, .. } => {
+                if !confirmed.contains(&check) {
+                    confirmed.push(check);
+                    confirmed.sort();
+                }
+            }
+            _ => {}
+        }
+        self
+    }
+
+    /// The same command with no yes at all: what the model asked for.
+    pub fn unconfirmed(mut self) -> PageCommand {
+        match &mut self {
+            PageCommand::Click { confirmed, .. }
+            | PageCommand::TypeText { confirmed, .. }
+            | PageCommand::PressKey { confirmed, .. }
+            | PageCommand::Navigate { confirmed, .. } => confirmed.clear(),
             _ => {}
         }
         self
@@ -282,14 +325,23 @@ struct DocOnly {
     doc_id: Option<String>,
 }
 
-/// For a result that says the command waits for the person's yes: (why, the question to ask).
-pub fn confirmation_request(result: &str) -> Option<(String, String)> {
+/// What a held command waits for: the person's yes to `question`, for `kind`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    pub reason: String,
+    pub question: String,
+    pub kind: Check,
+}
+
+/// For a result that says the command waits for the person's yes: why, the question, the check.
+/// A result without a known check (or a question) is not held: it is a failure like any other.
+pub fn confirmation_request(result: &str) -> Option<Held> {
     let r: PageResult = serde_json::from_str(result).ok()?;
     if !r.needs_confirmation {
         return None;
     }
     let question = r.question.filter(|q| !q.trim().is_empty())?;
-    Some((r.error.unwrap_or_default(), question))
+    Some(Held { reason: r.error.unwrap_or_default(), question, kind: r.kind? })
 }
 
 /// Commands the executor may hold for the person's yes.
@@ -366,6 +418,25 @@ mod tests {
                 doc: None,
             }
         );
+    }
+
+    #[test]
+    fn a_yes_names_the_checks_it_covers_and_a_held_result_names_its_check() {
+        let c = PageCommand::TypeText { element_ref: "e3".into(), text: "x".into(), submit: true, doc: None, confirmed: vec![] }
+            .confirmed(Check::CrossOriginForm)
+            .confirmed(Check::SensitiveField)
+            .confirmed(Check::CrossOriginForm);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"op":"typeText","ref":"e3","text":"x","submit":true,"confirmed":["sensitiveField","crossOriginForm"]}"#
+        );
+        assert_eq!(c.confirmations(), [Check::SensitiveField, Check::CrossOriginForm]);
+        assert!(c.clone().unconfirmed().confirmations().is_empty());
+        let held = confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"dataInUrl","question":"Allow: open?","error":"why"}"#);
+        assert_eq!(held, Some(Held { reason: "why".into(), question: "Allow: open?".into(), kind: Check::DataInUrl }));
+        // No check named, or one the core does not know: not something a yes can cover.
+        assert_eq!(confirmation_request(r#"{"ok":false,"needsConfirmation":true,"question":"Allow: open?"}"#), None);
+        assert_eq!(confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"all","question":"Allow: open?"}"#), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::action::{Action, UiError, UiState};
 use crate::calls::{self, Next, Output, Plan};
-use crate::confirm::{self, Decision, Pending};
+use crate::confirm::{self, Check, Decision, Pending};
 use crate::errors;
 use crate::page::{self, PageCommand};
 
@@ -42,8 +42,6 @@ struct Call {
 pub const LOCAL_MODE_HINT: &str = "Local mode: the companion has no OpenAI key, so Hark cannot understand speech. \
 Type commands in the box below, e.g. \"make the background navy\". Start hark-companion with OPENAI_API_KEY set for voice.";
 
-/// Marks the `active_response` slot between sending `response.create` and `response.created`.
-const REQUESTED: &str = "(requested)";
 
 #[derive(Debug, Default)]
 pub struct Session {
@@ -54,7 +52,11 @@ pub struct Session {
     requests: HashMap<u32, (String, Plan)>,
     next_request: u32,
     done_responses: HashSet<String>,
-    active_response: Option<String>,
+    /// Responses the server started and has not finished (`response.created`, no `response.done`
+    /// yet): a new `response.create` waits until none runs.
+    running: HashSet<String>,
+    /// A `response.create` was sent and no `response.created` has come for it yet.
+    requested: bool,
     response_wanted: bool,
     response_create_event: Option<String>,
     events_sent: u32,
@@ -69,9 +71,11 @@ pub struct Session {
     /// The question waiting for the person's answer.
     pending: Option<Pending<PageCommand, Plan>>,
     asks: u32,
-    /// Requests running a command the person said yes to → (question, how to word the result).
-    confirmed_runs: HashMap<u32, (String, Plan)>,
-    /// The last command the person said yes to: the model often asks again after hearing "yes".
+    /// Requests running a command the person said yes to → (question, the command, how to word
+    /// the result).
+    confirmed_runs: HashMap<u32, (String, PageCommand, Plan)>,
+    /// The last command the person said yes to, as the model asked for it (no confirmations),
+    /// once it ran: the model often asks again after hearing "yes".
     last_allowed: Option<PageCommand>,
 }
 
@@ -175,8 +179,8 @@ impl Session {
                     // response.done frees the slot (it stays marked busy until then); ask again.
                     self.response_wanted = true;
                 } else {
-                    if ours && self.active_response.as_deref() == Some(REQUESTED) {
-                        self.active_response = None;
+                    if ours {
+                        self.requested = false;
                     }
                     out.push(Action::error(UiError {
                         title: "The model reported an error".into(),
@@ -221,7 +225,9 @@ impl Session {
                 out.push(Action::transcript(item_id, "assistant", text, true));
             }
             ServerEvent::ResponseCreated { response, .. } => {
-                self.active_response = Some(response.id);
+                // The first response after ours is the one we asked for.
+                self.requested = false;
+                self.running.insert(response.id);
                 // Audio of a previous response may still be playing.
                 out.push(Action::state(if self.speaking { UiState::Speaking } else { UiState::Thinking }));
             }
@@ -274,12 +280,9 @@ impl Session {
                         );
                     }
                 }
-                if self
-                    .active_response
-                    .as_deref()
-                    .is_some_and(|a| a == response.id || a == REQUESTED)
-                {
-                    self.active_response = None;
+                // A response.done without its response.created can only be the one we asked for.
+                if !self.running.remove(&response.id) {
+                    self.requested = false;
                 }
                 self.done_responses.insert(response.id);
                 if !self.speaking {
@@ -304,8 +307,16 @@ impl Session {
     }
 
     pub fn on_page_result(&mut self, request_id: u32, result: &str) -> Vec<Action> {
-        if let Some((question, plan)) = self.confirmed_runs.remove(&request_id) {
+        if let Some((question, command, plan)) = self.confirmed_runs.remove(&request_id) {
             let mut out = Vec::new();
+            // The yes covered one check; the command met another: that is a question of its own.
+            if let Some(held) = page::confirmation_request(result).filter(|h| !command.confirmations().contains(&h.kind)) {
+                self.ask(held.question.clone(), held.kind, command.confirmed(held.kind), plan, &mut out);
+                self.tell_model(confirm::next_question_note(&question, &held.question), &mut out);
+                self.flush(&mut out);
+                return out;
+            }
+            self.last_allowed = Some(command.unconfirmed());
             let (ok, what) = match calls::on_result(plan, result) {
                 Next::Done(o) => (o.ok, o.summary),
                 Next::Page(..) => (false, "Hark lost track of it".to_string()),
@@ -318,17 +329,29 @@ impl Session {
         let Some((call_id, plan)) = self.requests.remove(&request_id) else {
             return vec![];
         };
-        if let (Some(command), Some((reason, question))) = (holdable, page::confirmation_request(result)) {
+        if let (Some(command), Some(held)) = (holdable, page::confirmation_request(result)) {
             let mut out = Vec::new();
-            let command = command.confirmed();
-            let output = if self.last_allowed.as_ref() == Some(&command) {
-                Output::error(format!("the person already said yes to \"{question}\" and Hark did it; nothing more to do"))
-            } else {
+            let asked = command.clone().unconfirmed();
+            let waiting = |question: &str, reason: &str| Output {
+                text: confirm::held_output(reason, question),
+                ok: false,
+                summary: format!("waiting for the person: {question}"),
+            };
+            let output = match &self.pending {
                 // The same request again (the model repeating itself) keeps the question as it is.
-                if self.pending.as_ref().map(|p| &p.command) != Some(&command) {
-                    self.ask(question.clone(), command, plan, &mut out);
+                Some(p) if p.command.clone().unconfirmed() == asked => {
+                    let reason = if p.kind == held.kind { held.reason.as_str() } else { "this needs the person's own confirmation" };
+                    waiting(&p.question, reason)
                 }
-                Output { text: confirm::held_output(&reason, &question), ok: false, summary: format!("waiting for the person: {question}") }
+                _ if self.last_allowed.as_ref() == Some(&asked) => Output::error(format!(
+                    "the person already said yes to \"{}\" and Hark did it; nothing more to do",
+                    held.question
+                )),
+                _ => {
+                    let output = waiting(&held.question, &held.reason);
+                    self.ask(held.question, held.kind, command.confirmed(held.kind), plan, &mut out);
+                    output
+                }
             };
             self.advance(call_id, Next::Done(output), &mut out);
             self.flush(&mut out);
@@ -346,14 +369,15 @@ impl Session {
         out
     }
 
-    /// Show `question` in the overlay; a newer question replaces an unanswered one.
-    fn ask(&mut self, question: String, command: PageCommand, plan: Plan, out: &mut Vec<Action>) {
+    /// Show `question` in the overlay; a newer question replaces an unanswered one. A yes sends
+    /// `command`, whose `confirmed` names `kind` (and what was said yes to before), nothing more.
+    fn ask(&mut self, question: String, kind: Check, command: PageCommand, plan: Plan, out: &mut Vec<Action>) {
         if let Some(old) = self.pending.take() {
             out.push(Action::ask(old.id, &old.question, false));
         }
         self.asks += 1;
         out.push(Action::ask(self.asks, &question, true));
-        self.pending = Some(Pending { id: self.asks, question, command, plan });
+        self.pending = Some(Pending { id: self.asks, question, kind, command, plan });
     }
 
     fn decide(&mut self, decision: Decision, out: &mut Vec<Action>) {
@@ -363,9 +387,8 @@ impl Session {
         match decision {
             Decision::Allow => {
                 out.push(Action::transcript(format!("ask-{}", p.id), "tool", format!("Allowed: {what}"), true));
-                self.last_allowed = Some(p.command.clone());
                 self.next_request += 1;
-                self.confirmed_runs.insert(self.next_request, (p.question, p.plan));
+                self.confirmed_runs.insert(self.next_request, (p.question, p.command.clone(), p.plan));
                 out.push(Action::page(self.next_request, p.command));
             }
             Decision::Deny => {
@@ -468,7 +491,8 @@ impl Session {
             self.calls.retain(|c| !finished.contains(&c.response_id));
         }
         if self.response_wanted
-            && self.active_response.is_none()
+            && !self.requested
+            && self.running.is_empty()
             && self.calls.iter().all(|c| c.sent)
         {
             self.events_sent += 1;
@@ -478,7 +502,7 @@ impl Session {
                 response: None,
             }));
             self.response_create_event = Some(event_id);
-            self.active_response = Some(REQUESTED.into());
+            self.requested = true;
             self.response_wanted = false;
         }
     }
@@ -715,6 +739,21 @@ mod tests {
     }
 
     #[test]
+    fn a_response_ending_while_ours_runs_does_not_start_another() {
+        // Found by fuzzing (fuzz/tests/core.rs): ours (r2) started, another response (r1) started
+        // and ended with a call; answering the call sent a second response.create while r2 ran.
+        let mut s = Session::new(SessionOptions::default());
+        assert_eq!(sent(&s.on_user_text("hi")).last().unwrap().0, "response.create");
+        s.on_server_event(&created("r2"));
+        s.on_server_event(&created("r1"));
+        let a = s.on_server_event(&done("r1", &[("c1", "undo", "")]));
+        let (id, _) = pages(&a)[0].clone();
+        let r = s.on_page_result(id, r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#);
+        assert_eq!(sent(&r), vec![("conversation.item.create".into(), "c1".into())], "r2 still runs");
+        assert_eq!(sent(&s.on_server_event(&done("r2", &[]))), vec![("response.create".into(), "".into())]);
+    }
+
+    #[test]
     fn beta_session_update_is_sent_with_the_persons_voice() {
         let mut s = Session::new(SessionOptions {
             session_update: Some(json!({"modalities":["audio","text"],"voice":"marin"})),
@@ -768,7 +807,7 @@ mod tests {
         let a = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
         let (id, _) = pages(&a)[0].clone();
         s.on_server_event(&done("r1", &[("c1", "typeText", "{}")]));
-        let a = s.on_page_result(id, r#"{"ok":false,"needsConfirmation":true,"question":"Allow: type into Password?","error":"typing into \"Password\" needs the person's own confirmation"}"#);
+        let a = s.on_page_result(id, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"typing into \"Password\" needs the person's own confirmation"}"#);
         // The model answers the output ("please say yes to…") in a response of its own.
         s.on_server_event(&created("r2"));
         s.on_server_event(&done("r2", &[]));
@@ -807,7 +846,7 @@ mod tests {
         let a = s.on_server_event(r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"Yes, go ahead."}"#);
         let p = pages(&a);
         assert_eq!(p.len(), 1, "{a:?}");
-        assert_eq!(serde_json::to_value(&p[0].1).unwrap(), json!({"op":"typeText","ref":"e3","text":"hunter2","submit":false,"confirmed":true}));
+        assert_eq!(serde_json::to_value(&p[0].1).unwrap(), json!({"op":"typeText","ref":"e3","text":"hunter2","submit":false,"confirmed":["sensitiveField"]}));
         assert_eq!(asks(&a)[0]["open"], false);
         let r = s.on_page_result(p[0].0, r#"{"ok":true,"label":"Password","role":"textbox"}"#);
         let n = notes(&r);
@@ -843,7 +882,7 @@ mod tests {
         held_password(&mut s);
         let a = s.on_confirm(1, true);
         let (id, cmd) = pages(&a)[0].clone();
-        assert!(matches!(cmd, PageCommand::TypeText { confirmed: true, .. }));
+        assert!(matches!(cmd, PageCommand::TypeText { confirmed, .. } if confirmed == [Check::SensitiveField]));
         let r = s.on_page_result(id, r#"{"ok":false,"error":"ref e3 is stale: call getPageHTML again"}"#);
         assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
     }
@@ -853,7 +892,7 @@ mod tests {
     fn the_model_repeating_a_held_call_asks_once_and_never_reruns_an_answered_one() {
         let mut s = Session::new(SessionOptions::default());
         held_password(&mut s);
-        let held = r#"{"ok":false,"needsConfirmation":true,"question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#;
+        let held = r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#;
         let a = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
         let r = s.on_page_result(pages(&a)[0].0, held);
         assert!(asks(&r).is_empty(), "asked twice: {r:?}");
@@ -868,6 +907,84 @@ mod tests {
         let a = s.on_server_event(&args_done("r5", "c5", "typeText", r#"{"target":"e3","text":"other"}"#));
         let r = s.on_page_result(pages(&a)[0].0, held);
         assert_eq!(asks(&r).len(), 1);
+    }
+
+    const HELD_SEND: &str = r#"{"ok":false,"needsConfirmation":true,"kind":"crossOriginForm","question":"Allow: send this form to https://partner.example?","error":"Typed the text into \"Password\", but sending this form to another site needs the person's own confirmation"}"#;
+
+    /// typeText {submit} into a password field of a form that posts to another site: the yes to
+    /// "type into Password?" covers the typing only; sending the form is a question of its own.
+    fn held_password_then_send(s: &mut Session) -> Vec<Action> {
+        s.on_server_event(&created("r1"));
+        let a = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let (id, _) = pages(&a)[0].clone();
+        s.on_server_event(&done("r1", &[("c1", "typeText", "{}")]));
+        s.on_page_result(id, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
+        s.on_server_event(&created("r2"));
+        s.on_server_event(&done("r2", &[]));
+        let y = s.on_user_text("yes");
+        let p = pages(&y);
+        assert_eq!(serde_json::to_value(&p[0].1).unwrap()["confirmed"], json!(["sensitiveField"]), "the yes covers the typing only");
+        s.on_page_result(p[0].0, HELD_SEND)
+    }
+
+    #[test]
+    fn a_yes_covers_only_its_question_and_the_next_check_is_asked_again() {
+        let mut s = Session::new(SessionOptions::default());
+        let a = held_password_then_send(&mut s);
+        assert!(pages(&a).is_empty(), "nothing more runs on the first yes: {a:?}");
+        assert_eq!(asks(&a), vec![json!({"id":2,"open":true,"question":"Allow: send this form to https://partner.example?"})]);
+        let n = notes(&a);
+        assert!(n.len() == 1 && n[0].contains("covers only that") && n[0].contains("send this form to https://partner.example"), "{n:?}");
+        assert!(!n[0].contains("hunter2"));
+        // The model repeating its call keeps the second question as it is.
+        s.on_server_event(&created("r3"));
+        let r = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let again = s.on_page_result(pages(&r)[0].0, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
+        assert!(asks(&again).is_empty() && pages(&again).is_empty(), "{again:?}");
+        // The second yes covers both, and only now is the form sent.
+        let y = s.on_confirm(2, true);
+        let p = pages(&y);
+        assert_eq!(serde_json::to_value(&p[0].1).unwrap()["confirmed"], json!(["sensitiveField", "crossOriginForm"]));
+        let r = s.on_page_result(p[0].0, r#"{"ok":true,"label":"Password","role":"textbox","navigating":true}"#);
+        let n = notes(&r);
+        assert!(n.len() == 1 && n[0].contains("said yes to \"send this form") && n[0].contains("Hark did it"), "{n:?}");
+    }
+
+    #[test]
+    fn no_to_the_second_question_sends_nothing() {
+        let mut s = Session::new(SessionOptions::default());
+        held_password_then_send(&mut s);
+        let n = s.on_user_text("no");
+        assert!(pages(&n).is_empty() && notes(&n)[0].contains("said no to \"send this form"), "{n:?}");
+        // The model asking again is asked again: the person never said yes to sending it.
+        s.on_server_event(&created("r3"));
+        let r = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let a = s.on_page_result(pages(&r)[0].0, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
+        assert_eq!(asks(&a).len(), 1, "{a:?}");
+    }
+
+    #[test]
+    fn a_check_said_yes_to_that_holds_again_or_none_named_is_a_failure_not_a_question() {
+        // The executor holding a command for a check its `confirmed` already names: no loop of questions.
+        let mut s = Session::new(SessionOptions::default());
+        held_password(&mut s);
+        let y = s.on_confirm(1, true);
+        let r = s.on_page_result(pages(&y)[0].0, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
+        assert!(asks(&r).is_empty() && notes(&r)[0].contains("could not be done"), "{r:?}");
+        // A held answer that names no known check cannot be said yes to: the call fails.
+        for result in [
+            r#"{"ok":false,"needsConfirmation":true,"question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#,
+            r#"{"ok":false,"needsConfirmation":true,"kind":"everything","question":"Allow: anything?","error":"needs the person's own confirmation"}"#,
+        ] {
+            let mut s = Session::new(SessionOptions::default());
+            s.on_server_event(&created("r1"));
+            let a = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2"}"#));
+            s.on_server_event(&done("r1", &[("c1", "typeText", "{}")]));
+            let r = s.on_page_result(pages(&a)[0].0, result);
+            assert!(asks(&r).is_empty() && pages(&r).is_empty(), "{r:?}");
+            let out = output_of(&r, "c1");
+            assert!(out.contains("\"ok\":false") && !out.contains("Hark is asking"), "{out}");
+        }
     }
 
 }

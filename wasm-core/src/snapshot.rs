@@ -279,14 +279,18 @@ impl Omitted {
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let budget = max_tokens as usize;
     let mut head = format!("{} — {}\n", clip(&page.title, 120), clip(&page.url, 160));
-    let total = page.scroll_height.max(page.viewport.height);
-    let bottom = (page.scroll_y + page.viewport.height).min(total);
+    // The executor's numbers, kept to what a page can be: an elastic overscroll reports a negative
+    // scrollY, and no page is a billion pixels tall (a 300-digit number would eat the budget).
+    let px = |v: f64| v.clamp(0.0, 1e9) + 0.0;
+    let (height, scroll_y) = (px(page.viewport.height), px(page.scroll_y));
+    let total = px(page.scroll_height).max(height);
+    let bottom = (scroll_y + height).min(total);
     // A page that fits the window needs no scroll position, and everything on it is in view.
-    let whole_page_in_view = page.viewport.height > 0.0 && page.scroll_y <= 0.0 && bottom >= total;
-    if page.viewport.height > 0.0 && !whole_page_in_view {
+    let whole_page_in_view = height > 0.0 && scroll_y <= 0.0 && bottom >= total;
+    if height > 0.0 && !whole_page_in_view {
         head.push_str(&format!(
             "View {}–{} of {}px ({}%).\n",
-            page.scroll_y.round(),
+            scroll_y.round(),
             bottom.round(),
             total.round(),
             (bottom / total * 100.0).round()
@@ -574,6 +578,20 @@ mod tests {
         p.scroll_height = 2400.0;
         let s = format(&p, 2000);
         assert!(s.contains("View 0–900 of 2400px (38%).\nIn view:\n[e1]"), "{s}");
+    }
+
+    #[test]
+    fn scroll_numbers_stay_page_sized() {
+        // Found by fuzzing (fuzz/tests/core.rs): scrollY -1e308 printed 309 digits, over the budget.
+        let mut p = page(vec![node("button", "Go", Some("e1"), true)]);
+        p.scroll_y = -1e308;
+        p.scroll_height = 1e300;
+        let s = format(&p, 200);
+        assert!(s.contains("View 0–720 of 1000000000px (0%)."), "{s}");
+        assert!(estimate_tokens(&s) <= 200, "{s}");
+        p.scroll_y = -40.0; // an elastic overscroll at the top
+        p.scroll_height = 640.0;
+        assert!(format(&p, 2000).contains("All of the page is in view:"));
     }
 
     #[test]

@@ -6,11 +6,13 @@ use wasm_bindgen::prelude::*;
 
 use crate::action::{to_json, Action};
 use crate::session::{Session, SessionOptions};
+use crate::voice::VoiceWatch;
 use crate::{errors, snapshot};
 
 #[wasm_bindgen]
 pub struct HarkCore {
     session: Session,
+    voice: VoiceWatch,
 }
 
 #[wasm_bindgen]
@@ -26,6 +28,7 @@ impl HarkCore {
         };
         Ok(HarkCore {
             session: Session::new(options),
+            voice: VoiceWatch::default(),
         })
     }
     pub fn on_channel_open(&mut self) -> String {
@@ -46,6 +49,14 @@ impl HarkCore {
     }
     pub fn on_channel_closed(&mut self, reason: &str) -> String {
         to_json(&self.session.on_channel_closed(reason))
+    }
+    /// The inbound audio so far (`packets` received, at `now_ms` on the host's clock) while the
+    /// model is `speaking` or not: a warning when its voice stops arriving, its end when it is back.
+    pub fn on_inbound_audio(&mut self, packets: f64, now_ms: f64, speaking: bool) -> String {
+        match self.voice.on_stats(packets.max(0.0) as u64, now_ms, speaking) {
+            Some(news) => news.to_json(),
+            None => "[]".to_string(),
+        }
     }
 }
 
@@ -90,6 +101,12 @@ pub fn microphone_words(name: &str, permission: &str, browser: &str) -> String {
 #[wasm_bindgen]
 pub fn connection_failed(detail: &str) -> String {
     ui_error(errors::connection_failed(detail))
+}
+
+/// Actions for: the connected session's network path failed.
+#[wasm_bindgen]
+pub fn connection_lost(detail: &str) -> String {
+    ui_error(errors::connection_lost(detail))
 }
 
 /// Words for `/api/status` (options page "Test connection"): `{"text":..,"speech":bool}` or `{"error":..}`.
