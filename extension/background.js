@@ -124,7 +124,6 @@ function inTurn(fn) {
 // Nothing of Hark stays running once no session runs: the offscreen document (Chromium) or the
 // session tab (Firefox) closes after a stop and after a session that ended by itself.
 async function closeHost() {
-  trace('closeHost');
   if (!(await hostExists())) return;
   const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => null);
   if (st && st.active) return; // a new session runs there
@@ -202,7 +201,6 @@ async function sessionLostToARestart() {
 
 // The session ended by itself (a fatal error, already worded): keep its words, close its host.
 function onEnded(tabId, ui) {
-  trace('ended', JSON.stringify(ui));
   const error = (ui && ui.error) || null;
   setLastEnd({ tabId, state: error ? 'error' : 'off', error });
   clearRunning();
@@ -210,19 +208,14 @@ function onEnded(tabId, ui) {
 }
 
 // cmd: start | stop | text | confirm | mute | status
-const TRACE = [];
-const trace = (...a) => { TRACE.push([Date.now() % 100000, ...a]); if (TRACE.length > 60) TRACE.shift(); };
 async function host(cmd, args = {}) {
-  if (cmd !== 'status') trace('host', cmd);
   if (cmd !== 'start' && !(await hostExists())) {
     if (cmd !== 'status') return { ok: true };
     await lastEndLoaded;
-    return { ...(lastEnd ? endedStatus(lastEnd) : OFF_STATUS), trace: TRACE };
+    return lastEnd ? endedStatus(lastEnd) : OFF_STATUS;
   }
   await ensureHost(args.tabId);
-  const r = await api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
-  if (cmd === 'status' && r) r.trace = TRACE;
-  return r;
+  return api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
 }
 
 // The person (or the served tab closing) stops Hark: off, and nothing left running.
@@ -362,7 +355,6 @@ async function handle(msg, sender) {
   // Session host (session.html) → tab.
   if (msg.target === 'background' && fromExtensionPage(sender)) {
     if (msg.type === 'page') return pageCommand(msg.tabId, msg.command);
-    if (msg.type === 'ui') { trace('ui', JSON.stringify(msg.update)); }
     if (msg.type === 'ui') { uiForTab(msg.tabId, msg.update, msg.ui); return { ok: true }; }
     if (msg.type === 'ended') { onEnded(msg.tabId, msg.ui); return { ok: true }; }
     return undefined;
