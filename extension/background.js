@@ -98,18 +98,49 @@ async function openSessionTab(beside) {
   // Active: Firefox hands a tab the microphone only while it has focus (the session host gives
   // the served tab back its focus as soon as the microphone is settled).
   sessionTabId = (await api.tabs.create({ url: SESSION_URL, active: true, ...(near ? { index: near.index + 1, windowId: near.windowId } : {}) })).id;
-  // Until its script listens, messages to it fail: wait for its first answer.
+}
+
+// Until the host's script listens, messages to it fail: wait for its first answer. (An offscreen
+// document can be reported created before its module script has run.)
+async function hostListening() {
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
     const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => undefined);
     if (st) return;
     await sleep(50);
   }
-  throw new Error("Hark's session tab did not load");
+  throw new Error("Hark's session host did not load");
+}
+
+// Opening and closing the session host take turns: a start waits for a close still under way
+// (else it would talk to a document about to go), a close never takes a session started meanwhile.
+// A turn that hangs holds the next one back 15 s at most.
+let hostTurn = Promise.resolve();
+function inTurn(fn) {
+  const run = hostTurn.then(fn);
+  hostTurn = Promise.race([run, sleep(15000)]).catch(() => {});
+  return run;
+}
+
+// Nothing of Hark stays running once no session runs: the offscreen document (Chromium) or the
+// session tab (Firefox) closes after a stop and after a session that ended by itself.
+async function closeHost() {
+  if (!(await hostExists())) return;
+  const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => null);
+  if (st && st.active) return; // a new session runs there
+  if (IS_WORKER) {
+    await api.offscreen.closeDocument().catch(() => {});
+    return;
+  }
+  const tab = await sessionTab();
+  if (!tab) return;
+  if (tab.id === sessionTabId) sessionTabId = null; // closed by Hark, not by the person
+  await api.tabs.remove(tab.id).catch(() => {});
 }
 
 let creating = null;
 async function ensureHost(beside) {
+  if (creating) return creating;
   if (await hostExists()) return;
   creating ??= (IS_WORKER
     ? api.offscreen.createDocument({
@@ -119,19 +150,86 @@ async function ensureHost(beside) {
     })
     : openSessionTab(beside))
     .catch((e) => { if (!/single offscreen|already/i.test(String(e && e.message))) throw e; })
+    .then(hostListening)
     .finally(() => { creating = null; });
   await creating;
 }
 
 const OFF_STATUS = { active: false, tabId: null, state: 'off', error: null, lines: [], ui: { state: 'off', lines: [], error: null } };
 
-// cmd: start | stop | text | confirm | mute | status
+// ---- how the last session ended -----------------------------------------------------------------
+// A session that ended by itself closes its host; its words stay here (status, badge) until the
+// next start or stop. Also in storage.session: the service worker (Chromium) or event page
+// (Firefox) may be unloaded meanwhile.
+let lastEnd = null; // { tabId, state, error }
+let lastEndSet = false;
+const sessionArea = api.storage.session || null;
+const lastEndLoaded = sessionArea
+  ? sessionArea.get({ lastEnd: null }).then((r) => { if (!lastEndSet) lastEnd = r.lastEnd; }, () => {})
+  : Promise.resolve();
+function setLastEnd(value) {
+  lastEnd = value;
+  lastEndSet = true;
+  sessionArea?.set({ lastEnd: value }).catch(() => {});
+}
+const endedStatus = (e) => ({ ...OFF_STATUS, tabId: e.tabId, state: e.state, error: e.error, ui: { state: e.state, lines: [], error: e.error } });
+
+// While a session runs, storage.local says so: a reloaded (or updated) extension finds the mark
+// with no session host left, and tells the person why Hark stopped.
+const RESTARTED = {
+  title: 'Hark was restarted',
+  message: "Hark stopped because the extension was reloaded or updated (or the browser restarted) while it was listening. Press Hark's button to start again.",
+  fatal: true,
+};
+const markRunning = (tabId) => api.storage.local.set({ running: { tabId } }).catch(() => {});
+const clearRunning = () => api.storage.local.remove('running').catch(() => {});
+
+async function sessionLostToARestart() {
+  const { running } = await api.storage.local.get({ running: null });
+  if (!running || (await hostExists())) return; // none, or still running (the worker restarted)
+  await clearRunning();
+  const tabId = running.tabId;
+  setLastEnd({ tabId, state: 'error', error: RESTARTED });
+  showBadge('error', RESTARTED);
+  // The tab still shows the old overlay, whose scripts died with the old extension (Chromium
+  // keeps them, cut off): take it away, bring this extension's scripts, and say what happened.
+  try {
+    await api.scripting.executeScript({ target: { tabId }, func: () => { for (const el of document.querySelectorAll('hark-overlay')) el.remove(); } });
+    await injectContent(tabId);
+  } catch (_) { /* the tab is gone, or a page extensions may not enter */ }
+  api.tabs.sendMessage(tabId, { type: 'hark.ui', ui: { state: 'error', error: RESTARTED } }, { frameId: 0 }).catch(() => {});
+}
+
+// The session ended by itself (a fatal error, already worded): keep its words, close its host.
+function onEnded(tabId, ui) {
+  const error = (ui && ui.error) || null;
+  setLastEnd({ tabId, state: error ? 'error' : 'off', error });
+  clearRunning();
+  inTurn(closeHost).catch(() => {});
+}
+
+// cmd: start | stop | text | confirm | mute | status. Only a start opens the host: anything else
+// goes to a host that is there (one closing meanwhile answers nothing, and is not opened again).
 async function host(cmd, args = {}) {
-  if (cmd !== 'start' && !(await hostExists())) return cmd === 'status' ? OFF_STATUS : { ok: true };
-  await ensureHost(args.tabId);
-  const answer = await api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
-  // Firefox: nothing may stay open once Hark is off (the session tab is the session).
-  if (cmd === 'stop' && !IS_WORKER) { const t = await sessionTab(); if (t) api.tabs.remove(t.id).catch(() => {}); }
+  if (cmd === 'start') {
+    await ensureHost(args.tabId);
+    return api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
+  }
+  const answer = (await hostExists())
+    ? await api.runtime.sendMessage({ target: 'session-host', cmd, ...args }).catch(() => undefined)
+    : undefined;
+  if (answer !== undefined) return answer;
+  if (cmd !== 'status') return { ok: true };
+  await lastEndLoaded;
+  return lastEnd ? endedStatus(lastEnd) : OFF_STATUS;
+}
+
+// The person (or the served tab closing) stops Hark: off, and nothing left running.
+async function stop() {
+  setLastEnd(null);
+  clearRunning();
+  const answer = await host('stop');
+  await inTurn(closeHost);
   return answer;
 }
 
@@ -169,7 +267,7 @@ async function refreshSetup() {
   const state = await setupState();
   setupMissing = state.missing;
   const st = await host('status').catch(() => null);
-  if (!st || !st.active) showBadge('off');
+  if (!st || !st.active) showBadge(st && st.state === 'error' ? 'error' : 'off', st && st.state === 'error' ? st.error : undefined);
   return state;
 }
 
@@ -214,13 +312,15 @@ async function start(tabId, overrides, { asked = false } = {}) {
     return { ok: true, setup: step };
   }
   servedTabId = tabId;
-  return host('start', { tabId, settings: config });
+  setLastEnd(null);
+  markRunning(tabId);
+  return inTurn(() => host('start', { tabId, settings: config }));
 }
 
 // The toolbar button, the shortcut and "Start on tab" all come here.
 async function toggle(tabId, overrides) {
   const st = await host('status');
-  if (st.active && st.tabId === tabId) return host('stop');
+  if (st.active && st.tabId === tabId) return stop();
   return start(tabId, overrides);
 }
 
@@ -262,6 +362,7 @@ async function handle(msg, sender) {
   if (msg.target === 'background' && fromExtensionPage(sender)) {
     if (msg.type === 'page') return pageCommand(msg.tabId, msg.command);
     if (msg.type === 'ui') { uiForTab(msg.tabId, msg.update, msg.ui); return { ok: true }; }
+    if (msg.type === 'ended') { onEnded(msg.tabId, msg.ui); return { ok: true }; }
     return undefined;
   }
   if (msg.target) return undefined; // addressed to another context
@@ -271,7 +372,7 @@ async function handle(msg, sender) {
     if (msg.type === 'hark.hello') return { active: mine, ui: mine ? st.ui : null };
     if (msg.type === 'hark.ping') return { active: mine };
     if (msg.type === 'hark.overlay' && mine) {
-      if (msg.action === 'stop') return host('stop');
+      if (msg.action === 'stop') return stop();
       if (msg.action === 'mute') return host('mute', { muted: !!msg.muted });
       if (msg.action === 'text' && typeof msg.text === 'string') return host('text', { text: msg.text.slice(0, 2000) });
       // Only the overlay's trusted Allow/Deny click sends this (content scripts are the extension's).
@@ -284,7 +385,7 @@ async function handle(msg, sender) {
       case 'hark.toggle': return toggle(await tabFor(msg), msg.settings);
       // From the checklist, once the person answered the microphone question (whatever the answer).
       case 'hark.start': return start(await tabFor(msg), msg.settings, { asked: msg.asked === true });
-      case 'hark.stop': return host('stop');
+      case 'hark.stop': return stop();
       case 'hark.status': return host('status');
       case 'hark.text': return host('text', { text: String(msg.text || '') });
       case 'hark.mute': return host('mute', { muted: !!msg.muted });
@@ -308,15 +409,18 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return true;
 });
 
-// Closing the served tab ends its session; closing Firefox's session tab has ended it already.
+// Closing the served tab ends its session (nothing left running); the person closing Firefox's
+// session tab has ended it already.
 api.tabs.onRemoved.addListener(async (tabId) => {
   if (tabId === sessionTabId) {
     sessionTabId = null;
+    setLastEnd(null);
+    clearRunning();
     if (servedTabId !== null) uiForTab(servedTabId, { state: 'off', error: null });
     return;
   }
   const st = await host('status').catch(() => null);
-  if (st && st.active && st.tabId === tabId) host('stop');
+  if (st && st.active && st.tabId === tabId) stop().catch(() => {});
 });
 
 // Content scripts hold this port while a session runs, which keeps Firefox's event page alive.
@@ -326,5 +430,8 @@ api.runtime.onConnect.addListener((port) => {
 
 // A new install opens the checklist.
 api.runtime.onInstalled.addListener((details) => { if (details.reason === 'install') openSetup('pair').catch(console.error); });
-api.storage.onChanged.addListener((changes, area) => { if (area === 'local') refreshSetup().catch(() => {}); });
-refreshSetup().catch(() => showBadge('off'));
+// (The running mark is Hark's own bookkeeping, not setup.)
+api.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && Object.keys(changes).some((k) => k !== 'running')) refreshSetup().catch(() => {});
+});
+sessionLostToARestart().catch(() => {}).finally(() => refreshSetup().catch(() => showBadge('off')));

@@ -6,10 +6,15 @@
 //   bridge.ui(tabId, update)                          overlay + badge update
 //   bridge.microphoneSettled(tabId, open)             optional: the microphone is open (or not to be had)
 //   bridge.takeFocus()                                optional: focus this document (Firefox's tab)
+//   bridge.ended(tabId, ui)                           optional: the session ended by itself (a fatal
+//                                                     error); its host may close (`ui`: its last words)
 import init, * as core from './pkg/hark_core.js';
 import { BROWSER, microphonePermission } from './platform.js';
 
 const CONNECT_TIMEOUT_MS = 20000;
+// A connected session whose network path stays 'disconnected' this long is lost (the browser's
+// own 'failed' comes only after its consent checks expire, about 30 s).
+const LOST_AFTER_MS = 10000;
 // A remembered decision answers getUserMedia within milliseconds; longer means the browser is
 // asking the person (Firefox, allowed once before) and the session goes on without waiting.
 const MIC_WAIT_MS = 3000;
@@ -210,6 +215,7 @@ export function createSessionHost(bridge) {
   }
   // Firefox keeps a background page's AudioContext suspended, so WebRTC's own inbound-rtp
   // audioLevel (polled) counts too.
+  // The packet count also tells the core whether the model's voice arrives while it speaks.
   function pollInboundLevel(session) {
     session.statsTimer = setInterval(async () => {
       if (!session.pc) return;
@@ -220,7 +226,10 @@ export function createSessionHost(bridge) {
             session.packetsIn = r.packetsReceived;
           }
         });
-      } catch (_) { /* closed */ }
+      } catch (_) { return; /* closed */ }
+      if (session === s && session.core && session.readyMs != null) {
+        perform(session.core.on_inbound_audio(session.packetsIn ?? 0, performance.now(), ui.state === 'speaking'), session);
+      }
     }, 250);
   }
   function remoteLevel(session) {
@@ -246,10 +255,12 @@ export function createSessionHost(bridge) {
     bridge.microphoneSettled?.(session.tabId, true);
   }
 
-  // Close everything of `session`; `announce` shows the "off" state.
+  // Close everything of `session`; `announce` shows the "off" state (the person stopped it).
+  // Otherwise it ended by itself, with words already shown: the host is told, so it may close.
   function teardown(session, announce) {
     if (!session) return;
     clearTimeout(session.timer);
+    clearTimeout(session.lostTimer);
     clearInterval(session.statsTimer);
     try { session.dc && (session.dc.onclose = null, session.dc.close()); } catch (_) {}
     try { session.pc && session.pc.close(); } catch (_) {}
@@ -262,6 +273,12 @@ export function createSessionHost(bridge) {
     session.core = null;
     if (s === session) s = null;
     if (announce) emitUi({ state: 'off' });
+    else ended(session.tabId);
+  }
+
+  function ended(tab) {
+    flushLines();
+    bridge.ended?.(tab, { state: ui.state, error: ui.error });
   }
 
   async function fail(session, actionsJson) {
@@ -278,6 +295,7 @@ export function createSessionHost(bridge) {
       const session = s;
       emitUi({ state: 'error', error: { title: 'Hark failed to start', message: String((e && e.message) || e), fatal: true } });
       if (session) teardown(session, false);
+      else ended(tab);
     }
   }
 
@@ -376,8 +394,20 @@ export function createSessionHost(bridge) {
     dc.onclose = () => {
       if (session === s && session.core) fail(session, session.core.on_channel_closed(''));
     };
+    // Before the channel opened, a failure is a connection that never came up; after, one lost.
     pc.onconnectionstatechange = () => {
-      if (session === s && pc.connectionState === 'failed') fail(session, core.connection_failed('ICE/DTLS failed'));
+      if (session !== s) return;
+      const state = pc.connectionState;
+      const up = session.readyMs != null;
+      if (state === 'failed') fail(session, up ? core.connection_lost('the network path to the model failed') : core.connection_failed('ICE/DTLS failed'));
+      else if (state === 'disconnected' && up) {
+        session.lostTimer ??= setTimeout(() => {
+          if (session === s && pc.connectionState !== 'connected') fail(session, core.connection_lost(`no network path for ${LOST_AFTER_MS / 1000} s`));
+        }, LOST_AFTER_MS);
+      } else if (state === 'connected') {
+        clearTimeout(session.lostTimer);
+        session.lostTimer = null;
+      }
     };
     session.timer = setTimeout(() => {
       if (session === s && (!session.dc || session.dc.readyState !== 'open')) fail(session, core.connection_failed(`no connection after ${CONNECT_TIMEOUT_MS / 1000} s`));

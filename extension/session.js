@@ -22,6 +22,11 @@ const host = createSessionHost({
     document.title = open ? 'Hark is listening' : 'Hark (no microphone)';
     if (api.tabs) api.tabs.update(tabId, { active: true }).catch(() => {});
   },
+  // The session ended by itself (a fatal error): the background keeps its words and closes this
+  // document (nothing of Hark stays running).
+  ended: (tabId, ui) => {
+    api.runtime.sendMessage({ target: 'background', type: 'ended', tabId, ui }).catch(() => {});
+  },
   takeFocus: async () => {
     const me = api.tabs && (await api.tabs.getCurrent().catch(() => null));
     if (me) await api.tabs.update(me.id, { active: true }).catch(() => {});
@@ -43,5 +48,10 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     case 'status': sendResponse(host.status()); return;
   }
 });
+
+// This document going away (the extension reloaded or updated, the tab closed) ends the call at
+// once, when the browser runs its pagehide: the peer is told now instead of noticing the silence
+// seconds later (Chromium may tear an offscreen document down without it).
+addEventListener('pagehide', () => { if (host.status().active) host.stop(); });
 
 document.getElementById('stop')?.addEventListener('click', () => api.runtime.sendMessage({ type: 'hark.stop' }));
