@@ -376,7 +376,7 @@ fn ip(args: &str) -> Result<()> {
 }
 
 /// The network path to the model goes away mid-session: the peer's media address (its veth end,
-/// in the test's own network namespace) goes down, so nothing flows either way. Hark says the
+/// in the test's own network namespace) is taken away, so nothing flows either way. Hark says the
 /// connection was lost (after it stayed disconnected 10 s, or the browser gave up on it), closes
 /// everything, and once the network is back the next start works.
 async fn the_network_path_lost_mid_session_is_said_and_cleaned_up(engine: Engine) -> Result<()> {
@@ -387,10 +387,12 @@ async fn the_network_path_lost_mid_session_is_said_and_cleaned_up(engine: Engine
     acts_on_the_page(&mut s, &call, "rgb(0, 0, 139)").await.context("the session over the veth")?;
     let fault = "the network path to the model is lost mid-session";
     let t0 = Instant::now();
-    ip("link set hark0 down")?;
+    // (Both veth ends live in this namespace, so a link going down would leave the addresses
+    // reachable locally: the address itself goes.)
+    ip(&format!("addr del {veth}/24 dev hark0"))?;
     let lost = wait_words_within(&mut s, t0, fault, &["lost", "closed"], Duration::from_secs(45)).await;
     // The network comes back whatever happened (the namespace is the test's own).
-    ip("link set hark0 up")?;
+    ip(&format!("addr add {veth}/24 dev hark0"))?;
     let _ = ip("route add default dev hark0");
     let (words, ms) = lost?;
     call.wait_ended(WAIT).await.context("the peer's call did not end")?;
@@ -559,7 +561,9 @@ async fn the_extension_reloaded_mid_session(engine: Engine) -> Result<()> {
     let (words, ms) = wait_words(&mut s, t0, fault, &["reloaded", "restarted"]).await?;
     let overlays = s.browser.eval("return document.querySelectorAll('hark-overlay').length").await?;
     ensure!(overlays == json!(1), "{fault}: the page has {overlays} overlays (the old one stayed?)");
-    call.wait_ended(WAIT).await.context("the peer's call did not end when the extension was reloaded")?;
+    // Chromium may tear the old offscreen document down without its pagehide (no close reaches
+    // the peer): the peer then notices the silence itself, within about 15 s.
+    call.wait_ended(Duration::from_secs(30)).await.context("the peer's call did not end when the extension was reloaded")?;
     let ended_ms = t0.elapsed().as_millis();
     nothing_left(&mut s, fault).await?;
     let call = next_start_works(&mut s, "rgb(0, 0, 139)").await?;

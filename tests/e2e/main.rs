@@ -30,22 +30,12 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(faults_if_asked()).chain(first_run::ALL).chain(keyboard::ALL) {
+        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(faults::ALL).chain(first_run::ALL).chain(keyboard::ALL) {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));
         }
     }
     libtest_mimic::run(&args, trials).exit();
-}
-
-/// The mid-session fault tests (tests/e2e/faults.rs) run only with HARK_E2E_FAULTS=1 until every
-/// one of them passes in both browsers (the lost-network case did not yet).
-fn faults_if_asked() -> &'static [(&'static str, tests::TestFn)] {
-    if std::env::var_os("HARK_E2E_FAULTS").is_some() {
-        faults::ALL
-    } else {
-        &[]
-    }
 }
 
 fn run(engine: Engine, test: tests::TestFn) -> Result<(), Failed> {
