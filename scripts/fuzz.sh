@@ -36,9 +36,10 @@ cargo test -p hark-fuzz "${profile[@]}" --tests --no-run --quiet
 say "fuzzing: $HARK_FUZZ_CASES inputs per target, seed $HARK_FUZZ_SEED"
 started=$(date +%s)
 rc=0
-# Each test binary runs its targets on all cores; --nocapture shows each target's line as it ends.
-if ! cargo test -p hark-fuzz "${profile[@]}" --tests --quiet -- "$filter" --nocapture 2>&1 |
-  grep --line-buffered -E -A3 '^fuzz |fuzz target|test result: FAILED'; then
+# Each test binary runs its targets on all cores; --nocapture shows each target's line as it ends
+# (after libtest's progress dots), and a failure's message with the smallest failing input.
+if ! cargo test -p hark-fuzz "${profile[@]}" --tests --no-fail-fast --quiet -- "$filter" --nocapture 2>&1 |
+  grep --line-buffered -E -A12 '(^|\.)fuzz |companion answers|fuzz target|panicked at|test result: FAILED'; then
   rc=1
 fi
 elapsed=$(( $(date +%s) - started ))

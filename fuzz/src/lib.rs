@@ -103,7 +103,9 @@ where
     let panics = AtomicU64::new(0);
     let failures = AtomicU64::new(0);
     let started = Instant::now();
-    let result = runner.run(&strategy, |value| {
+    // A panic while generating (a generator's bug, or code under test a generator calls) ends
+    // the run: it is counted and reported like any other.
+    let result = catch_unwind(AssertUnwindSafe(|| runner.run(&strategy, |value| {
         inputs.fetch_add(1, Ordering::Relaxed);
         let outcome = match catch_unwind(AssertUnwindSafe(|| check(value))) {
             Ok(r) => r,
@@ -116,7 +118,11 @@ where
             failures.fetch_add(1, Ordering::Relaxed);
         }
         outcome
-    });
+    })));
+    if result.is_err() {
+        panics.fetch_add(1, Ordering::Relaxed);
+        failures.fetch_add(1, Ordering::Relaxed);
+    }
     let stats = Stats {
         target: target.to_string(),
         inputs: inputs.into_inner(),
@@ -126,11 +132,12 @@ where
     };
     report(&stats);
     match result {
-        Ok(()) => stats,
-        Err(TestError::Fail(why, value)) => panic!(
+        Err(p) => panic!("fuzz target {target}: panicked outside the check (generating an input): {}\n(seed {seed})", panic_text(&*p)),
+        Ok(Ok(())) => stats,
+        Ok(Err(TestError::Fail(why, value))) => panic!(
             "fuzz target {target}: {why}\nsmallest failing input: {value:#?}\n(seed {seed}; rerun with HARK_FUZZ_SEED={seed} HARK_FUZZ_CASES={cases})"
         ),
-        Err(TestError::Abort(why)) => panic!("fuzz target {target} aborted: {why}"),
+        Ok(Err(TestError::Abort(why))) => panic!("fuzz target {target} aborted: {why}"),
     }
 }
 

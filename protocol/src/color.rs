@@ -19,6 +19,11 @@ pub struct CssColor {
 impl CssColor {
     pub fn parse(input: &str) -> Result<Self, ColorError> {
         let trimmed = input.trim();
+        // CSS colors are ASCII; and csscolorparser 0.7 cuts its input by bytes, so a multi-byte
+        // character where a unit may end ("hsl(\u{fffd}20, 50%, 50%)") panics inside it.
+        if !trimmed.is_ascii() {
+            return Err(ColorError { input: input.to_string() });
+        }
         // Spoken colors arrive as "dark blue" / "Light Sea Green": CSS names have no spaces.
         let squashed: String = trimmed.split_whitespace().collect::<String>().to_ascii_lowercase();
         let parsed = csscolorparser::parse(trimmed).or_else(|_| csscolorparser::parse(&squashed));
@@ -67,6 +72,10 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_color_with_words_that_help() {
+        // Found by fuzzing (fuzz/tests/protocol.rs, fuzz/tests/core.rs): these panicked in csscolorparser.
+        for bad in ["hsl(\u{fffd}20, 50%, 50%)", "hwb(é12 0% 0%)", "hsl(1中g, 1%, 1%)", "bleu foncé"] {
+            assert!(CssColor::parse(bad).is_err(), "{bad}");
+        }
         for bad in ["", "blurple", "#12", "rgb(1,2)", "url(javascript:alert(1))", "red; position:fixed"] {
             let err = CssColor::parse(bad).unwrap_err();
             assert!(err.to_string().contains("is not a CSS color"), "{bad}");
