@@ -24,8 +24,7 @@ pub fn odd_number() -> BoxedStrategy<Value> {
 
 /// A string: one of `words`, or an odd one.
 pub fn word(words: &'static [&'static str]) -> BoxedStrategy<String> {
-    prop_oneof![3 => select(words).prop_map(str::to_string), 1 => mutate::odd_string()]
-    .boxed()
+    prop_oneof![3 => select(words).prop_map(str::to_string), 1 => mutate::odd_string()].boxed()
 }
 
 /// Any JSON value, at most `depth` deep, with keys and strings mostly from `words`.
@@ -39,7 +38,8 @@ pub fn any_json(words: &'static [&'static str], depth: u32) -> BoxedStrategy<Val
     leaf.prop_recursive(depth, 48, 6, move |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::vec((word(words), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            proptest::collection::vec((word(words), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
     .boxed()
@@ -48,17 +48,36 @@ pub fn any_json(words: &'static [&'static str], depth: u32) -> BoxedStrategy<Val
 /// A structural edit of a document; nodes are numbered in pre-order.
 #[derive(Debug, Clone)]
 pub enum JsonEdit {
-    Replace { node: Index, with: Value },
+    Replace {
+        node: Index,
+        with: Value,
+    },
     /// Remove one child of an array or object node.
-    Remove { node: Index, child: Index },
+    Remove {
+        node: Index,
+        child: Index,
+    },
     /// Add (or overwrite) a key of an object node.
-    Set { node: Index, key: String, value: Value },
+    Set {
+        node: Index,
+        key: String,
+        value: Value,
+    },
     /// The same content as another type: `"12"` ↔ `12`, `true` ↔ `"true"`, `x` ↔ `[x]`, …
-    Retype { node: Index, how: u8 },
+    Retype {
+        node: Index,
+        how: u8,
+    },
     /// Duplicate one child of an array node.
-    DuplicateChild { node: Index, child: Index },
+    DuplicateChild {
+        node: Index,
+        child: Index,
+    },
     /// Nest the node `depth` arrays deep.
-    Nest { node: Index, depth: u8 },
+    Nest {
+        node: Index,
+        depth: u8,
+    },
 }
 
 fn count(v: &Value) -> usize {
@@ -89,7 +108,9 @@ fn node<'a>(root: &'a mut Value, at: &Index) -> &'a mut Value {
 
 fn retype(v: &Value, how: u8) -> Value {
     match (v, how % 4) {
-        (Value::String(s), 0) => s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| json!(f)).unwrap_or(Value::Null),
+        (Value::String(s), 0) => {
+            s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| json!(f)).unwrap_or(Value::Null)
+        }
         (Value::String(s), 1) => Value::Bool(!s.is_empty()),
         (Value::Number(n), 0) => Value::String(n.to_string()),
         (Value::Number(n), 1) => Value::String(format!("{n}%")),
@@ -154,31 +175,54 @@ pub fn edits(words: &'static [&'static str], max: usize) -> BoxedStrategy<Vec<Js
         1 => (any::<Index>(), any::<Index>()).prop_map(|(node, child)| JsonEdit::DuplicateChild { node, child }),
         1 => (any::<Index>(), prop_oneof![1u8..4, 100u8..=255]).prop_map(|(node, depth)| JsonEdit::Nest { node, depth }),
     ];
-    proptest::collection::vec(e, 0..=max)
-    .boxed()
+    proptest::collection::vec(e, 0..=max).boxed()
 }
 
 /// The text of a seed document after up to `max_edits` structural edits and, one time in four,
 /// up to 3 byte edits (which mostly make it invalid JSON, or valid JSON of another shape).
 pub fn mutated_text(seeds: Vec<Value>, words: &'static [&'static str], max_edits: usize) -> BoxedStrategy<String> {
-    let dict: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).chain(JSON_TOKENS.iter().map(|t| t.as_bytes().to_vec())).collect();
-    (any::<Index>(), edits(words, max_edits), prop_oneof![3 => Just(Vec::new()), 1 => mutate::edits(3)]).prop_map(move |(which, edits, bytes)| {
-        let mut doc = seeds[which.index(seeds.len())].clone();
-        apply(&mut doc, &edits);
-        let text = doc.to_string();
-        if bytes.is_empty() {
-            return text;
-        }
-        let d: Vec<&[u8]> = dict.iter().map(Vec::as_slice).collect();
-        String::from_utf8_lossy(&mutate::apply(text.as_bytes(), &bytes, &d, &[], 1 << 20)).into_owned()
-    })
-    .boxed()
+    let dict: Vec<Vec<u8>> =
+        words.iter().map(|w| w.as_bytes().to_vec()).chain(JSON_TOKENS.iter().map(|t| t.as_bytes().to_vec())).collect();
+    (any::<Index>(), edits(words, max_edits), prop_oneof![3 => Just(Vec::new()), 1 => mutate::edits(3)])
+        .prop_map(move |(which, edits, bytes)| {
+            let mut doc = seeds[which.index(seeds.len())].clone();
+            apply(&mut doc, &edits);
+            let text = doc.to_string();
+            if bytes.is_empty() {
+                return text;
+            }
+            let d: Vec<&[u8]> = dict.iter().map(Vec::as_slice).collect();
+            String::from_utf8_lossy(&mutate::apply(text.as_bytes(), &bytes, &d, &[], 1 << 20)).into_owned()
+        })
+        .boxed()
 }
 
 /// Tokens that turn JSON text into other JSON (or almost JSON).
 pub const JSON_TOKENS: &[&str] = &[
-    "\"", ",", ":", "{", "}", "[", "]", "null", "true", "false", "0", "-1", "1e999", "\\u0000", "\\ud800", "\\\"", "\"\":",
-    " ", "\n", "\u{feff}", "NaN", "Infinity", "1.0e+2", "18446744073709551616",
+    "\"",
+    ",",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    "null",
+    "true",
+    "false",
+    "0",
+    "-1",
+    "1e999",
+    "\\u0000",
+    "\\ud800",
+    "\\\"",
+    "\"\":",
+    " ",
+    "\n",
+    "\u{feff}",
+    "NaN",
+    "Infinity",
+    "1.0e+2",
+    "18446744073709551616",
 ];
 
 #[cfg(test)]

@@ -60,7 +60,8 @@ fn seed() -> u64 {
 
 /// 32 seed bytes for one target: the run's seed mixed with the target's name (SplitMix64).
 fn seed_bytes(seed: u64, target: &str) -> [u8; 32] {
-    let mut x = seed ^ target.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let mut x =
+        seed ^ target.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
     let mut out = [0u8; 32];
     for chunk in out.chunks_mut(8) {
         x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -73,7 +74,10 @@ fn seed_bytes(seed: u64, target: &str) -> [u8; 32] {
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "(no message)".into())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// Runs `check` on `cases(default_cases)` inputs drawn from `strategy` with the run's seed.
@@ -105,20 +109,22 @@ where
     let started = Instant::now();
     // A panic while generating (a generator's bug, or code under test a generator calls) ends
     // the run: it is counted and reported like any other.
-    let result = catch_unwind(AssertUnwindSafe(|| runner.run(&strategy, |value| {
-        inputs.fetch_add(1, Ordering::Relaxed);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| check(value))) {
-            Ok(r) => r,
-            Err(p) => {
-                panics.fetch_add(1, Ordering::Relaxed);
-                Err(TestCaseError::fail(format!("panicked: {}", panic_text(&*p))))
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        runner.run(&strategy, |value| {
+            inputs.fetch_add(1, Ordering::Relaxed);
+            let outcome = match catch_unwind(AssertUnwindSafe(|| check(value))) {
+                Ok(r) => r,
+                Err(p) => {
+                    panics.fetch_add(1, Ordering::Relaxed);
+                    Err(TestCaseError::fail(format!("panicked: {}", panic_text(&*p))))
+                }
+            };
+            if outcome.is_err() {
+                failures.fetch_add(1, Ordering::Relaxed);
             }
-        };
-        if outcome.is_err() {
-            failures.fetch_add(1, Ordering::Relaxed);
-        }
-        outcome
-    })));
+            outcome
+        })
+    }));
     if result.is_err() {
         panics.fetch_add(1, Ordering::Relaxed);
         failures.fetch_add(1, Ordering::Relaxed);

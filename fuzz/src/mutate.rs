@@ -8,20 +8,52 @@ use proptest::sample::Index;
 /// One edit of a byte string. Positions are [`Index`]es, scaled to the string's current length.
 #[derive(Debug, Clone)]
 pub enum Edit {
-    Flip { at: Index, bit: u8 },
-    Set { at: Index, byte: u8 },
-    Insert { at: Index, bytes: Vec<u8> },
+    Flip {
+        at: Index,
+        bit: u8,
+    },
+    Set {
+        at: Index,
+        byte: u8,
+    },
+    Insert {
+        at: Index,
+        bytes: Vec<u8>,
+    },
     /// Insert a dictionary token.
-    Token { at: Index, token: Index },
+    Token {
+        at: Index,
+        token: Index,
+    },
     /// Overwrite with a dictionary token.
-    Overwrite { at: Index, token: Index },
-    Delete { at: Index, len: u16 },
-    Duplicate { at: Index, len: u16 },
-    Truncate { at: Index },
+    Overwrite {
+        at: Index,
+        token: Index,
+    },
+    Delete {
+        at: Index,
+        len: u16,
+    },
+    Duplicate {
+        at: Index,
+        len: u16,
+    },
+    Truncate {
+        at: Index,
+    },
     /// Insert a run of another seed.
-    Splice { at: Index, seed: Index, from: Index, len: u16 },
+    Splice {
+        at: Index,
+        seed: Index,
+        from: Index,
+        len: u16,
+    },
     /// Repeat a short run many times (long lines, deep nesting, big bodies).
-    Repeat { at: Index, len: u8, times: u16 },
+    Repeat {
+        at: Index,
+        len: u8,
+        times: u16,
+    },
 }
 
 fn pos(at: &Index, len: usize) -> usize {
@@ -47,8 +79,7 @@ fn edit() -> BoxedStrategy<Edit> {
 
 /// Up to `max` edits.
 pub fn edits(max: usize) -> BoxedStrategy<Vec<Edit>> {
-    proptest::collection::vec(edit(), 0..=max)
-    .boxed()
+    proptest::collection::vec(edit(), 0..=max).boxed()
 }
 
 /// `seed` with `edits` applied; tokens from `dict`, splices from `seeds`. Never longer than `cap`.
@@ -136,18 +167,24 @@ pub fn apply(seed: &[u8], edits: &[Edit], dict: &[&[u8]], seeds: &[&[u8]], cap: 
 
 /// A seed from `seeds` with up to `max_edits` edits.
 pub fn mutated(seeds: Vec<Vec<u8>>, dict: Vec<Vec<u8>>, max_edits: usize, cap: usize) -> BoxedStrategy<Vec<u8>> {
-    (any::<Index>(), edits(max_edits)).prop_map(move |(which, edits)| {
-        let d: Vec<&[u8]> = dict.iter().map(Vec::as_slice).collect();
-        let s: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-        apply(s[which.index(s.len())], &edits, &d, &s, cap)
-    })
-    .boxed()
+    (any::<Index>(), edits(max_edits))
+        .prop_map(move |(which, edits)| {
+            let d: Vec<&[u8]> = dict.iter().map(Vec::as_slice).collect();
+            let s: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+            apply(s[which.index(s.len())], &edits, &d, &s, cap)
+        })
+        .boxed()
 }
 
 /// [`mutated`], read as text (invalid UTF-8 replaced): for parsers that take `&str`.
 pub fn mutated_text(seeds: Vec<String>, dict: Vec<String>, max_edits: usize, cap: usize) -> BoxedStrategy<String> {
-    mutated(seeds.into_iter().map(String::into_bytes).collect(), dict.into_iter().map(String::into_bytes).collect(), max_edits, cap)
-        .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+    mutated(
+        seeds.into_iter().map(String::into_bytes).collect(),
+        dict.into_iter().map(String::into_bytes).collect(),
+        max_edits,
+        cap,
+    )
+    .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
     .boxed()
 }
 
@@ -165,17 +202,64 @@ pub fn odd_string() -> BoxedStrategy<String> {
 }
 
 pub const ODD_STRINGS: &[&str] = &[
-    "", " ", "  \t\n ", "\u{0}", "\r\n", "\u{feff}", "\u{200b}", "\u{202e}abc", "İstanbul", "ß", "ǅ", "ﬃ", "Σ",
-    "e\u{301}", "👍🏽", "🇳🇴", "中文按钮", "שלום", "…", "\"", "'", "\\", "\\u0000", "{}", "[]", "null", "true",
-    "NaN", "-0", "1e999", "e12", "[e12]", "#12", "12", "0", "number 7", "all", "the Save button", "Save",
-    "yes", "no", "Allow: type into Password?", "javascript:alert(1)", "https://example.org/a?b=1#c", "/path",
-    "navy", "#1e90ff", "rgb(30, 144, 255)", "20px", "1.5em", "200%", "2x",
+    "",
+    " ",
+    "  \t\n ",
+    "\u{0}",
+    "\r\n",
+    "\u{feff}",
+    "\u{200b}",
+    "\u{202e}abc",
+    "İstanbul",
+    "ß",
+    "ǅ",
+    "ﬃ",
+    "Σ",
+    "e\u{301}",
+    "👍🏽",
+    "🇳🇴",
+    "中文按钮",
+    "שלום",
+    "…",
+    "\"",
+    "'",
+    "\\",
+    "\\u0000",
+    "{}",
+    "[]",
+    "null",
+    "true",
+    "NaN",
+    "-0",
+    "1e999",
+    "e12",
+    "[e12]",
+    "#12",
+    "12",
+    "0",
+    "number 7",
+    "all",
+    "the Save button",
+    "Save",
+    "yes",
+    "no",
+    "Allow: type into Password?",
+    "javascript:alert(1)",
+    "https://example.org/a?b=1#c",
+    "/path",
+    "navy",
+    "#1e90ff",
+    "rgb(30, 144, 255)",
+    "20px",
+    "1.5em",
+    "200%",
+    "2x",
 ];
 
 pub const ODD_CHARS: &[char] = &[
     'a', 'Z', '0', '9', ' ', '\t', '\n', '\r', '\u{0}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2028}', '\u{3000}',
-    '\u{301}', '\u{200d}', '\u{feff}', '\u{fffd}', 'é', 'İ', 'ß', 'ẞ', 'Ω', '中', '👍', '"', '\'', '\\', '/',
-    '[', ']', '{', '}', '#', '.', ',', ':', ';', '-', '_', '%', '…', '’', 'e', '1',
+    '\u{301}', '\u{200d}', '\u{feff}', '\u{fffd}', 'é', 'İ', 'ß', 'ẞ', 'Ω', '中', '👍', '"', '\'', '\\', '/', '[', ']',
+    '{', '}', '#', '.', ',', ':', ';', '-', '_', '%', '…', '’', 'e', '1',
 ];
 
 #[cfg(test)]

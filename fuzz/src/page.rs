@@ -12,18 +12,89 @@ use crate::{json as j, mutate};
 
 /// Roles the executor reports, plus a few it should not.
 pub const ROLES: &[&str] = &[
-    "text", "text", "text", "heading", "heading", "link", "link", "button", "button", "textbox", "searchbox", "combobox",
-    "listbox", "checkbox", "radio", "switch", "slider", "spinbutton", "menuitem", "menuitemcheckbox", "menuitemradio",
-    "tab", "img", "banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region", "dialog",
-    "", "generic", "TEXT",
+    "text",
+    "text",
+    "text",
+    "heading",
+    "heading",
+    "link",
+    "link",
+    "button",
+    "button",
+    "textbox",
+    "searchbox",
+    "combobox",
+    "listbox",
+    "checkbox",
+    "radio",
+    "switch",
+    "slider",
+    "spinbutton",
+    "menuitem",
+    "menuitemcheckbox",
+    "menuitemradio",
+    "tab",
+    "img",
+    "banner",
+    "navigation",
+    "main",
+    "contentinfo",
+    "complementary",
+    "search",
+    "form",
+    "region",
+    "dialog",
+    "",
+    "generic",
+    "TEXT",
 ];
 
 /// Words element names are made of (and labels are said with).
 pub const NAME_WORDS: &[&str] = &[
-    "Save", "save", "changes", "Cancel", "Log", "out", "Login", "Register", "Email", "Password", "Search", "Home",
-    "Next", "Previous", "page", "Submit", "the", "button", "Country", "Norway", "Remember", "me", "Installation",
-    "Read", "more", "Menu", "Settings", "Primary", "Secondary", "Delete", "account", "12", "e3", "Ω", "İ", "中文",
-    "a", "an", "link", "field", "-", "…", "\"", "'s",
+    "Save",
+    "save",
+    "changes",
+    "Cancel",
+    "Log",
+    "out",
+    "Login",
+    "Register",
+    "Email",
+    "Password",
+    "Search",
+    "Home",
+    "Next",
+    "Previous",
+    "page",
+    "Submit",
+    "the",
+    "button",
+    "Country",
+    "Norway",
+    "Remember",
+    "me",
+    "Installation",
+    "Read",
+    "more",
+    "Menu",
+    "Settings",
+    "Primary",
+    "Secondary",
+    "Delete",
+    "account",
+    "12",
+    "e3",
+    "Ω",
+    "İ",
+    "中文",
+    "a",
+    "an",
+    "link",
+    "field",
+    "-",
+    "…",
+    "\"",
+    "'s",
 ];
 
 fn name() -> BoxedStrategy<String> {
@@ -47,25 +118,41 @@ fn element_ref() -> BoxedStrategy<Option<String>> {
 pub fn node() -> BoxedStrategy<RawNode> {
     (
         (element_ref(), select(ROLES), name(), proptest::option::weighted(0.5, any::<u8>()), any::<bool>()),
-        (proptest::option::of(any::<bool>()), proptest::option::of(any::<bool>()), proptest::option::of(any::<bool>()), any::<bool>()),
-        (proptest::option::weighted(0.3, name()), prop::bool::weighted(0.15), prop::bool::weighted(0.3), proptest::option::weighted(0.2, element_ref().prop_map(Option::unwrap_or_default))),
+        (
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+            any::<bool>(),
+        ),
+        (
+            proptest::option::weighted(0.3, name()),
+            prop::bool::weighted(0.15),
+            prop::bool::weighted(0.3),
+            proptest::option::weighted(0.2, element_ref().prop_map(Option::unwrap_or_default)),
+        ),
     )
-        .prop_map(|((element_ref, role, name, level, in_view), (checked, expanded, selected, disabled), (value, sensitive, button, section_ref))| RawNode {
-            element_ref,
-            role: role.to_string(),
-            name,
-            level,
-            in_view,
-            checked,
-            expanded,
-            selected,
-            disabled,
-            value,
-            sensitive,
-            button,
-            section_ref,
-        })
-    .boxed()
+        .prop_map(
+            |(
+                (element_ref, role, name, level, in_view),
+                (checked, expanded, selected, disabled),
+                (value, sensitive, button, section_ref),
+            )| RawNode {
+                element_ref,
+                role: role.to_string(),
+                name,
+                level,
+                in_view,
+                checked,
+                expanded,
+                selected,
+                disabled,
+                value,
+                sensitive,
+                button,
+                section_ref,
+            },
+        )
+        .boxed()
 }
 
 /// A page's nodes in document order: a random tree (landmarks and headings holding the rest),
@@ -110,8 +197,8 @@ pub fn corpus() -> Vec<RawPage> {
 /// A page: a random tree, or a window of a real page with some nodes replaced.
 pub fn page() -> BoxedStrategy<RawPage> {
     let corpus = std::sync::Arc::new(corpus());
-    let random = (name(), name(), (finite(), finite(), finite(), finite()), nodes(), any::<bool>(), any::<bool>()).prop_map(
-        |(title, url, (width, height, scroll_y, scroll_height), nodes, truncated, from_found)| RawPage {
+    let random = (name(), name(), (finite(), finite(), finite(), finite()), nodes(), any::<bool>(), any::<bool>())
+        .prop_map(|(title, url, (width, height, scroll_y, scroll_height), nodes, truncated, from_found)| RawPage {
             url,
             title,
             viewport: Viewport { width, height },
@@ -120,9 +207,15 @@ pub fn page() -> BoxedStrategy<RawPage> {
             nodes,
             truncated,
             from_found,
-        },
-    );
-    let real = (any::<Index>(), any::<Index>(), 0usize..400, proptest::collection::vec((any::<Index>(), node()), 0..6), any::<bool>(), finite())
+        });
+    let real = (
+        any::<Index>(),
+        any::<Index>(),
+        0usize..400,
+        proptest::collection::vec((any::<Index>(), node()), 0..6),
+        any::<bool>(),
+        finite(),
+    )
         .prop_map(move |(which, start, len, replace, truncated, scroll_y)| {
             // A window of the real page (cloning only what is kept).
             let real = &corpus[which.index(corpus.len())];
@@ -147,21 +240,55 @@ pub fn page() -> BoxedStrategy<RawPage> {
             p.scroll_y = scroll_y;
             p
         });
-    prop_oneof![2 => random, 1 => real]
-    .boxed()
+    prop_oneof![2 => random, 1 => real].boxed()
 }
 
 /// A successful result with any of the fields the executor's commands answer.
 pub fn ok_fields() -> BoxedStrategy<Value> {
-    let numbered = proptest::collection::vec((0u32..100, element_ref(), select(ROLES), name()), 0..5)
-        .prop_map(|v| Value::Array(v.into_iter().map(|(n, r, role, name)| json!({"n": n, "ref": r, "role": role, "name": name})).collect()));
+    let numbered = proptest::collection::vec((0u32..100, element_ref(), select(ROLES), name()), 0..5).prop_map(|v| {
+        Value::Array(
+            v.into_iter().map(|(n, r, role, name)| json!({"n": n, "ref": r, "role": role, "name": name})).collect(),
+        )
+    });
     (
-        (proptest::option::of(0u32..50), proptest::option::of(select(&["rgb(255, 255, 255)", "rgba(0, 0, 0, 0)", ""][..])), proptest::collection::vec(name(), 0..3), proptest::option::of(select(&["changeBackgroundColor", "zoomText", ""][..]))),
-        (proptest::option::of(0u32..5), proptest::option::of(0u32..50), proptest::option::of(name()), any::<bool>(), proptest::option::of(0u32..1_000_000)),
-        (proptest::option::of(name()), proptest::option::of(select(ROLES)), proptest::option::of(name()), proptest::option::of(any::<bool>()), any::<bool>()),
-        (proptest::option::of(finite()), proptest::option::of(finite()), proptest::option::of(name()), proptest::option::of(name())),
-        (numbered, proptest::option::of(0u32..30), proptest::option::of(0u32..30), proptest::collection::vec(name(), 0..3)),
-        (proptest::option::of(name()), proptest::option::of(select(&["selection", "section", "element", "page", ""][..])), proptest::option::weighted(0.2, 0u32..4), proptest::option::of(select(&["d-1", "d-2", ""][..]))),
+        (
+            proptest::option::of(0u32..50),
+            proptest::option::of(select(&["rgb(255, 255, 255)", "rgba(0, 0, 0, 0)", ""][..])),
+            proptest::collection::vec(name(), 0..3),
+            proptest::option::of(select(&["changeBackgroundColor", "zoomText", ""][..])),
+        ),
+        (
+            proptest::option::of(0u32..5),
+            proptest::option::of(0u32..50),
+            proptest::option::of(name()),
+            any::<bool>(),
+            proptest::option::of(0u32..1_000_000),
+        ),
+        (
+            proptest::option::of(name()),
+            proptest::option::of(select(ROLES)),
+            proptest::option::of(name()),
+            proptest::option::of(any::<bool>()),
+            any::<bool>(),
+        ),
+        (
+            proptest::option::of(finite()),
+            proptest::option::of(finite()),
+            proptest::option::of(name()),
+            proptest::option::of(name()),
+        ),
+        (
+            numbered,
+            proptest::option::of(0u32..30),
+            proptest::option::of(0u32..30),
+            proptest::collection::vec(name(), 0..3),
+        ),
+        (
+            proptest::option::of(name()),
+            proptest::option::of(select(&["selection", "section", "element", "page", ""][..])),
+            proptest::option::weighted(0.2, 0u32..4),
+            proptest::option::of(select(&["d-1", "d-2", ""][..])),
+        ),
     )
         .prop_map(|(a, b, c, d, e, f)| {
             let mut v = json!({"ok": true});
@@ -198,7 +325,7 @@ pub fn ok_fields() -> BoxedStrategy<Value> {
             put("docId", json!(f.3));
             v
         })
-    .boxed()
+        .boxed()
 }
 
 /// What the executor answers a command: a page (as `collect` does), a success, a failure, a
@@ -225,10 +352,52 @@ pub fn result() -> BoxedStrategy<Value> {
 
 /// Keys and values of executor results, for mutation.
 pub const RESULT_WORDS: &[&str] = &[
-    "ok", "error", "changed", "from", "labels", "undone", "remaining", "restored", "html", "truncated", "totalChars",
-    "label", "role", "option", "checked", "navigating", "scrollY", "scrollHeight", "url", "effect", "numbered", "n",
-    "ref", "name", "count", "index", "snippets", "text", "source", "needsConfirmation", "question", "pageUndid",
-    "docId", "kind", "sensitiveField", "left", "nodes", "viewport", "title", "inView", "level", "sectionRef", "fromFound", "value", "sensitive", "button",
+    "ok",
+    "error",
+    "changed",
+    "from",
+    "labels",
+    "undone",
+    "remaining",
+    "restored",
+    "html",
+    "truncated",
+    "totalChars",
+    "label",
+    "role",
+    "option",
+    "checked",
+    "navigating",
+    "scrollY",
+    "scrollHeight",
+    "url",
+    "effect",
+    "numbered",
+    "n",
+    "ref",
+    "name",
+    "count",
+    "index",
+    "snippets",
+    "text",
+    "source",
+    "needsConfirmation",
+    "question",
+    "pageUndid",
+    "docId",
+    "kind",
+    "sensitiveField",
+    "left",
+    "nodes",
+    "viewport",
+    "title",
+    "inView",
+    "level",
+    "sectionRef",
+    "fromFound",
+    "value",
+    "sensitive",
+    "button",
 ];
 
 /// The text of a result: [`result`], sometimes mutated.

@@ -19,42 +19,75 @@ pub fn seeds() -> Vec<Vec<u8>> {
 
 /// Lines (and pieces of lines) the check reads, and their near misses.
 pub const LINES: &[&str] = &[
-    "v=0", "v=1", " v=0", "v=0 ", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "o=", "s=-", "s=", "t=0 0", "t=",
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111", "m=audio", "m=audio ", "m=video 9 UDP/TLS/RTP/SAVPF 96",
-    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "m=application 9 UDP/DTLS/SCTP", "m=application webrtc-datachannel",
-    "a=ice-ufrag:abcd", "a=ice-ufrag:", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=ice-pwd:",
-    "a=fingerprint:sha-256 00:11:22:33", "a=fingerprint:", "a=x-fingerprint:sha-256 00", "a=setup:actpass", "a=mid:0",
-    "a=sctp-port:5000", "c=IN IP4 0.0.0.0", "a=rtpmap:111 opus/48000/2", "a=group:BUNDLE 0 1", "", " ", "\t", "\u{feff}v=0",
-    "é", "\u{0}", "\u{2028}", "v=0\u{85}",
+    "v=0",
+    "v=1",
+    " v=0",
+    "v=0 ",
+    "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+    "o=",
+    "s=-",
+    "s=",
+    "t=0 0",
+    "t=",
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+    "m=audio",
+    "m=audio ",
+    "m=video 9 UDP/TLS/RTP/SAVPF 96",
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+    "m=application 9 UDP/DTLS/SCTP",
+    "m=application webrtc-datachannel",
+    "a=ice-ufrag:abcd",
+    "a=ice-ufrag:",
+    "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+    "a=ice-pwd:",
+    "a=fingerprint:sha-256 00:11:22:33",
+    "a=fingerprint:",
+    "a=x-fingerprint:sha-256 00",
+    "a=setup:actpass",
+    "a=mid:0",
+    "a=sctp-port:5000",
+    "c=IN IP4 0.0.0.0",
+    "a=rtpmap:111 opus/48000/2",
+    "a=group:BUNDLE 0 1",
+    "",
+    " ",
+    "\t",
+    "\u{feff}v=0",
+    "é",
+    "\u{0}",
+    "\u{2028}",
+    "v=0\u{85}",
 ];
 
 const EOLS: &[&str] = &["\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", "\n\n", ""];
 
 /// An offer assembled from [`LINES`] with mixed line ends.
 fn assembled() -> BoxedStrategy<Vec<u8>> {
-    proptest::collection::vec((select(LINES), select(EOLS)), 0..40).prop_map(|lines| {
-        let mut out = String::new();
-        for (l, eol) in lines {
-            out.push_str(l);
-            out.push_str(eol);
-        }
-        out.into_bytes()
-    })
-    .boxed()
+    proptest::collection::vec((select(LINES), select(EOLS)), 0..40)
+        .prop_map(|lines| {
+            let mut out = String::new();
+            for (l, eol) in lines {
+                out.push_str(l);
+                out.push_str(eol);
+            }
+            out.into_bytes()
+        })
+        .boxed()
 }
 
 /// A real offer padded with attribute lines to just under, at, or just over the size limit.
 fn near_the_limit() -> BoxedStrategy<Vec<u8>> {
-    (select(seeds()), -3i64..=3, select(&["a=x:", "", "\u{e9}"][..])).prop_map(|(mut b, delta, pad)| {
-        let want = (MAX_OFFER_BYTES as i64 + delta) as usize;
-        while b.len() < want {
-            b.extend_from_slice(pad.as_bytes());
-            b.extend_from_slice(b"0123456789abcdef\r\n");
-        }
-        b.truncate(want);
-        b
-    })
-    .boxed()
+    (select(seeds()), -3i64..=3, select(&["a=x:", "", "\u{e9}"][..]))
+        .prop_map(|(mut b, delta, pad)| {
+            let want = (MAX_OFFER_BYTES as i64 + delta) as usize;
+            while b.len() < want {
+                b.extend_from_slice(pad.as_bytes());
+                b.extend_from_slice(b"0123456789abcdef\r\n");
+            }
+            b.truncate(want);
+            b
+        })
+        .boxed()
 }
 
 /// An offer body for the check (and for the companion's `/api/rtc-connect`).

@@ -22,13 +22,33 @@ use serde_json::{json, Value};
 /// What the server sends, with ids from small pools so that responses and calls meet again.
 #[derive(Debug, Clone)]
 enum Ev {
-    Created { resp: u8 },
-    Done { resp: u8, calls: Vec<(u8, String, String)> },
-    ArgsDone { resp: u8, call: u8, name: String, args: String },
-    ItemDone { resp: u8, call: u8, name: String, args: String },
+    Created {
+        resp: u8,
+    },
+    Done {
+        resp: u8,
+        calls: Vec<(u8, String, String)>,
+    },
+    ArgsDone {
+        resp: u8,
+        call: u8,
+        name: String,
+        args: String,
+    },
+    ItemDone {
+        resp: u8,
+        call: u8,
+        name: String,
+        args: String,
+    },
     /// An error about the session's last `response.create` (`busy`: the server already runs one).
-    ErrorForOurs { busy: bool },
-    Error { code: Option<String>, event_id: Option<String> },
+    ErrorForOurs {
+        busy: bool,
+    },
+    Error {
+        code: Option<String>,
+        event_id: Option<String>,
+    },
     /// The person's own speech, transcribed.
     Heard(String),
     /// The model's speech.
@@ -44,12 +64,22 @@ enum Ev {
 enum Op {
     Event(Ev),
     /// Answer one of the page requests waiting (picked by index) with a result of this kind.
-    Answer { pick: Index, result: Answer },
+    Answer {
+        pick: Index,
+        result: Answer,
+    },
     /// A result for a request id the session never gave out (or already got).
-    StrayResult { id: u32, result: String },
+    StrayResult {
+        id: u32,
+        result: String,
+    },
     Typed(String),
     /// A click on Allow/Deny: on the question shown last, or on any id.
-    Click { latest: bool, id: u32, allow: bool },
+    Click {
+        latest: bool,
+        id: u32,
+        allow: bool,
+    },
     Open,
     Close,
 }
@@ -58,9 +88,17 @@ enum Op {
 #[derive(Debug, Clone)]
 enum Answer {
     /// The right kind of success for the command (a page for `collect`, …).
-    Fitting { labels_from_call: bool, nodes: Vec<RawNode>, doc: Option<u8>, extra: Value },
+    Fitting {
+        labels_from_call: bool,
+        nodes: Vec<RawNode>,
+        doc: Option<u8>,
+        extra: Value,
+    },
     /// The executor holds it for the person's yes.
-    NeedsYes { question: String, kind: Option<&'static str> },
+    NeedsYes {
+        question: String,
+        kind: Option<&'static str>,
+    },
     Fails(String),
     /// Any result text.
     Text(String),
@@ -130,7 +168,12 @@ fn options() -> impl Strategy<Value = SessionOptions> {
         proptest::option::of(select(&["cedar", "", " "][..]).prop_map(str::to_string)),
         proptest::option::of(mutate::odd_string()),
     )
-        .prop_map(|(session_update, local_mode, voice, instructions)| SessionOptions { session_update, local_mode, voice, instructions })
+        .prop_map(|(session_update, local_mode, voice, instructions)| SessionOptions {
+            session_update,
+            local_mode,
+            voice,
+            instructions,
+        })
 }
 
 /// The label a call names (its `target`), for pages whose elements should match it.
@@ -199,17 +242,28 @@ impl Driver {
         for a in actions {
             match a {
                 Action::Send { text, output_of } => {
-                    let e: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("sent text is not JSON ({e}): {text}")))?;
+                    let e: Value = serde_json::from_str(&text)
+                        .map_err(|e| TestCaseError::fail(format!("sent text is not JSON ({e}): {text}")))?;
                     match e["type"].as_str().unwrap_or("") {
                         "response.create" => {
-                            prop_assert!(self.in_flight.is_none(), "a second response.create while {:?} is in flight (after {})", self.in_flight, cause);
+                            prop_assert!(
+                                self.in_flight.is_none(),
+                                "a second response.create while {:?} is in flight (after {})",
+                                self.in_flight,
+                                cause
+                            );
                             self.in_flight = Some(None);
                             self.last_create = e["event_id"].as_str().map(str::to_string);
                         }
                         "conversation.item.create" if e["item"]["type"] == "function_call_output" => {
                             let id = e["item"]["call_id"].as_str().unwrap_or("").to_string();
                             prop_assert_eq!(output_of.as_deref(), Some(id.as_str()));
-                            prop_assert!(self.call_names.contains_key(&id), "output for a call never made: {} (after {})", id, cause);
+                            prop_assert!(
+                                self.call_names.contains_key(&id),
+                                "output for a call never made: {} (after {})",
+                                id,
+                                cause
+                            );
                             let n = self.outputs.entry(id.clone()).or_default();
                             *n += 1;
                             prop_assert!(*n == 1, "call {} answered {} times (after {})", id, n, cause);
@@ -246,7 +300,9 @@ impl Driver {
         if self.open {
             match ServerEvent::parse(text) {
                 Ok(ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. })
-                | Ok(ServerEvent::OutputItemDone { item: Item::FunctionCall { call_id, name, arguments, .. }, .. }) => self.call(call_id, name, arguments),
+                | Ok(ServerEvent::OutputItemDone {
+                    item: Item::FunctionCall { call_id, name, arguments, .. }, ..
+                }) => self.call(call_id, name, arguments),
                 Ok(ServerEvent::ResponseDone { response, .. }) => {
                     for item in &response.output {
                         if let Item::FunctionCall { call_id, name, arguments, .. } = item {
@@ -262,7 +318,11 @@ impl Driver {
                     self.in_flight = Some(Some(response.id));
                 }
                 // Refused.
-                Ok(ServerEvent::Error { error, .. }) if error.event_id.is_some() && error.event_id == self.last_create && self.in_flight == Some(None) => {
+                Ok(ServerEvent::Error { error, .. })
+                    if error.event_id.is_some()
+                        && error.event_id == self.last_create
+                        && self.in_flight == Some(None) =>
+                {
                     self.in_flight = None;
                 }
                 _ => {}
@@ -283,7 +343,15 @@ impl Driver {
     }
 
     /// A fitting result for `command` (a collect page has an element named as the call said).
-    fn fitting(&self, id: u32, command: &PageCommand, labels_from_call: bool, mut nodes: Vec<RawNode>, doc: Option<u8>, extra: Value) -> String {
+    fn fitting(
+        &self,
+        id: u32,
+        command: &PageCommand,
+        labels_from_call: bool,
+        mut nodes: Vec<RawNode>,
+        doc: Option<u8>,
+        extra: Value,
+    ) -> String {
         match command {
             PageCommand::Collect { .. } => {
                 if let (true, Some((name, label))) = (labels_from_call, self.label_for.get(&id)) {
@@ -319,9 +387,14 @@ impl Driver {
         }
         let (id, command) = self.waiting.remove(pick.index(self.waiting.len()));
         let text = match result {
-            Answer::Fitting { labels_from_call, nodes, doc, extra } => self.fitting(id, &command, *labels_from_call, nodes.clone(), *doc, extra.clone()),
-            Answer::NeedsYes { question, kind } => json!({"ok": false, "needsConfirmation": true, "question": question, "kind": kind,
-                "error": format!("{question} needs the person's own confirmation")}).to_string(),
+            Answer::Fitting { labels_from_call, nodes, doc, extra } => {
+                self.fitting(id, &command, *labels_from_call, nodes.clone(), *doc, extra.clone())
+            }
+            Answer::NeedsYes { question, kind } => {
+                json!({"ok": false, "needsConfirmation": true, "question": question, "kind": kind,
+                "error": format!("{question} needs the person's own confirmation")})
+                .to_string()
+            }
             Answer::Fails(why) => json!({"ok": false, "error": why}).to_string(),
             Answer::Text(t) => t.clone(),
         };
@@ -357,7 +430,12 @@ impl Driver {
             Op::StrayResult { id, result } => {
                 let id = 1_000_000 + id;
                 let actions = self.s.on_page_result(id, result);
-                prop_assert!(actions.is_empty(), "a result for request {} nobody asked for did something: {:?}", id, actions);
+                prop_assert!(
+                    actions.is_empty(),
+                    "a result for request {} nobody asked for did something: {:?}",
+                    id,
+                    actions
+                );
                 Ok(())
             }
             Op::Typed(t) => {
@@ -441,7 +519,13 @@ impl Driver {
             self.took(actions, "drain")?;
         }
         for id in &self.calls {
-            prop_assert_eq!(self.outputs.get(id).copied(), Some(1), "call {} ({:?}) was not answered once", id, self.call_names[id]);
+            prop_assert_eq!(
+                self.outputs.get(id).copied(),
+                Some(1),
+                "call {} ({:?}) was not answered once",
+                id,
+                self.call_names[id]
+            );
         }
         prop_assert_eq!(&self.output_order, &self.calls, "outputs not in the order the calls came");
         Ok(())
@@ -465,44 +549,54 @@ fn fuzz_session_event_sequences() {
 
 #[test]
 fn fuzz_page_result_parsing() {
-    fuzz("page result parsing", 500, (call_name_and_args(), pages::result_text(), pages::result_text()), |((name, args), first, second)| {
-        // The plan of a call that reaches the page (parsing it is code under test too).
-        let plan = match ToolCall::parse(&name, &args).map(calls::start) {
-            Ok(Next::Page(_, plan)) => plan,
-            _ => return Ok(()),
-        };
-        let _ = page::doc_id_of(&first);
-        let _ = page::confirmation_request(&first);
-        match PageResult::parse(&first) {
-            Ok((r, _)) => prop_assert!(r.ok),
-            Err(e) => prop_assert!(!e.is_empty()),
-        }
-        let mut next = calls::on_result(plan.clone(), &first);
-        let mut plan_now = plan;
-        // A label plan's second step, answered with the second result.
-        for answer in [&second, &first] {
-            match next {
-                Next::Done(out) => {
-                    prop_assert!(!out.summary.is_empty() || out.ok, "an error without words");
-                    if !out.ok {
-                        let v: Value = serde_json::from_str(&out.text).map_err(|e| TestCaseError::fail(format!("error output is not JSON: {e}")))?;
-                        prop_assert_eq!(&v["ok"], false);
-                        prop_assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "error output without a message: {}", out.text);
+    fuzz(
+        "page result parsing",
+        500,
+        (call_name_and_args(), pages::result_text(), pages::result_text()),
+        |((name, args), first, second)| {
+            // The plan of a call that reaches the page (parsing it is code under test too).
+            let plan = match ToolCall::parse(&name, &args).map(calls::start) {
+                Ok(Next::Page(_, plan)) => plan,
+                _ => return Ok(()),
+            };
+            let _ = page::doc_id_of(&first);
+            let _ = page::confirmation_request(&first);
+            match PageResult::parse(&first) {
+                Ok((r, _)) => prop_assert!(r.ok),
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
+            let mut next = calls::on_result(plan.clone(), &first);
+            let mut plan_now = plan;
+            // A label plan's second step, answered with the second result.
+            for answer in [&second, &first] {
+                match next {
+                    Next::Done(out) => {
+                        prop_assert!(!out.summary.is_empty() || out.ok, "an error without words");
+                        if !out.ok {
+                            let v: Value = serde_json::from_str(&out.text)
+                                .map_err(|e| TestCaseError::fail(format!("error output is not JSON: {e}")))?;
+                            prop_assert_eq!(&v["ok"], false);
+                            prop_assert!(
+                                v["error"].as_str().is_some_and(|e| !e.is_empty()),
+                                "error output without a message: {}",
+                                out.text
+                            );
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
-                }
-                Next::Page(command, plan) => {
-                    prop_assert!(!matches!(plan_now, Plan::Finish { .. }), "a finished plan asked the page again");
-                    let json = serde_json::to_string(&command).expect("commands serialize");
-                    prop_assert!(json.contains("\"op\""));
-                    plan_now = plan.clone();
-                    next = calls::on_result(plan, answer);
+                    Next::Page(command, plan) => {
+                        prop_assert!(!matches!(plan_now, Plan::Finish { .. }), "a finished plan asked the page again");
+                        let json = serde_json::to_string(&command).expect("commands serialize");
+                        prop_assert!(json.contains("\"op\""));
+                        plan_now = plan.clone();
+                        next = calls::on_result(plan, answer);
+                    }
                 }
             }
-        }
-        prop_assert!(matches!(next, Next::Done(_)), "a call took more than two page commands");
-        Ok(())
-    });
+            prop_assert!(matches!(next, Next::Done(_)), "a call took more than two page commands");
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,33 +606,50 @@ fn fuzz_page_result_parsing() {
 fn fuzz_snapshot_formatting() {
     let budget = prop_oneof![4 => 200u32..3000, 1 => select(&[0u32, 1, 50, 199, 1500, 8000, u32::MAX][..])];
     let from = prop_oneof![any::<Index>().prop_map(Some), Just(None)];
-    fuzz("snapshot formatting", 500, (pages::page(), budget, from, mutate::odd_string()), |(page, max_tokens, from, odd_from)| {
-        let out = snapshot::format(&page, max_tokens);
-        prop_assert!(out.ends_with('\n'));
-        // Within budget when the budget can hold the head (title, address, closing lines).
-        if max_tokens >= 200 && snapshot::estimate_tokens(&page.title) + snapshot::estimate_tokens(&page.url) < 40 {
-            prop_assert!(snapshot::estimate_tokens(&out) <= max_tokens as usize, "{} tokens over a budget of {}", snapshot::estimate_tokens(&out), max_tokens);
-        }
-        for n in page.nodes.iter().filter(|n| n.sensitive) {
-            if let Some(v) = n.value.as_deref().filter(|v| v.len() >= 8 && !v.contains(char::is_whitespace)) {
-                prop_assert!(!out.contains(v)
-                    || page.nodes.iter().any(|m| m.name.contains(v) || m.role.contains(v) || (!m.sensitive && m.value.as_deref().is_some_and(|x| x.contains(v))))
-                    || page.title.contains(v)
-                    || page.url.contains(v),
-                    "a sensitive value is in the outline");
+    fuzz(
+        "snapshot formatting",
+        500,
+        (pages::page(), budget, from, mutate::odd_string()),
+        |(page, max_tokens, from, odd_from)| {
+            let out = snapshot::format(&page, max_tokens);
+            prop_assert!(out.ends_with('\n'));
+            // Within budget when the budget can hold the head (title, address, closing lines).
+            if max_tokens >= 200 && snapshot::estimate_tokens(&page.title) + snapshot::estimate_tokens(&page.url) < 40 {
+                prop_assert!(
+                    snapshot::estimate_tokens(&out) <= max_tokens as usize,
+                    "{} tokens over a budget of {}",
+                    snapshot::estimate_tokens(&out),
+                    max_tokens
+                );
             }
-        }
-        let refs: Vec<&str> = page.nodes.iter().filter_map(|n| n.element_ref.as_deref().or(n.section_ref.as_deref())).collect();
-        let from_ref = match (&from, refs.is_empty()) {
-            (Some(i), false) => refs[i.index(refs.len())].to_string(),
-            _ => odd_from,
-        };
-        match snapshot::format_from(&page, &from_ref, max_tokens) {
-            Ok(text) => prop_assert!(text.ends_with("(End of the page.)\n") || text.contains("More below: call getPageHTML with from=")),
-            Err(e) => prop_assert!(e.contains("not on the page now")),
-        }
-        Ok(())
-    });
+            for n in page.nodes.iter().filter(|n| n.sensitive) {
+                if let Some(v) = n.value.as_deref().filter(|v| v.len() >= 8 && !v.contains(char::is_whitespace)) {
+                    prop_assert!(
+                        !out.contains(v)
+                            || page.nodes.iter().any(|m| m.name.contains(v)
+                                || m.role.contains(v)
+                                || (!m.sensitive && m.value.as_deref().is_some_and(|x| x.contains(v))))
+                            || page.title.contains(v)
+                            || page.url.contains(v),
+                        "a sensitive value is in the outline"
+                    );
+                }
+            }
+            let refs: Vec<&str> =
+                page.nodes.iter().filter_map(|n| n.element_ref.as_deref().or(n.section_ref.as_deref())).collect();
+            let from_ref = match (&from, refs.is_empty()) {
+                (Some(i), false) => refs[i.index(refs.len())].to_string(),
+                _ => odd_from,
+            };
+            match snapshot::format_from(&page, &from_ref, max_tokens) {
+                Ok(text) => prop_assert!(
+                    text.ends_with("(End of the page.)\n") || text.contains("More below: call getPageHTML with from=")
+                ),
+                Err(e) => prop_assert!(e.contains("not on the page now")),
+            }
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -547,7 +658,8 @@ fn fuzz_snapshot_formatting() {
 /// The words a label is matched by (the spec of `labels::words`): lowercase alphanumerics, filler
 /// words dropped.
 fn words(s: &str) -> Vec<String> {
-    let cleaned: String = s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
+    let cleaned: String =
+        s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
     cleaned
         .split_whitespace()
         .filter(|w| !matches!(*w, "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"))

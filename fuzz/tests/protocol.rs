@@ -6,8 +6,8 @@ use hark_fuzz::{events, fuzz, sdp, tools};
 use hark_protocol::events::ServerEvent;
 use hark_protocol::sdp::{check_offer, SdpError, MAX_OFFER_BYTES};
 use hark_protocol::tools::{
-    is_ref, ArgError, ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, ToolCall, MAX_SNAPSHOT_TOKENS, MAX_ZOOM_PERCENT,
-    MIN_ZOOM_PERCENT,
+    is_ref, ArgError, ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, ToolCall, MAX_SNAPSHOT_TOKENS,
+    MAX_ZOOM_PERCENT, MIN_ZOOM_PERCENT,
 };
 use serde_json::Value;
 
@@ -53,9 +53,15 @@ fn fuzz_server_event_parsing() {
         let wire: Value = serde_json::from_str(&text).expect("a parsed event is JSON");
         let sent_type = wire.get("type").and_then(Value::as_str).unwrap_or("");
         if event == ServerEvent::Unknown {
-            prop_assert!(!events::EVENT_TYPES[..31].contains(&sent_type) || sent_type == "Unknown", "{} parsed as Unknown", sent_type);
+            prop_assert!(
+                !events::EVENT_TYPES[..31].contains(&sent_type) || sent_type == "Unknown",
+                "{} parsed as Unknown",
+                sent_type
+            );
         } else {
-            let alias = sent_type.replace("response.text.", "response.output_text.").replace("response.audio_transcript.", "response.output_audio_transcript.");
+            let alias = sent_type
+                .replace("response.text.", "response.output_text.")
+                .replace("response.audio_transcript.", "response.output_audio_transcript.");
             prop_assert_eq!(&name, &alias);
         }
         let again = ServerEvent::parse(&event.to_json()).map_err(|e| TestCaseError::fail(format!("re-parse: {e}")))?;
@@ -68,7 +74,9 @@ fn fuzz_server_event_parsing() {
 fn browser_scheme(u: &str) -> Option<&str> {
     let end = u.find(':')?;
     let s = &u[..end];
-    (s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))).then_some(s)
+    (s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+    .then_some(s)
 }
 
 /// Where `navigate` may go: http(s) or a place on this site, nothing a browser reads as another scheme.
@@ -76,7 +84,10 @@ fn valid_url(u: &str) -> bool {
     !u.is_empty()
         && !u.chars().any(|c| c.is_whitespace() || c.is_control())
         && match browser_scheme(u) {
-            Some(s) => (s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https")) && u[s.len() + 1..].starts_with("//"),
+            Some(s) => {
+                (s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"))
+                    && u[s.len() + 1..].starts_with("//")
+            }
             None => true,
         }
 }
@@ -113,7 +124,9 @@ fn fuzz_tool_call_parsing() {
                     check_target(t, false)?;
                 }
             }
-            ToolCall::ChangeBackgroundColor { color } | ToolCall::ChangeTextColor { color } => prop_assert!(!color.original.is_empty()),
+            ToolCall::ChangeBackgroundColor { color } | ToolCall::ChangeTextColor { color } => {
+                prop_assert!(!color.original.is_empty())
+            }
             ToolCall::ChangeButtonStyle { target, size, color } => {
                 prop_assert!(size.is_some() || color.is_some());
                 check_target(target, false)?;
@@ -123,9 +136,10 @@ fn fuzz_tool_call_parsing() {
                     None => {}
                 }
             }
-            ToolCall::Click { target } | ToolCall::TypeText { target, .. } | ToolCall::SelectOption { target, .. } | ToolCall::SetChecked { target, .. } => {
-                check_target(target, true)?
-            }
+            ToolCall::Click { target }
+            | ToolCall::TypeText { target, .. }
+            | ToolCall::SelectOption { target, .. }
+            | ToolCall::SetChecked { target, .. } => check_target(target, true)?,
             ToolCall::PressKey { key, target } => {
                 prop_assert_eq!(Key::parse(key.code()).ok(), Some(*key));
                 if let Some(t) = target {

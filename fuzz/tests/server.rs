@@ -34,10 +34,29 @@ const CHROME: &str = "chrome-extension://babkbkfmpijgngjiacnpjjcfnibgbmoo";
 /// Every status the API answers with.
 const STATUSES: &[u16] = &[200, 204, 400, 401, 403, 404, 405, 413, 415, 421, 429, 502, 503, 504];
 const CODES: &[&str] = &[
-    "host_not_allowed", "origin_not_allowed", "missing_token", "invalid_token", "unsupported_media_type", "offer_too_large",
-    "invalid_offer", "bad_body", "rate_limited", "busy", "no_upstream", "not_found", "method_not_allowed",
-    "upstream_unauthorized", "upstream_forbidden", "upstream_rate_limited", "upstream_quota_exceeded", "upstream_rejected",
-    "upstream_server_error", "upstream_unreachable", "upstream_connect_timeout", "upstream_timeout", "upstream_malformed",
+    "host_not_allowed",
+    "origin_not_allowed",
+    "missing_token",
+    "invalid_token",
+    "unsupported_media_type",
+    "offer_too_large",
+    "invalid_offer",
+    "bad_body",
+    "rate_limited",
+    "busy",
+    "no_upstream",
+    "not_found",
+    "method_not_allowed",
+    "upstream_unauthorized",
+    "upstream_forbidden",
+    "upstream_rate_limited",
+    "upstream_quota_exceeded",
+    "upstream_rejected",
+    "upstream_server_error",
+    "upstream_unreachable",
+    "upstream_connect_timeout",
+    "upstream_timeout",
+    "upstream_malformed",
 ];
 
 /// The companions under test: the same router over different backends and limits.
@@ -78,7 +97,12 @@ impl Companions {
                 .unwrap(),
             ))
         };
-        let limits = |max_body_bytes, rate_per_minute, max_concurrent| Limits { max_body_bytes, rate_per_minute, max_concurrent, ..Limits::default() };
+        let limits = |max_body_bytes, rate_per_minute, max_concurrent| Limits {
+            max_body_bytes,
+            rate_per_minute,
+            max_concurrent,
+            ..Limits::default()
+        };
         let apps = [
             state(upstream(UpstreamApi::Calls), limits(64 * 1024, 0, 8), Mode::Openai),
             state(upstream(UpstreamApi::Legacy), limits(64 * 1024, 0, 8), Mode::Openai),
@@ -127,9 +151,21 @@ fn method(usual: &'static str) -> impl Strategy<Value = String> {
 /// (method, request target).
 fn route() -> impl Strategy<Value = (String, String)> {
     let odd = &[
-        "/", "/api/rtc-connect/", "/API/RTC-CONNECT", "/api/rtc-connect?x=1", "//api/rtc-connect", "/api/../api/status",
-        "/api/%2e%2e/healthz", "/api/rtc-connect%00", "/v1/realtime/calls", "*", "http://127.0.0.1:8813/api/rtc-connect",
-        "http://evil.example/api/status", "https://localhost:8813/healthz", "/healthz#frag", "/%ff%fe",
+        "/",
+        "/api/rtc-connect/",
+        "/API/RTC-CONNECT",
+        "/api/rtc-connect?x=1",
+        "//api/rtc-connect",
+        "/api/../api/status",
+        "/api/%2e%2e/healthz",
+        "/api/rtc-connect%00",
+        "/v1/realtime/calls",
+        "*",
+        "http://127.0.0.1:8813/api/rtc-connect",
+        "http://evil.example/api/status",
+        "https://localhost:8813/healthz",
+        "/healthz#frag",
+        "/%ff%fe",
     ][..];
     prop_oneof![
         14 => (method("POST"), Just("/api/rtc-connect".to_string())),
@@ -141,28 +177,75 @@ fn route() -> impl Strategy<Value = (String, String)> {
 }
 
 const HEADER_NAMES: &[&str] = &[
-    "host", "origin", "authorization", "content-type", "content-length", "access-control-request-method",
-    "access-control-request-private-network", "access-control-request-headers", "transfer-encoding", "expect", "connection",
-    "accept", "x-forwarded-host", "cookie", "X-Hark-Call-Id", "referer",
+    "host",
+    "origin",
+    "authorization",
+    "content-type",
+    "content-length",
+    "access-control-request-method",
+    "access-control-request-private-network",
+    "access-control-request-headers",
+    "transfer-encoding",
+    "expect",
+    "connection",
+    "accept",
+    "x-forwarded-host",
+    "cookie",
+    "X-Hark-Call-Id",
+    "referer",
 ];
 
 /// Values of header `name`: (the ones a right client sends, near misses and wrong ones).
 fn header_values(name: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match name {
-        "host" => (&["127.0.0.1:8813", "localhost:8813", "[::1]:8813", "LOCALHOST:8813"], &["127.0.0.1", "evil.example:8813", "127.0.0.1:8814", "", "127.0.0.1:8813 "]),
+        "host" => (
+            &["127.0.0.1:8813", "localhost:8813", "[::1]:8813", "LOCALHOST:8813"],
+            &["127.0.0.1", "evil.example:8813", "127.0.0.1:8814", "", "127.0.0.1:8813 "],
+        ),
         "origin" => (
             &[CHROME, "moz-extension://0b3d1c2e-aaaa-bbbb-cccc-000000000000"],
-            &["moz-extension://", "https://evil.example", "null", "chrome-extension://other", "", "CHROME-EXTENSION://babkbkfmpijgngjiacnpjjcfnibgbmoo"],
+            &[
+                "moz-extension://",
+                "https://evil.example",
+                "null",
+                "chrome-extension://other",
+                "",
+                "CHROME-EXTENSION://babkbkfmpijgngjiacnpjjcfnibgbmoo",
+            ],
         ),
         "authorization" => (
-            &["Bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Bearer  hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\t"],
-            &["Bearer hark_AAAA", "Bearer ", "Bearer", "Basic Zm9vOmJhcg==", "", "Bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", "hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+            &[
+                "Bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "Bearer  hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\t",
+            ],
+            &[
+                "Bearer hark_AAAA",
+                "Bearer ",
+                "Bearer",
+                "Basic Zm9vOmJhcg==",
+                "",
+                "Bearer hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",
+                "hark_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ],
         ),
         "content-type" => (
             &["application/sdp", "application/sdp; charset=utf-8", "APPLICATION/SDP", " application/sdp "],
-            &["multipart/form-data; boundary=XyZ", "multipart/form-data", "application/json", "text/plain", "application/sdpx", "", ";application/sdp", "application/sdp;"],
+            &[
+                "multipart/form-data; boundary=XyZ",
+                "multipart/form-data",
+                "application/json",
+                "text/plain",
+                "application/sdpx",
+                "",
+                ";application/sdp",
+                "application/sdp;",
+            ],
         ),
-        "content-length" => (&["0", "1", "700", "2000"], &["701", "65536", "65537", "18446744073709551616", "-1", "abc", " 12", "99999999999"]),
+        "content-length" => (
+            &["0", "1", "700", "2000"],
+            &["701", "65536", "65537", "18446744073709551616", "-1", "abc", " 12", "99999999999"],
+        ),
         "access-control-request-method" => (&["POST", "GET"], &["", "DELETE"]),
         "access-control-request-private-network" => (&["true"], &["false", "TRUE", ""]),
         "transfer-encoding" => (&["chunked"], &["gzip", "identity"]),
@@ -202,9 +285,15 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
     );
     (usual, extra).prop_map(|((host, origin, auth, ct, cl, acrm, acrpn), extra)| {
         let mut h = Vec::new();
-        for (name, v) in [("host", host), ("origin", origin), ("authorization", auth), ("content-type", ct), ("content-length", cl),
-            ("access-control-request-method", acrm), ("access-control-request-private-network", acrpn)]
-        {
+        for (name, v) in [
+            ("host", host),
+            ("origin", origin),
+            ("authorization", auth),
+            ("content-type", ct),
+            ("content-length", cl),
+            ("access-control-request-method", acrm),
+            ("access-control-request-private-network", acrpn),
+        ] {
             if let Some(v) = v {
                 h.push((name.to_string(), v));
             }
@@ -215,7 +304,10 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
 }
 
 fn multipart(offer: &[u8], boundary: &str) -> Vec<u8> {
-    let mut b = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n").into_bytes();
+    let mut b = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n"
+    )
+    .into_bytes();
     b.extend_from_slice(offer);
     b.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\nContent-Type: application/json\r\n\r\n{{\"type\":\"realtime\",\"model\":\"gpt-realtime\"}}\r\n--{boundary}--\r\n").as_bytes());
     b
@@ -266,7 +358,15 @@ fn request() -> impl Strategy<Value = Req> {
         ],
         upstream_behavior(),
     )
-        .prop_map(|(app, (method, target), headers, body, body_kind, upstream)| Req { app, method, target, headers, body, body_kind, upstream })
+        .prop_map(|(app, (method, target), headers, body, body_kind, upstream)| Req {
+            app,
+            method,
+            target,
+            headers,
+            body,
+            body_kind,
+            upstream,
+        })
 }
 
 fn build(r: &Req) -> Request<Body> {
@@ -290,8 +390,10 @@ fn build(r: &Req) -> Request<Body> {
         }
         BodyKind::FailsAfter(n) => {
             let n = (*n as usize).min(r.body.len());
-            let chunks: Vec<Result<Bytes, std::io::Error>> =
-                vec![Ok(Bytes::copy_from_slice(&r.body[..n])), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "the client went away"))];
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::copy_from_slice(&r.body[..n])),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "the client went away")),
+            ];
             Body::from_stream(futures_util::stream::iter(chunks))
         }
     };
@@ -327,13 +429,18 @@ fn fuzz_companion_requests() {
         let host_ok = host_of(&req).is_some_and(|h| st.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(&h)));
         let origin = req.headers().get(header::ORIGIN).map(|v| v.to_str().unwrap_or("").to_owned());
         let origin_ok = origin.as_deref().is_none_or(|o| origin_allowed(&origins, o));
-        let preflight = req.method() == Method::OPTIONS && origin.is_some() && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        let preflight = req.method() == Method::OPTIONS
+            && origin.is_some()
+            && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         let path = req.uri().path().to_owned();
 
         let resp = c.rt.block_on(app.clone().oneshot(req)).expect("the router is infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = c.rt.block_on(resp.into_body().collect()).map_err(|e| TestCaseError::fail(format!("body: {e}")))?.to_bytes();
+        let body =
+            c.rt.block_on(resp.into_body().collect())
+                .map_err(|e| TestCaseError::fail(format!("body: {e}")))?
+                .to_bytes();
 
         prop_assert!(STATUSES.contains(&status.as_u16()), "status {} for {:?}", status, r);
         let code = serde_json::from_slice::<ErrorDoc>(&body).map(|d| d.error.code).unwrap_or_default();
@@ -357,7 +464,10 @@ fn fuzz_companion_requests() {
             prop_assert_eq!(status, StatusCode::FORBIDDEN);
         } else if preflight {
             prop_assert_eq!(status, StatusCode::NO_CONTENT);
-            prop_assert_eq!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).map(|v| v.to_str().unwrap_or("").to_owned()), origin.clone());
+            prop_assert_eq!(
+                headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).map(|v| v.to_str().unwrap_or("").to_owned()),
+                origin.clone()
+            );
         }
         if host_ok && origin_ok && origin.is_some() {
             prop_assert!(headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN), "CORS answer without Allow-Origin");
@@ -369,28 +479,46 @@ fn fuzz_companion_requests() {
         if status.is_client_error() || status.is_server_error() {
             let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             prop_assert!(ct.starts_with("application/json"), "error as {:?}: {}", ct, text);
-            let doc: ErrorDoc = serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("not an error document ({e}): {text}")))?;
+            let doc: ErrorDoc = serde_json::from_slice(&body)
+                .map_err(|e| TestCaseError::fail(format!("not an error document ({e}): {text}")))?;
             prop_assert!(CODES.contains(&doc.error.code.as_str()), "code {}", doc.error.code);
-            prop_assert!(doc.error.message.len() > 20 && !doc.error.message.contains('\0'), "message {:?}", doc.error.message);
+            prop_assert!(
+                doc.error.message.len() > 20 && !doc.error.message.contains('\0'),
+                "message {:?}",
+                doc.error.message
+            );
             if status == StatusCode::UNAUTHORIZED {
                 prop_assert!(headers.contains_key(header::WWW_AUTHENTICATE));
             }
             if doc.error.code == "rate_limited" || doc.error.code == "busy" {
-                prop_assert!(headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).is_some_and(|v| v.parse::<u64>().is_ok()));
+                prop_assert!(headers
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.parse::<u64>().is_ok()));
             }
         } else if status == StatusCode::OK {
             match path.as_str() {
                 "/api/rtc-connect" => {
-                    prop_assert_eq!(headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()), Some(&b"application/sdp"[..]));
+                    prop_assert_eq!(
+                        headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+                        Some(&b"application/sdp"[..])
+                    );
                     prop_assert_eq!(&body[..], ANSWER_SDP.as_bytes());
-                    prop_assert!(r.headers.iter().any(|(n, v)| n == "authorization" && v.trim_ascii_end().ends_with(TOKEN.as_bytes())), "answered without the token");
+                    prop_assert!(
+                        r.headers
+                            .iter()
+                            .any(|(n, v)| n == "authorization" && v.trim_ascii_end().ends_with(TOKEN.as_bytes())),
+                        "answered without the token"
+                    );
                 }
                 "/api/status" => {
-                    let doc: StatusDoc = serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("status doc: {e}")))?;
+                    let doc: StatusDoc =
+                        serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("status doc: {e}")))?;
                     prop_assert_eq!(doc.ready, matches!(st.backend, Backend::Upstream(_)));
                 }
                 "/healthz" => {
-                    let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("healthz: {e}")))?;
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("healthz: {e}")))?;
                     prop_assert_eq!(&v["status"], "ok");
                 }
                 other => prop_assert!(false, "200 for {}", other),
@@ -400,7 +528,10 @@ fn fuzz_companion_requests() {
     });
     // Which answers the run reached (a target that never reaches 200 tests little).
     let seen = seen.into_inner().unwrap();
-    println!("companion answers: {}", seen.iter().map(|((s, c), n)| format!("{s} {c}: {n}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "companion answers: {}",
+        seen.iter().map(|((s, c), n)| format!("{s} {c}: {n}")).collect::<Vec<_>>().join(", ")
+    );
     let runs: u64 = seen.values().sum();
     for want in [200u16, 204, 400, 401, 403, 413, 415, 421, 502] {
         assert!(runs < 1000 || seen.keys().any(|(s, _)| *s == want), "no {want} answer in the run: {seen:?}");

@@ -82,7 +82,9 @@ mod tests {
         for ok in ["127.0.0.1:8813", "127.0.0.1", "localhost:1", "LOCALHOST", "[::1]:80", "[::1]", "10.0.0.5:9"] {
             assert!(host_is_local(ok), "{ok}");
         }
-        for bad in ["", "evil.example", "evil.example:8813", "127.0.0.1.nip.io:80", "localhost.evil.example", "[::1]x", "[::1"] {
+        for bad in
+            ["", "evil.example", "evil.example:8813", "127.0.0.1.nip.io:80", "localhost.evil.example", "[::1]x", "[::1"]
+        {
             assert!(!host_is_local(bad), "{bad}");
         }
     }

@@ -123,8 +123,7 @@ impl AudioMeter {
             levels.push(level);
         }
         self.stats.level_dbfs = to_dbfs(self.sum_sq, self.samples);
-        self.stats.voice_activity =
-            self.stats.voiced_frames as f32 / self.stats.frames.max(1) as f32;
+        self.stats.voice_activity = self.stats.voiced_frames as f32 / self.stats.frames.max(1) as f32;
         levels
     }
 
@@ -142,11 +141,7 @@ pub struct OpusEncoder {
 impl OpusEncoder {
     pub fn new() -> Result<Self, AudioError> {
         Ok(OpusEncoder {
-            encoder: opus::Encoder::new(
-                SAMPLE_RATE,
-                opus::Channels::Mono,
-                opus::Application::Voip,
-            )?,
+            encoder: opus::Encoder::new(SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)?,
             out: vec![0; 4000],
         })
     }

@@ -23,11 +23,7 @@ pub enum ClientError {
     #[error("HTTP: {0}")]
     Http(#[from] reqwest::Error),
     #[error("the server answered {status}: {body}")]
-    Status {
-        status: u16,
-        body: String,
-        retry_after: Option<String>,
-    },
+    Status { status: u16, body: String, retry_after: Option<String> },
     #[error("SDP: {0}")]
     Sdp(String),
     #[error("socket: {0}")]
@@ -84,27 +80,13 @@ impl PendingClient {
         crate::rtc::init_crypto();
         let socket = crate::rtc::media_socket(ip)?;
         let local = socket.local_addr()?;
-        let mut rtc = RtcConfig::new()
-            .set_sctp_max_buffered_amount(8 * 1024 * 1024)
-            .build(Instant::now());
-        rtc.add_local_candidate(
-            Candidate::host(local, "udp").map_err(|e| ClientError::Sdp(e.to_string()))?,
-        );
+        let mut rtc = RtcConfig::new().set_sctp_max_buffered_amount(8 * 1024 * 1024).build(Instant::now());
+        rtc.add_local_candidate(Candidate::host(local, "udp").map_err(|e| ClientError::Sdp(e.to_string()))?);
         let mut change = rtc.sdp_api();
         let mid = change.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
         let channel = change.add_channel(EVENTS_CHANNEL.to_string());
-        let (offer, pending) = change
-            .apply()
-            .ok_or_else(|| ClientError::Sdp("no offer".into()))?;
-        Ok(PendingClient {
-            rtc,
-            pending,
-            socket,
-            local,
-            channel,
-            mid,
-            offer: offer.to_sdp_string(),
-        })
+        let (offer, pending) = change.apply().ok_or_else(|| ClientError::Sdp("no offer".into()))?;
+        Ok(PendingClient { rtc, pending, socket, local, channel, mid, offer: offer.to_sdp_string() })
     }
 
     /// The SDP offer to POST.
@@ -113,13 +95,7 @@ impl PendingClient {
     }
 
     /// POST the offer (reusing one HTTP client per process) and apply the answer.
-    pub async fn post(
-        self,
-        base_url: &str,
-        key: &str,
-        endpoint: Endpoint,
-        mic: Mic,
-    ) -> Result<RtcClient, ClientError> {
+    pub async fn post(self, base_url: &str, key: &str, endpoint: Endpoint, mic: Mic) -> Result<RtcClient, ClientError> {
         static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
         let http = HTTP.get_or_init(reqwest::Client::new);
         let req = match &endpoint {
@@ -127,18 +103,14 @@ impl PendingClient {
                 let form = reqwest::multipart::Form::new()
                     .text("sdp", self.offer.clone())
                     .text("session", session.to_string());
-                http.post(format!("{base_url}/v1/realtime/calls"))
-                    .multipart(form)
+                http.post(format!("{base_url}/v1/realtime/calls")).multipart(form)
             }
             Endpoint::Model(m) => http
                 .post(format!("{base_url}/v1/realtime?model={m}"))
                 .header("content-type", "application/sdp")
                 .body(self.offer.clone()),
             Endpoint::Raw { url, headers } => {
-                let mut r = http
-                    .post(url)
-                    .header("content-type", "application/sdp")
-                    .body(self.offer.clone());
+                let mut r = http.post(url).header("content-type", "application/sdp").body(self.offer.clone());
                 for (k, v) in headers {
                     r = r.header(k.as_str(), v.as_str());
                 }
@@ -147,23 +119,11 @@ impl PendingClient {
         };
         let resp = req.bearer_auth(key).send().await?;
         let status = resp.status().as_u16();
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = resp.text().await?;
         if !(200..300).contains(&status) {
-            return Err(ClientError::Status {
-                status,
-                body,
-                retry_after,
-            });
+            return Err(ClientError::Status { status, body, retry_after });
         }
         let mut c = self.accept(&body, mic)?;
         c.location = location;
@@ -172,12 +132,8 @@ impl PendingClient {
 
     /// Apply the answer and start the connection.
     pub fn accept(mut self, answer_sdp: &str, mic: Mic) -> Result<RtcClient, ClientError> {
-        let answer =
-            SdpAnswer::from_sdp_string(answer_sdp).map_err(|e| ClientError::Sdp(e.to_string()))?;
-        self.rtc
-            .sdp_api()
-            .accept_answer(self.pending, answer)
-            .map_err(|e| ClientError::Sdp(e.to_string()))?;
+        let answer = SdpAnswer::from_sdp_string(answer_sdp).map_err(|e| ClientError::Sdp(e.to_string()))?;
+        self.rtc.sdp_api().accept_answer(self.pending, answer).map_err(|e| ClientError::Sdp(e.to_string()))?;
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let state = Arc::new(Mutex::new(ClientState::default()));
@@ -238,20 +194,12 @@ pub enum Endpoint {
     Model(String),
     /// Raw `application/sdp` to any URL with extra headers (e.g. the companion's
     /// `/api/rtc-connect` with an `Origin`).
-    Raw {
-        url: String,
-        headers: Vec<(String, String)>,
-    },
+    Raw { url: String, headers: Vec<(String, String)> },
 }
 
 impl RtcClient {
     /// Make an offer on 127.0.0.1, POST it, apply the answer.
-    pub async fn connect(
-        base_url: &str,
-        key: &str,
-        endpoint: Endpoint,
-        mic: Mic,
-    ) -> Result<RtcClient, ClientError> {
+    pub async fn connect(base_url: &str, key: &str, endpoint: Endpoint, mic: Mic) -> Result<RtcClient, ClientError> {
         let pending = PendingClient::new(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?;
         pending.post(base_url, key, endpoint, mic).await
     }
@@ -282,31 +230,20 @@ impl RtcClient {
                 }
             }
         };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| ClientError::Timeout(what))?
+        tokio::time::timeout(timeout, fut).await.map_err(|_| ClientError::Timeout(what))?
     }
 
     pub async fn wait_open(&self, timeout: Duration) -> Result<(), ClientError> {
-        self.wait_state("the data channel to open", timeout, |s| s.channel_open)
-            .await
+        self.wait_state("the data channel to open", timeout, |s| s.channel_open).await
     }
 
     pub async fn wait_closed(&self, timeout: Duration) -> Result<(), ClientError> {
-        self.wait_state("the channel to close", timeout, |s| {
-            s.channel_closed || s.ended
-        })
-        .await
+        self.wait_state("the channel to close", timeout, |s| s.channel_closed || s.ended).await
     }
 
     /// Wait until the peer's audio has delivered at least this many packets.
-    pub async fn wait_audio_packets(
-        &self,
-        n: u64,
-        timeout: Duration,
-    ) -> Result<AudioStats, ClientError> {
-        self.wait_state("audio from the peer", timeout, |s| s.audio.packets >= n)
-            .await?;
+    pub async fn wait_audio_packets(&self, n: u64, timeout: Duration) -> Result<AudioStats, ClientError> {
+        self.wait_state("audio from the peer", timeout, |s| s.audio.packets >= n).await?;
         Ok(self.state().audio)
     }
 
@@ -359,11 +296,7 @@ impl RtcClient {
     }
 
     /// Skip events until one of this `type`.
-    pub async fn wait_type(
-        &mut self,
-        kind: &str,
-        timeout: Duration,
-    ) -> Result<ServerEvent, ClientError> {
+    pub async fn wait_type(&mut self, kind: &str, timeout: Duration) -> Result<ServerEvent, ClientError> {
         self.wait_event(timeout, |e| e.type_name() == kind).await
     }
 
@@ -426,9 +359,7 @@ impl Driver {
                         self.socket.send_to(&t.contents, t.destination).await?;
                     }
                     Output::Event(e) => match e {
-                        Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                            return Ok(())
-                        }
+                        Event::IceConnectionStateChange(IceConnectionState::Disconnected) => return Ok(()),
                         Event::Connected => {
                             self.next_frame = Instant::now();
                             self.update(|s| s.connected = true);
@@ -445,10 +376,7 @@ impl Driver {
                             });
                         }
                         Event::ChannelData(d) if d.id == self.channel => {
-                            let _ = self.events.send((
-                                Instant::now(),
-                                String::from_utf8_lossy(&d.data).into_owned(),
-                            ));
+                            let _ = self.events.send((Instant::now(), String::from_utf8_lossy(&d.data).into_owned()));
                         }
                         Event::MediaData(d) => {
                             self.meter.push(&d.data);
@@ -472,8 +400,7 @@ impl Driver {
                 Err(e) => return Err(e.into()),
             }
             let mut deadline = timeout.min(Instant::now() + Duration::from_millis(500));
-            let sending =
-                self.mic != Mic::Off && self.state.lock().expect("client state").connected;
+            let sending = self.mic != Mic::Off && self.state.lock().expect("client state").connected;
             if sending {
                 deadline = deadline.min(self.next_frame);
             }
@@ -511,14 +438,8 @@ impl Driver {
             self.next_frame += Duration::from_millis(FRAME_MS);
             let frame: Vec<i16> = match self.mic {
                 Mic::Speech => {
-                    let f: Vec<i16> = self
-                        .clip
-                        .iter()
-                        .cycle()
-                        .skip(self.clip_pos)
-                        .take(FRAME_SAMPLES)
-                        .copied()
-                        .collect();
+                    let f: Vec<i16> =
+                        self.clip.iter().cycle().skip(self.clip_pos).take(FRAME_SAMPLES).copied().collect();
                     self.clip_pos = (self.clip_pos + FRAME_SAMPLES) % self.clip.len();
                     f
                 }
@@ -529,19 +450,10 @@ impl Driver {
             let Some(w) = self.rtc.writer(self.mid) else {
                 break;
             };
-            let Some(pt) = w
-                .payload_params()
-                .find(|p| p.spec().codec == Codec::Opus)
-                .map(|p| p.pt())
-            else {
+            let Some(pt) = w.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()) else {
                 break;
             };
-            w.write(
-                pt,
-                now,
-                MediaTime::new(self.rtp_time, Frequency::FORTY_EIGHT_KHZ),
-                packet,
-            )?;
+            w.write(pt, now, MediaTime::new(self.rtp_time, Frequency::FORTY_EIGHT_KHZ), packet)?;
             sent += 1;
         }
         if sent > 0 {

@@ -55,9 +55,7 @@ const CLIENT_TYPES: &[&str] = &[
 /// New ids shaped like OpenAI's (`resp_…`, `item_…`, `call_…`).
 pub fn new_id(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let s: String = (0..20)
-        .map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char)
-        .collect();
+    let s: String = (0..20).map(|_| ALPHABET[rand::random::<usize>() % ALPHABET.len()] as char).collect();
     format!("{prefix}_{s}")
 }
 
@@ -185,18 +183,12 @@ impl Conversation {
 
     /// The channel opened.
     pub fn opened(&mut self) -> Vec<Action> {
-        vec![Action::Send(ServerEvent::SessionCreated {
-            event_id: new_id("event"),
-            session: self.session.clone(),
-        })]
+        vec![Action::Send(ServerEvent::SessionCreated { event_id: new_id("event"), session: self.session.clone() })]
     }
 
     fn error(&self, mut body: ErrorBody, client_event_id: Option<&str>) -> Action {
         body.event_id = client_event_id.map(str::to_string);
-        Action::Send(ServerEvent::Error {
-            event_id: new_id("event"),
-            error: body,
-        })
+        Action::Send(ServerEvent::Error { event_id: new_id("event"), error: body })
     }
 
     /// A text message from the client.
@@ -204,37 +196,20 @@ impl Conversation {
         let raw: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                return vec![self.error(
-                    session::invalid(
-                        "invalid_json",
-                        format!("The event is not valid JSON: {e}."),
-                        None,
-                    ),
-                    None,
-                )]
+                return vec![self
+                    .error(session::invalid("invalid_json", format!("The event is not valid JSON: {e}."), None), None)]
             }
         };
-        let event_id = raw
-            .get("event_id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let event_id = raw.get("event_id").and_then(Value::as_str).map(str::to_string);
         let eid = event_id.as_deref();
         let Some(kind) = raw.get("type").and_then(Value::as_str) else {
             return vec![self.error(
-                session::invalid(
-                    "missing_required_parameter",
-                    "Missing required parameter: 'type'.",
-                    Some("type"),
-                ),
+                session::invalid("missing_required_parameter", "Missing required parameter: 'type'.", Some("type")),
                 eid,
             )];
         };
         if !CLIENT_TYPES.contains(&kind) {
-            let list = CLIENT_TYPES
-                .iter()
-                .map(|t| format!("'{t}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = CLIENT_TYPES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
             return vec![self.error(
                 session::invalid(
                     "invalid_value",
@@ -256,14 +231,9 @@ impl Conversation {
         }
         match serde_json::from_value::<ClientEvent>(raw.clone()) {
             Ok(ev) => self.on_client_event(ev),
-            Err(e) => vec![self.error(
-                session::invalid(
-                    "invalid_value",
-                    format!("Invalid '{kind}' event: {e}."),
-                    None,
-                ),
-                eid,
-            )],
+            Err(e) => {
+                vec![self.error(session::invalid("invalid_value", format!("Invalid '{kind}' event: {e}."), None), eid)]
+            }
         }
     }
 
@@ -271,9 +241,7 @@ impl Conversation {
         let eid = ev.event_id().map(str::to_string);
         let eid = eid.as_deref();
         match ev {
-            ClientEvent::SessionUpdate {
-                session: update, ..
-            } => {
+            ClientEvent::SessionUpdate { session: update, .. } => {
                 if let Err(e) = session::check_session(&update, self.flavour) {
                     return vec![self.error(e, eid)];
                 }
@@ -283,11 +251,9 @@ impl Conversation {
                     session: self.session.clone(),
                 })]
             }
-            ClientEvent::ConversationItemCreate {
-                item,
-                previous_item_id,
-                ..
-            } => self.item_create(item, previous_item_id, eid),
+            ClientEvent::ConversationItemCreate { item, previous_item_id, .. } => {
+                self.item_create(item, previous_item_id, eid)
+            }
             ClientEvent::ResponseCreate { .. } => self.response_create(eid),
             ClientEvent::ResponseCancel { response_id, .. } => match &self.active {
                 Some(a) if response_id.as_deref().is_none_or(|r| r == a.response.id) => {
@@ -314,10 +280,7 @@ impl Conversation {
                 let response_id = self.playing.take().unwrap_or_default();
                 vec![
                     Action::StopAudio,
-                    Action::Send(ServerEvent::OutputAudioBufferCleared {
-                        event_id: new_id("event"),
-                        response_id,
-                    }),
+                    Action::Send(ServerEvent::OutputAudioBufferCleared { event_id: new_id("event"), response_id }),
                 ]
             }
             ClientEvent::InputAudioBufferCommit { .. } => {
@@ -359,9 +322,9 @@ impl Conversation {
     fn add_item(&mut self, item: Item) -> Vec<Action> {
         let prev = self.last_item_id.clone();
         let id = match &item {
-            Item::Message { id, .. }
-            | Item::FunctionCall { id, .. }
-            | Item::FunctionCallOutput { id, .. } => id.clone(),
+            Item::Message { id, .. } | Item::FunctionCall { id, .. } | Item::FunctionCallOutput { id, .. } => {
+                id.clone()
+            }
         };
         if let Some(id) = &id {
             self.item_ids.insert(id.clone());
@@ -373,27 +336,14 @@ impl Conversation {
                 previous_item_id: prev.clone(),
                 item: item.clone(),
             }),
-            Action::Send(ServerEvent::ConversationItemDone {
-                event_id: new_id("event"),
-                previous_item_id: prev,
-                item,
-            }),
+            Action::Send(ServerEvent::ConversationItemDone { event_id: new_id("event"), previous_item_id: prev, item }),
         ]
     }
 
-    fn item_create(
-        &mut self,
-        item: Item,
-        _previous: Option<String>,
-        eid: Option<&str>,
-    ) -> Vec<Action> {
+    fn item_create(&mut self, item: Item, _previous: Option<String>, eid: Option<&str>) -> Vec<Action> {
         let mut item = item;
         match &mut item {
-            Item::FunctionCallOutput {
-                id,
-                call_id,
-                output,
-            } => {
+            Item::FunctionCallOutput { id, call_id, output } => {
                 let Some((name, arguments)) = self.calls.get(call_id.as_str()).cloned() else {
                     return vec![self.error(
                         session::invalid(
@@ -406,22 +356,13 @@ impl Conversation {
                 };
                 id.get_or_insert_with(|| new_id("item"));
                 self.input_chars += output.len() as u64;
-                self.results.push(CallResult {
-                    name,
-                    arguments,
-                    output: output.clone(),
-                });
+                self.results.push(CallResult { name, arguments, output: output.clone() });
                 let (call_id, output) = (call_id.clone(), output.clone());
                 let mut out = self.add_item(item);
                 out.push(Action::Output { call_id, output });
                 out
             }
-            Item::Message {
-                id,
-                role,
-                content,
-                status,
-            } => {
+            Item::Message { id, role, content, status } => {
                 if content.is_empty() {
                     return vec![self.error(
                         session::invalid(
@@ -450,13 +391,7 @@ impl Conversation {
                 }
                 self.add_item(item)
             }
-            Item::FunctionCall {
-                id,
-                call_id,
-                name,
-                arguments,
-                status,
-            } => {
+            Item::FunctionCall { id, call_id, name, arguments, status } => {
                 id.get_or_insert_with(|| new_id("item"));
                 *status = Some("completed".into());
                 let args = serde_json::from_str(arguments).unwrap_or(Value::Null);
@@ -490,13 +425,7 @@ impl Conversation {
                 self.results.clear();
                 return match grammar::interpret(&text) {
                     Intent::Calls(calls) => {
-                        self.function_calls(
-                            calls
-                                .into_iter()
-                                .map(|c| (c.name.to_string(), c.arguments))
-                                .collect(),
-                        )
-                        .0
+                        self.function_calls(calls.into_iter().map(|c| (c.name.to_string(), c.arguments)).collect()).0
                     }
                     Intent::NotUnderstood(why) => self.speak(&why),
                 };
@@ -528,9 +457,7 @@ impl Conversation {
             total_tokens: input + output,
             input_tokens: input,
             output_tokens: output,
-            input_token_details: Some(
-                json!({"text_tokens": input, "audio_tokens": 0, "cached_tokens": 0}),
-            ),
+            input_token_details: Some(json!({"text_tokens": input, "audio_tokens": 0, "cached_tokens": 0})),
             output_token_details: Some(json!({"text_tokens": output, "audio_tokens": 0})),
         }
     }
@@ -550,10 +477,7 @@ impl Conversation {
         let mut out = self.finish_active("completed");
         let mut response = self.new_response();
         let rid = response.id.clone();
-        out.push(Action::Send(ServerEvent::ResponseCreated {
-            event_id: new_id("event"),
-            response: response.clone(),
-        }));
+        out.push(Action::Send(ServerEvent::ResponseCreated { event_id: new_id("event"), response: response.clone() }));
         let mut ids = Vec::new();
         let mut chars = 0;
         for (i, (name, args)) in calls.into_iter().enumerate() {
@@ -580,11 +504,7 @@ impl Conversation {
                 previous_item_id: self.last_item_id.clone(),
                 item: item("", "in_progress"),
             }));
-            let half = arguments
-                .char_indices()
-                .nth(arguments.chars().count() / 2)
-                .map(|(b, _)| b)
-                .unwrap_or(0);
+            let half = arguments.char_indices().nth(arguments.chars().count() / 2).map(|(b, _)| b).unwrap_or(0);
             for delta in [&arguments[..half], &arguments[half..]] {
                 if !delta.is_empty() {
                     out.push(Action::Send(ServerEvent::FunctionCallArgumentsDelta {
@@ -626,10 +546,7 @@ impl Conversation {
         }
         response.status = "completed".into();
         response.usage = Some(self.usage(chars));
-        out.push(Action::Send(ServerEvent::ResponseDone {
-            event_id: new_id("event"),
-            response,
-        }));
+        out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response }));
         out.push(rate_limits());
         (out, ids)
     }
@@ -655,10 +572,7 @@ impl Conversation {
             status: Some("in_progress".into()),
         };
         let mut out = vec![
-            Action::Send(ServerEvent::ResponseCreated {
-                event_id: ev(),
-                response: response.clone(),
-            }),
+            Action::Send(ServerEvent::ResponseCreated { event_id: ev(), response: response.clone() }),
             Action::Send(ServerEvent::OutputItemAdded {
                 event_id: ev(),
                 response_id: rid.clone(),
@@ -698,13 +612,7 @@ impl Conversation {
         };
         // Parts are `text`/`audio` in response.content_part.* (the spec's names there), and
         // `output_text`/`output_audio` in items.
-        out.push(Action::Send(part(
-            0,
-            ContentPart::Text {
-                text: String::new(),
-            },
-            true,
-        )));
+        out.push(Action::Send(part(0, ContentPart::Text { text: String::new() }, true)));
         for delta in chunks(text) {
             out.push(Action::Send(ServerEvent::OutputTextDelta {
                 event_id: ev(),
@@ -723,32 +631,15 @@ impl Conversation {
             content_index: 0,
             text: text.to_string(),
         }));
-        out.push(Action::Send(part(
-            0,
-            ContentPart::Text {
-                text: text.to_string(),
-            },
-            false,
-        )));
-        self.active = Some(Active {
-            response,
-            item_id: item_id.clone(),
-            transcript: text.to_string(),
-            input_tokens: 0,
-        });
+        out.push(Action::Send(part(0, ContentPart::Text { text: text.to_string() }, false)));
+        self.active =
+            Some(Active { response, item_id: item_id.clone(), transcript: text.to_string(), input_tokens: 0 });
         if text_only {
             out.extend(self.finish_active("completed"));
             return out;
         }
         // Part 1: the audio and its transcript, streamed while the clip plays.
-        out.push(Action::Send(part(
-            1,
-            ContentPart::Audio {
-                audio: None,
-                transcript: Some(String::new()),
-            },
-            true,
-        )));
+        out.push(Action::Send(part(1, ContentPart::Audio { audio: None, transcript: Some(String::new()) }, true)));
         for delta in chunks(text) {
             out.push(Action::Send(ServerEvent::OutputAudioTranscriptDelta {
                 event_id: ev(),
@@ -760,21 +651,12 @@ impl Conversation {
             }));
         }
         if self.playing.is_none() {
-            out.push(Action::Send(ServerEvent::OutputAudioBufferStarted {
-                event_id: ev(),
-                response_id: rid.clone(),
-            }));
+            out.push(Action::Send(ServerEvent::OutputAudioBufferStarted { event_id: ev(), response_id: rid.clone() }));
         }
         self.playing = Some(rid.clone());
         let ms = crate::audio::clip_ms_for(text);
-        out.push(Action::Speak {
-            response_id: rid.clone(),
-            ms,
-        });
-        out.push(Action::FinishLater {
-            response_id: rid,
-            ms: (ms / 4).max(150),
-        });
+        out.push(Action::Speak { response_id: rid.clone(), ms });
+        out.push(Action::FinishLater { response_id: rid, ms: (ms / 4).max(150) });
         out
     }
 
@@ -808,15 +690,10 @@ impl Conversation {
         let _ = a.input_tokens;
         let rid = a.response.id.clone();
         let text_only = session::text_only(&self.session);
-        let mut content = vec![ContentPart::OutputText {
-            text: a.transcript.clone(),
-        }];
+        let mut content = vec![ContentPart::OutputText { text: a.transcript.clone() }];
         let mut out = Vec::new();
         if !text_only {
-            let audio_part = ContentPart::OutputAudio {
-                audio: None,
-                transcript: Some(a.transcript.clone()),
-            };
+            let audio_part = ContentPart::OutputAudio { audio: None, transcript: Some(a.transcript.clone()) };
             out.push(Action::Send(ServerEvent::OutputAudioTranscriptDone {
                 event_id: new_id("event"),
                 response_id: rid.clone(),
@@ -831,18 +708,11 @@ impl Conversation {
                 item_id: a.item_id.clone(),
                 output_index: 0,
                 content_index: 1,
-                part: ContentPart::Audio {
-                    audio: None,
-                    transcript: Some(a.transcript.clone()),
-                },
+                part: ContentPart::Audio { audio: None, transcript: Some(a.transcript.clone()) },
             }));
             content.push(audio_part);
         }
-        let item_status = if status == "completed" {
-            "completed"
-        } else {
-            "incomplete"
-        };
+        let item_status = if status == "completed" { "completed" } else { "incomplete" };
         let item = Item::Message {
             id: Some(a.item_id.clone()),
             role: Role::Assistant,
@@ -862,15 +732,11 @@ impl Conversation {
         }));
         a.response.status = status.into();
         if status == "cancelled" {
-            a.response.status_details =
-                Some(json!({"type": "cancelled", "reason": "client_cancelled"}));
+            a.response.status_details = Some(json!({"type": "cancelled", "reason": "client_cancelled"}));
         }
         a.response.output = vec![item];
         a.response.usage = Some(self.usage(a.transcript.len()));
-        out.push(Action::Send(ServerEvent::ResponseDone {
-            event_id: new_id("event"),
-            response: a.response,
-        }));
+        out.push(Action::Send(ServerEvent::ResponseDone { event_id: new_id("event"), response: a.response }));
         out.push(rate_limits());
         out
     }
@@ -884,10 +750,7 @@ impl Conversation {
     }
 
     fn turn_detection_on(&self) -> bool {
-        let td = self
-            .session
-            .pointer("/audio/input/turn_detection")
-            .or_else(|| self.session.get("turn_detection"));
+        let td = self.session.pointer("/audio/input/turn_detection").or_else(|| self.session.get("turn_detection"));
         td.is_some_and(|t| !t.is_null())
     }
 
@@ -930,11 +793,7 @@ impl Conversation {
         let audio_end_ms = self.vad.ms.saturating_sub(300);
         let spoken_ms = audio_end_ms.saturating_sub(self.vad.start_ms);
         let mut out = vec![
-            Action::Send(ServerEvent::SpeechStopped {
-                event_id: ev(),
-                audio_end_ms,
-                item_id: item_id.clone(),
-            }),
+            Action::Send(ServerEvent::SpeechStopped { event_id: ev(), audio_end_ms, item_id: item_id.clone() }),
             Action::Send(ServerEvent::InputAudioBufferCommitted {
                 event_id: ev(),
                 previous_item_id: self.last_item_id.clone(),
@@ -945,10 +804,7 @@ impl Conversation {
         let item = Item::Message {
             id: Some(item_id.clone()),
             role: Role::User,
-            content: vec![ContentPart::InputAudio {
-                audio: None,
-                transcript: scripted.clone(),
-            }],
+            content: vec![ContentPart::InputAudio { audio: None, transcript: scripted.clone() }],
             status: Some("completed".into()),
         };
         out.extend(self.add_item(item));
@@ -1014,16 +870,7 @@ mod tests {
     }
 
     fn events(actions: &[Action]) -> Vec<ServerEvent> {
-        actions
-            .iter()
-            .filter_map(|a| {
-                if let Action::Send(e) = a {
-                    Some(e.clone())
-                } else {
-                    None
-                }
-            })
-            .collect()
+        actions.iter().filter_map(|a| if let Action::Send(e) = a { Some(e.clone()) } else { None }).collect()
     }
 
     fn types(actions: &[Action]) -> Vec<String> {
@@ -1041,9 +888,7 @@ mod tests {
     fn session_created_carries_the_config_with_ids() {
         let mut c = conv(true);
         let ev = events(&c.opened());
-        let ServerEvent::SessionCreated { session, .. } = &ev[0] else {
-            panic!()
-        };
+        let ServerEvent::SessionCreated { session, .. } = &ev[0] else { panic!() };
         assert!(session["id"].as_str().unwrap().starts_with("sess_"));
         assert_eq!(session["audio"]["output"]["voice"], "marin");
     }
@@ -1051,10 +896,7 @@ mod tests {
     #[test]
     fn malformed_and_unknown_events_get_openai_errors_naming_the_client_event() {
         let mut c = conv(true);
-        assert_eq!(
-            error_of(&c.on_client_text("{not json")).code.as_deref(),
-            Some("invalid_json")
-        );
+        assert_eq!(error_of(&c.on_client_text("{not json")).code.as_deref(), Some("invalid_json"));
         let e = error_of(&c.on_client_text(r#"{"type":"session.explode","event_id":"ev_1"}"#));
         assert_eq!(e.code.as_deref(), Some("invalid_value"));
         assert_eq!(e.event_id.as_deref(), Some("ev_1"));
@@ -1065,25 +907,19 @@ mod tests {
         assert_eq!(e.event_id.as_deref(), Some("ev_2"));
         let e = error_of(&c.on_client_text(r#"{"type":"session.update","event_id":"ev_3","session":{"type":"realtime","audio":{"output":{"voice":"darth"}}}}"#));
         assert_eq!(e.param.as_deref(), Some("session.audio.output.voice"));
-        let e = error_of(&c.on_client_text(
-            r#"{"type":"conversation.item.delete","event_id":"ev_5","item_id":"item_nope"}"#,
-        ));
-        assert_eq!(
-            (e.code.as_deref(), e.event_id.as_deref()),
-            (Some("item_not_found"), Some("ev_5"))
+        let e = error_of(
+            &c.on_client_text(r#"{"type":"conversation.item.delete","event_id":"ev_5","item_id":"item_nope"}"#),
         );
+        assert_eq!((e.code.as_deref(), e.event_id.as_deref()), (Some("item_not_found"), Some("ev_5")));
         let added = c.on_client_event(ClientEvent::user_text("hi"));
-        let Some(ServerEvent::ConversationItemAdded {
-            item: Item::Message { id: Some(id), .. },
-            ..
-        }) = events(&added).into_iter().next()
+        let Some(ServerEvent::ConversationItemAdded { item: Item::Message { id: Some(id), .. }, .. }) =
+            events(&added).into_iter().next()
         else {
             panic!()
         };
-        assert!(events(&c.on_client_text(&format!(
-            r#"{{"type":"conversation.item.delete","item_id":"{id}"}}"#
-        )))
-        .is_empty());
+        assert!(
+            events(&c.on_client_text(&format!(r#"{{"type":"conversation.item.delete","item_id":"{id}"}}"#))).is_empty()
+        );
         let e = error_of(&c.on_client_text(r#"{"type":"response.cancel","event_id":"ev_4"}"#));
         assert_eq!(e.code.as_deref(), Some("response_cancel_not_active"));
     }
@@ -1097,54 +933,35 @@ mod tests {
         assert_eq!(t.first().unwrap(), "response.created");
         assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         let done = events(&a).into_iter().find_map(|e| match e {
-            ServerEvent::FunctionCallArgumentsDone {
-                call_id,
-                name,
-                arguments,
-                ..
-            } => Some((call_id, name, arguments)),
+            ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. } => Some((call_id, name, arguments)),
             _ => None,
         });
         let (call_id, name, arguments) = done.unwrap();
         assert_eq!(name, tools::CHANGE_BACKGROUND_COLOR);
         assert_eq!(arguments, r#"{"color":"dark blue"}"#);
         let a = c.on_client_event(ClientEvent::function_output(&call_id, r#"{"ok":true}"#));
-        assert!(a.contains(&Action::Output {
-            call_id: call_id.clone(),
-            output: r#"{"ok":true}"#.into()
-        }));
+        assert!(a.contains(&Action::Output { call_id: call_id.clone(), output: r#"{"ok":true}"#.into() }));
         let a = c.on_client_event(ClientEvent::response_create());
         let text = events(&a).into_iter().find_map(|e| match e {
             ServerEvent::OutputTextDone { text, .. } => Some(text),
             _ => None,
         });
         assert_eq!(text.unwrap(), "I changed the background to dark blue.");
-        let Some(Action::Speak { response_id, .. }) = a
-            .iter()
-            .find(|a| matches!(a, Action::Speak { .. }))
-            .cloned()
+        let Some(Action::Speak { response_id, .. }) = a.iter().find(|a| matches!(a, Action::Speak { .. })).cloned()
         else {
             panic!()
         };
         assert!(a.iter().any(|a| matches!(a, Action::FinishLater { .. })));
         // Still generating: another response.create is refused, as OpenAI does.
-        let e = error_of(&c.on_client_event(ClientEvent::ResponseCreate {
-            event_id: Some("ev_9".into()),
-            response: None,
-        }));
-        assert_eq!(
-            e.code.as_deref(),
-            Some("conversation_already_has_active_response")
-        );
+        let e =
+            error_of(&c.on_client_event(ClientEvent::ResponseCreate { event_id: Some("ev_9".into()), response: None }));
+        assert_eq!(e.code.as_deref(), Some("conversation_already_has_active_response"));
         assert_eq!(e.event_id.as_deref(), Some("ev_9"));
         let t = types(&c.generation_done(&response_id));
         assert_eq!(&t[t.len() - 2..], ["response.done", "rate_limits.updated"]);
         assert!(c.response_in_progress().is_none());
         // The audio plays on; when it has played, the buffer stops.
-        assert_eq!(
-            types(&c.audio_done(&response_id)),
-            ["output_audio_buffer.stopped"]
-        );
+        assert_eq!(types(&c.audio_done(&response_id)), ["output_audio_buffer.stopped"]);
     }
 
     #[test]
@@ -1172,10 +989,7 @@ mod tests {
             ..Default::default()
         }))
         .unwrap();
-        s["audio"]["input"]
-            .as_object_mut()
-            .unwrap()
-            .remove("transcription");
+        s["audio"]["input"].as_object_mut().unwrap().remove("transcription");
         let mut c = Conversation::new(s, Flavour::Ga, true);
         let mut all = Vec::new();
         for level in [-20.0; 30].into_iter().chain([-120.0; 30]) {
@@ -1184,10 +998,7 @@ mod tests {
         let t = types(&all);
         assert!(t.contains(&"input_audio_buffer.committed".to_string()));
         assert!(!t.iter().any(|t| t.contains("transcription")), "{t:?}");
-        assert!(
-            t.contains(&"response.created".to_string()),
-            "the key notice is still spoken"
-        );
+        assert!(t.contains(&"response.created".to_string()), "the key notice is still spoken");
     }
 
     #[test]
@@ -1201,33 +1012,17 @@ mod tests {
             for _ in 0..30 {
                 all.extend(c.on_audio_frame(-120.0));
             }
-            if let Some(Action::Speak { response_id, .. }) = all
-                .iter()
-                .find(|a| matches!(a, Action::Speak { .. }))
-                .cloned()
+            if let Some(Action::Speak { response_id, .. }) =
+                all.iter().find(|a| matches!(a, Action::Speak { .. })).cloned()
             {
                 all.extend(c.generation_done(&response_id));
                 all.extend(c.audio_done(&response_id));
             }
         }
         let t = types(&all);
-        assert_eq!(
-            t.iter()
-                .filter(|t| *t == "input_audio_buffer.speech_started")
-                .count(),
-            2
-        );
-        assert_eq!(
-            t.iter()
-                .filter(|t| *t == "conversation.item.input_audio_transcription.failed")
-                .count(),
-            2
-        );
-        assert_eq!(
-            t.iter().filter(|t| *t == "response.created").count(),
-            1,
-            "{t:?}"
-        );
+        assert_eq!(t.iter().filter(|t| *t == "input_audio_buffer.speech_started").count(), 2);
+        assert_eq!(t.iter().filter(|t| *t == "conversation.item.input_audio_transcription.failed").count(), 2);
+        assert_eq!(t.iter().filter(|t| *t == "response.created").count(), 1, "{t:?}");
         let said: Vec<String> = events(&all)
             .into_iter()
             .filter_map(|e| match e {

@@ -26,8 +26,7 @@ pub const EXAMPLES: &str = "\"make the background dark blue\", \"background #123
 \"type ada@example.org into Email\", \"find opening hours\", \"read the selection\", \"read the Installation section\", \
 \"scroll down\", \"go back\", \"read the page\", \"undo\" or \"reset\"";
 
-pub const SPEECH_NEEDS_KEY: &str =
-    "Speech recognition needs an OpenAI key: in local mode, type your command instead.";
+pub const SPEECH_NEEDS_KEY: &str = "Speech recognition needs an OpenAI key: in local mode, type your command instead.";
 
 /// Interpret one typed message. Several commands can be joined with "then" or ";".
 pub fn interpret(text: &str) -> Intent {
@@ -75,26 +74,19 @@ fn not_understood(text: &str) -> String {
 
 /// Words that carry no meaning in a command.
 const FILLER: &[&str] = &[
-    "please", "can", "could", "would", "you", "make", "change", "set", "turn", "paint", "the",
-    "page's", "page", "a", "to", "be", "into", "color", "colour", "of", "all", "should", "is",
-    "now", "hark", "just", "it",
+    "please", "can", "could", "would", "you", "make", "change", "set", "turn", "paint", "the", "page's", "page", "a",
+    "to", "be", "into", "color", "colour", "of", "all", "should", "is", "now", "hark", "just", "it",
 ];
 
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ',' | ':' | '"' | '\''))
-                .to_string()
-        })
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ',' | ':' | '"' | '\'')).to_string())
         .filter(|w| !w.is_empty())
         .collect()
 }
 
 fn strip_filler(ws: &[String]) -> Vec<String> {
-    ws.iter()
-        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
-        .cloned()
-        .collect()
+    ws.iter().filter(|w| !FILLER.contains(&w.to_lowercase().as_str())).cloned().collect()
 }
 
 fn color_of(ws: &[String]) -> Option<String> {
@@ -120,31 +112,13 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
     if let Some(planned) = action_call(&ws, &lower) {
         return planned;
     }
-    if has("reset")
-        || has("restore")
-        || joined.contains("start over")
-        || joined.contains("original page")
-    {
+    if has("reset") || has("restore") || joined.contains("start over") || joined.contains("original page") {
         return call(tools::RESET_PAGE, json!({}));
     }
     let about_page = ["page", "site", "website", "screen"].iter().any(|w| has(w));
-    let reading = [
-        "read",
-        "describe",
-        "summarize",
-        "summarise",
-        "say",
-        "about",
-        "contain",
-        "contains",
-    ]
-    .iter()
-    .any(|w| has(w));
-    if joined == "read"
-        || joined.contains("what's on")
-        || joined.contains("what is on")
-        || (about_page && reading)
-    {
+    let reading =
+        ["read", "describe", "summarize", "summarise", "say", "about", "contain", "contains"].iter().any(|w| has(w));
+    if joined == "read" || joined.contains("what's on") || joined.contains("what is on") || (about_page && reading) {
         return call(tools::GET_PAGE_HTML, json!({}));
     }
     if let Some(i) = lower.iter().position(|w| w == "background" || w == "bg") {
@@ -157,15 +131,10 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
         };
     }
     if let Some(i) = lower.iter().position(|w| w == "button" || w == "buttons") {
-        return button_call(&ws, &lower, i).map(|arguments| PlannedCall {
-            name: tools::CHANGE_BUTTON_STYLE,
-            arguments,
-        });
+        return button_call(&ws, &lower, i)
+            .map(|arguments| PlannedCall { name: tools::CHANGE_BUTTON_STYLE, arguments });
     }
-    if let Some(i) = lower
-        .iter()
-        .position(|w| w == "text" || w == "font" || w == "writing")
-    {
+    if let Some(i) = lower.iter().position(|w| w == "text" || w == "font" || w == "writing") {
         let after = &ws[i + 1..];
         return match color_of(after).or_else(|| color_of(&ws[..i])) {
             Some(c) => call(tools::CHANGE_TEXT_COLOR, json!({ "color": c })),
@@ -188,7 +157,10 @@ fn action_call(ws: &[String], lower: &[String]) -> Option<Result<PlannedCall, St
     if numbers && matches!(first, "hide" | "remove" | "clear") {
         return call(tools::SHOW_LABELS, json!({ "show": false }));
     }
-    if matches!(first, "click" | "press" | "tap" | "open") && ws.len() > 1 && !(first == "press" && ws.len() == 2 && tools::Key::parse(&ws[1]).is_ok()) {
+    if matches!(first, "click" | "press" | "tap" | "open")
+        && ws.len() > 1
+        && !(first == "press" && ws.len() == 2 && tools::Key::parse(&ws[1]).is_ok())
+    {
         let target = rest(1);
         let target = target.trim_start_matches("on ").trim_start_matches("the ").trim();
         return call(tools::CLICK, json!({ "target": target }));
@@ -212,7 +184,9 @@ fn action_call(ws: &[String], lower: &[String]) -> Option<Result<PlannedCall, St
         let what = what.trim_end_matches(" on the page").trim_end_matches(" on this page").trim_matches('"');
         return call(tools::FIND_TEXT, json!({ "text": what }));
     }
-    if first == "read" && (joined.contains("selection") || joined.contains("selected") || joined == "read this" || joined == "read it") {
+    if first == "read"
+        && (joined.contains("selection") || joined.contains("selected") || joined == "read this" || joined == "read it")
+    {
         return call(tools::READ_TEXT, json!({}));
     }
     if first == "read" && lower.iter().any(|w| w == "section" || w == "part") {
@@ -226,7 +200,8 @@ fn action_call(ws: &[String], lower: &[String]) -> Option<Result<PlannedCall, St
         return call(tools::READ_TEXT, json!({ "target": name }));
     }
     if first == "scroll" {
-        let direction = ["up", "down", "top", "bottom"].into_iter().find(|d| lower.iter().any(|w| w == d)).unwrap_or("down");
+        let direction =
+            ["up", "down", "top", "bottom"].into_iter().find(|d| lower.iter().any(|w| w == d)).unwrap_or("down");
         return call(tools::SCROLL, json!({ "direction": direction }));
     }
     if matches!(joined.as_str(), "go back" | "back" | "previous page" | "go to the previous page") {
@@ -247,10 +222,8 @@ fn color_problem(after: &[String], text: &str) -> String {
     }
 }
 
-const SIZE_WORDS: &[&str] = &[
-    "bigger", "larger", "smaller", "large", "big", "small", "medium", "huge", "x-large", "normal",
-    "default",
-];
+const SIZE_WORDS: &[&str] =
+    &["bigger", "larger", "smaller", "large", "big", "small", "medium", "huge", "x-large", "normal", "default"];
 
 fn button_call(ws: &[String], lower: &[String], i: usize) -> Result<Value, String> {
     // A label before "button": "make the Save button green" / "make the 'Sign in' button bigger".
@@ -262,14 +235,9 @@ fn button_call(ws: &[String], lower: &[String], i: usize) -> Result<Value, Strin
     let mut size = None;
     let mut color_words = Vec::new();
     for (w, l) in ws[i + 1..].iter().zip(&lower[i + 1..]) {
-        if SIZE_WORDS.contains(&l.as_str())
-            || (size.is_none() && l.ends_with("px") && ButtonSize::parse(l).is_ok())
-        {
+        if SIZE_WORDS.contains(&l.as_str()) || (size.is_none() && l.ends_with("px") && ButtonSize::parse(l).is_ok()) {
             size = Some(l.clone());
-        } else if !matches!(
-            l.as_str(),
-            "and" | "size" | "with" | "bit" | "little" | "much" | "more" | "text"
-        ) {
+        } else if !matches!(l.as_str(), "and" | "size" | "with" | "bit" | "little" | "much" | "more" | "text") {
             color_words.push(w.clone());
         }
     }
@@ -315,47 +283,25 @@ pub fn summarise(results: &[CallResult]) -> String {
 fn failure_of(output: &str) -> Option<String> {
     let v: Value = serde_json::from_str(output).ok()?;
     let err = v.get("error").filter(|e| !e.is_null());
-    let failed =
-        v.get("ok") == Some(&Value::Bool(false)) || v.get("success") == Some(&Value::Bool(false));
+    let failed = v.get("ok") == Some(&Value::Bool(false)) || v.get("success") == Some(&Value::Bool(false));
     if err.is_none() && !failed {
         return None;
     }
     let msg = match err {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("it failed")
-            .to_string(),
-        _ => v
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("it failed")
-            .to_string(),
+        Some(Value::Object(o)) => o.get("message").and_then(Value::as_str).unwrap_or("it failed").to_string(),
+        _ => v.get("message").and_then(Value::as_str).unwrap_or("it failed").to_string(),
     };
     Some(msg)
 }
 
 fn describe(r: &CallResult) -> String {
-    let arg = |k: &str| {
-        r.arguments
-            .get(k)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+    let arg = |k: &str| r.arguments.get(k).and_then(Value::as_str).map(str::to_string);
     let what = match r.name.as_str() {
-        tools::CHANGE_BACKGROUND_COLOR => format!(
-            "change the background to {}",
-            arg("color").unwrap_or_default()
-        ),
-        tools::CHANGE_TEXT_COLOR => format!(
-            "change the text color to {}",
-            arg("color").unwrap_or_default()
-        ),
+        tools::CHANGE_BACKGROUND_COLOR => format!("change the background to {}", arg("color").unwrap_or_default()),
+        tools::CHANGE_TEXT_COLOR => format!("change the text color to {}", arg("color").unwrap_or_default()),
         tools::CHANGE_BUTTON_STYLE => {
-            let who = arg("target")
-                .map(|t| format!("the {t} button"))
-                .unwrap_or_else(|| "the buttons".into());
+            let who = arg("target").map(|t| format!("the {t} button")).unwrap_or_else(|| "the buttons".into());
             let mut how = Vec::new();
             if let Some(s) = arg("size") {
                 how.push(s);
@@ -383,18 +329,23 @@ fn describe(r: &CallResult) -> String {
         if let Some(t) = v.get("text").and_then(Value::as_str).filter(|_| r.name == tools::READ_TEXT) {
             return t.to_string();
         }
-        if let Some(m) = v.get("message").and_then(Value::as_str).filter(|_| !matches!(r.name.as_str(), tools::CHANGE_BACKGROUND_COLOR | tools::CHANGE_TEXT_COLOR | tools::CHANGE_BUTTON_STYLE | tools::UNDO | tools::RESET_PAGE)) {
+        if let Some(m) = v.get("message").and_then(Value::as_str).filter(|_| {
+            !matches!(
+                r.name.as_str(),
+                tools::CHANGE_BACKGROUND_COLOR
+                    | tools::CHANGE_TEXT_COLOR
+                    | tools::CHANGE_BUTTON_STYLE
+                    | tools::UNDO
+                    | tools::RESET_PAGE
+            )
+        }) {
             return m.to_string();
         }
     }
     if r.name == tools::GET_PAGE_HTML {
         let text: String = page_text(&r.output);
         let short: String = text.chars().take(240).collect();
-        let ell = if text.chars().count() > 240 {
-            "…"
-        } else {
-            ""
-        };
+        let ell = if text.chars().count() > 240 { "…" } else { "" };
         return format!("I read the page: {short}{ell}");
     }
     // "change" -> "changed", "make" -> "made", ...
@@ -446,9 +397,7 @@ mod tests {
         ] {
             let c = one(text);
             assert_eq!(c.name, tools::CHANGE_BACKGROUND_COLOR, "{text}");
-            let ToolCall::ChangeBackgroundColor { color } = valid(&c) else {
-                panic!()
-            };
+            let ToolCall::ChangeBackgroundColor { color } = valid(&c) else { panic!() };
             assert_eq!(color.hex(), hex, "{text}");
         }
     }
@@ -456,22 +405,14 @@ mod tests {
     #[test]
     fn text_colors() {
         let c = one("text color white");
-        let ToolCall::ChangeTextColor { color } = valid(&c) else {
-            panic!("{c:?}")
-        };
+        let ToolCall::ChangeTextColor { color } = valid(&c) else { panic!("{c:?}") };
         assert_eq!(color.hex(), "#ffffff");
-        assert_eq!(
-            one("make the text light sea green").name,
-            tools::CHANGE_TEXT_COLOR
-        );
+        assert_eq!(one("make the text light sea green").name, tools::CHANGE_TEXT_COLOR);
     }
 
     #[test]
     fn buttons_size_color_and_label() {
-        for (text, want_size) in [
-            ("make the buttons bigger", "bigger"),
-            ("make the buttons large", "large"),
-        ] {
+        for (text, want_size) in [("make the buttons bigger", "bigger"), ("make the buttons large", "large")] {
             let c = one(text);
             assert_eq!(c.arguments, json!({ "size": want_size }), "{text}");
             valid(&c);
@@ -480,9 +421,7 @@ mod tests {
         assert_eq!(c.arguments, json!({ "color": "red" }));
         let c = one("make the Save button green");
         assert_eq!(c.arguments, json!({ "target": "Save", "color": "green" }));
-        let ToolCall::ChangeButtonStyle { target, .. } = valid(&c) else {
-            panic!()
-        };
+        let ToolCall::ChangeButtonStyle { target, .. } = valid(&c) else { panic!() };
         assert_eq!(target, hark_protocol::tools::Target::Label("Save".into()));
         let c = one("change the color of the buttons to blue");
         assert_eq!(c.arguments, json!({ "color": "blue" }));
@@ -492,10 +431,7 @@ mod tests {
         assert_eq!(c.name, tools::CHANGE_BACKGROUND_COLOR);
         valid(&c);
         let c = one("make the buttons bigger and dark red");
-        assert_eq!(
-            c.arguments,
-            json!({ "size": "bigger", "color": "dark red" })
-        );
+        assert_eq!(c.arguments, json!({ "size": "bigger", "color": "dark red" }));
         valid(&c);
     }
 
@@ -529,7 +465,11 @@ mod tests {
             ("click 12", tools::CLICK, json!({"target": "12"})),
             ("click on the Login button", tools::CLICK, json!({"target": "Login button"})),
             ("press Enter", tools::PRESS_KEY, json!({"key": "Enter"})),
-            ("type ada@example.org into the Email field", tools::TYPE_TEXT, json!({"target": "Email", "text": "ada@example.org"})),
+            (
+                "type ada@example.org into the Email field",
+                tools::TYPE_TEXT,
+                json!({"target": "Email", "text": "ada@example.org"}),
+            ),
             ("find opening hours", tools::FIND_TEXT, json!({"text": "opening hours"})),
             ("search for prices on the page", tools::FIND_TEXT, json!({"text": "prices"})),
             ("read the selection", tools::READ_TEXT, json!({})),
@@ -546,9 +486,7 @@ mod tests {
 
     #[test]
     fn several_commands_in_one_message() {
-        let Intent::Calls(calls) = interpret("background navy then text color white") else {
-            panic!()
-        };
+        let Intent::Calls(calls) = interpret("background navy then text color white") else { panic!() };
         assert_eq!(
             calls.iter().map(|c| c.name).collect::<Vec<_>>(),
             [tools::CHANGE_BACKGROUND_COLOR, tools::CHANGE_TEXT_COLOR]
@@ -557,46 +495,25 @@ mod tests {
 
     #[test]
     fn what_is_not_understood_is_said_plainly_with_the_key_hint() {
-        let Intent::NotUnderstood(why) = interpret("order me a pizza") else {
-            panic!()
-        };
-        assert!(
-            why.contains("didn't understand \"order me a pizza\""),
-            "{why}"
-        );
+        let Intent::NotUnderstood(why) = interpret("order me a pizza") else { panic!() };
+        assert!(why.contains("didn't understand \"order me a pizza\""), "{why}");
         assert!(why.contains("needs an OpenAI key"), "{why}");
-        let Intent::NotUnderstood(why) = interpret("make the background blurple") else {
-            panic!()
-        };
+        let Intent::NotUnderstood(why) = interpret("make the background blurple") else { panic!() };
         assert!(why.contains("\"blurple\" is not a color"), "{why}");
-        assert!(matches!(
-            interpret("make the buttons"),
-            Intent::NotUnderstood(_)
-        ));
+        assert!(matches!(interpret("make the buttons"), Intent::NotUnderstood(_)));
         assert!(matches!(interpret(""), Intent::NotUnderstood(_)));
     }
 
     #[test]
     fn answers_say_what_happened() {
-        let r = |name: &str, args: Value, out: &str| CallResult {
-            name: name.into(),
-            arguments: args,
-            output: out.into(),
-        };
+        let r =
+            |name: &str, args: Value, out: &str| CallResult { name: name.into(), arguments: args, output: out.into() };
         assert_eq!(
-            summarise(&[r(
-                tools::CHANGE_BACKGROUND_COLOR,
-                json!({"color":"dark blue"}),
-                r#"{"ok":true}"#
-            )]),
+            summarise(&[r(tools::CHANGE_BACKGROUND_COLOR, json!({"color":"dark blue"}), r#"{"ok":true}"#)]),
             "I changed the background to dark blue."
         );
         assert_eq!(
-            summarise(&[r(
-                tools::CHANGE_BUTTON_STYLE,
-                json!({"target":"Save","color":"green"}),
-                r#"{"ok":true}"#
-            )]),
+            summarise(&[r(tools::CHANGE_BUTTON_STYLE, json!({"target":"Save","color":"green"}), r#"{"ok":true}"#)]),
             "I made the Save button green."
         );
         let s = summarise(&[r(
@@ -604,22 +521,9 @@ mod tests {
             json!({"target":"Save","color":"green"}),
             r#"{"ok":false,"error":"no button labelled Save"}"#,
         )]);
-        assert_eq!(
-            s,
-            "I couldn't make the Save button green: no button labelled Save."
-        );
-        let s = summarise(&[r(
-            tools::GET_PAGE_HTML,
-            json!({}),
-            "# Welcome\n[e1] button \"Save\"",
-        )]);
-        assert!(
-            s.starts_with("I read the page: # Welcome [e1] button \"Save\""),
-            "{s}"
-        );
-        assert_eq!(
-            summarise(&[r(tools::UNDO, json!({}), "ok")]),
-            "I undid the last change."
-        );
+        assert_eq!(s, "I couldn't make the Save button green: no button labelled Save.");
+        let s = summarise(&[r(tools::GET_PAGE_HTML, json!({}), "# Welcome\n[e1] button \"Save\"")]);
+        assert!(s.starts_with("I read the page: # Welcome [e1] button \"Save\""), "{s}");
+        assert_eq!(summarise(&[r(tools::UNDO, json!({}), "ok")]), "I undid the last change.");
     }
 }

@@ -32,11 +32,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, body: ErrorBody) -> Self {
-        ApiError {
-            status,
-            body: Box::new(body),
-            retry_after: None,
-        }
+        ApiError { status, body: Box::new(body), retry_after: None }
     }
     fn bad_request(body: ErrorBody) -> Self {
         Self::new(StatusCode::BAD_REQUEST, body)
@@ -64,19 +60,14 @@ impl ApiError {
                 param: None,
                 event_id: None,
             }),
-            retry_after: if status == 429 {
-                Some(retry_after.unwrap_or(1))
-            } else {
-                retry_after
-            },
+            retry_after: if status == 429 { Some(retry_after.unwrap_or(1)) } else { retry_after },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body =
-            serde_json::to_value(HttpErrorDoc { error: *self.body }).expect("error doc serializes");
+        let mut body = serde_json::to_value(HttpErrorDoc { error: *self.body }).expect("error doc serializes");
         if let Some(e) = body.get_mut("error").and_then(Value::as_object_mut) {
             e.remove("event_id");
         }
@@ -104,14 +95,8 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
         .route("/_peer/calls/{id}/stop_media", post(stop_media))
         .route("/_peer/calls/{id}/hangup", post(control_hangup))
         .route("/_peer/wait_call", get(wait_call))
-        .route(
-            "/_peer/faults",
-            get(get_faults).put(put_faults).delete(clear_faults),
-        )
-        .route(
-            "/_peer/on_open",
-            get(get_on_open).put(put_on_open).delete(clear_on_open),
-        )
+        .route("/_peer/faults", get(get_faults).put(put_faults).delete(clear_faults))
+        .route("/_peer/on_open", get(get_on_open).put(put_on_open).delete(clear_on_open))
         .layer(middleware::from_fn_with_state(shared.clone(), local_only))
         .route_layer(middleware::from_fn(crate::access::control_host));
     let api = Router::new()
@@ -124,10 +109,7 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
 }
 
 fn check_key(headers: &HeaderMap) -> Result<(), ApiError> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
     let Some(key) = auth.strip_prefix("Bearer ") else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -163,10 +145,8 @@ fn beta_disabled() -> ApiError {
 }
 
 fn check_beta(shared: &PeerShared, headers: &HeaderMap, beta_path: bool) -> Result<(), ApiError> {
-    let beta_header = headers
-        .get("openai-beta")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("realtime=v1"));
+    let beta_header =
+        headers.get("openai-beta").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("realtime=v1"));
     if (beta_path || beta_header) && !shared.config.accept_beta_api {
         return Err(beta_disabled());
     }
@@ -231,11 +211,9 @@ async fn answer(
     session: Value,
     flavour: Flavour,
 ) -> Result<Response, ApiError> {
-    check_offer(&offer)
-        .map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
-    let offer = String::from_utf8(offer).map_err(|_| {
-        ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp"))
-    })?;
+    check_offer(&offer).map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    let offer = String::from_utf8(offer)
+        .map_err(|_| ApiError::invalid("invalid_offer", "the offer is not UTF-8 text", Some("sdp")))?;
     let slot = call_slot(&shared)?;
     let delay = answer_delay(&shared);
     let id = new_id("rtc");
@@ -250,19 +228,15 @@ async fn answer(
         connect_timeout: shared.config.connect_timeout,
         slot,
     };
-    let (handle, sdp) = start_call(spec)
-        .await
-        .map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
+    let (handle, sdp) =
+        start_call(spec).await.map_err(|e| ApiError::invalid("invalid_offer", e.to_string(), Some("sdp")))?;
     shared.register(handle);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     Ok((
         StatusCode::CREATED,
-        [
-            (header::CONTENT_TYPE, "application/sdp".to_string()),
-            (header::LOCATION, format!("/v1/realtime/calls/{id}")),
-        ],
+        [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, format!("/v1/realtime/calls/{id}"))],
         sdp,
     )
         .into_response())
@@ -278,35 +252,22 @@ async fn create_call(
     if let Some(e) = injected_failure(&shared) {
         return Err(e);
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (offer, session) = if content_type.starts_with("multipart/form-data") {
-        let mut form = Multipart::from_request(req, &shared).await.map_err(|e| {
-            ApiError::invalid(
-                "invalid_request",
-                format!("Could not parse multipart form: {e}"),
-                None,
-            )
-        })?;
+        let mut form = Multipart::from_request(req, &shared)
+            .await
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?;
         let mut sdp = None;
         let mut session = None;
-        while let Some(field) = form.next_field().await.map_err(|e| {
-            ApiError::invalid(
-                "invalid_request",
-                format!("Could not parse multipart form: {e}"),
-                None,
-            )
-        })? {
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not parse multipart form: {e}"), None))?
+        {
             let name = field.name().unwrap_or("").to_string();
             let data = field.bytes().await.map_err(|e| {
-                ApiError::invalid(
-                    "invalid_request",
-                    format!("Could not read field '{name}': {e}"),
-                    Some(&name),
-                )
+                ApiError::invalid("invalid_request", format!("Could not read field '{name}': {e}"), Some(&name))
             })?;
             match name.as_str() {
                 "sdp" => sdp = Some(data.to_vec()),
@@ -324,13 +285,7 @@ async fn create_call(
     } else if content_type.starts_with("application/sdp") || content_type.is_empty() {
         let body = axum::body::to_bytes(req.into_body(), 1024 * 1024)
             .await
-            .map_err(|e| {
-                ApiError::invalid(
-                    "invalid_request",
-                    format!("Could not read the body: {e}"),
-                    None,
-                )
-            })?;
+            .map_err(|e| ApiError::invalid("invalid_request", format!("Could not read the body: {e}"), None))?;
         (Some(body.to_vec()), None)
     } else {
         return Err(ApiError::invalid(
@@ -340,11 +295,7 @@ async fn create_call(
         ));
     };
     let offer = offer.ok_or_else(|| {
-        ApiError::invalid(
-            "missing_required_parameter",
-            "Missing required parameter: 'sdp'.",
-            Some("sdp"),
-        )
+        ApiError::invalid("missing_required_parameter", "Missing required parameter: 'sdp'.", Some("sdp"))
     })?;
     let session = match session {
         None => session::default_session(hark_protocol::session::DEFAULT_MODEL),
@@ -380,11 +331,7 @@ async fn create_call_beta(
         return Err(e);
     }
     let model = q.model.ok_or_else(|| {
-        ApiError::invalid(
-            "missing_required_parameter",
-            "Missing required parameter: 'model'.",
-            Some("model"),
-        )
+        ApiError::invalid("missing_required_parameter", "Missing required parameter: 'model'.", Some("model"))
     })?;
     session::check_model(&model, Some("model")).map_err(ApiError::bad_request)?;
     let mut s = session::default_session(&model);
@@ -413,11 +360,7 @@ async fn hangup(
     let Some(call) = find_call(&shared, &id).filter(|_| id != "latest") else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            session::invalid(
-                "call_not_found",
-                format!("Call '{id}' not found."),
-                Some("call_id"),
-            ),
+            session::invalid("call_not_found", format!("Call '{id}' not found."), Some("call_id")),
         ));
     };
     let _ = call.hangup();
@@ -436,10 +379,7 @@ async fn local_only(
     if ip.is_loopback() || ip == shared.local_addr.ip() {
         next.run(req).await
     } else {
-        (
-            StatusCode::FORBIDDEN,
-            Json(json!({"error": "the control endpoints answer this machine only"})),
-        )
+        (StatusCode::FORBIDDEN, Json(json!({"error": "the control endpoints answer this machine only"})))
             .into_response()
     }
 }
@@ -466,16 +406,11 @@ impl From<crate::ScriptError> for ControlError {
 type Control = Result<Response, ControlError>;
 
 fn call_or_404(shared: &PeerShared, id: &str) -> Result<CallHandle, ControlError> {
-    find_call(shared, id)
-        .ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no call '{id}'")))
+    find_call(shared, id).ok_or_else(|| ControlError(StatusCode::NOT_FOUND, format!("no call '{id}'")))
 }
 
 fn timeout_of(q: &HashMap<String, String>) -> Duration {
-    Duration::from_millis(
-        q.get("timeout_ms")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20_000),
-    )
+    Duration::from_millis(q.get("timeout_ms").and_then(|v| v.parse().ok()).unwrap_or(20_000))
 }
 
 fn ok() -> Control {
@@ -483,13 +418,7 @@ fn ok() -> Control {
 }
 
 async fn list_calls(State(shared): State<Arc<PeerShared>>) -> Response {
-    let calls: Vec<_> = shared
-        .calls
-        .lock()
-        .expect("calls lock")
-        .iter()
-        .map(|c| c.info())
-        .collect();
+    let calls: Vec<_> = shared.calls.lock().expect("calls lock").iter().map(|c| c.info()).collect();
     Json(calls).into_response()
 }
 
@@ -521,11 +450,7 @@ async fn wait_open(
     Query(q): Query<HashMap<String, String>>,
 ) -> Control {
     let c = call_or_404(&s, &id)?;
-    let info = c
-        .wait_for("the data channel to open", timeout_of(&q), |i| {
-            i.channel_open
-        })
-        .await?;
+    let info = c.wait_for("the data channel to open", timeout_of(&q), |i| i.channel_open).await?;
     Ok(Json(info).into_response())
 }
 
@@ -543,11 +468,7 @@ fn yes() -> bool {
     true
 }
 
-async fn call_tools(
-    State(s): State<Arc<PeerShared>>,
-    Path(id): Path<String>,
-    Json(body): Json<ToolsBody>,
-) -> Control {
+async fn call_tools(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(body): Json<ToolsBody>) -> Control {
     let c = call_or_404(&s, &id)?;
     let ids = c.start_tools(body.calls).await?;
     let mut outputs = Vec::new();
@@ -565,11 +486,7 @@ struct TranscriptBody {
     transcript: String,
 }
 
-async fn say(
-    State(s): State<Arc<PeerShared>>,
-    Path(id): Path<String>,
-    Json(b): Json<TranscriptBody>,
-) -> Control {
+async fn say(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<TranscriptBody>) -> Control {
     call_or_404(&s, &id)?.say(&b.transcript)?;
     ok()
 }
@@ -593,11 +510,7 @@ struct RawBody {
     text: String,
 }
 
-async fn send_raw(
-    State(s): State<Arc<PeerShared>>,
-    Path(id): Path<String>,
-    Json(b): Json<RawBody>,
-) -> Control {
+async fn send_raw(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, Json(b): Json<RawBody>) -> Control {
     call_or_404(&s, &id)?.send_raw(&b.text)?;
     ok()
 }
@@ -608,11 +521,7 @@ struct StopBody {
     stop: bool,
 }
 
-async fn stop_media(
-    State(s): State<Arc<PeerShared>>,
-    Path(id): Path<String>,
-    body: Option<Json<StopBody>>,
-) -> Control {
+async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Control {
     let stop = body.map(|b| b.stop).unwrap_or(true);
     call_or_404(&s, &id)?.stop_media(stop)?;
     ok()
@@ -623,33 +532,18 @@ async fn control_hangup(State(s): State<Arc<PeerShared>>, Path(id): Path<String>
     ok()
 }
 
-async fn wait_call(
-    State(s): State<Arc<PeerShared>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let n: usize = q
-        .get("count")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+async fn wait_call(State(s): State<Arc<PeerShared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let n: usize = q.get("count").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let deadline = tokio::time::Instant::now() + timeout_of(&q);
     loop {
         if let Some(c) = s.nth_call(n) {
             return Json(c.info()).into_response();
         }
         if s.started.load(std::sync::atomic::Ordering::SeqCst) >= n {
-            return ControlError(
-                StatusCode::GONE,
-                format!("call number {n} ended and was forgotten"),
-            )
-            .into_response();
+            return ControlError(StatusCode::GONE, format!("call number {n} ended and was forgotten")).into_response();
         }
         if tokio::time::Instant::now() >= deadline {
-            return ControlError(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("no call number {n} yet"),
-            )
-            .into_response();
+            return ControlError(StatusCode::REQUEST_TIMEOUT, format!("no call number {n} yet")).into_response();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -675,10 +569,7 @@ struct OnOpen {
 }
 
 async fn get_on_open(State(s): State<Arc<PeerShared>>) -> Response {
-    Json(OnOpen {
-        calls: s.on_open.lock().expect("on_open lock").clone(),
-    })
-    .into_response()
+    Json(OnOpen { calls: s.on_open.lock().expect("on_open lock").clone() }).into_response()
 }
 
 async fn put_on_open(State(s): State<Arc<PeerShared>>, Json(b): Json<OnOpen>) -> Response {

@@ -30,9 +30,7 @@ pub mod script;
 pub mod session;
 
 pub use audio::AudioStats;
-pub use script::{
-    CallHandle, CallInfo, Faults, FunctionOutput, HttpFailure, ScriptError, ToolInvocation,
-};
+pub use script::{CallHandle, CallInfo, Faults, FunctionOutput, HttpFailure, ScriptError, ToolInvocation};
 
 /// An API key the peer accepts (any `sk-…` key is accepted; this one is what local mode uses).
 pub const LOCAL_API_KEY: &str = "sk-hark-local";
@@ -90,10 +88,7 @@ impl Default for PeerConfig {
 #[derive(Debug, Error)]
 pub enum PeerError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// How many calls the peer remembers (ended ones are forgotten first).
@@ -118,10 +113,7 @@ pub(crate) struct PeerShared {
 impl PeerShared {
     /// Remember a new call (forgetting the oldest ended ones beyond [`MAX_KEPT_CALLS`]).
     pub(crate) fn register(&self, call: CallHandle) {
-        let n = self
-            .started
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1;
+        let n = self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         call.shared.update(|s| s.info.number = n);
         {
             let mut queue = self.new_calls.lock().expect("new calls lock");
@@ -150,12 +142,7 @@ impl PeerShared {
 
     /// The n-th call ever started (1-based), if still remembered.
     pub(crate) fn nth_call(&self, n: usize) -> Option<CallHandle> {
-        self.calls
-            .lock()
-            .expect("calls lock")
-            .iter()
-            .find(|c| c.info().number == n)
-            .cloned()
+        self.calls.lock().expect("calls lock").iter().find(|c| c.info().number == n).cloned()
     }
 }
 
@@ -171,14 +158,8 @@ impl Peer {
         rtc::init_crypto();
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
-            .map_err(|source| PeerError::Bind {
-                addr: config.http_addr,
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| PeerError::Bind {
-            addr: config.http_addr,
-            source,
-        })?;
+            .map_err(|source| PeerError::Bind { addr: config.http_addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| PeerError::Bind { addr: config.http_addr, source })?;
         let shared = Arc::new(PeerShared {
             call_slots: Arc::new(Semaphore::new(config.max_calls)),
             config,
@@ -193,27 +174,17 @@ impl Peer {
         let (stop, stopped) = oneshot::channel();
         let app = http::router(shared.clone());
         let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
+            let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
             if let Err(e) = served {
                 tracing::warn!("hark-peer HTTP server stopped: {e}");
             }
         });
-        tracing::info!(
-            "hark-peer listening on http://{local_addr} (media on {})",
-            shared.config.media_ip
-        );
-        Ok(Peer {
-            shared,
-            stop,
-            task,
-        })
+        tracing::info!("hark-peer listening on http://{local_addr} (media on {})", shared.config.media_ip);
+        Ok(Peer { shared, stop, task })
     }
 
     /// `http://IP:PORT` of the HTTP API.

@@ -34,13 +34,15 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,str0m=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,str0m=warn".into()),
         )
         .init();
     let args = Args::parse();
     if !args.http.ip().is_loopback() {
-        tracing::warn!("the HTTP API listens on {}, not loopback: only do this inside a test's own network namespace", args.http);
+        tracing::warn!(
+            "the HTTP API listens on {}, not loopback: only do this inside a test's own network namespace",
+            args.http
+        );
     }
     let peer = Peer::start(PeerConfig {
         http_addr: args.http,

@@ -56,11 +56,7 @@ pub fn init_crypto() {
 
 /// A UDP socket on `ip` (any port) with buffers big enough for a 100 KB event's burst.
 pub(crate) fn media_socket(ip: IpAddr) -> std::io::Result<UdpSocket> {
-    let domain = if ip.is_ipv4() {
-        socket2::Domain::IPV4
-    } else {
-        socket2::Domain::IPV6
-    };
+    let domain = if ip.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
     let s = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
     let _ = s.set_recv_buffer_size(4 * 1024 * 1024);
     let _ = s.set_send_buffer_size(4 * 1024 * 1024);
@@ -90,36 +86,19 @@ pub(crate) fn close_gracefully(rtc: &mut Rtc, socket: &UdpSocket) {
 /// Answer the offer, start the call's task, return its handle and the answer SDP.
 pub(crate) async fn start_call(spec: CallSpec) -> Result<(CallHandle, String), CallError> {
     init_crypto();
-    let offer =
-        SdpOffer::from_sdp_string(&spec.offer).map_err(|e| CallError::BadOffer(e.to_string()))?;
-    let socket = media_socket(spec.media_ip).map_err(|source| CallError::Bind {
-        ip: spec.media_ip,
-        source,
-    })?;
-    let local = socket.local_addr().map_err(|source| CallError::Bind {
-        ip: spec.media_ip,
-        source,
-    })?;
+    let offer = SdpOffer::from_sdp_string(&spec.offer).map_err(|e| CallError::BadOffer(e.to_string()))?;
+    let socket = media_socket(spec.media_ip).map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
+    let local = socket.local_addr().map_err(|source| CallError::Bind { ip: spec.media_ip, source })?;
 
-    let mut rtc = RtcConfig::new()
-        .set_ice_lite(true)
-        .set_sctp_max_buffered_amount(8 * 1024 * 1024)
-        .build(Instant::now());
-    let candidate =
-        Candidate::host(local, "udp").map_err(|e| CallError::Rejected(e.to_string()))?;
+    let mut rtc =
+        RtcConfig::new().set_ice_lite(true).set_sctp_max_buffered_amount(8 * 1024 * 1024).build(Instant::now());
+    let candidate = Candidate::host(local, "udp").map_err(|e| CallError::Rejected(e.to_string()))?;
     rtc.add_local_candidate(candidate);
-    let answer = rtc
-        .sdp_api()
-        .accept_offer(offer)
-        .map_err(|e| CallError::Rejected(e.to_string()))?;
+    let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| CallError::Rejected(e.to_string()))?;
 
     let shared = CallShared::new(&spec.id);
     let (tx, rx) = mpsc::unbounded_channel();
-    let handle = CallHandle {
-        id: spec.id.clone(),
-        shared: shared.clone(),
-        commands: tx,
-    };
+    let handle = CallHandle { id: spec.id.clone(), shared: shared.clone(), commands: tx };
     let task = CallTask {
         id: spec.id,
         rtc,
@@ -210,11 +189,7 @@ impl CallTask {
                 return Ok(());
             }
             if !self.connected && self.started.elapsed() >= self.connect_timeout {
-                return Err(format!(
-                    "the client did not connect within {} ms",
-                    self.connect_timeout.as_millis()
-                )
-                .into());
+                return Err(format!("the client did not connect within {} ms", self.connect_timeout.as_millis()).into());
             }
             // Take what has already arrived before sleeping (a big event is a burst of packets).
             match self.socket.try_recv_from(&mut buf) {
@@ -247,11 +222,7 @@ impl CallTask {
                 _ = tokio::time::sleep_until(deadline.into()) => {}
             }
             self.rtc.handle_input(Input::Timeout(Instant::now()))?;
-            if self
-                .finish_at
-                .as_ref()
-                .is_some_and(|(_, at)| *at <= Instant::now())
-            {
+            if self.finish_at.as_ref().is_some_and(|(_, at)| *at <= Instant::now()) {
                 let (rid, _) = self.finish_at.take().expect("checked");
                 let actions = self.conv.generation_done(&rid);
                 self.run(actions);
@@ -272,11 +243,10 @@ impl CallTask {
                 self.shared.update(|s| s.info.connected = true);
             }
             Event::MediaAdded(m) if m.kind == MediaKind::Audio => {
-                let pt = self.rtc.writer(m.mid).and_then(|w| {
-                    w.payload_params()
-                        .find(|p| p.spec().codec == Codec::Opus)
-                        .map(|p| p.pt())
-                });
+                let pt = self
+                    .rtc
+                    .writer(m.mid)
+                    .and_then(|w| w.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()));
                 if let Some(pt) = pt {
                     self.audio = Some((m.mid, pt));
                 }
@@ -302,9 +272,8 @@ impl CallTask {
                     self.shared.update(|s| s.info.channel_open = true);
                     if !self.on_open.is_empty() {
                         let calls = std::mem::take(&mut self.on_open);
-                        let (actions, _) = self.conv.function_calls(
-                            calls.into_iter().map(|c| (c.name, c.arguments)).collect(),
-                        );
+                        let (actions, _) =
+                            self.conv.function_calls(calls.into_iter().map(|c| (c.name, c.arguments)).collect());
                         self.run(actions);
                     }
                 } else {
@@ -313,8 +282,7 @@ impl CallTask {
             }
             Event::ChannelData(d) if Some(d.id) == self.channel => {
                 let text = String::from_utf8_lossy(&d.data).into_owned();
-                let value =
-                    serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text.clone()));
+                let value = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text.clone()));
                 self.shared.update(|s| {
                     s.events.push(value);
                     s.info.events_received = s.events.len();
@@ -337,9 +305,8 @@ impl CallTask {
     fn on_command(&mut self, c: Command) -> bool {
         match c {
             Command::CallTools(calls, reply) => {
-                let (actions, ids) = self
-                    .conv
-                    .function_calls(calls.into_iter().map(|c| (c.name, c.arguments)).collect());
+                let (actions, ids) =
+                    self.conv.function_calls(calls.into_iter().map(|c| (c.name, c.arguments)).collect());
                 self.run(actions);
                 let _ = reply.send(ids);
             }
@@ -378,11 +345,8 @@ impl CallTask {
                                 s.response_id = response_id;
                             }
                             None => {
-                                self.speaking = Some(Speaking {
-                                    response_id,
-                                    frames: frames.into(),
-                                    next: Instant::now(),
-                                })
+                                self.speaking =
+                                    Some(Speaking { response_id, frames: frames.into(), next: Instant::now() })
                             }
                         },
                         Err(e) => {
@@ -393,16 +357,11 @@ impl CallTask {
                     }
                 }
                 Action::FinishLater { response_id, ms } => {
-                    self.finish_at =
-                        Some((response_id, Instant::now() + Duration::from_millis(ms)));
+                    self.finish_at = Some((response_id, Instant::now() + Duration::from_millis(ms)));
                 }
                 Action::StopAudio => self.speaking = None,
                 Action::Output { call_id, output } => {
-                    self.shared.update(|s| {
-                        s.info
-                            .function_outputs
-                            .push(FunctionOutput { call_id, output })
-                    });
+                    self.shared.update(|s| s.info.function_outputs.push(FunctionOutput { call_id, output }));
                 }
             }
         }
@@ -418,11 +377,7 @@ impl CallTask {
             tracing::debug!(call = %self.id, "channel closed; dropping {kind}");
             return;
         };
-        match self
-            .rtc
-            .channel(id)
-            .map(|mut c| c.write(false, text.as_bytes()))
-        {
+        match self.rtc.channel(id).map(|mut c| c.write(false, text.as_bytes())) {
             Some(Ok(true)) => {
                 let kind = kind.to_string();
                 self.shared.update(|s| s.info.sent_types.push(kind));
@@ -481,15 +436,8 @@ pub(crate) fn feed_udp(
     local: SocketAddr,
 ) -> Result<(), str0m::RtcError> {
     if let Ok(contents) = packet.try_into() {
-        let input = Input::Receive(
-            Instant::now(),
-            Receive {
-                proto: Protocol::Udp,
-                source,
-                destination: local,
-                contents,
-            },
-        );
+        let input =
+            Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: local, contents });
         if rtc.accepts(&input) {
             rtc.handle_input(input)?;
         }

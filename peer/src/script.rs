@@ -33,10 +33,7 @@ fn empty_object() -> Value {
 
 impl ToolInvocation {
     pub fn new(name: &str, arguments: Value) -> Self {
-        ToolInvocation {
-            name: name.into(),
-            arguments,
-        }
+        ToolInvocation { name: name.into(), arguments }
     }
 }
 
@@ -113,17 +110,8 @@ pub(crate) struct CallShared {
 
 impl CallShared {
     pub fn new(id: &str) -> Arc<Self> {
-        let state = CallState {
-            info: CallInfo {
-                id: id.to_string(),
-                ..Default::default()
-            },
-            events: Vec::new(),
-        };
-        Arc::new(CallShared {
-            state: Mutex::new(state),
-            version: watch::channel(0).0,
-        })
+        let state = CallState { info: CallInfo { id: id.to_string(), ..Default::default() }, events: Vec::new() };
+        Arc::new(CallShared { state: Mutex::new(state), version: watch::channel(0).0 })
     }
 
     pub fn update(&self, f: impl FnOnce(&mut CallState)) {
@@ -150,35 +138,17 @@ impl CallHandle {
     }
 
     pub fn info(&self) -> CallInfo {
-        self.shared
-            .state
-            .lock()
-            .expect("call state lock")
-            .info
-            .clone()
+        self.shared.state.lock().expect("call state lock").info.clone()
     }
 
     /// Every client event received on the channel, in order (as JSON; unparseable text as a string).
     pub fn received_events(&self) -> Vec<Value> {
-        self.shared
-            .state
-            .lock()
-            .expect("call state lock")
-            .events
-            .clone()
+        self.shared.state.lock().expect("call state lock").events.clone()
     }
 
     /// The `type` of every client event received, in order.
     pub fn received_types(&self) -> Vec<String> {
-        self.received_events()
-            .iter()
-            .map(|e| {
-                e.get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .collect()
+        self.received_events().iter().map(|e| e.get("type").and_then(Value::as_str).unwrap_or("").to_string()).collect()
     }
 
     pub fn audio_stats(&self) -> AudioStats {
@@ -211,26 +181,17 @@ impl CallHandle {
                 }
             }
         };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| ScriptError::Timeout(timeout, what))?
+        tokio::time::timeout(timeout, fut).await.map_err(|_| ScriptError::Timeout(timeout, what))?
     }
 
     /// Wait until the `oai-events` channel is open (and `session.created` was sent).
     pub async fn wait_channel_open(&self) -> Result<(), ScriptError> {
-        self.wait_for("the data channel to open", DEFAULT_WAIT, |i| i.channel_open)
-            .await
-            .map(|_| ())
+        self.wait_for("the data channel to open", DEFAULT_WAIT, |i| i.channel_open).await.map(|_| ())
     }
 
     /// Wait until `n` client events have arrived; returns them all.
-    pub async fn wait_events(
-        &self,
-        n: usize,
-        timeout: Duration,
-    ) -> Result<Vec<Value>, ScriptError> {
-        self.wait_for("client events", timeout, |i| i.events_received >= n)
-            .await?;
+    pub async fn wait_events(&self, n: usize, timeout: Duration) -> Result<Vec<Value>, ScriptError> {
+        self.wait_for("client events", timeout, |i| i.events_received >= n).await?;
         Ok(self.received_events())
     }
 
@@ -239,10 +200,8 @@ impl CallHandle {
         let mut rx = self.shared.version.subscribe();
         let fut = async {
             loop {
-                if let Some(e) = self
-                    .received_events()
-                    .into_iter()
-                    .find(|e| e.get("type").and_then(Value::as_str) == Some(kind))
+                if let Some(e) =
+                    self.received_events().into_iter().find(|e| e.get("type").and_then(Value::as_str) == Some(kind))
                 {
                     return Ok(e);
                 }
@@ -251,45 +210,26 @@ impl CallHandle {
                 }
             }
         };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| ScriptError::Timeout(timeout, "a client event"))?
+        tokio::time::timeout(timeout, fut).await.map_err(|_| ScriptError::Timeout(timeout, "a client event"))?
     }
 
     fn send(&self, c: Command) -> Result<(), ScriptError> {
-        self.commands
-            .send(c)
-            .map_err(|_| ScriptError::CallEnded(self.id.clone()))
+        self.commands.send(c).map_err(|_| ScriptError::CallEnded(self.id.clone()))
     }
 
     /// Send one response holding these function calls; returns their call ids at once.
-    pub async fn start_tools(
-        &self,
-        calls: Vec<ToolInvocation>,
-    ) -> Result<Vec<String>, ScriptError> {
+    pub async fn start_tools(&self, calls: Vec<ToolInvocation>) -> Result<Vec<String>, ScriptError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::CallTools(calls, tx))?;
-        rx.await
-            .map_err(|_| ScriptError::CallEnded(self.id.clone()))
+        rx.await.map_err(|_| ScriptError::CallEnded(self.id.clone()))
     }
 
     /// Wait for the client's `function_call_output` for this call id.
-    pub async fn wait_output(
-        &self,
-        call_id: &str,
-        timeout: Duration,
-    ) -> Result<String, ScriptError> {
+    pub async fn wait_output(&self, call_id: &str, timeout: Duration) -> Result<String, ScriptError> {
         let info = self
-            .wait_for("a function_call_output", timeout, |i| {
-                i.function_outputs.iter().any(|o| o.call_id == call_id)
-            })
+            .wait_for("a function_call_output", timeout, |i| i.function_outputs.iter().any(|o| o.call_id == call_id))
             .await?;
-        Ok(info
-            .function_outputs
-            .into_iter()
-            .find(|o| o.call_id == call_id)
-            .map(|o| o.output)
-            .unwrap_or_default())
+        Ok(info.function_outputs.into_iter().find(|o| o.call_id == call_id).map(|o| o.output).unwrap_or_default())
     }
 
     /// Call several tools in one response and wait for every output (in the order given).
@@ -304,10 +244,7 @@ impl CallHandle {
 
     /// Call one tool (a response with one function call) and wait for its output.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<String, ScriptError> {
-        Ok(self
-            .call_tools(vec![ToolInvocation::new(name, arguments)])
-            .await?
-            .remove(0))
+        Ok(self.call_tools(vec![ToolInvocation::new(name, arguments)]).await?.remove(0))
     }
 
     /// Speak: a response with this transcript (text + audio transcript) and an audio clip.

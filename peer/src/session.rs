@@ -42,11 +42,7 @@ pub fn invalid(code: &str, message: impl Into<String>, param: Option<&str>) -> E
 }
 
 fn supported(values: &[&str]) -> String {
-    values
-        .iter()
-        .map(|v| format!("'{v}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
 }
 
 pub fn check_model(model: &str, param: Option<&str>) -> Result<(), ErrorBody> {
@@ -68,17 +64,10 @@ fn check_voice(v: &Value, param: &str) -> Result<(), ErrorBody> {
         Some(s) if VOICES.contains(&s) => Ok(()),
         Some(s) => Err(invalid(
             "invalid_value",
-            format!(
-                "Invalid value: '{s}'. Supported values are: {}.",
-                supported(VOICES)
-            ),
+            format!("Invalid value: '{s}'. Supported values are: {}.", supported(VOICES)),
             Some(param),
         )),
-        None => Err(invalid(
-            "invalid_type",
-            format!("Invalid type for '{param}': expected a string."),
-            Some(param),
-        )),
+        None => Err(invalid("invalid_type", format!("Invalid type for '{param}': expected a string."), Some(param))),
     }
 }
 
@@ -104,9 +93,7 @@ fn check_tools(tools: &Value) -> Result<(), ErrorBody> {
             Some(other) => {
                 return Err(invalid(
                     "invalid_value",
-                    format!(
-                        "Invalid value: '{other}'. Supported values are: 'function' and 'mcp'."
-                    ),
+                    format!("Invalid value: '{other}'. Supported values are: 'function' and 'mcp'."),
                     Some(&p(".type")),
                 ))
             }
@@ -132,8 +119,7 @@ fn check_tools(tools: &Value) -> Result<(), ErrorBody> {
             Some(Value::String(n)) => {
                 let ok = !n.is_empty()
                     && n.len() <= 64
-                    && n.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if !ok {
                     return Err(invalid(
                         "invalid_value",
@@ -151,13 +137,14 @@ fn check_tools(tools: &Value) -> Result<(), ErrorBody> {
             }
         }
         if let Some(params) = obj.get("parameters") {
-            let is_object_schema = params
-                .as_object()
-                .is_some_and(|o| o.get("type").is_none_or(|t| t == "object"));
+            let is_object_schema = params.as_object().is_some_and(|o| o.get("type").is_none_or(|t| t == "object"));
             if !is_object_schema {
                 return Err(invalid(
                     "invalid_function_parameters",
-                    format!("Invalid schema for function '{}': schema must be a JSON Schema of 'type: \"object\"'.", obj["name"].as_str().unwrap_or("")),
+                    format!(
+                        "Invalid schema for function '{}': schema must be a JSON Schema of 'type: \"object\"'.",
+                        obj["name"].as_str().unwrap_or("")
+                    ),
                     Some(&p(".parameters")),
                 ));
             }
@@ -169,11 +156,7 @@ fn check_tools(tools: &Value) -> Result<(), ErrorBody> {
 /// Check a session object (from the HTTP `session` field or a `session.update`).
 pub fn check_session(session: &Value, flavour: Flavour) -> Result<(), ErrorBody> {
     let Some(obj) = session.as_object() else {
-        return Err(invalid(
-            "invalid_type",
-            "Invalid type for 'session': expected an object.",
-            Some("session"),
-        ));
+        return Err(invalid("invalid_type", "Invalid type for 'session': expected an object.", Some("session")));
     };
     if flavour == Flavour::Ga {
         for k in obj.keys() {
@@ -202,17 +185,11 @@ pub fn check_session(session: &Value, flavour: Flavour) -> Result<(), ErrorBody>
                 ))
             }
         }
-        if let Some(v) = obj
-            .get("audio")
-            .and_then(|a| a.get("output"))
-            .and_then(|o| o.get("voice"))
-        {
+        if let Some(v) = obj.get("audio").and_then(|a| a.get("output")).and_then(|o| o.get("voice")) {
             check_voice(v, "session.audio.output.voice")?;
         }
         if let Some(m) = obj.get("output_modalities") {
-            let ok = m
-                .as_array()
-                .is_some_and(|a| a.len() == 1 && a.iter().all(|x| x == "audio" || x == "text"));
+            let ok = m.as_array().is_some_and(|a| a.len() == 1 && a.iter().all(|x| x == "audio" || x == "text"));
             if !ok {
                 return Err(invalid(
                     "invalid_value",
@@ -258,10 +235,7 @@ pub fn check_session(session: &Value, flavour: Flavour) -> Result<(), ErrorBody>
 
 /// The session a `/v1/realtime?model=` call starts with (OpenAI's defaults: no tools).
 pub fn default_session(model: &str) -> Value {
-    let mut cfg = SessionConfig::new(&SessionSettings {
-        model: model.into(),
-        ..SessionSettings::default()
-    });
+    let mut cfg = SessionConfig::new(&SessionSettings { model: model.into(), ..SessionSettings::default() });
     cfg.tools.clear();
     cfg.instructions = String::new();
     serde_json::to_value(cfg).expect("session config serializes")
@@ -278,10 +252,7 @@ pub fn with_ids(mut session: Value, id: &str) -> Value {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Apply a `session.update` on top of the current session (objects merge, other values replace).
@@ -302,19 +273,13 @@ pub fn merge(current: &mut Value, update: &Value) {
 
 /// The voice of a session, in either shape.
 pub fn voice_of(session: &Value) -> Option<&str> {
-    session
-        .pointer("/audio/output/voice")
-        .or_else(|| session.get("voice"))
-        .and_then(Value::as_str)
+    session.pointer("/audio/output/voice").or_else(|| session.get("voice")).and_then(Value::as_str)
 }
 
 /// True when the session asks for text-only answers.
 pub fn text_only(session: &Value) -> bool {
-    let m = session
-        .get("output_modalities")
-        .or_else(|| session.get("modalities"));
-    m.and_then(Value::as_array)
-        .is_some_and(|a| !a.iter().any(|x| x == "audio"))
+    let m = session.get("output_modalities").or_else(|| session.get("modalities"));
+    m.and_then(Value::as_array).is_some_and(|a| !a.iter().any(|x| x == "audio"))
 }
 
 #[cfg(test)]
@@ -328,56 +293,24 @@ mod tests {
     #[test]
     fn hark_sessions_pass_in_both_shapes() {
         check_session(&ga(), Flavour::Ga).unwrap();
-        check_session(
-            &SessionConfig::new(&SessionSettings::default()).to_beta_session(),
-            Flavour::Beta,
-        )
-        .unwrap();
+        check_session(&SessionConfig::new(&SessionSettings::default()).to_beta_session(), Flavour::Beta).unwrap();
     }
 
     #[test]
     fn each_defect_gets_openai_code_and_param() {
         let cases: Vec<(Value, &str, &str)> = vec![
-            (
-                json!({"model": "gpt-9"}),
-                "model_not_found",
-                "session.model",
-            ),
-            (
-                json!({"audio": {"output": {"voice": "darth"}}}),
-                "invalid_value",
-                "session.audio.output.voice",
-            ),
-            (
-                json!({"tools": [{"type": "function"}]}),
-                "missing_required_parameter",
-                "session.tools[0].name",
-            ),
-            (
-                json!({"tools": [{"type": "function", "name": "has space"}]}),
-                "invalid_value",
-                "session.tools[0].name",
-            ),
+            (json!({"model": "gpt-9"}), "model_not_found", "session.model"),
+            (json!({"audio": {"output": {"voice": "darth"}}}), "invalid_value", "session.audio.output.voice"),
+            (json!({"tools": [{"type": "function"}]}), "missing_required_parameter", "session.tools[0].name"),
+            (json!({"tools": [{"type": "function", "name": "has space"}]}), "invalid_value", "session.tools[0].name"),
             (
                 json!({"tools": [{"type": "function", "name": "f", "parameters": []}]}),
                 "invalid_function_parameters",
                 "session.tools[0].parameters",
             ),
-            (
-                json!({"tools": {"name": "x"}}),
-                "invalid_type",
-                "session.tools",
-            ),
-            (
-                json!({"modalities": ["audio"]}),
-                "unknown_parameter",
-                "session.modalities",
-            ),
-            (
-                json!({"tool_choice": "sometimes"}),
-                "invalid_value",
-                "session.tool_choice",
-            ),
+            (json!({"tools": {"name": "x"}}), "invalid_type", "session.tools"),
+            (json!({"modalities": ["audio"]}), "unknown_parameter", "session.modalities"),
+            (json!({"tool_choice": "sometimes"}), "invalid_value", "session.tool_choice"),
         ];
         for (patch, code, param) in cases {
             let mut s = ga();
@@ -389,15 +322,9 @@ mod tests {
         }
         let mut s = ga();
         s.as_object_mut().unwrap().remove("type");
+        assert_eq!(check_session(&s, Flavour::Ga).unwrap_err().code.as_deref(), Some("missing_required_parameter"));
         assert_eq!(
-            check_session(&s, Flavour::Ga).unwrap_err().code.as_deref(),
-            Some("missing_required_parameter")
-        );
-        assert_eq!(
-            check_session(&json!({"voice":"nope"}), Flavour::Beta)
-                .unwrap_err()
-                .param
-                .as_deref(),
+            check_session(&json!({"voice":"nope"}), Flavour::Beta).unwrap_err().param.as_deref(),
             Some("session.voice")
         );
     }
@@ -405,10 +332,7 @@ mod tests {
     #[test]
     fn updates_merge_nested_objects() {
         let mut s = ga();
-        merge(
-            &mut s,
-            &json!({"audio": {"output": {"voice": "cedar"}}, "instructions": "x"}),
-        );
+        merge(&mut s, &json!({"audio": {"output": {"voice": "cedar"}}, "instructions": "x"}));
         assert_eq!(voice_of(&s), Some("cedar"));
         assert_eq!(s["audio"]["input"]["turn_detection"]["type"], "server_vad");
         assert_eq!(s["instructions"], "x");

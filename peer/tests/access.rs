@@ -36,7 +36,12 @@ async fn turned_off_control_endpoints_are_not_there_and_a_set_key_is_the_only_ke
         let r = http().get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
-    let r = http().post(format!("{base}/_peer/calls/latest/transcript")).json(&serde_json::json!({"transcript": "yes"})).send().await.unwrap();
+    let r = http()
+        .post(format!("{base}/_peer/calls/latest/transcript"))
+        .json(&serde_json::json!({"transcript": "yes"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // Any other `sk-` key (the one every peer used to take) is refused like OpenAI refuses it.
     for key in [LOCAL_API_KEY, "sk-hark-local-only-this-onf", ""] {

@@ -33,11 +33,7 @@ async fn the_binary_serves_the_api_where_it_says() {
     let http = reqwest::Client::new();
     let calls: serde_json::Value = get_json(&http, format!("{url}/_peer/calls")).await;
     assert_eq!(calls, serde_json::json!([]));
-    let r = http
-        .post(format!("{url}/v1/realtime/calls"))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(format!("{url}/v1/realtime/calls")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     child.kill().unwrap();
     child.wait().unwrap();

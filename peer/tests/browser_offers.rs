@@ -13,9 +13,8 @@ const CHROMIUM: &str = include_str!("fixtures/chromium-156-offer.sdp");
 const FIREFOX: &str = include_str!("fixtures/firefox-esr-153-offer.sdp");
 
 async fn answer_for(peer: &Peer, offer: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("sdp", offer.to_string())
-        .text("session", hark_session().to_string());
+    let form =
+        reqwest::multipart::Form::new().text("sdp", offer.to_string()).text("session", hark_session().to_string());
     let r = reqwest::Client::new()
         .post(format!("{}/v1/realtime/calls", peer.base_url()))
         .bearer_auth(LOCAL_API_KEY)
@@ -35,79 +34,41 @@ async fn real_browser_offers_get_answers_browsers_accept() {
         let answer = answer_for(&peer, offer).await;
         let lines: Vec<&str> = answer.lines().collect();
         assert!(lines.contains(&"a=ice-lite"), "{browser}: {answer}");
-        assert!(
-            lines.iter().any(|l| l.starts_with("a=group:BUNDLE")),
-            "{browser}"
-        );
+        assert!(lines.iter().any(|l| l.starts_with("a=group:BUNDLE")), "{browser}");
         // The answer keeps the browser's m-lines, in order, with the browser's mids.
-        let m: Vec<&str> = lines
-            .iter()
-            .filter(|l| l.starts_with("m="))
-            .map(|l| l.split(' ').next().unwrap())
-            .collect();
+        let m: Vec<&str> = lines.iter().filter(|l| l.starts_with("m=")).map(|l| l.split(' ').next().unwrap()).collect();
         assert_eq!(m, ["m=audio", "m=application"], "{browser}");
-        assert!(
-            lines.contains(&"a=mid:0") && lines.contains(&"a=mid:1"),
-            "{browser}"
-        );
+        assert!(lines.contains(&"a=mid:0") && lines.contains(&"a=mid:1"), "{browser}");
         // DTLS role: the browser offered actpass; the peer must pick one side.
         assert!(
-            lines.iter().all(|l| !l.starts_with("a=setup:")
-                || *l == "a=setup:active"
-                || *l == "a=setup:passive"),
+            lines.iter().all(|l| !l.starts_with("a=setup:") || *l == "a=setup:active" || *l == "a=setup:passive"),
             "{browser}"
         );
+        assert!(lines.iter().any(|l| l.contains("opus/48000/2")), "{browser}");
         assert!(
-            lines.iter().any(|l| l.contains("opus/48000/2")),
+            lines.iter().any(|l| l.starts_with("a=candidate:") && l.contains(" 127.0.0.1 ") && l.contains("typ host")),
             "{browser}"
         );
-        assert!(
-            lines.iter().any(|l| l.starts_with("a=candidate:")
-                && l.contains(" 127.0.0.1 ")
-                && l.contains("typ host")),
-            "{browser}"
-        );
-        assert!(
-            lines.iter().any(|l| l.starts_with("a=sctp-port:")),
-            "{browser}"
-        );
+        assert!(lines.iter().any(|l| l.starts_with("a=sctp-port:")), "{browser}");
     }
     peer.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_on_ipv6_loopback() {
-    let peer = Peer::start(PeerConfig {
-        media_ip: "::1".parse().unwrap(),
-        local_mode: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let peer = Peer::start(PeerConfig { media_ip: "::1".parse().unwrap(), local_mode: false, ..Default::default() })
+        .await
+        .unwrap();
     let pending = PendingClient::new("::1".parse().unwrap()).await.unwrap();
     let mut client = pending
-        .post(
-            &peer.base_url(),
-            LOCAL_API_KEY,
-            Endpoint::Calls {
-                session: hark_session(),
-            },
-            Mic::Speech,
-        )
+        .post(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, Mic::Speech)
         .await
         .unwrap();
     client.wait_open(T).await.unwrap();
-    assert!(matches!(
-        client.next_event(T).await.unwrap(),
-        ServerEvent::SessionCreated { .. }
-    ));
+    assert!(matches!(client.next_event(T).await.unwrap(), ServerEvent::SessionCreated { .. }));
     let call = peer.next_call().await.unwrap();
     client.send(&ClientEvent::user_text("hello over IPv6"));
-    call.wait_event("conversation.item.create", T)
-        .await
-        .unwrap();
-    call.wait_for("audio", T, |i| i.audio.packets > 10)
-        .await
-        .unwrap();
+    call.wait_event("conversation.item.create", T).await.unwrap();
+    call.wait_for("audio", T, |i| i.audio.packets > 10).await.unwrap();
     peer.shutdown().await;
 }

@@ -44,13 +44,9 @@ async fn wait_live(peer: &Peer, n: usize, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_beyond_the_limit_are_refused_at_once_and_ended_calls_free_their_place() {
-    let peer = Peer::start(PeerConfig {
-        max_calls: 2,
-        connect_timeout: Duration::from_secs(3),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let peer = Peer::start(PeerConfig { max_calls: 2, connect_timeout: Duration::from_secs(3), ..Default::default() })
+        .await
+        .unwrap();
     let (s1, _, _, loc1, _p1) = offer(&peer).await;
     let (s2, _, _, _, _p2) = offer(&peer).await;
     assert_eq!((s1, s2), (201, 201));

@@ -22,9 +22,7 @@ async fn control_endpoints_script_a_call_end_to_end() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let e = connect_ga(&base, Mic::Off).await
-    .err()
-    .unwrap();
+    let e = connect_ga(&base, Mic::Off).await.err().unwrap();
     assert!(matches!(e, ClientError::Status { status: 429, .. }), "{e}");
 
     // On-open script over HTTP.
@@ -33,19 +31,14 @@ async fn control_endpoints_script_a_call_end_to_end() {
         .send()
         .await
         .unwrap();
-    let mut client = connect_ga(&base, Mic::Speech).await
-    .unwrap();
+    let mut client = connect_ga(&base, Mic::Speech).await.unwrap();
     let info: Value = get_json(&http, format!("{base}/_peer/wait_call?count=1&timeout_ms=5000")).await;
     let id = info["id"].as_str().unwrap().to_string();
-    let r: Value = post_json(&http, format!(
-            "{base}/_peer/calls/{id}/wait_open?timeout_ms=10000"
-        ), None).await;
+    let r: Value = post_json(&http, format!("{base}/_peer/calls/{id}/wait_open?timeout_ms=10000"), None).await;
     assert_eq!(r["channel_open"], true);
 
-    let ServerEvent::FunctionCallArgumentsDone { call_id, .. } = client
-        .wait_type("response.function_call_arguments.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::FunctionCallArgumentsDone { call_id, .. } =
+        client.wait_type("response.function_call_arguments.done", T).await.unwrap()
     else {
         panic!()
     };
@@ -56,15 +49,18 @@ async fn control_endpoints_script_a_call_end_to_end() {
         let http = http.clone();
         let url = format!("{base}/_peer/calls/latest/tools");
         tokio::spawn(async move {
-            http.post(url).json(&json!({"calls": [{"name": "changeTextColor", "arguments": {"color": "white"}}]})).send().await.unwrap().json::<Value>().await.unwrap()
+            http.post(url)
+                .json(&json!({"calls": [{"name": "changeTextColor", "arguments": {"color": "white"}}]}))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
         })
     };
-    let ServerEvent::FunctionCallArgumentsDone {
-        call_id: second, ..
-    } = client
-        .wait_type("response.function_call_arguments.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::FunctionCallArgumentsDone { call_id: second, .. } =
+        client.wait_type("response.function_call_arguments.done", T).await.unwrap()
     else {
         panic!()
     };
@@ -83,15 +79,9 @@ async fn control_endpoints_script_a_call_end_to_end() {
     assert!(audio["voice_activity"].as_f64().unwrap() > 0.5, "{audio}");
 
     // say + send_raw + close_channel.
-    http.post(format!("{base}/_peer/calls/{id}/say"))
-        .json(&json!({"transcript": "Hello there"}))
-        .send()
-        .await
-        .unwrap();
-    let ServerEvent::OutputAudioTranscriptDone { transcript, .. } = client
-        .wait_type("response.output_audio_transcript.done", T)
-        .await
-        .unwrap()
+    http.post(format!("{base}/_peer/calls/{id}/say")).json(&json!({"transcript": "Hello there"})).send().await.unwrap();
+    let ServerEvent::OutputAudioTranscriptDone { transcript, .. } =
+        client.wait_type("response.output_audio_transcript.done", T).await.unwrap()
     else {
         panic!()
     };
@@ -108,19 +98,12 @@ async fn control_endpoints_script_a_call_end_to_end() {
         raw = client.next_raw(T).await.unwrap().1;
     }
     assert_eq!(raw, "{\"type\": broken");
-    http.post(format!("{base}/_peer/calls/{id}/close_channel"))
-        .send()
-        .await
-        .unwrap();
+    http.post(format!("{base}/_peer/calls/{id}/close_channel")).send().await.unwrap();
     client.wait_closed(T).await.unwrap();
     let info: Value = get_json(&http, format!("{base}/_peer/calls/{id}")).await;
     assert_eq!(info["channel_closed"], true);
 
-    let r = http
-        .get(format!("{base}/_peer/calls/rtc_nope"))
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(format!("{base}/_peer/calls/rtc_nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     peer.shutdown().await;
 }
@@ -133,9 +116,7 @@ async fn a_long_running_peer_forgets_old_ended_calls_but_keeps_counting() {
     let offer = include_str!("fixtures/chromium-156-offer.sdp");
     let total = hark_peer::MAX_KEPT_CALLS + 6;
     for _ in 0..total {
-        let form = reqwest::multipart::Form::new()
-            .text("sdp", offer)
-            .text("session", hark_session().to_string());
+        let form = reqwest::multipart::Form::new().text("sdp", offer).text("session", hark_session().to_string());
         let r = http
             .post(format!("{base}/v1/realtime/calls"))
             .bearer_auth(LOCAL_API_KEY)
@@ -149,17 +130,8 @@ async fn a_long_running_peer_forgets_old_ended_calls_but_keeps_counting() {
         call.wait_ended(T).await.unwrap();
     }
     assert!(peer.calls().len() <= hark_peer::MAX_KEPT_CALLS);
-    let last: Value = get_json(&http, format!(
-            "{base}/_peer/wait_call?count={total}&timeout_ms=1000"
-        )).await;
+    let last: Value = get_json(&http, format!("{base}/_peer/wait_call?count={total}&timeout_ms=1000")).await;
     assert_eq!(last["number"], total);
-    assert_eq!(
-        http.get(format!("{base}/_peer/wait_call?count=1&timeout_ms=10"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        410
-    );
+    assert_eq!(http.get(format!("{base}/_peer/wait_call?count=1&timeout_ms=10")).send().await.unwrap().status(), 410);
     peer.shutdown().await;
 }

@@ -11,20 +11,12 @@ use hark_protocol::events::{HttpErrorDoc, ServerEvent};
 use serde_json::{json, Value};
 
 async fn offer() -> String {
-    PendingClient::new("127.0.0.1".parse().unwrap())
-        .await
-        .unwrap()
-        .offer()
-        .to_string()
+    PendingClient::new("127.0.0.1".parse().unwrap()).await.unwrap().offer().to_string()
 }
 
 async fn post_calls(base: &str, key: Option<&str>, sdp: &str, session: &str) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("sdp", sdp.to_string())
-        .text("session", session.to_string());
-    let mut req = reqwest::Client::new()
-        .post(format!("{base}/v1/realtime/calls"))
-        .multipart(form);
+    let form = reqwest::multipart::Form::new().text("sdp", sdp.to_string()).text("session", session.to_string());
+    let mut req = reqwest::Client::new().post(format!("{base}/v1/realtime/calls")).multipart(form);
     if let Some(k) = key {
         req = req.header("authorization", k);
     }
@@ -44,12 +36,7 @@ async fn keys_are_checked_like_openai_does() {
     let peer = peer(true).await;
     let sdp = offer().await;
     let s = hark_session().to_string();
-    for key in [
-        None,
-        Some("Basic abc"),
-        Some("Bearer "),
-        Some("Bearer not-a-key"),
-    ] {
+    for key in [None, Some("Basic abc"), Some("Bearer "), Some("Bearer not-a-key")] {
         let (status, v) = error_doc(post_calls(&peer.base_url(), key, &sdp, &s).await).await;
         assert_eq!(status, 401, "{key:?}");
         let e = &v["error"];
@@ -57,11 +44,7 @@ async fn keys_are_checked_like_openai_does() {
         assert_eq!(e["code"], "invalid_api_key");
         assert!(e["param"].is_null());
         assert!(e["message"].as_str().unwrap().contains("API key"));
-        assert_eq!(
-            e.as_object().unwrap().len(),
-            4,
-            "exactly message/type/code/param: {e}"
-        );
+        assert_eq!(e.as_object().unwrap().len(), 4, "exactly message/type/code/param: {e}");
     }
     let r = post_calls(&peer.base_url(), Some("Bearer sk-anything-goes"), &sdp, &s).await;
     assert_eq!(r.status().as_u16(), 201);
@@ -80,42 +63,12 @@ async fn bad_sessions_and_offers_get_400_with_code_and_param() {
     let mut bad_tools = hark_session();
     bad_tools["tools"] = json!([{"type": "function", "description": "no name"}]);
     let cases = [
-        (
-            bad_model.to_string(),
-            sdp.clone(),
-            "model_not_found",
-            Some("session.model"),
-        ),
-        (
-            bad_voice.to_string(),
-            sdp.clone(),
-            "invalid_value",
-            Some("session.audio.output.voice"),
-        ),
-        (
-            bad_tools.to_string(),
-            sdp.clone(),
-            "missing_required_parameter",
-            Some("session.tools[0].name"),
-        ),
-        (
-            "{not json".to_string(),
-            sdp.clone(),
-            "invalid_json",
-            Some("session"),
-        ),
-        (
-            hark_session().to_string(),
-            "hello".to_string(),
-            "invalid_offer",
-            Some("sdp"),
-        ),
-        (
-            hark_session().to_string(),
-            sdp.replace("m=application", "m=video"),
-            "invalid_offer",
-            Some("sdp"),
-        ),
+        (bad_model.to_string(), sdp.clone(), "model_not_found", Some("session.model")),
+        (bad_voice.to_string(), sdp.clone(), "invalid_value", Some("session.audio.output.voice")),
+        (bad_tools.to_string(), sdp.clone(), "missing_required_parameter", Some("session.tools[0].name")),
+        ("{not json".to_string(), sdp.clone(), "invalid_json", Some("session")),
+        (hark_session().to_string(), "hello".to_string(), "invalid_offer", Some("sdp")),
+        (hark_session().to_string(), sdp.replace("m=application", "m=video"), "invalid_offer", Some("sdp")),
     ];
     for (session, sdp, code, param) in cases {
         let (status, v) = error_doc(post_calls(&peer.base_url(), key, &sdp, &session).await).await;
@@ -135,10 +88,7 @@ async fn bad_sessions_and_offers_get_400_with_code_and_param() {
         .unwrap();
     let (status, v) = error_doc(r).await;
     assert_eq!((status, v["error"]["param"].as_str()), (400, Some("sdp")));
-    assert!(
-        peer.calls().is_empty(),
-        "no call was started by a bad request"
-    );
+    assert!(peer.calls().is_empty(), "no call was started by a bad request");
     peer.shutdown().await;
 }
 
@@ -146,13 +96,7 @@ async fn bad_sessions_and_offers_get_400_with_code_and_param() {
 async fn a_good_answer_is_201_sdp_with_a_location() {
     let peer = peer(true).await;
     let sdp = offer().await;
-    let r = post_calls(
-        &peer.base_url(),
-        Some("Bearer sk-hark-local"),
-        &sdp,
-        &hark_session().to_string(),
-    )
-    .await;
+    let r = post_calls(&peer.base_url(), Some("Bearer sk-hark-local"), &sdp, &hark_session().to_string()).await;
     assert_eq!(r.status().as_u16(), 201);
     assert_eq!(r.headers()["content-type"], "application/sdp");
     let loc = r.headers()["location"].to_str().unwrap().to_string();
@@ -160,10 +104,7 @@ async fn a_good_answer_is_201_sdp_with_a_location() {
     let answer = r.text().await.unwrap();
     assert!(answer.starts_with("v=0"));
     assert!(answer.contains("a=ice-lite"));
-    assert!(
-        answer.contains("a=candidate:") && answer.contains("127.0.0.1"),
-        "{answer}"
-    );
+    assert!(answer.contains("a=candidate:") && answer.contains("127.0.0.1"), "{answer}");
     assert!(answer.contains("opus/48000/2"));
     assert!(answer.contains("webrtc-datachannel"));
     peer.shutdown().await;
@@ -182,44 +123,27 @@ async fn the_beta_path_takes_raw_sdp_and_a_model() {
             .send()
     };
     let (status, v) = error_doc(post("?model=gpt-9").await.unwrap()).await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (400, Some("model_not_found"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (400, Some("model_not_found")));
     let (status, v) = error_doc(post("").await.unwrap()).await;
     assert_eq!((status, v["error"]["param"].as_str()), (400, Some("model")));
 
-    let mut client = RtcClient::connect(
-        &peer.base_url(),
-        LOCAL_API_KEY,
-        Endpoint::Model("gpt-realtime-mini".into()),
-        Mic::Off,
-    )
-    .await
-    .unwrap();
+    let mut client =
+        RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Model("gpt-realtime-mini".into()), Mic::Off)
+            .await
+            .unwrap();
     client.wait_open(T).await.unwrap();
-    let ServerEvent::SessionCreated { session, .. } = client.next_event(T).await.unwrap() else {
-        panic!()
-    };
+    let ServerEvent::SessionCreated { session, .. } = client.next_event(T).await.unwrap() else { panic!() };
     assert_eq!(session["model"], "gpt-realtime-mini");
-    assert_eq!(
-        session["voice"], "marin",
-        "beta sessions carry voice at the top: {session}"
-    );
+    assert_eq!(session["voice"], "marin", "beta sessions carry voice at the top: {session}");
     // A beta-shaped session.update is accepted on this path.
     client.send(&hark_protocol::events::ClientEvent::SessionUpdate {
         event_id: None,
         session: hark_protocol::session::SessionConfig::new(&Default::default()).to_beta_session(),
     });
-    let ServerEvent::SessionUpdated { session, .. } =
-        client.wait_type("session.updated", T).await.unwrap()
-    else {
+    let ServerEvent::SessionUpdated { session, .. } = client.wait_type("session.updated", T).await.unwrap() else {
         panic!()
     };
-    assert_eq!(
-        session["tools"].as_array().unwrap().len(),
-        hark_protocol::tools::catalogue().len()
-    );
+    assert_eq!(session["tools"].as_array().unwrap().len(), hark_protocol::tools::catalogue().len());
     peer.shutdown().await;
 }
 
@@ -229,32 +153,17 @@ async fn hangup_ends_the_call_and_unknown_calls_are_404() {
     let (client, call) = connected(&peer, Mic::Off).await;
     let http = reqwest::Client::new();
     let r = http
-        .post(format!(
-            "{}/v1/realtime/calls/rtc_nope/hangup",
-            peer.base_url()
-        ))
+        .post(format!("{}/v1/realtime/calls/rtc_nope/hangup", peer.base_url()))
         .bearer_auth(LOCAL_API_KEY)
         .send()
         .await
         .unwrap();
     let (status, v) = error_doc(r).await;
     assert_eq!(status, 404, "{v}");
-    let r = http
-        .post(format!(
-            "{}/v1/realtime/calls/{}/hangup",
-            peer.base_url(),
-            call.id()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(format!("{}/v1/realtime/calls/{}/hangup", peer.base_url(), call.id())).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401, "hangup needs the key too");
     let r = http
-        .post(format!(
-            "{}/v1/realtime/calls/{}/hangup",
-            peer.base_url(),
-            call.id()
-        ))
+        .post(format!("{}/v1/realtime/calls/{}/hangup", peer.base_url(), call.id()))
         .bearer_auth(LOCAL_API_KEY)
         .send()
         .await
@@ -272,31 +181,14 @@ async fn fault_knobs_answer_401_429_500_then_recover() {
     for (status, retry) in [(401u16, None), (429, Some(7u64)), (500, None)] {
         peer.set_faults(Faults {
             answer_delay_ms: 0,
-            fail: Some(HttpFailure {
-                status,
-                retry_after_secs: retry,
-                times: Some(1),
-            }),
+            fail: Some(HttpFailure { status, retry_after_secs: retry, times: Some(1) }),
         });
-        let err = RtcClient::connect(
-            &peer.base_url(),
-            LOCAL_API_KEY,
-            Endpoint::Calls {
-                session: hark_session(),
-            },
-            Mic::Off,
-        )
-        .await
-        .err()
-        .expect("the call fails");
-        let ClientError::Status {
-            status: got,
-            body,
-            retry_after,
-        } = err
-        else {
-            panic!("{err}")
-        };
+        let err =
+            RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, Mic::Off)
+                .await
+                .err()
+                .expect("the call fails");
+        let ClientError::Status { status: got, body, retry_after } = err else { panic!("{err}") };
         assert_eq!(got, status);
         let doc: HttpErrorDoc = serde_json::from_str(&body).unwrap();
         match status {
@@ -308,16 +200,10 @@ async fn fault_knobs_answer_401_429_500_then_recover() {
             _ => assert_eq!(doc.error.kind, "server_error"),
         }
         // `times: 1`: the next call goes through.
-        let c = RtcClient::connect(
-            &peer.base_url(),
-            LOCAL_API_KEY,
-            Endpoint::Calls {
-                session: hark_session(),
-            },
-            Mic::Off,
-        )
-        .await
-        .unwrap();
+        let c =
+            RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, Mic::Off)
+                .await
+                .unwrap();
         c.wait_open(T).await.unwrap();
     }
     peer.shutdown().await;
@@ -326,39 +212,18 @@ async fn fault_knobs_answer_401_429_500_then_recover() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_delay_holds_the_http_answer() {
     let peer = peer(true).await;
-    peer.set_faults(Faults {
-        answer_delay_ms: 700,
-        fail: None,
-    });
+    peer.set_faults(Faults { answer_delay_ms: 700, fail: None });
     let t0 = Instant::now();
-    let c = RtcClient::connect(
-        &peer.base_url(),
-        LOCAL_API_KEY,
-        Endpoint::Calls {
-            session: hark_session(),
-        },
-        Mic::Off,
-    )
-    .await
-    .unwrap();
-    assert!(
-        t0.elapsed() >= Duration::from_millis(700),
-        "{:?}",
-        t0.elapsed()
-    );
+    let c = RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, Mic::Off)
+        .await
+        .unwrap();
+    assert!(t0.elapsed() >= Duration::from_millis(700), "{:?}", t0.elapsed());
     c.wait_open(T).await.unwrap();
     peer.clear_faults();
     let t0 = Instant::now();
-    let _c = RtcClient::connect(
-        &peer.base_url(),
-        LOCAL_API_KEY,
-        Endpoint::Calls {
-            session: hark_session(),
-        },
-        Mic::Off,
-    )
-    .await
-    .unwrap();
+    let _c = RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, Mic::Off)
+        .await
+        .unwrap();
     assert!(t0.elapsed() < Duration::from_millis(500));
     peer.shutdown().await;
 }
@@ -376,19 +241,12 @@ async fn the_peer_notices_when_the_client_goes_away() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_beta_interface_can_be_refused_as_openai_does_since_may_2026() {
-    let peer = hark_peer::Peer::start(hark_peer::PeerConfig {
-        accept_beta_api: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let peer =
+        hark_peer::Peer::start(hark_peer::PeerConfig { accept_beta_api: false, ..Default::default() }).await.unwrap();
     let sdp = offer().await;
     let http = reqwest::Client::new();
     let r = http
-        .post(format!(
-            "{}/v1/realtime?model=gpt-realtime",
-            peer.base_url()
-        ))
+        .post(format!("{}/v1/realtime?model=gpt-realtime", peer.base_url()))
         .bearer_auth(LOCAL_API_KEY)
         .header("content-type", "application/sdp")
         .body(sdp.clone())
@@ -396,18 +254,9 @@ async fn the_beta_interface_can_be_refused_as_openai_does_since_may_2026() {
         .await
         .unwrap();
     let (status, v) = error_doc(r).await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (400, Some("beta_api_shape_disabled")),
-        "{v}"
-    );
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("/v1/realtime"));
-    let form = reqwest::multipart::Form::new()
-        .text("sdp", sdp.clone())
-        .text("session", hark_session().to_string());
+    assert_eq!((status, v["error"]["code"].as_str()), (400, Some("beta_api_shape_disabled")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("/v1/realtime"));
+    let form = reqwest::multipart::Form::new().text("sdp", sdp.clone()).text("session", hark_session().to_string());
     let r = http
         .post(format!("{}/v1/realtime/calls", peer.base_url()))
         .bearer_auth(LOCAL_API_KEY)
@@ -418,9 +267,7 @@ async fn the_beta_interface_can_be_refused_as_openai_does_since_may_2026() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     // The GA interface works as always.
-    let form = reqwest::multipart::Form::new()
-        .text("sdp", sdp)
-        .text("session", hark_session().to_string());
+    let form = reqwest::multipart::Form::new().text("sdp", sdp).text("session", hark_session().to_string());
     let r = http
         .post(format!("{}/v1/realtime/calls", peer.base_url()))
         .bearer_auth(LOCAL_API_KEY)

@@ -23,68 +23,39 @@ async fn session_update_function_call_and_output_round_trip() {
         event_id: Some("ev_upd".into()),
         session: json!({"type": "realtime", "instructions": "Be brief.", "audio": {"output": {"voice": "cedar"}}}),
     });
-    let ServerEvent::SessionUpdated { session, .. } =
-        client.wait_type("session.updated", T).await.unwrap()
-    else {
+    let ServerEvent::SessionUpdated { session, .. } = client.wait_type("session.updated", T).await.unwrap() else {
         panic!()
     };
     assert_eq!(session["instructions"], "Be brief.");
     assert_eq!(session["audio"]["output"]["voice"], "cedar");
-    assert!(
-        session["tools"].as_array().unwrap().len() >= 4,
-        "tools kept across the update"
-    );
+    assert!(session["tools"].as_array().unwrap().len() >= 4, "tools kept across the update");
 
     // The peer calls a tool; the client sees the call and answers.
     let waiter = {
         let call = call.clone();
-        tokio::spawn(async move {
-            call.call_tool(tools::CHANGE_BACKGROUND_COLOR, json!({"color": "navy"}))
-                .await
-        })
+        tokio::spawn(async move { call.call_tool(tools::CHANGE_BACKGROUND_COLOR, json!({"color": "navy"})).await })
     };
-    let ServerEvent::FunctionCallArgumentsDone {
-        call_id,
-        name,
-        arguments,
-        ..
-    } = client
-        .wait_type("response.function_call_arguments.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::FunctionCallArgumentsDone { call_id, name, arguments, .. } =
+        client.wait_type("response.function_call_arguments.done", T).await.unwrap()
     else {
         panic!()
     };
     assert_eq!(name, tools::CHANGE_BACKGROUND_COLOR);
     let parsed = tools::ToolCall::parse(&name, &arguments).unwrap();
-    assert!(matches!(
-        parsed,
-        tools::ToolCall::ChangeBackgroundColor { .. }
-    ));
-    let ServerEvent::ResponseDone { response, .. } =
-        client.wait_type("response.done", T).await.unwrap()
-    else {
+    assert!(matches!(parsed, tools::ToolCall::ChangeBackgroundColor { .. }));
+    let ServerEvent::ResponseDone { response, .. } = client.wait_type("response.done", T).await.unwrap() else {
         panic!()
     };
     assert_eq!(response.status, "completed");
     assert!(response.usage.unwrap().total_tokens > 0);
-    client.send(&ClientEvent::function_output(
-        &call_id,
-        r#"{"ok":true,"color":"rgb(0, 0, 128)"}"#,
-    ));
-    let output = tokio::time::timeout(T, waiter)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    client.send(&ClientEvent::function_output(&call_id, r#"{"ok":true,"color":"rgb(0, 0, 128)"}"#));
+    let output = tokio::time::timeout(T, waiter).await.unwrap().unwrap().unwrap();
     assert_eq!(output, r#"{"ok":true,"color":"rgb(0, 0, 128)"}"#);
 
     // Then response.create: the peer speaks about it.
     client.send(&ClientEvent::response_create());
-    let ServerEvent::OutputAudioTranscriptDone { transcript, .. } = client
-        .wait_type("response.output_audio_transcript.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::OutputAudioTranscriptDone { transcript, .. } =
+        client.wait_type("response.output_audio_transcript.done", T).await.unwrap()
     else {
         panic!()
     };
@@ -93,14 +64,7 @@ async fn session_update_function_call_and_output_round_trip() {
 
     // The peer saw everything in order.
     let types = call.received_types();
-    assert_eq!(
-        types,
-        [
-            "session.update",
-            "conversation.item.create",
-            "response.create"
-        ]
-    );
+    assert_eq!(types, ["session.update", "conversation.item.create", "response.create"]);
     peer.shutdown().await;
 }
 
@@ -109,10 +73,8 @@ async fn several_calls_in_one_response_and_the_on_open_script() {
     let peer = peer(false).await;
     peer.set_on_open(vec![ToolInvocation::new(tools::GET_PAGE_HTML, json!({}))]);
     let (mut client, call) = connected(&peer, Mic::Off).await;
-    let ServerEvent::FunctionCallArgumentsDone { call_id, name, .. } = client
-        .wait_type("response.function_call_arguments.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::FunctionCallArgumentsDone { call_id, name, .. } =
+        client.wait_type("response.function_call_arguments.done", T).await.unwrap()
     else {
         panic!()
     };
@@ -132,33 +94,21 @@ async fn several_calls_in_one_response_and_the_on_open_script() {
     };
     let mut ids = Vec::new();
     while ids.len() < 2 {
-        if let ServerEvent::FunctionCallArgumentsDone {
-            call_id,
-            output_index,
-            ..
-        } = client
-            .wait_type("response.function_call_arguments.done", T)
-            .await
-            .unwrap()
+        if let ServerEvent::FunctionCallArgumentsDone { call_id, output_index, .. } =
+            client.wait_type("response.function_call_arguments.done", T).await.unwrap()
         {
             assert_eq!(output_index as usize, ids.len());
             ids.push(call_id);
         }
     }
-    let ServerEvent::ResponseDone { response, .. } =
-        client.wait_type("response.done", T).await.unwrap()
-    else {
+    let ServerEvent::ResponseDone { response, .. } = client.wait_type("response.done", T).await.unwrap() else {
         panic!()
     };
     assert_eq!(response.output.len(), 2, "both calls are in one response");
     // Outputs in reverse order still reach the right calls.
     client.send(&ClientEvent::function_output(&ids[1], "second"));
     client.send(&ClientEvent::function_output(&ids[0], "first"));
-    let outs = tokio::time::timeout(T, waiter)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let outs = tokio::time::timeout(T, waiter).await.unwrap().unwrap().unwrap();
     assert_eq!(outs, ["first", "second"]);
     peer.shutdown().await;
 }
@@ -176,15 +126,10 @@ async fn audio_flows_both_ways_with_levels_that_tell_speech_from_silence() {
     assert!(silent.packets >= 40, "{silent:?}");
     assert!(loud.heard_speech(), "speech: {loud:?}");
     assert!(!silent.heard_speech(), "silence: {silent:?}");
-    assert!(
-        loud.level_dbfs > silent.level_dbfs + 30.0,
-        "{loud:?} vs {silent:?}"
-    );
+    assert!(loud.level_dbfs > silent.level_dbfs + 30.0, "{loud:?} vs {silent:?}");
 
     // The peer speaks; the client decodes non-silent audio.
-    speaker_call
-        .say("Hello from the local peer, this is a test.")
-        .unwrap();
+    speaker_call.say("Hello from the local peer, this is a test.").unwrap();
     let heard = speaker.wait_audio_packets(30, T).await.unwrap();
     assert!(heard.heard_speech(), "{heard:?}");
     assert!(heard.level_dbfs > -35.0, "{heard:?}");

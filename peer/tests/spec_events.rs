@@ -76,10 +76,7 @@ async fn scripted_session() -> Tally {
 
     // The person speaks; OpenAI's turn detection and transcription report it.
     call.hear("Yes, go ahead.").unwrap();
-    client
-        .wait_type("conversation.item.input_audio_transcription.completed", T)
-        .await
-        .unwrap();
+    client.wait_type("conversation.item.input_audio_transcription.completed", T).await.unwrap();
 
     // Typed text (OpenAI mode: the peer echoes it).
     client.send(&ClientEvent::user_text("make the background dark blue"));
@@ -98,9 +95,9 @@ async fn scripted_session() -> Tally {
 
     // A known item may be retrieved and deleted (no events); then a text-only answer.
     let item_id = client.history.iter().rev().find_map(|e| match e {
-        ServerEvent::ConversationItemDone { item: hark_protocol::events::Item::Message { id: Some(id), .. }, .. } => {
-            Some(id.clone())
-        }
+        ServerEvent::ConversationItemDone {
+            item: hark_protocol::events::Item::Message { id: Some(id), .. }, ..
+        } => Some(id.clone()),
         _ => None,
     });
     let item_id = item_id.expect("an item was added");
@@ -214,16 +211,10 @@ async fn spoken_turns() -> Tally {
         client.set_mic(Mic::Silence);
         client.wait_type("input_audio_buffer.committed", T).await.unwrap();
         if local {
-            client
-                .wait_type("conversation.item.input_audio_transcription.failed", T)
-                .await
-                .unwrap();
+            client.wait_type("conversation.item.input_audio_transcription.failed", T).await.unwrap();
             speak_to_the_end(&mut client).await;
         } else {
-            client
-                .wait_type("conversation.item.input_audio_transcription.completed", T)
-                .await
-                .unwrap();
+            client.wait_type("conversation.item.input_audio_transcription.completed", T).await.unwrap();
         }
         check_all(client, &mut tally).await;
         peer.shutdown().await;
@@ -301,10 +292,8 @@ async fn every_event_the_peer_sends_is_on_spec() {
     tally.add(spoken_turns().await);
     tally.add(on_open_and_no_transcription().await);
     tally.assert_valid();
-    let missing: Vec<&&str> = PEER_SENDS
-        .iter()
-        .filter(|t| !tally.checked.contains_key(&format!("server {t}")))
-        .collect();
+    let missing: Vec<&&str> =
+        PEER_SENDS.iter().filter(|t| !tally.checked.contains_key(&format!("server {t}"))).collect();
     assert!(missing.is_empty(), "never seen, so never checked: {missing:?}");
     assert_eq!(tally.kinds(), PEER_SENDS.len(), "a type the list does not know: {:?}", tally.checked.keys());
 }

@@ -26,28 +26,16 @@ async fn client_companion_peer_round_trip_with_audio_both_ways() {
     let token = companion.token().reveal().to_owned();
     let endpoint = Endpoint::Raw {
         url: format!("http://{}/api/rtc-connect", companion.local_addr()),
-        headers: vec![(
-            "origin".into(),
-            format!("chrome-extension://{HARK_CHROME_EXTENSION_ID}"),
-        )],
+        headers: vec![("origin".into(), format!("chrome-extension://{HARK_CHROME_EXTENSION_ID}"))],
     };
-    let mut client = RtcClient::connect("", &token, endpoint, Mic::Speech)
-        .await
-        .unwrap();
+    let mut client = RtcClient::connect("", &token, endpoint, Mic::Speech).await.unwrap();
     let call = peer.next_call().await.unwrap();
     client.wait_open(T).await.unwrap();
 
     // The companion's session (GA shape, Hark's catalogue) reached the peer.
-    let ServerEvent::SessionCreated { session, .. } = client.next_event(T).await.unwrap() else {
-        panic!()
-    };
+    let ServerEvent::SessionCreated { session, .. } = client.next_event(T).await.unwrap() else { panic!() };
     assert_eq!(session["type"], "realtime");
-    let names: Vec<&str> = session["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let names: Vec<&str> = session["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
     assert!(names.contains(&tools::CHANGE_BACKGROUND_COLOR), "{names:?}");
 
     client.send(&ClientEvent::SessionUpdate {
@@ -58,32 +46,18 @@ async fn client_companion_peer_round_trip_with_audio_both_ways() {
 
     let waiter = {
         let call = call.clone();
-        tokio::spawn(async move {
-            call.call_tool(tools::CHANGE_TEXT_COLOR, json!({"color": "white"}))
-                .await
-        })
+        tokio::spawn(async move { call.call_tool(tools::CHANGE_TEXT_COLOR, json!({"color": "white"})).await })
     };
-    let ServerEvent::FunctionCallArgumentsDone { call_id, .. } = client
-        .wait_type("response.function_call_arguments.done", T)
-        .await
-        .unwrap()
+    let ServerEvent::FunctionCallArgumentsDone { call_id, .. } =
+        client.wait_type("response.function_call_arguments.done", T).await.unwrap()
     else {
         panic!()
     };
     client.send(&ClientEvent::function_output(&call_id, r#"{"ok":true}"#));
-    assert_eq!(
-        tokio::time::timeout(T, waiter)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap(),
-        r#"{"ok":true}"#
-    );
+    assert_eq!(tokio::time::timeout(T, waiter).await.unwrap().unwrap().unwrap(), r#"{"ok":true}"#);
 
     // Audio both ways.
-    call.wait_for("speech from the client", T, |i| i.audio.heard_speech())
-        .await
-        .unwrap();
+    call.wait_for("speech from the client", T, |i| i.audio.heard_speech()).await.unwrap();
     call.say("The text is white now.").unwrap();
     let heard = client.wait_audio_packets(25, T).await.unwrap();
     assert!(heard.heard_speech(), "{heard:?}");

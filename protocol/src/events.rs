@@ -15,14 +15,18 @@ fn is_none<T>(v: &Option<T>) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentPart {
-    InputText { text: String },
+    InputText {
+        text: String,
+    },
     InputAudio {
         #[serde(default, skip_serializing_if = "is_none")]
         audio: Option<String>,
         #[serde(default, skip_serializing_if = "is_none")]
         transcript: Option<String>,
     },
-    OutputText { text: String },
+    OutputText {
+        text: String,
+    },
     OutputAudio {
         #[serde(default, skip_serializing_if = "is_none")]
         audio: Option<String>,
@@ -32,7 +36,9 @@ pub enum ContentPart {
     /// `output_text` as the GA spec names it in `response.content_part.added`/`.done` (and as
     /// the beta interface named it everywhere). OpenAI's own examples use both spellings in both
     /// places, so both parse wherever a part may appear.
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// `output_audio` as `response.content_part.*` (and the beta interface) name it.
     Audio {
         #[serde(default, skip_serializing_if = "is_none")]
@@ -83,11 +89,21 @@ pub enum Role {
 
 impl Item {
     pub fn user_text(text: impl Into<String>) -> Self {
-        Item::Message { id: None, role: Role::User, content: vec![ContentPart::InputText { text: text.into() }], status: None }
+        Item::Message {
+            id: None,
+            role: Role::User,
+            content: vec![ContentPart::InputText { text: text.into() }],
+            status: None,
+        }
     }
     /// A note from Hark itself (not the person): e.g. what the person decided about an action.
     pub fn system_text(text: impl Into<String>) -> Self {
-        Item::Message { id: None, role: Role::System, content: vec![ContentPart::InputText { text: text.into() }], status: None }
+        Item::Message {
+            id: None,
+            role: Role::System,
+            content: vec![ContentPart::InputText { text: text.into() }],
+            status: None,
+        }
     }
     pub fn function_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
         Item::FunctionCallOutput { id: None, call_id: call_id.into(), output: output.into() }
@@ -165,7 +181,11 @@ pub enum ClientEvent {
 
 impl ClientEvent {
     pub fn function_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
-        ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::function_output(call_id, output) }
+        ClientEvent::ConversationItemCreate {
+            event_id: None,
+            previous_item_id: None,
+            item: Item::function_output(call_id, output),
+        }
     }
     pub fn user_text(text: impl Into<String>) -> Self {
         ClientEvent::ConversationItemCreate { event_id: None, previous_item_id: None, item: Item::user_text(text) }
@@ -592,7 +612,9 @@ mod tests {
     fn only_objects_are_events() {
         // Found by fuzzing (fuzz/tests/protocol.rs): arrays parsed as events, fields by position.
         assert!(ServerEvent::parse(r#"["session.created","type",null]"#).is_err());
-        assert!(ServerEvent::parse(r#"["response.function_call_arguments.done","e","r","i",0,"c","click","{}"]"#).is_err());
+        assert!(
+            ServerEvent::parse(r#"["response.function_call_arguments.done","e","r","i",0,"c","click","{}"]"#).is_err()
+        );
         assert!(ServerEvent::parse(" \n{\"type\":\"error\",\"error\":{}}").is_ok());
     }
 
@@ -604,7 +626,8 @@ mod tests {
 
     #[test]
     fn function_output_serializes_to_the_documented_shape() {
-        let v: Value = serde_json::from_str(&ClientEvent::function_output("call_1", r#"{"ok":true}"#).to_json()).unwrap();
+        let v: Value =
+            serde_json::from_str(&ClientEvent::function_output("call_1", r#"{"ok":true}"#).to_json()).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"type":"conversation.item.create",
@@ -621,7 +644,9 @@ mod tests {
             let wire = format!(
                 r#"{{"type":"response.content_part.added","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"part":{{"type":"{kind}","text":"","transcript":""}}}}"#
             );
-            let ServerEvent::ContentPartAdded { part, .. } = ServerEvent::parse(&wire).unwrap() else { panic!("{kind}") };
+            let ServerEvent::ContentPartAdded { part, .. } = ServerEvent::parse(&wire).unwrap() else {
+                panic!("{kind}")
+            };
             let is_audio = matches!(part, ContentPart::Audio { .. } | ContentPart::OutputAudio { .. });
             assert_eq!(is_audio, want_audio, "{kind}");
             let wire = format!(
@@ -634,9 +659,12 @@ mod tests {
     #[test]
     fn transcription_events_parse_with_or_without_usage() {
         let with = r#"{"type":"conversation.item.input_audio_transcription.completed","event_id":"e","item_id":"i","content_index":0,"transcript":"yes","usage":{"type":"duration","seconds":1.5}}"#;
-        let without = r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"i","transcript":"yes"}"#;
+        let without =
+            r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"i","transcript":"yes"}"#;
         for wire in [with, without] {
-            assert!(matches!(ServerEvent::parse(wire).unwrap(), ServerEvent::InputTranscriptionCompleted { ref transcript, .. } if transcript == "yes"));
+            assert!(
+                matches!(ServerEvent::parse(wire).unwrap(), ServerEvent::InputTranscriptionCompleted { ref transcript, .. } if transcript == "yes")
+            );
         }
         let failed = r#"{"type":"conversation.item.input_audio_transcription.failed","item_id":"i","content_index":0,"error":{"type":"transcription_error","code":"audio_unintelligible","message":"no"}}"#;
         let e = ServerEvent::parse(failed).unwrap();

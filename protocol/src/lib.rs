@@ -11,11 +11,11 @@
 
 pub mod color;
 pub mod events;
+#[cfg(any(test, feature = "schema-check"))]
+pub mod schema_check;
 pub mod sdp;
 pub mod session;
 pub mod tools;
-#[cfg(any(test, feature = "schema-check"))]
-pub mod schema_check;
 
 /// The data channel label OpenAI's Realtime API uses for events.
 pub const EVENTS_CHANNEL: &str = "oai-events";

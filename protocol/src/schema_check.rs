@@ -128,11 +128,7 @@ impl Spec {
 
     /// Check `instance` against the schema `name`: every violation, as `at PATH: what`.
     pub fn check(&self, name: &str, instance: &Value) -> Result<(), Vec<String>> {
-        let errors: Vec<String> = self
-            .validator(name)
-            .iter_errors(instance)
-            .flat_map(|e| explain(&e))
-            .collect();
+        let errors: Vec<String> = self.validator(name).iter_errors(instance).flat_map(|e| explain(&e)).collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -276,10 +272,8 @@ fn close(schema: &mut Value, at: &str) {
     close_inside(schema, at);
     let Value::Object(o) = schema else { return };
     let open = !o.contains_key("additionalProperties") && !o.contains_key("unevaluatedProperties");
-    let inline_all_of = o
-        .get("allOf")
-        .and_then(Value::as_array)
-        .is_some_and(|bs| bs.iter().any(|b| b.get("properties").is_some()));
+    let inline_all_of =
+        o.get("allOf").and_then(Value::as_array).is_some_and(|bs| bs.iter().any(|b| b.get("properties").is_some()));
     if open && (o.contains_key("properties") || inline_all_of) {
         o.insert("unevaluatedProperties".into(), Value::Bool(false));
     }
@@ -399,12 +393,7 @@ impl Tally {
     pub fn assert_valid(&self) {
         println!("{}", self.summary());
         if !self.failures.is_empty() {
-            panic!(
-                "{} of {} off-spec:\n\n{}",
-                self.failures.len(),
-                self.total(),
-                self.failures.join("\n\n")
-            );
+            panic!("{} of {} off-spec:\n\n{}", self.failures.len(), self.total(), self.failures.join("\n\n"));
         }
     }
 }
@@ -429,7 +418,10 @@ mod tests {
             s.event_schema(Interface::Beta, Sender::Client, "session.update"),
             Some("RealtimeBetaClientEventSessionUpdate")
         );
-        assert!(s.event_schema(Interface::Ga, Sender::Server, "response.audio_transcript.delta").is_none(), "beta name");
+        assert!(
+            s.event_schema(Interface::Ga, Sender::Server, "response.audio_transcript.delta").is_none(),
+            "beta name"
+        );
     }
 
     #[test]
@@ -440,7 +432,10 @@ mod tests {
         s.check_event(Interface::Ga, Sender::Client, ok).unwrap();
         let bad = r#"{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"hi","colour":"red"}]}}"#;
         let e = s.check_event(Interface::Ga, Sender::Client, bad).unwrap_err();
-        assert!(e.contains("'conversation.item.create'") && e.contains("RealtimeClientEventConversationItemCreate"), "{e}");
+        assert!(
+            e.contains("'conversation.item.create'") && e.contains("RealtimeClientEventConversationItemCreate"),
+            "{e}"
+        );
         assert!(e.contains("/item/content/0") && e.contains("colour"), "{e}");
         // Enum values are checked, with the path.
         let bad = r#"{"type":"response.content_part.added","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"part":{"type":"output_audio","transcript":""}}"#;
@@ -489,7 +484,8 @@ mod tests {
     #[test]
     fn the_companions_sessions_are_on_spec() {
         let mut tally = Tally::default();
-        let mut settings = vec![SessionSettings::default(), SessionSettings { transcription_model: None, ..Default::default() }];
+        let mut settings =
+            vec![SessionSettings::default(), SessionSettings { transcription_model: None, ..Default::default() }];
         settings.extend(KNOWN_MODELS.iter().map(|m| SessionSettings { model: m.to_string(), ..Default::default() }));
         settings.extend(VOICES.iter().map(|v| SessionSettings { voice: v.to_string(), ..Default::default() }));
         for s in &settings {
@@ -520,7 +516,12 @@ mod tests {
             ClientEvent::OutputAudioBufferClear { event_id: None },
             ClientEvent::ConversationItemRetrieve { event_id: None, item_id: "item_1".into() },
             ClientEvent::ConversationItemDelete { event_id: None, item_id: "item_1".into() },
-            ClientEvent::ConversationItemTruncate { event_id: None, item_id: "item_1".into(), content_index: 0, audio_end_ms: 1500 },
+            ClientEvent::ConversationItemTruncate {
+                event_id: None,
+                item_id: "item_1".into(),
+                content_index: 0,
+                audio_end_ms: 1500,
+            },
             ClientEvent::ConversationItemCreate {
                 event_id: Some("e".into()),
                 previous_item_id: Some("item_0".into()),

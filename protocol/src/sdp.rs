@@ -88,7 +88,6 @@ a=setup:actpass\r\na=mid:1\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"
 mod tests {
     use super::*;
 
-
     #[test]
     fn a_browser_offer_passes() {
         let s = check_offer(SAMPLE_BROWSER_OFFER.as_bytes()).unwrap();

@@ -224,7 +224,9 @@ pub enum ArgError {
     WrongType { name: &'static str, expected: &'static str },
     #[error(transparent)]
     Color(#[from] ColorError),
-    #[error("size '{0}' is not understood; use small, medium, large, x-large, bigger, smaller, or a CSS size like 20px")]
+    #[error(
+        "size '{0}' is not understood; use small, medium, large, x-large, bigger, smaller, or a CSS size like 20px"
+    )]
     Size(String),
     #[error("give a size or a color (or both)")]
     NothingToChange,
@@ -236,7 +238,9 @@ pub enum ArgError {
     Direction(String),
     #[error("give a direction (up, down, top, bottom) or a target to scroll to")]
     NothingToScroll,
-    #[error("'{0}' cannot be opened; use back, forward, reload, a full http(s) URL, or a path on this site starting with /")]
+    #[error(
+        "'{0}' cannot be opened; use back, forward, reload, a full http(s) URL, or a path on this site starting with /"
+    )]
     Url(String),
     #[error("percent must be between {MIN_ZOOM_PERCENT} and {MAX_ZOOM_PERCENT} (100 = the page's own size); got {0}")]
     Percent(u32),
@@ -274,10 +278,19 @@ impl ButtonSize {
                     v.trim().parse::<f32>().map_err(|_| err()).and_then(|v| px(v * 16.0))
                 } else if let Some(v) = s.strip_suffix('%') {
                     v.trim().parse::<f32>().map_err(|_| err()).and_then(|v| {
-                        if (10.0..=1000.0).contains(&v) { Ok(ButtonSize::Scale(v / 100.0)) } else { Err(err()) }
+                        if (10.0..=1000.0).contains(&v) {
+                            Ok(ButtonSize::Scale(v / 100.0))
+                        } else {
+                            Err(err())
+                        }
                     })
                 } else if let Some(v) = s.strip_suffix('x') {
-                    v.trim().parse::<f32>().ok().filter(|v| (0.1..=10.0).contains(v)).map(ButtonSize::Scale).ok_or_else(err)
+                    v.trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|v| (0.1..=10.0).contains(v))
+                        .map(ButtonSize::Scale)
+                        .ok_or_else(err)
                 } else {
                     s.parse::<f32>().map_err(|_| err()).and_then(px)
                 }
@@ -417,7 +430,10 @@ impl NavigateTo {
                 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if is_scheme && !scheme.contains('.') {
                 let lower = scheme.to_ascii_lowercase();
-                return if (lower == "http" || lower == "https") && s[scheme.len() + 1..].starts_with("//") && s.len() > scheme.len() + 3 {
+                return if (lower == "http" || lower == "https")
+                    && s[scheme.len() + 1..].starts_with("//")
+                    && s.len() > scheme.len() + 3
+                {
                     Ok(NavigateTo::Url(s.to_string()))
                 } else {
                     Err(err())
@@ -429,7 +445,11 @@ impl NavigateTo {
         let host = first.split(':').next().unwrap_or("");
         let tld = host.rsplit('.').next().unwrap_or("");
         let file_ext = ["html", "htm", "php", "asp", "aspx", "jsp", "cgi", "xml", "json", "txt"];
-        if host.contains('.') && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()) && !file_ext.contains(&tld.to_ascii_lowercase().as_str()) {
+        if host.contains('.')
+            && tld.len() >= 2
+            && tld.chars().all(|c| c.is_ascii_alphabetic())
+            && !file_ext.contains(&tld.to_ascii_lowercase().as_str())
+        {
             Ok(NavigateTo::Url(format!("https://{s}")))
         } else {
             Ok(NavigateTo::Url(s.to_string()))
@@ -488,7 +508,10 @@ fn label_number(s: &str) -> Option<u32> {
         }
     }
     let rest = rest.trim_start_matches('#');
-    (!rest.is_empty() && rest.len() <= 4 && rest.bytes().all(|b| b.is_ascii_digit())).then(|| rest.parse().ok()).flatten().filter(|n| *n > 0)
+    (!rest.is_empty() && rest.len() <= 4 && rest.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| rest.parse().ok())
+        .flatten()
+        .filter(|n| *n > 0)
 }
 
 /// What `readText` reads.
@@ -509,21 +532,65 @@ pub fn is_ref(s: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolCall {
     /// `from`: the outline from this ref on (paging through a page too big for one answer).
-    GetPageHtml { target: Option<Target>, selector: Option<String>, max_tokens: u32, from: Option<String> },
-    ChangeBackgroundColor { color: CssColor },
-    ChangeTextColor { color: CssColor },
-    ChangeButtonStyle { target: Target, size: Option<ButtonSize>, color: Option<CssColor> },
-    Click { target: Target },
-    TypeText { target: Target, text: String, submit: bool },
-    PressKey { key: Key, target: Option<Target> },
-    SelectOption { target: Target, option: String },
-    SetChecked { target: Target, checked: bool },
-    Scroll { direction: Option<ScrollDirection>, screens: f32, target: Option<Target> },
-    Navigate { to: NavigateTo },
-    ZoomText { percent: u32 },
-    ShowLabels { show: bool },
-    FindText { text: String, occurrence: u32 },
-    ReadText { what: ReadWhat, max_tokens: u32 },
+    GetPageHtml {
+        target: Option<Target>,
+        selector: Option<String>,
+        max_tokens: u32,
+        from: Option<String>,
+    },
+    ChangeBackgroundColor {
+        color: CssColor,
+    },
+    ChangeTextColor {
+        color: CssColor,
+    },
+    ChangeButtonStyle {
+        target: Target,
+        size: Option<ButtonSize>,
+        color: Option<CssColor>,
+    },
+    Click {
+        target: Target,
+    },
+    TypeText {
+        target: Target,
+        text: String,
+        submit: bool,
+    },
+    PressKey {
+        key: Key,
+        target: Option<Target>,
+    },
+    SelectOption {
+        target: Target,
+        option: String,
+    },
+    SetChecked {
+        target: Target,
+        checked: bool,
+    },
+    Scroll {
+        direction: Option<ScrollDirection>,
+        screens: f32,
+        target: Option<Target>,
+    },
+    Navigate {
+        to: NavigateTo,
+    },
+    ZoomText {
+        percent: u32,
+    },
+    ShowLabels {
+        show: bool,
+    },
+    FindText {
+        text: String,
+        occurrence: u32,
+    },
+    ReadText {
+        what: ReadWhat,
+        max_tokens: u32,
+    },
     Undo,
     ResetPage,
 }
@@ -584,9 +651,15 @@ impl Args {
     fn opt_u32(&self, name: &'static str) -> Result<Option<u32>, ArgError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_f64().filter(|v| *v >= 0.0).map(|v| Some(v as u32))
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|v| *v >= 0.0)
+                .map(|v| Some(v as u32))
                 .ok_or(ArgError::WrongType { name, expected: "a positive integer" }),
-            Some(Value::String(s)) => s.trim().parse::<u32>().map(Some)
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<u32>()
+                .map(Some)
                 .map_err(|_| ArgError::WrongType { name, expected: "a positive integer" }),
             Some(_) => Err(ArgError::WrongType { name, expected: "a positive integer" }),
         }
@@ -676,7 +749,9 @@ impl ToolCall {
             FIND_TEXT => {
                 let text = match a.0.get("text") {
                     Some(Value::Number(n)) => n.to_string(),
-                    _ => a.opt_str("text")?.or(a.opt_str("query")?).ok_or(ArgError::Missing("text"))?.trim().to_string(),
+                    _ => {
+                        a.opt_str("text")?.or(a.opt_str("query")?).ok_or(ArgError::Missing("text"))?.trim().to_string()
+                    }
                 };
                 let occurrence = match a.opt_f64("occurrence")? {
                     None => 1,
@@ -724,11 +799,21 @@ mod tests {
     #[test]
     fn seed_calls_keep_working() {
         assert!(matches!(ToolCall::parse("getPageHTML", "{}"), Ok(ToolCall::GetPageHtml { target: None, .. })));
-        assert!(matches!(ToolCall::parse("getPageHTML", ""), Ok(ToolCall::GetPageHtml { max_tokens: DEFAULT_SNAPSHOT_TOKENS, .. })));
-        let ToolCall::ChangeBackgroundColor { color } = ToolCall::parse("changeBackgroundColor", r#"{"color":"dark blue"}"#).unwrap() else { panic!() };
+        assert!(matches!(
+            ToolCall::parse("getPageHTML", ""),
+            Ok(ToolCall::GetPageHtml { max_tokens: DEFAULT_SNAPSHOT_TOKENS, .. })
+        ));
+        let ToolCall::ChangeBackgroundColor { color } =
+            ToolCall::parse("changeBackgroundColor", r#"{"color":"dark blue"}"#).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(color.css(), "rgb(0, 0, 139)");
         let ToolCall::ChangeButtonStyle { target, size, color } =
-            ToolCall::parse("changeButtonStyle", r#"{"size":"large","color":"red"}"#).unwrap() else { panic!() };
+            ToolCall::parse("changeButtonStyle", r#"{"size":"large","color":"red"}"#).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(target, Target::All);
         assert_eq!(size, Some(ButtonSize::Px(22.0)));
         assert_eq!(color.unwrap().hex(), "#ff0000");
@@ -765,8 +850,14 @@ mod tests {
 
     #[test]
     fn actions_parse_into_typed_calls() {
-        assert_eq!(ToolCall::parse("click", r#"{"target":"e12"}"#).unwrap(), ToolCall::Click { target: Target::Ref("e12".into()) });
-        assert_eq!(ToolCall::parse("click", r#"{"target":"Login"}"#).unwrap(), ToolCall::Click { target: Target::Label("Login".into()) });
+        assert_eq!(
+            ToolCall::parse("click", r#"{"target":"e12"}"#).unwrap(),
+            ToolCall::Click { target: Target::Ref("e12".into()) }
+        );
+        assert_eq!(
+            ToolCall::parse("click", r#"{"target":"Login"}"#).unwrap(),
+            ToolCall::Click { target: Target::Label("Login".into()) }
+        );
         assert_eq!(
             ToolCall::parse("typeText", r#"{"target":"Email","text":"ada@example.test","submit":true}"#).unwrap(),
             ToolCall::TypeText { target: Target::Label("Email".into()), text: "ada@example.test".into(), submit: true }
@@ -775,7 +866,10 @@ mod tests {
             ToolCall::parse("typeText", r#"{"target":"e3","text":""}"#).unwrap(),
             ToolCall::TypeText { target: Target::Ref("e3".into()), text: "".into(), submit: false }
         );
-        assert_eq!(ToolCall::parse("pressKey", r#"{"key":"esc"}"#).unwrap(), ToolCall::PressKey { key: Key::Escape, target: None });
+        assert_eq!(
+            ToolCall::parse("pressKey", r#"{"key":"esc"}"#).unwrap(),
+            ToolCall::PressKey { key: Key::Escape, target: None }
+        );
         assert_eq!(
             ToolCall::parse("pressKey", r#"{"key":"Arrow Down","target":"e4"}"#).unwrap(),
             ToolCall::PressKey { key: Key::ArrowDown, target: Some(Target::Ref("e4".into())) }
@@ -797,7 +891,10 @@ mod tests {
             ToolCall::parse("scroll", r#"{"target":"e9"}"#).unwrap(),
             ToolCall::Scroll { direction: None, screens: 1.0, target: Some(Target::Ref("e9".into())) }
         );
-        assert_eq!(ToolCall::parse("navigate", r#"{"to":"back"}"#).unwrap(), ToolCall::Navigate { to: NavigateTo::Back });
+        assert_eq!(
+            ToolCall::parse("navigate", r#"{"to":"back"}"#).unwrap(),
+            ToolCall::Navigate { to: NavigateTo::Back }
+        );
         assert_eq!(ToolCall::parse("zoomText", r#"{"percent":"150%"}"#).unwrap(), ToolCall::ZoomText { percent: 150 });
     }
 
@@ -810,17 +907,35 @@ mod tests {
             assert!(!matches!(Target::parse(Some(label)), Target::Number(_)), "{label}");
         }
         assert_eq!(Target::Number(12).element_ref().as_deref(), Some("#12"));
-        assert_eq!(ToolCall::parse("click", r#"{"target":"12"}"#).unwrap(), ToolCall::Click { target: Target::Number(12) });
+        assert_eq!(
+            ToolCall::parse("click", r#"{"target":"12"}"#).unwrap(),
+            ToolCall::Click { target: Target::Number(12) }
+        );
     }
 
     #[test]
     fn find_and_read_arguments() {
-        assert_eq!(ToolCall::parse("findText", r#"{"text":" opening hours "}"#).unwrap(), ToolCall::FindText { text: "opening hours".into(), occurrence: 1 });
-        assert_eq!(ToolCall::parse("findText", r#"{"text":"x","occurrence":3}"#).unwrap(), ToolCall::FindText { text: "x".into(), occurrence: 3 });
-        assert!(ToolCall::parse("findText", r#"{"text":"x","occurrence":0}"#).unwrap_err().to_string().contains("1 or more"));
+        assert_eq!(
+            ToolCall::parse("findText", r#"{"text":" opening hours "}"#).unwrap(),
+            ToolCall::FindText { text: "opening hours".into(), occurrence: 1 }
+        );
+        assert_eq!(
+            ToolCall::parse("findText", r#"{"text":"x","occurrence":3}"#).unwrap(),
+            ToolCall::FindText { text: "x".into(), occurrence: 3 }
+        );
+        assert!(ToolCall::parse("findText", r#"{"text":"x","occurrence":0}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("1 or more"));
         assert!(ToolCall::parse("findText", "{}").unwrap_err().to_string().contains("'text'"));
-        assert_eq!(ToolCall::parse("readText", "{}").unwrap(), ToolCall::ReadText { what: ReadWhat::Selection, max_tokens: 1000 });
-        assert_eq!(ToolCall::parse("readText", r#"{"target":"the page"}"#).unwrap(), ToolCall::ReadText { what: ReadWhat::Page, max_tokens: 1000 });
+        assert_eq!(
+            ToolCall::parse("readText", "{}").unwrap(),
+            ToolCall::ReadText { what: ReadWhat::Selection, max_tokens: 1000 }
+        );
+        assert_eq!(
+            ToolCall::parse("readText", r#"{"target":"the page"}"#).unwrap(),
+            ToolCall::ReadText { what: ReadWhat::Page, max_tokens: 1000 }
+        );
         assert_eq!(
             ToolCall::parse("readText", r#"{"target":"Installation","maxTokens":300}"#).unwrap(),
             ToolCall::ReadText { what: ReadWhat::Element(Target::Label("Installation".into())), max_tokens: 300 }
@@ -845,7 +960,18 @@ mod tests {
         for (input, want) in ok {
             assert_eq!(NavigateTo::parse(input).unwrap(), NavigateTo::Url(want.into()), "{input}");
         }
-        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "chrome://settings", "about:blank", "https:", "http://", "", "two words"] {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "chrome://settings",
+            "about:blank",
+            "https:",
+            "http://",
+            "",
+            "two words",
+        ] {
             assert!(matches!(NavigateTo::parse(bad), Err(ArgError::Url(_))), "{bad} was accepted");
         }
     }

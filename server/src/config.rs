@@ -117,7 +117,9 @@ pub enum ConfigError {
     OpenaiWithoutKey,
     #[error("the upstream URL {0:?} is not an http:// or https:// URL")]
     BadUpstreamUrl(String),
-    #[error("the allowed origin {0:?} must look like chrome-extension://<id> or moz-extension://* (a '*' may only end it)")]
+    #[error(
+        "the allowed origin {0:?} must look like chrome-extension://<id> or moz-extension://* (a '*' may only end it)"
+    )]
     BadOrigin(String),
     #[error("{0} must be at least 1")]
     ZeroLimit(&'static str),
@@ -128,7 +130,11 @@ pub enum ConfigError {
 /// Command-line interface of `hark-companion`. Every setting also reads an environment variable;
 /// a flag beats its variable, which beats the config file.
 #[derive(Debug, Parser, Default)]
-#[command(name = "hark-companion", version, about = "Hark's companion: pairs with the extension, holds the OpenAI key and sets up realtime sessions")]
+#[command(
+    name = "hark-companion",
+    version,
+    about = "Hark's companion: pairs with the extension, holds the OpenAI key and sets up realtime sessions"
+)]
 pub struct Cli {
     /// TOML config file [default: <user config dir>/hark/companion.toml]
     #[arg(long, env = "HARK_CONFIG", value_name = "PATH")]
@@ -341,11 +347,8 @@ impl Settings {
             return Err(ConfigError::OpenaiWithoutKey);
         }
 
-        let upstream_url = cli
-            .upstream_url
-            .clone()
-            .or(file.upstream_url)
-            .unwrap_or_else(|| DEFAULT_UPSTREAM_URL.into());
+        let upstream_url =
+            cli.upstream_url.clone().or(file.upstream_url).unwrap_or_else(|| DEFAULT_UPSTREAM_URL.into());
         let upstream_url = normalize_base_url(&upstream_url)?;
 
         let defaults = SessionSettings::default();
@@ -381,7 +384,10 @@ impl Settings {
             connect_timeout_ms: cli.connect_timeout_ms.or(fl.connect_timeout_ms).unwrap_or(d.connect_timeout_ms),
             upstream_timeout_ms: cli.upstream_timeout_ms.or(fl.upstream_timeout_ms).unwrap_or(d.upstream_timeout_ms),
             local_max_calls: cli.local_max_calls.or(fl.local_max_calls).or(d.local_max_calls),
-            local_webrtc_timeout_ms: cli.local_webrtc_timeout_ms.or(fl.local_webrtc_timeout_ms).or(d.local_webrtc_timeout_ms),
+            local_webrtc_timeout_ms: cli
+                .local_webrtc_timeout_ms
+                .or(fl.local_webrtc_timeout_ms)
+                .or(d.local_webrtc_timeout_ms),
         };
         for (name, v) in [
             ("max_body_bytes", limits.max_body_bytes as u64),
@@ -396,10 +402,11 @@ impl Settings {
             }
         }
 
-        let token_file = match cli.token_file.clone().or(file.token_file.map(|p| relative_to(config_file.as_deref(), &p))) {
-            Some(p) => p,
-            None => config_dir.as_ref().ok_or(ConfigError::NoConfigDir)?.join(TOKEN_FILE_NAME),
-        };
+        let token_file =
+            match cli.token_file.clone().or(file.token_file.map(|p| relative_to(config_file.as_deref(), &p))) {
+                Some(p) => p,
+                None => config_dir.as_ref().ok_or(ConfigError::NoConfigDir)?.join(TOKEN_FILE_NAME),
+            };
 
         Ok(Settings {
             bind: cli.bind.or(file.bind).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
@@ -477,7 +484,8 @@ fn relative_to(config_file: Option<&Path>, p: &Path) -> PathBuf {
 }
 
 fn read_key_file(path: &Path) -> Result<ApiKey, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKeyFile { path: path.into(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKeyFile { path: path.into(), source })?;
     ApiKey::new(text)
 }
 

@@ -11,27 +11,37 @@ use thiserror::Error;
 /// Errors answered by the companion's HTTP API.
 #[derive(Debug, Error)]
 pub enum ApiError {
-    #[error("this companion only answers requests addressed to {expected}; the Host header was {got:?}. \
-If you reached it through another name, use http://127.0.0.1:PORT in the extension's options.")]
+    #[error(
+        "this companion only answers requests addressed to {expected}; the Host header was {got:?}. \
+If you reached it through another name, use http://127.0.0.1:PORT in the extension's options."
+    )]
     HostNotAllowed { got: String, expected: String },
 
-    #[error("origin {0:?} is not allowed to use this companion. Only the Hark extension may call it; \
-add the extension's origin with --allowed-origin (or HARK_ALLOWED_ORIGINS) if you built your own copy.")]
+    #[error(
+        "origin {0:?} is not allowed to use this companion. Only the Hark extension may call it; \
+add the extension's origin with --allowed-origin (or HARK_ALLOWED_ORIGINS) if you built your own copy."
+    )]
     OriginNotAllowed(String),
 
-    #[error("no pairing token: send the token printed by hark-companion at first start as \
-'Authorization: Bearer <token>' (paste it into Hark's options under 'Pairing token').")]
+    #[error(
+        "no pairing token: send the token printed by hark-companion at first start as \
+'Authorization: Bearer <token>' (paste it into Hark's options under 'Pairing token')."
+    )]
     MissingToken,
 
-    #[error("the pairing token is wrong: copy it again from the companion's token file (hark-companion \
---print-token shows it) into Hark's options under 'Pairing token'.")]
+    #[error(
+        "the pairing token is wrong: copy it again from the companion's token file (hark-companion \
+--print-token shows it) into Hark's options under 'Pairing token'."
+    )]
     InvalidToken,
 
     #[error("send the SDP offer with 'Content-Type: application/sdp' (got {0:?})")]
     UnsupportedMediaType(String),
 
-    #[error("the offer is too large ({got} bytes; the limit is {limit}). A browser's offer is a few KB: \
-send the RTCPeerConnection's localDescription.sdp only.")]
+    #[error(
+        "the offer is too large ({got} bytes; the limit is {limit}). A browser's offer is a few KB: \
+send the RTCPeerConnection's localDescription.sdp only."
+    )]
     OfferTooLarge { got: usize, limit: usize },
 
     #[error("the SDP offer was rejected before contacting the upstream: {0}")]
@@ -40,16 +50,22 @@ send the RTCPeerConnection's localDescription.sdp only.")]
     #[error("the request body could not be read: {0}")]
     BadBody(String),
 
-    #[error("too many sessions started with this pairing token: the limit is {per_minute} per minute. \
-Wait {retry_after_secs} s and try again.")]
+    #[error(
+        "too many sessions started with this pairing token: the limit is {per_minute} per minute. \
+Wait {retry_after_secs} s and try again."
+    )]
     RateLimited { per_minute: u32, retry_after_secs: u64 },
 
-    #[error("the companion is already setting up {0} sessions at once, its limit (--max-concurrent, \
-HARK_MAX_CONCURRENT); none was queued. Wait a second and start Hark again.")]
+    #[error(
+        "the companion is already setting up {0} sessions at once, its limit (--max-concurrent, \
+HARK_MAX_CONCURRENT); none was queued. Wait a second and start Hark again."
+    )]
     Busy(usize),
 
-    #[error("no upstream is available: {0}. Speech needs an OpenAI key: start hark-companion with \
-OPENAI_API_KEY set (or --api-key-file).")]
+    #[error(
+        "no upstream is available: {0}. Speech needs an OpenAI key: start hark-companion with \
+OPENAI_API_KEY set (or --api-key-file)."
+    )]
     NoUpstream(&'static str),
 
     #[error(transparent)]
@@ -65,43 +81,61 @@ OPENAI_API_KEY set (or --api-key-file).")]
 /// Failures talking to the upstream (OpenAI or the local peer). `who` names it in messages.
 #[derive(Debug, Error)]
 pub enum UpstreamError {
-    #[error("{who} rejected the companion's API key (HTTP 401): {detail}. Check OPENAI_API_KEY or the \
-key file on the machine running hark-companion, then restart it.")]
+    #[error(
+        "{who} rejected the companion's API key (HTTP 401): {detail}. Check OPENAI_API_KEY or the \
+key file on the machine running hark-companion, then restart it."
+    )]
     Unauthorized { who: &'static str, detail: String },
 
-    #[error("{who} refused access (HTTP 403): {detail}. The key's project may not have access to model \
-{model:?}: enable it at platform.openai.com or choose another with --model.")]
+    #[error(
+        "{who} refused access (HTTP 403): {detail}. The key's project may not have access to model \
+{model:?}: enable it at platform.openai.com or choose another with --model."
+    )]
     Forbidden { who: &'static str, detail: String, model: String },
 
     #[error("{who} refused a new session for now (HTTP 429): {detail}. Wait {wait} and try again.")]
     RateLimited { who: &'static str, detail: String, retry_after: Option<HeaderValue>, wait: String },
 
-    #[error("the key's account is out of quota (HTTP 429): {detail}. Add credit or raise the spending \
-limit at platform.openai.com/account/billing, then try again.")]
+    #[error(
+        "the key's account is out of quota (HTTP 429): {detail}. Add credit or raise the spending \
+limit at platform.openai.com/account/billing, then try again."
+    )]
     QuotaExceeded { who: &'static str, detail: String },
 
-    #[error("{who} refused the session (HTTP {status}): {detail}. Check the companion's model, voice and \
-instructions settings.")]
+    #[error(
+        "{who} refused the session (HTTP {status}): {detail}. Check the companion's model, voice and \
+instructions settings."
+    )]
     Rejected { who: &'static str, status: u16, detail: String },
 
-    #[error("{who} had a server error (HTTP {status}): {detail}. This is on their side: try again in a \
-minute (status.openai.com shows outages).")]
+    #[error(
+        "{who} had a server error (HTTP {status}): {detail}. This is on their side: try again in a \
+minute (status.openai.com shows outages)."
+    )]
     ServerError { who: &'static str, status: u16, detail: String },
 
-    #[error("could not reach {who} at {url}: {detail}. Check the machine's network connection and the \
-companion's --upstream-url.")]
+    #[error(
+        "could not reach {who} at {url}: {detail}. Check the machine's network connection and the \
+companion's --upstream-url."
+    )]
     Unreachable { who: &'static str, url: String, detail: String },
 
-    #[error("connecting to {who} at {url} timed out after {ms} ms. Check the network connection (or a \
-firewall/proxy) and try again.")]
+    #[error(
+        "connecting to {who} at {url} timed out after {ms} ms. Check the network connection (or a \
+firewall/proxy) and try again."
+    )]
     ConnectTimeout { who: &'static str, url: String, ms: u64 },
 
-    #[error("{who} did not answer within {ms} ms. Try again; if it keeps happening, raise \
---upstream-timeout-ms.")]
+    #[error(
+        "{who} did not answer within {ms} ms. Try again; if it keeps happening, raise \
+--upstream-timeout-ms."
+    )]
     Timeout { who: &'static str, ms: u64 },
 
-    #[error("{who} sent a reply the companion cannot use: {detail}. If --upstream-url points at a proxy \
-or gateway, check that it forwards /v1/realtime unchanged.")]
+    #[error(
+        "{who} sent a reply the companion cannot use: {detail}. If --upstream-url points at a proxy \
+or gateway, check that it forwards /v1/realtime unchanged."
+    )]
     Malformed { who: &'static str, detail: String },
 }
 
@@ -202,7 +236,8 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if matches!(self, ApiError::MissingToken | ApiError::InvalidToken) {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"hark-companion\""));
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"hark-companion\""));
         }
         resp
     }

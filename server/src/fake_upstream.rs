@@ -179,7 +179,10 @@ async fn calls(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     }
     let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     if !ct.starts_with("multipart/form-data") || !ct.contains("boundary=") {
-        return contract_broken(&inner, format!("Content-Type must be multipart/form-data with a boundary, got {ct:?}"));
+        return contract_broken(
+            &inner,
+            format!("Content-Type must be multipart/form-data with a boundary, got {ct:?}"),
+        );
     }
     let mut form = match axum::extract::Multipart::from_request(req, &()).await {
         Ok(m) => m,
@@ -206,7 +209,12 @@ async fn calls(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         let (slot, want) = match name.as_str() {
             "sdp" => (&mut sdp, "application/sdp"),
             "session" => (&mut session, "application/json"),
-            other => return contract_broken(&inner, format!("unexpected multipart field {other:?}: only 'sdp' and 'session' are documented")),
+            other => {
+                return contract_broken(
+                    &inner,
+                    format!("unexpected multipart field {other:?}: only 'sdp' and 'session' are documented"),
+                )
+            }
         };
         if ctype != want {
             return contract_broken(&inner, format!("field {name:?} must have Content-Type {want}, got {ctype:?}"));
@@ -243,7 +251,9 @@ fn session_problem(got: &Value, expected: &Value) -> Option<String> {
     }
     for beta in ["modalities", "voice", "turn_detection", "input_audio_transcription"] {
         if got.get(beta).is_some() {
-            return Some(format!("session.{beta} is a beta field; the GA shape nests it under audio/output_modalities"));
+            return Some(format!(
+                "session.{beta} is a beta field; the GA shape nests it under audio/output_modalities"
+            ));
         }
     }
     let Some(tools_got) = got["tools"].as_array() else { return Some("session.tools must be an array".into()) };
@@ -253,7 +263,10 @@ fn session_problem(got: &Value, expected: &Value) -> Option<String> {
     }
     for t in tools_got {
         if t["type"] != "function" || !t["description"].is_string() || t["parameters"]["type"] != "object" {
-            return Some(format!("tool {} must be {{type: function, name, description, parameters: object schema}}", t["name"]));
+            return Some(format!(
+                "tool {} must be {{type: function, name, description, parameters: object schema}}",
+                t["name"]
+            ));
         }
     }
     if got != expected {
@@ -267,7 +280,12 @@ struct ModelQuery {
     model: Option<String>,
 }
 
-async fn legacy(State(inner): State<Arc<Inner>>, Query(q): Query<ModelQuery>, headers: HeaderMap, body: bytes::Bytes) -> Response {
+async fn legacy(
+    State(inner): State<Arc<Inner>>,
+    Query(q): Query<ModelQuery>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> Response {
     inner.requests.fetch_add(1, Ordering::SeqCst);
     if let Some(r) = check_auth(&inner, &headers) {
         return r;

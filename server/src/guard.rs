@@ -60,11 +60,10 @@ pub async fn check_host(State(st): State<Shared>, req: Request, next: Next) -> R
             tracing::debug!(%method, path, status = resp.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
             resp
         }
-        other => ApiError::HostNotAllowed {
-            got: other.unwrap_or_default(),
-            expected: st.allowed_hosts[..2].join(" or "),
+        other => {
+            ApiError::HostNotAllowed { got: other.unwrap_or_default(), expected: st.allowed_hosts[..2].join(" or ") }
+                .into_response()
         }
-        .into_response(),
     }
 }
 
@@ -149,7 +148,10 @@ impl Admission {
         if let Some(l) = &self.limiter {
             if let Err(not_until) = l.check() {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
-                return Err(ApiError::RateLimited { per_minute: self.per_minute, retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64 });
+                return Err(ApiError::RateLimited {
+                    per_minute: self.per_minute,
+                    retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+                });
             }
         }
         Ok(permit)

@@ -162,7 +162,10 @@ impl Companion {
             ));
         }
         if !config::model_is_known(&s.session.model) {
-            out.push_str(&format!("  note: model {:?} is not one OpenAI documents for realtime; sessions may be refused\n", s.session.model));
+            out.push_str(&format!(
+                "  note: model {:?} is not one OpenAI documents for realtime; sessions may be refused\n",
+                s.session.model
+            ));
         }
         if self.token.created {
             out.push_str(&format!(
@@ -220,7 +223,8 @@ async fn build_backend(settings: &Settings) -> Result<(Mode, Backend, Option<Loc
         if settings.upstream_url.starts_with("http://") && !is_loopback_url(&settings.upstream_url) {
             tracing::warn!(upstream = %settings.upstream_url, "the upstream URL is plain http: the API key crosses the network unencrypted");
         }
-        let up = Upstream::new(opts(UpstreamKind::OpenAi, settings.upstream_url.clone(), key)).map_err(|e| StartError::Client(e.to_string()))?;
+        let up = Upstream::new(opts(UpstreamKind::OpenAi, settings.upstream_url.clone(), key))
+            .map_err(|e| StartError::Client(e.to_string()))?;
         let url = up.url().to_string();
         return Ok((Mode::Openai, Backend::Upstream(Box::new(up)), None, url));
     }
@@ -233,7 +237,12 @@ async fn build_backend(settings: &Settings) -> Result<(Mode, Backend, Option<Loc
         }
         Err(why) => {
             tracing::warn!(reason = %why, "the local peer could not start; session set-up is unavailable until an OpenAI key is configured");
-            Ok((Mode::Local, Backend::Unavailable("the local peer (typed commands without a key) could not start"), None, why))
+            Ok((
+                Mode::Local,
+                Backend::Unavailable("the local peer (typed commands without a key) could not start"),
+                None,
+                why,
+            ))
         }
     }
 }
@@ -281,7 +290,12 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 pub fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }
 
 /// The whole program behind `hark-companion` (also used by the benchmark to run a companion

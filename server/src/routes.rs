@@ -122,15 +122,24 @@ async fn status(State(st): State<Shared>, _: Paired) -> Json<StatusDoc> {
     })
 }
 
-async fn rtc_connect(State(st): State<Shared>, _: Paired, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default();
+async fn rtc_connect(
+    State(st): State<Shared>,
+    _: Paired,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/sdp") {
         return Err(ApiError::UnsupportedMediaType(content_type.chars().take(100).collect()));
     }
 
     let limit = st.limits.max_body_bytes;
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|s| s.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|s| s.parse::<usize>().ok());
     if let Some(n) = declared.filter(|&n| n > limit) {
         return Err(ApiError::OfferTooLarge { got: n, limit });
     }

@@ -97,9 +97,10 @@ impl Upstream {
     pub fn new(opts: UpstreamOptions) -> Result<Self, reqwest::Error> {
         let url = match opts.api {
             UpstreamApi::Calls => reqwest::Url::parse(&format!("{}/v1/realtime/calls", opts.base_url)),
-            UpstreamApi::Legacy => {
-                reqwest::Url::parse_with_params(&format!("{}/v1/realtime", opts.base_url), [("model", opts.session.model.as_str())])
-            }
+            UpstreamApi::Legacy => reqwest::Url::parse_with_params(
+                &format!("{}/v1/realtime", opts.base_url),
+                [("model", opts.session.model.as_str())],
+            ),
         }
         .expect("the base URL was validated when the configuration was read");
         let loopback = url.host_str().is_some_and(|h| {
@@ -125,8 +126,9 @@ impl Upstream {
             getrandom::fill(&mut r).expect("the system's random number generator works");
             format!("hark-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>())
         };
-        let multipart_head =
-            Bytes::from(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n"));
+        let multipart_head = Bytes::from(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\n"
+        ));
         let mut tail = format!(
             "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\nContent-Type: application/json\r\n\r\n"
         )
@@ -182,7 +184,10 @@ impl Upstream {
                 let offer_len = offer.len() as u64;
                 let session_len = self.session_json.len() as u64;
                 let form = Form::new()
-                    .part("sdp", Part::stream_with_length(offer, offer_len).mime_str("application/sdp").expect("valid mime"))
+                    .part(
+                        "sdp",
+                        Part::stream_with_length(offer, offer_len).mime_str("application/sdp").expect("valid mime"),
+                    )
                     .part(
                         "session",
                         Part::stream_with_length(self.session_json.clone(), session_len)
@@ -196,13 +201,20 @@ impl Upstream {
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
         if status.is_success() {
-            let call_id = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).and_then(call_id_from_location);
-            let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let call_id =
+                resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).and_then(call_id_from_location);
+            let content_type =
+                resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
             let body = self.read_limited(resp, MAX_ANSWER_BYTES).await?;
-            check_answer(&content_type, &body).map_err(|detail| UpstreamError::Malformed { who: self.kind.who(), detail })?;
+            check_answer(&content_type, &body)
+                .map_err(|detail| UpstreamError::Malformed { who: self.kind.who(), detail })?;
             return Ok(Answer { sdp: body, call_id });
         }
-        let retry_after = resp.headers().get(header::RETRY_AFTER).cloned().filter(|v| v.to_str().is_ok_and(|s| !s.is_empty() && s.len() < 64));
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .cloned()
+            .filter(|v| v.to_str().is_ok_and(|s| !s.is_empty() && s.len() < 64));
         let body = match self.read_limited(resp, MAX_ERROR_BYTES).await {
             Ok(b) => b,
             Err(UpstreamError::Malformed { .. }) => Bytes::new(),
@@ -216,14 +228,21 @@ impl Upstream {
         let doc: Option<HttpErrorDoc> = serde_json::from_slice(body).ok();
         let detail = match &doc {
             Some(d) => {
-                let mut s = if d.error.message.trim().is_empty() { "no message".to_owned() } else { format!("\"{}\"", d.error.message.trim()) };
+                let mut s = if d.error.message.trim().is_empty() {
+                    "no message".to_owned()
+                } else {
+                    format!("\"{}\"", d.error.message.trim())
+                };
                 if let Some(code) = d.error.code.as_deref().filter(|c| !c.is_empty()) {
                     s.push_str(&format!(" (code {code})"));
                 }
                 s
             }
             None if body.is_empty() => "no error details".to_owned(),
-            None => format!("no JSON error document; the reply began with \"{}\"", String::from_utf8_lossy(&body[..body.len().min(120)])),
+            None => format!(
+                "no JSON error document; the reply began with \"{}\"",
+                String::from_utf8_lossy(&body[..body.len().min(120)])
+            ),
         };
         let detail = scrub(&detail, &self.key);
         let code = doc.as_ref().and_then(|d| d.error.code.clone()).unwrap_or_default();
@@ -232,10 +251,12 @@ impl Upstream {
             403 => UpstreamError::Forbidden { who, detail, model: self.model.clone() },
             429 if code == "insufficient_quota" => UpstreamError::QuotaExceeded { who, detail },
             429 => {
-                let wait = match retry_after.as_ref().and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok()) {
-                    Some(secs) => format!("{secs} s"),
-                    None => "a minute".to_owned(),
-                };
+                let wait =
+                    match retry_after.as_ref().and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok())
+                    {
+                        Some(secs) => format!("{secs} s"),
+                        None => "a minute".to_owned(),
+                    };
                 UpstreamError::RateLimited { who, detail, retry_after, wait }
             }
             400..=499 => UpstreamError::Rejected { who, status: status.as_u16(), detail },
@@ -263,12 +284,18 @@ impl Upstream {
 
     async fn read_limited(&self, mut resp: reqwest::Response, limit: usize) -> Result<Bytes, UpstreamError> {
         if resp.content_length().is_some_and(|n| n as usize > limit) {
-            return Err(UpstreamError::Malformed { who: self.kind.who(), detail: format!("the reply is larger than {limit} bytes") });
+            return Err(UpstreamError::Malformed {
+                who: self.kind.who(),
+                detail: format!("the reply is larger than {limit} bytes"),
+            });
         }
         let mut buf = Vec::with_capacity(resp.content_length().unwrap_or(4096).min(limit as u64) as usize);
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(e))? {
             if buf.len() + chunk.len() > limit {
-                return Err(UpstreamError::Malformed { who: self.kind.who(), detail: format!("the reply is larger than {limit} bytes") });
+                return Err(UpstreamError::Malformed {
+                    who: self.kind.who(),
+                    detail: format!("the reply is larger than {limit} bytes"),
+                });
             }
             buf.extend_from_slice(&chunk);
         }
@@ -284,7 +311,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 pub fn call_id_from_location(location: &str) -> Option<String> {
     let path = location.split(['?', '#']).next()?.trim_end_matches('/');
     let id = path.rsplit('/').next()?;
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     ok.then(|| id.to_owned())
 }
 
@@ -295,7 +324,8 @@ fn check_answer(content_type: &str, body: &[u8]) -> Result<(), String> {
     }
     let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8 text".to_owned())?;
     if !text.trim_start().starts_with("v=0") {
-        let what = if content_type.contains("json") || text.trim_start().starts_with('{') { "JSON" } else { "something else" };
+        let what =
+            if content_type.contains("json") || text.trim_start().starts_with('{') { "JSON" } else { "something else" };
         return Err(format!("expected an SDP answer (application/sdp starting with 'v=0') but got {what}"));
     }
     if !text.lines().any(|l| l.trim_start().starts_with("m=")) {
@@ -330,7 +360,9 @@ pub fn scrub(text: &str, key: &ApiKey) -> String {
     while let Some(pos) = out[i..].find("sk-") {
         let start = i + pos;
         let tail = &out[start + 3..];
-        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.'))).unwrap_or(tail.len());
+        let len = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '.')))
+            .unwrap_or(tail.len());
         if len >= 4 {
             out.replace_range(start..start + 3 + len, "sk-<redacted>");
             i = start + "sk-<redacted>".len();
@@ -368,8 +400,14 @@ mod tests {
 
     #[test]
     fn call_ids_come_from_location() {
-        assert_eq!(call_id_from_location("/v1/realtime/calls/rtc_u1_9c6574da8b8a41a18da9308f4ad974ce").as_deref(), Some("rtc_u1_9c6574da8b8a41a18da9308f4ad974ce"));
-        assert_eq!(call_id_from_location("https://api.openai.com/v1/realtime/calls/rtc_x?y=1").as_deref(), Some("rtc_x"));
+        assert_eq!(
+            call_id_from_location("/v1/realtime/calls/rtc_u1_9c6574da8b8a41a18da9308f4ad974ce").as_deref(),
+            Some("rtc_u1_9c6574da8b8a41a18da9308f4ad974ce")
+        );
+        assert_eq!(
+            call_id_from_location("https://api.openai.com/v1/realtime/calls/rtc_x?y=1").as_deref(),
+            Some("rtc_x")
+        );
         assert_eq!(call_id_from_location("/v1/realtime/calls/rtc x"), None);
         assert_eq!(call_id_from_location(""), None);
     }
@@ -393,7 +431,11 @@ mod tests {
 
     #[test]
     fn answers_must_be_sdp() {
-        assert!(check_answer("application/sdp", b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n").is_ok());
+        assert!(check_answer(
+            "application/sdp",
+            b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+        )
+        .is_ok());
         assert!(check_answer("application/json", b"{\"ok\":true}").unwrap_err().contains("JSON"));
         assert!(check_answer("application/sdp", b"").unwrap_err().contains("empty"));
         assert!(check_answer("application/sdp", b"v=0\r\ns=-\r\n").unwrap_err().contains("media"));

@@ -44,8 +44,13 @@ impl Home {
         c
     }
     async fn output(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let out = tokio::time::timeout(Duration::from_secs(30), self.cmd(args, env).output()).await.expect("exits").unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let out =
+            tokio::time::timeout(Duration::from_secs(30), self.cmd(args, env).output()).await.expect("exits").unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
     async fn print_config(&self, args: &[&str], env: &[(&str, &str)]) -> Value {
         let mut all = vec!["--print-config"];
@@ -115,9 +120,13 @@ max_concurrent = 3
 async fn explicit_config_file_and_lists_from_the_environment() {
     let home = Home::new();
     let other = home.dir.path().join("elsewhere.toml");
-    std::fs::write(&other, "upstream_api = \"legacy\"\ntoken_file = \"tok\"\ntranscription_model = \"none\"\n").unwrap();
+    std::fs::write(&other, "upstream_api = \"legacy\"\ntoken_file = \"tok\"\ntranscription_model = \"none\"\n")
+        .unwrap();
     let v = home
-        .print_config(&["--config", other.to_str().unwrap()], &[("HARK_ALLOWED_ORIGINS", "chrome-extension://abc,moz-extension://*")])
+        .print_config(
+            &["--config", other.to_str().unwrap()],
+            &[("HARK_ALLOWED_ORIGINS", "chrome-extension://abc,moz-extension://*")],
+        )
         .await;
     assert_eq!(v["upstream_api"], "legacy");
     assert_eq!(v["transcription_model"], Value::Null);
@@ -136,7 +145,9 @@ async fn key_file_flag_beats_openai_api_key_and_neither_is_printed() {
     assert_eq!(v["api_key"], "set (from OPENAI_API_KEY)");
     assert_no_key("--print-config", &(out + &err));
 
-    let (code, out, _) = home.output(&["--print-config", "--api-key-file", key_file.to_str().unwrap()], &[("OPENAI_API_KEY", KEY)]).await;
+    let (code, out, _) = home
+        .output(&["--print-config", "--api-key-file", key_file.to_str().unwrap()], &[("OPENAI_API_KEY", KEY)])
+        .await;
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["api_key"], format!("set (from {})", key_file.display()));
@@ -228,7 +239,8 @@ async fn the_binary_serves_openai_mode_and_stops_cleanly_on_sigterm() {
 
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let st: Value = client.get(format!("{base}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let st: Value =
+        client.get(format!("{base}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(st["mode"], "openai");
     assert_eq!(st["speech"], true);
     let resp = client
@@ -262,12 +274,24 @@ async fn without_a_key_it_runs_in_local_mode_and_says_so() {
     let home = Home::new();
     let (child, port, text) = start(&home, &[], &[]).await;
     assert!(text.contains("mode: local"), "{text}");
-    assert!(text.contains("speech recognition needs an OpenAI key") || text.contains("Speech needs an OpenAI key"), "{text}");
+    assert!(
+        text.contains("speech recognition needs an OpenAI key") || text.contains("Speech needs an OpenAI key"),
+        "{text}"
+    );
     let token = std::fs::read_to_string(home.config_dir().join("pairing-token")).unwrap().trim().to_owned();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let health: Value = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.unwrap().json().await.unwrap();
+    let health: Value =
+        client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["mode"], "local");
-    let st: Value = client.get(format!("http://127.0.0.1:{port}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let st: Value = client
+        .get(format!("http://127.0.0.1:{port}/api/status"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(st["mode"], "local");
     assert_eq!(st["speech"], false);
     // Ctrl-C (SIGINT) stops it cleanly too.

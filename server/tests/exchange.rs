@@ -25,7 +25,10 @@ async fn offer_is_exchanged_through_the_ga_calls_interface() {
     assert_eq!(h.fake.problems(), Vec::<String>::new(), "the request broke OpenAI's documented contract");
     assert_eq!(h.fake.answered(), 1);
     let logs = logs();
-    assert!(logs.contains("session set up") && logs.contains("rtc_fake00000001"), "the exchange is logged with its call id");
+    assert!(
+        logs.contains("session set up") && logs.contains("rtc_fake00000001"),
+        "the exchange is logged with its call id"
+    );
     assert_no_key("the logs", &logs);
     h.shutdown().await;
 }

@@ -20,7 +20,14 @@ async fn raw(addr: &str, request: &[u8]) -> String {
 #[tokio::test]
 async fn missing_token_is_refused() {
     let h = Harness::start().await;
-    let resp = h.client.post(format!("{}/api/rtc-connect", h.url)).header("content-type", "application/sdp").body(OFFER_SDP).send().await.unwrap();
+    let resp = h
+        .client
+        .post(format!("{}/api/rtc-connect", h.url))
+        .header("content-type", "application/sdp")
+        .body(OFFER_SDP)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["www-authenticate"].to_str().unwrap(), "Bearer realm=\"hark-companion\"");
     let (status, code, message) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (401, "missing_token"));
@@ -67,7 +74,9 @@ async fn token_scheme_is_case_insensitive_and_no_origin_is_fine() {
 #[tokio::test]
 async fn web_page_origins_are_refused_even_with_the_token() {
     let h = Harness::start().await;
-    for origin in ["https://evil.example", "null", "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "http://127.0.0.1:8813"] {
+    for origin in
+        ["https://evil.example", "null", "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "http://127.0.0.1:8813"]
+    {
         let resp = h.offer_with(&[("origin", Some(origin))], None).await;
         assert!(resp.headers().get("access-control-allow-origin").is_none());
         let (status, code, message) = error_of(resp).await;
@@ -120,7 +129,12 @@ async fn extension_origins_get_cors_preflight_answers() {
 async fn rebound_host_names_are_refused() {
     let h = Harness::start().await;
     let port = h.companion.as_ref().unwrap().local_addr().port();
-    for host in [format!("evil.example:{port}"), "evil.example".into(), format!("127.0.0.1:{}", port.wrapping_add(1)), format!("localhost.evil.example:{port}")] {
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".into(),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("localhost.evil.example:{port}"),
+    ] {
         let resp = h.offer_with(&[("host", Some(&host))], None).await;
         let (status, code, message) = error_of(resp).await;
         assert_eq!((status, code.as_str()), (421, "host_not_allowed"), "{host}");
@@ -128,7 +142,11 @@ async fn rebound_host_names_are_refused() {
     }
     // healthz too, and with no Host at all (HTTP/1.0).
     let addr = h.url.trim_start_matches("http://").to_owned();
-    let out = raw(&addr, format!("GET /healthz HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n").as_bytes()).await;
+    let out = raw(
+        &addr,
+        format!("GET /healthz HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await;
     assert!(out.starts_with("HTTP/1.1 421"), "{out}");
     let out = raw(&addr, b"GET /healthz HTTP/1.0\r\n\r\n").await;
     assert!(out.starts_with("HTTP/1.0 421") || out.starts_with("HTTP/1.1 421"), "{out}");

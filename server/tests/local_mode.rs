@@ -17,13 +17,21 @@ async fn without_a_key_offers_are_answered_by_the_local_peer() {
     s.mode = ModeChoice::Auto;
     let companion = Companion::start(s).await.expect("starts without a key");
     assert_eq!(companion.mode().as_str(), "local");
-    assert!(companion.status_text().contains("mode: local (no OpenAI key: typed commands only"), "{}", companion.status_text());
+    assert!(
+        companion.status_text().contains("mode: local (no OpenAI key: typed commands only"),
+        "{}",
+        companion.status_text()
+    );
     let base = format!("http://{}", companion.local_addr());
     let token = companion.token().reveal().to_owned();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
 
-    let st: Value = client.get(format!("{base}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    assert_eq!((st["mode"].as_str(), st["speech"].as_bool(), st["ready"].as_bool()), (Some("local"), Some(false), Some(true)));
+    let st: Value =
+        client.get(format!("{base}/api/status")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (st["mode"].as_str(), st["speech"].as_bool(), st["ready"].as_bool()),
+        (Some("local"), Some(false), Some(true))
+    );
 
     let resp = client
         .post(format!("{base}/api/rtc-connect"))
@@ -80,7 +88,8 @@ async fn the_local_peer_answers_only_the_companion() {
         assert_eq!(r.status(), 404, "GET {path} on the local peer");
     }
     for path in [format!("/_peer/calls/{call_id}/transcript"), format!("/_peer/calls/{call_id}/say")] {
-        let r = client.post(format!("{peer}{path}")).json(&serde_json::json!({"transcript": "yes"})).send().await.unwrap();
+        let r =
+            client.post(format!("{peer}{path}")).json(&serde_json::json!({"transcript": "yes"})).send().await.unwrap();
         assert_eq!(r.status(), 404, "POST {path} on the local peer");
     }
     let r = client
@@ -92,7 +101,12 @@ async fn the_local_peer_answers_only_the_companion() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "a call with the well-known key");
-    let r = client.post(format!("{peer}/v1/realtime/calls/{call_id}/hangup")).bearer_auth(hark_peer::LOCAL_API_KEY).send().await.unwrap();
+    let r = client
+        .post(format!("{peer}/v1/realtime/calls/{call_id}/hangup"))
+        .bearer_auth(hark_peer::LOCAL_API_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401, "hanging up the extension's call with the well-known key");
     companion.shutdown().await;
 }

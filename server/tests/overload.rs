@@ -56,7 +56,8 @@ impl Setup {
         let fut = async {
             let resp = req.send().await.map_err(|e| e.to_string())?;
             let status = resp.status().as_u16();
-            let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok());
+            let retry_after =
+                resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok());
             let body = resp.text().await.map_err(|e| e.to_string())?;
             Ok::<_, String>((status, retry_after, body))
         };
@@ -69,7 +70,10 @@ impl Setup {
 }
 
 async fn setup() -> Setup {
-    let peer = Peer::start(PeerConfig { max_calls: MAX_IN_FLIGHT, connect_timeout: WEBRTC_TIMEOUT, ..Default::default() }).await.unwrap();
+    let peer =
+        Peer::start(PeerConfig { max_calls: MAX_IN_FLIGHT, connect_timeout: WEBRTC_TIMEOUT, ..Default::default() })
+            .await
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut s = Settings::with_token_file(dir.path().join("token"));
     s.port = 0;

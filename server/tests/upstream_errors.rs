@@ -9,7 +9,12 @@ use common::*;
 use hark_server::fake_upstream::Behavior;
 
 fn openai_error(status: u16, message: &str, code: Option<&str>, retry_after: Option<&str>) -> Behavior {
-    Behavior::Error { status, message: message.into(), code: code.map(Into::into), retry_after: retry_after.map(Into::into) }
+    Behavior::Error {
+        status,
+        message: message.into(),
+        code: code.map(Into::into),
+        retry_after: retry_after.map(Into::into),
+    }
 }
 
 #[tokio::test]
@@ -32,7 +37,9 @@ async fn rejected_key_is_reported_without_the_key() {
 #[tokio::test]
 async fn a_wrong_key_gets_openais_401() {
     // The fake accepts only KEY; configure another one.
-    let h = Harness::start_with(|s| s.api_key = Some(hark_server::config::ApiKey::new("sk-other-key-1234567890").unwrap())).await;
+    let h =
+        Harness::start_with(|s| s.api_key = Some(hark_server::config::ApiKey::new("sk-other-key-1234567890").unwrap()))
+            .await;
     let resp = h.offer().send().await.unwrap();
     let (status, code, message) = error_of(resp).await;
     assert_eq!((status, code.as_str()), (502, "upstream_unauthorized"));
@@ -43,7 +50,12 @@ async fn a_wrong_key_gets_openais_401() {
 #[tokio::test]
 async fn no_model_access_is_a_403_that_names_the_model() {
     let h = Harness::start().await;
-    h.fake.set_behavior(openai_error(403, "Project proj_abc does not have access to model gpt-realtime", Some("model_not_found"), None));
+    h.fake.set_behavior(openai_error(
+        403,
+        "Project proj_abc does not have access to model gpt-realtime",
+        Some("model_not_found"),
+        None,
+    ));
     let (status, code, message) = error_of(h.offer().send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (502, "upstream_forbidden"));
     assert!(message.contains("does not have access to model gpt-realtime"), "{message}");
@@ -66,7 +78,12 @@ async fn upstream_rate_limit_passes_retry_after_on() {
 #[tokio::test]
 async fn out_of_quota_is_told_apart_from_rate_limits() {
     let h = Harness::start().await;
-    h.fake.set_behavior(openai_error(429, "You exceeded your current quota, please check your plan and billing details.", Some("insufficient_quota"), None));
+    h.fake.set_behavior(openai_error(
+        429,
+        "You exceeded your current quota, please check your plan and billing details.",
+        Some("insufficient_quota"),
+        None,
+    ));
     let (status, code, message) = error_of(h.offer().send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (429, "upstream_quota_exceeded"));
     assert!(message.contains("billing"), "{message}");
@@ -91,7 +108,12 @@ async fn upstream_server_errors_become_502() {
 #[tokio::test]
 async fn other_refusals_pass_openais_message_on() {
     let h = Harness::start().await;
-    h.fake.set_behavior(openai_error(400, "Invalid value: 'nobody'. Supported values are: 'alloy', 'marin'.", Some("invalid_value"), None));
+    h.fake.set_behavior(openai_error(
+        400,
+        "Invalid value: 'nobody'. Supported values are: 'alloy', 'marin'.",
+        Some("invalid_value"),
+        None,
+    ));
     let (status, code, message) = error_of(h.offer().send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (502, "upstream_rejected"));
     assert!(message.contains("Supported values are"), "{message}");

@@ -32,7 +32,8 @@ tests!(
 const WAIT: Duration = Duration::from_secs(20);
 const PAGE: &str = "/corpus/sb-admin-2/index.html";
 /// The element whose background shows a change on the pages used here.
-const BACKGROUND: &str = "return getComputedStyle(document.querySelector('#content-wrapper') || document.body).backgroundColor";
+const BACKGROUND: &str =
+    "return getComputedStyle(document.querySelector('#content-wrapper') || document.body).backgroundColor";
 
 /// The words the person sees: the error's title and message.
 fn words_of(st: &Value) -> String {
@@ -82,9 +83,17 @@ async fn wait_words(s: &mut Stack, t0: Instant, what: &str, words: &[&str]) -> R
     wait_words_within(s, t0, what, words, WAIT).await
 }
 
-async fn wait_words_within(s: &mut Stack, t0: Instant, what: &str, words: &[&str], within: Duration) -> Result<(String, u128)> {
+async fn wait_words_within(
+    s: &mut Stack,
+    t0: Instant,
+    what: &str,
+    words: &[&str],
+    within: Duration,
+) -> Result<(String, u128)> {
     let st = s
-        .wait_status(&format!("{what}: an error saying one of {words:?}"), within, |st| st["state"] == json!("error") && has_words(st, words))
+        .wait_status(&format!("{what}: an error saying one of {words:?}"), within, |st| {
+            st["state"] == json!("error") && has_words(st, words)
+        })
         .await?;
     let ms = t0.elapsed().as_millis();
     let title = st["error"]["title"].as_str().unwrap_or("?").to_string();
@@ -179,7 +188,10 @@ async fn stop_cleanly(s: &mut Stack, call: &CallHandle, what: &str) -> Result<()
 }
 
 fn figure(engine: Engine, fault: &str, words: &str, ms: u128) {
-    println!("fault figure: {} {fault}: words \"{words}\" after {ms} ms; left running: none; next start: ok", engine.name());
+    println!(
+        "fault figure: {} {fault}: words \"{words}\" after {ms} ms; left running: none; next start: ok",
+        engine.name()
+    );
 }
 
 /// The peer closes the `oai-events` channel, then (next session) hangs up the call: each time the
@@ -199,7 +211,10 @@ async fn the_peer_closing_the_channel_or_hanging_up_ends_the_session_with_words(
         nothing_left(&mut s, fault).await?;
         // The words stay for the person once the session host has gone.
         let st = s.status().await?;
-        ensure!(st["state"] == json!("error") && words_of(&st) == words, "{fault}: after the clean-up the status is {st}");
+        ensure!(
+            st["state"] == json!("error") && words_of(&st) == words,
+            "{fault}: after the clean-up the status is {st}"
+        );
         call = next_start_works(&mut s, ["rgb(0, 0, 139)", "rgb(0, 100, 0)"][i]).await?;
         figure(engine, fault, &words, ms);
     }
@@ -218,7 +233,8 @@ async fn the_models_voice_stopping_is_said_and_the_session_goes_on(engine: Engin
     let call = s.start_hark().await?;
     // The voice arrives at first.
     call.say("Hello. I can hear you.")?;
-    s.wait_status("the model's voice to play", WAIT, |st| st["remoteAudio"]["packets"].as_u64().unwrap_or(0) > 20).await?;
+    s.wait_status("the model's voice to play", WAIT, |st| st["remoteAudio"]["packets"].as_u64().unwrap_or(0) > 20)
+        .await?;
     s.wait_state(&["listening"], WAIT).await?;
     let fault = "the peer stops sending audio";
     call.stop_media(true)?;
@@ -227,7 +243,9 @@ async fn the_models_voice_stopping_is_said_and_the_session_goes_on(engine: Engin
     call.say("This is a long answer that nobody will hear, because my audio stopped arriving.")?;
     call.say("The words still come, so the person can read them in the overlay.")?;
     let st = s
-        .wait_status(&format!("{fault}: a warning"), WAIT, |st| has_words(st, &["voice", "hear"]) && st["error"]["fatal"] == json!(false))
+        .wait_status(&format!("{fault}: a warning"), WAIT, |st| {
+            has_words(st, &["voice", "hear"]) && st["error"]["fatal"] == json!(false)
+        })
         .await?;
     let (words, ms) = (words_of(&st), t0.elapsed().as_millis());
     ensure!(st["active"] == json!(true) && st["state"] != json!("error"), "{fault}: the session did not go on: {st}");
@@ -237,7 +255,10 @@ async fn the_models_voice_stopping_is_said_and_the_session_goes_on(engine: Engin
     s.wait_state(&["listening"], WAIT).await?;
     call.stop_media(false)?;
     call.say("I am back. Can you hear me now?")?;
-    s.wait_status("the warning to clear once the voice is back", WAIT, |st| st["error"].is_null() && st["state"] == json!("speaking")).await?;
+    s.wait_status("the warning to clear once the voice is back", WAIT, |st| {
+        st["error"].is_null() && st["state"] == json!("speaking")
+    })
+    .await?;
     stop_cleanly(&mut s, &call, fault).await?;
     let call = next_start_works(&mut s, "rgb(0, 100, 0)").await?;
     figure(engine, fault, &words, ms);
@@ -268,7 +289,9 @@ impl DeadEndUpstream {
             let counted = counted.clone();
             async move {
                 counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let h = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let h = |name: header::HeaderName| {
+                    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+                };
                 match forward(peer, &h(header::AUTHORIZATION), &h(header::CONTENT_TYPE), &body).await {
                     Ok((status, location, answer)) if status == 201 => {
                         let moved: String = answer
@@ -285,9 +308,16 @@ impl DeadEndUpstream {
                                 format!("{}\r\n", f.join(" "))
                             })
                             .collect();
-                        (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, location)], moved).into_response()
+                        (
+                            StatusCode::CREATED,
+                            [(header::CONTENT_TYPE, "application/sdp".to_string()), (header::LOCATION, location)],
+                            moved,
+                        )
+                            .into_response()
                     }
-                    Ok((status, _, body)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), body).into_response(),
+                    Ok((status, _, body)) => {
+                        (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), body).into_response()
+                    }
                     Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
                 }
             }
@@ -309,7 +339,12 @@ impl Drop for DeadEndUpstream {
 }
 
 /// One HTTP/1.1 POST to the peer: (status, Location, body).
-async fn forward(peer: std::net::SocketAddr, auth: &str, content_type: &str, body: &[u8]) -> Result<(u16, String, String)> {
+async fn forward(
+    peer: std::net::SocketAddr,
+    auth: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<(u16, String, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(peer).await?;
     let head = format!(
@@ -325,7 +360,9 @@ async fn forward(peer: std::net::SocketAddr, auth: &str, content_type: &str, bod
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("no status from the peer")?;
     let location = head
         .lines()
-        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.trim().to_string()))
+        .find_map(|l| {
+            l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.trim().to_string())
+        })
         .unwrap_or_default();
     Ok((status, location, body.to_string()))
 }
@@ -335,7 +372,9 @@ async fn forward(peer: std::net::SocketAddr, auth: &str, content_type: &str, bod
 /// and leaves nothing running.
 async fn a_connection_that_never_comes_up_is_said_within_the_connect_timeout(engine: Engine) -> Result<()> {
     // The call nobody connects to ends at the peer after this.
-    let mut s = Stack::start_tweaked(engine, Launch::default(), |peer| peer.connect_timeout = Duration::from_secs(5), |_| ()).await?;
+    let mut s =
+        Stack::start_tweaked(engine, Launch::default(), |peer| peer.connect_timeout = Duration::from_secs(5), |_| ())
+            .await?;
     s.open(PAGE).await?;
     let dir = tempfile::tempdir()?;
     let dead_end = DeadEndUpstream::start(s.peer.http_addr(), engine.media_ip()).await?;
@@ -350,7 +389,11 @@ async fn a_connection_that_never_comes_up_is_said_within_the_connect_timeout(eng
     let t0 = Instant::now();
     press_for_a_failing_start(&mut s).await?;
     let (words, ms) = wait_words(&mut s, t0, fault, &["could not be set up", "connection failed"]).await?;
-    ensure!(dead_end.offers.load(std::sync::atomic::Ordering::SeqCst) == 1, "the dead-end upstream got {:?} offers", dead_end.offers);
+    ensure!(
+        dead_end.offers.load(std::sync::atomic::Ordering::SeqCst) == 1,
+        "the dead-end upstream got {:?} offers",
+        dead_end.offers
+    );
     ensure!(ms <= 22_000, "{fault}: the words came after {ms} ms, beyond the 20 s connect timeout");
     // The peer made the call; it never connected, and ended.
     let orphan = s.peer.next_call().await.context("the dead-ended call")?;
@@ -381,7 +424,13 @@ fn ip(args: &str) -> Result<()> {
 /// everything, and once the network is back the next start works.
 async fn the_network_path_lost_mid_session_is_said_and_cleaned_up(engine: Engine) -> Result<()> {
     let veth = hark_e2e::netns::VETH_PEER_IP;
-    let mut s = Stack::start_tweaked(engine, Launch::default(), |peer| peer.media_ip = veth.parse().expect("veth address"), |_| ()).await?;
+    let mut s = Stack::start_tweaked(
+        engine,
+        Launch::default(),
+        |peer| peer.media_ip = veth.parse().expect("veth address"),
+        |_| (),
+    )
+    .await?;
     s.open(PAGE).await?;
     let call = s.start_hark().await?;
     acts_on_the_page(&mut s, &call, "rgb(0, 0, 139)").await.context("the session over the veth")?;
@@ -414,7 +463,10 @@ async fn the_companion_killed_and_restarted(engine: Engine) -> Result<()> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     acts_on_the_page(&mut s, &call, "rgb(0, 0, 139)").await.context("a tool call with the companion down")?;
     let st = s.status().await?;
-    ensure!(st["active"] == json!(true) && st["error"].is_null(), "the session did not simply go on without the companion: {st}");
+    ensure!(
+        st["active"] == json!(true) && st["error"].is_null(),
+        "the session did not simply go on without the companion: {st}"
+    );
     stop_cleanly(&mut s, &call, "the session after the companion died").await?;
     let fault = "a start while the companion is down";
     let t0 = Instant::now();
@@ -443,9 +495,27 @@ async fn upstream_errors_and_timeouts_at_connect_have_words(engine: Engine) -> R
     .await?;
     s.open(PAGE).await?;
     let cases: [(&str, Faults, &[&str]); 3] = [
-        ("upstream 500 at connect", Faults { fail: Some(HttpFailure { status: 500, retry_after_secs: None, times: None }), ..Default::default() }, &["server error", "failed"]),
-        ("upstream 503 at connect", Faults { fail: Some(HttpFailure { status: 503, retry_after_secs: None, times: None }), ..Default::default() }, &["server error", "failed"]),
-        ("upstream timeout at connect", Faults { answer_delay_ms: UPSTREAM_TIMEOUT_MS + 2500, ..Default::default() }, &["did not answer", "timed out"]),
+        (
+            "upstream 500 at connect",
+            Faults {
+                fail: Some(HttpFailure { status: 500, retry_after_secs: None, times: None }),
+                ..Default::default()
+            },
+            &["server error", "failed"],
+        ),
+        (
+            "upstream 503 at connect",
+            Faults {
+                fail: Some(HttpFailure { status: 503, retry_after_secs: None, times: None }),
+                ..Default::default()
+            },
+            &["server error", "failed"],
+        ),
+        (
+            "upstream timeout at connect",
+            Faults { answer_delay_ms: UPSTREAM_TIMEOUT_MS + 2500, ..Default::default() },
+            &["did not answer", "timed out"],
+        ),
     ];
     // How long a start takes to fail at all (the 500): the timeout may add its 1.5 s, not more.
     let mut failing_start_ms = 0;
@@ -478,11 +548,17 @@ async fn upstream_errors_and_timeouts_at_connect_have_words(engine: Engine) -> R
 /// waits until the page is busy with it.
 async fn start_slow_action(call: &CallHandle) -> Result<String> {
     let id = call
-        .start_tools(vec![ToolInvocation::new("changeButtonStyle", json!({ "color": "rgb(0, 90, 200)", "size": "large" }))])
+        .start_tools(vec![ToolInvocation::new(
+            "changeButtonStyle",
+            json!({ "color": "rgb(0, 90, 200)", "size": "large" }),
+        )])
         .await?
         .remove(0);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    ensure!(!call.function_outputs().iter().any(|o| o.call_id == id), "the action was over before the fault: not slow enough to test");
+    ensure!(
+        !call.function_outputs().iter().any(|o| o.call_id == id),
+        "the action was over before the fault: not slow enough to test"
+    );
     Ok(id)
 }
 
@@ -526,7 +602,10 @@ async fn the_tab_navigating_during_an_action_gets_words_and_the_session_goes_on(
     let st = s.status().await?;
     ensure!(st["active"] == json!(true) && st["error"].is_null(), "{fault}: the session did not go on: {st}");
     acts_on_the_page(&mut s, &call, "rgb(0, 0, 139)").await.context("the next call, on the new page")?;
-    let words = serde_json::from_str::<Value>(&out).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or(out.clone());
+    let words = serde_json::from_str::<Value>(&out)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_string))
+        .unwrap_or(out.clone());
     println!("fault figure: {} {fault}: words (to the model) \"{words}\" after {ms} ms; left running: the session, as it should; next call: ok", engine.name());
     stop_cleanly(&mut s, &call, fault).await?;
     let call = next_start_works(&mut s, "rgb(0, 100, 0)").await?;
@@ -563,7 +642,9 @@ async fn the_extension_reloaded_mid_session(engine: Engine) -> Result<()> {
     ensure!(overlays == json!(1), "{fault}: the page has {overlays} overlays (the old one stayed?)");
     // Chromium may tear the old offscreen document down without its pagehide (no close reaches
     // the peer): the peer then notices the silence itself, within about 15 s.
-    call.wait_ended(Duration::from_secs(30)).await.context("the peer's call did not end when the extension was reloaded")?;
+    call.wait_ended(Duration::from_secs(30))
+        .await
+        .context("the peer's call did not end when the extension was reloaded")?;
     let ended_ms = t0.elapsed().as_millis();
     nothing_left(&mut s, fault).await?;
     let call = next_start_works(&mut s, "rgb(0, 0, 139)").await?;

@@ -15,11 +15,21 @@ use hark_e2e::stack::LocalStack;
 use crate::tests::TestFn;
 
 pub const ALL: &[(&str, TestFn)] = &[
-    ("first_run_checklist_leads_from_install_to_a_session", |e| Box::pin(first_run_checklist_leads_from_install_to_a_session(e))),
-    ("microphone_never_asked_is_asked_on_harks_page_then_hark_starts", |e| Box::pin(microphone_never_asked_is_asked_on_harks_page_then_hark_starts(e))),
-    ("microphone_allowed_once_is_not_taken_for_remembered", |e| Box::pin(microphone_allowed_once_is_not_taken_for_remembered(e))),
-    ("blocked_microphone_says_how_to_allow_it_and_typed_commands_work", |e| Box::pin(blocked_microphone_says_how_to_allow_it_and_typed_commands_work(e))),
-    ("no_microphone_device_says_so_and_typed_commands_work", |e| Box::pin(no_microphone_device_says_so_and_typed_commands_work(e))),
+    ("first_run_checklist_leads_from_install_to_a_session", |e| {
+        Box::pin(first_run_checklist_leads_from_install_to_a_session(e))
+    }),
+    ("microphone_never_asked_is_asked_on_harks_page_then_hark_starts", |e| {
+        Box::pin(microphone_never_asked_is_asked_on_harks_page_then_hark_starts(e))
+    }),
+    ("microphone_allowed_once_is_not_taken_for_remembered", |e| {
+        Box::pin(microphone_allowed_once_is_not_taken_for_remembered(e))
+    }),
+    ("blocked_microphone_says_how_to_allow_it_and_typed_commands_work", |e| {
+        Box::pin(blocked_microphone_says_how_to_allow_it_and_typed_commands_work(e))
+    }),
+    ("no_microphone_device_says_so_and_typed_commands_work", |e| {
+        Box::pin(no_microphone_device_says_so_and_typed_commands_work(e))
+    }),
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -76,7 +86,9 @@ async fn wait_setup_closed(b: &mut Browser) -> Result<()> {
 /// The toolbar button's title and badge, as the person sees them.
 async fn toolbar(b: &mut Browser) -> Result<(String, String)> {
     let v = b
-        .ext_eval("const a = (globalThis.browser ?? chrome).action; return [await a.getTitle({}), await a.getBadgeText({})];")
+        .ext_eval(
+            "const a = (globalThis.browser ?? chrome).action; return [await a.getTitle({}), await a.getBadgeText({})];",
+        )
         .await?;
     Ok((v[0].as_str().unwrap_or_default().to_string(), v[1].as_str().unwrap_or_default().to_string()))
 }
@@ -90,29 +102,48 @@ async fn overlay_text(b: &mut Browser) -> Result<String> {
 
 /// The words of Hark's microphone notice (title and message) from its status.
 fn notice(st: &Value) -> String {
-    format!("{} {}", st["ui"]["error"]["title"].as_str().unwrap_or(""), st["ui"]["error"]["message"].as_str().unwrap_or(""))
+    format!(
+        "{} {}",
+        st["ui"]["error"]["title"].as_str().unwrap_or(""),
+        st["ui"]["error"]["message"].as_str().unwrap_or("")
+    )
 }
 
 async fn first_run_checklist_leads_from_install_to_a_session(engine: Engine) -> Result<()> {
-    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, false).await?;
+    let mut l =
+        LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, false)
+            .await?;
     let b = &mut l.browser;
     // Installing opened the checklist, nothing done yet.
-    let text = wait_setup(b, "the checklist", |t| t.contains("step-pair=false")).await.context("the checklist did not open on install")?;
+    let text = wait_setup(b, "the checklist", |t| t.contains("step-pair=false"))
+        .await
+        .context("the checklist did not open on install")?;
     ensure!(text.contains("step-microphone=false") && text.contains("step-test=false"), "{text}");
-    ensure!(text.contains("Pair with the companion") && text.contains("Allow the microphone") && text.contains("Test the connection"), "{text}");
+    ensure!(
+        text.contains("Pair with the companion")
+            && text.contains("Allow the microphone")
+            && text.contains("Test the connection"),
+        "{text}"
+    );
     let deadline = Instant::now() + WAIT;
     loop {
         let (title, badge) = toolbar(b).await?;
-        let says_all = ["pair with the companion", "allow the microphone", "test the connection"].iter().all(|m| title.contains(m));
+        let says_all = ["pair with the companion", "allow the microphone", "test the connection"]
+            .iter()
+            .all(|m| title.contains(m));
         if badge == "!" && says_all {
             break;
         }
-        ensure!(Instant::now() < deadline, "the toolbar does not say what is missing: title {title:?}, badge {badge:?}");
+        ensure!(
+            Instant::now() < deadline,
+            "the toolbar does not say what is missing: title {title:?}, badge {badge:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The toolbar leads to the missing step, and Hark does not start deaf or unpaired.
     b.press_toolbar_button().await?;
-    wait_setup(b, "the pairing step with the tab waiting", |t| t.contains("as soon as you paste the pairing token")).await?;
+    wait_setup(b, "the pairing step with the tab waiting", |t| t.contains("as soon as you paste the pairing token"))
+        .await?;
     ensure!(b.hark_status().await?["active"] == json!(false), "Hark started without a pairing token");
     // The person pastes the address and the token; the browser asks for the microphone; they allow and remember.
     let prefix = setup_prefix(b);
@@ -131,17 +162,28 @@ async fn first_run_checklist_leads_from_install_to_a_session(engine: Engine) -> 
     b.press_toolbar_button().await?;
     b.wait_hark_state(&["off"], WAIT).await?;
     let (title, badge) = toolbar(b).await?;
-    ensure!(!title.contains("finish setting up") && badge.is_empty(), "after setup the toolbar still says {title:?} / {badge:?}");
+    ensure!(
+        !title.contains("finish setting up") && badge.is_empty(),
+        "after setup the toolbar still says {title:?} / {badge:?}"
+    );
     l.stop().await;
     Ok(())
 }
 
 async fn microphone_never_asked_is_asked_on_harks_page_then_hark_starts(engine: Engine) -> Result<()> {
-    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true).await?;
+    let mut l =
+        LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true)
+            .await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
-    let text = wait_setup(b, "the microphone step", |t| t.contains("step-microphone=false") && t.contains("as soon as you allow the microphone")).await?;
-    println!("setup page while the browser asks: {}", text.lines().find(|l| l.contains("question") || l.contains("Waiting")).unwrap_or("?"));
+    let text = wait_setup(b, "the microphone step", |t| {
+        t.contains("step-microphone=false") && t.contains("as soon as you allow the microphone")
+    })
+    .await?;
+    println!(
+        "setup page while the browser asks: {}",
+        text.lines().find(|l| l.contains("question") || l.contains("Waiting")).unwrap_or("?")
+    );
     ensure!(b.hark_status().await?["active"] == json!(false), "Hark started before the person answered");
     b.answer_microphone_question(true, true).await?;
     b.wait_session_tab_settled(WAIT).await?;
@@ -161,7 +203,9 @@ async fn microphone_never_asked_is_asked_on_harks_page_then_hark_starts(engine: 
 }
 
 async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> Result<()> {
-    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true).await?;
+    let mut l =
+        LocalStack::start(engine, Launch { microphone: Microphone::NeverAsked, ..Launch::default() }, PAGE, true)
+            .await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     wait_setup(b, "the microphone step", |t| t.contains("step-microphone=false")).await?;
@@ -172,10 +216,15 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
             b.answer_microphone_question(true, false).await?;
             b.wait_session_tab_settled(WAIT).await?;
             let st = b
-                .wait_hark_status("the not-remembered notice", WAIT, |st| st["state"] == json!("listening") && notice(st).contains("Remember this decision"))
+                .wait_hark_status("the not-remembered notice", WAIT, |st| {
+                    st["state"] == json!("listening") && notice(st).contains("Remember this decision")
+                })
                 .await?;
             ensure!(st["microphone"] == json!(false), "{st}");
-            ensure!(overlay_text(b).await?.contains("Remember this decision"), "the overlay does not say how to remember the decision");
+            ensure!(
+                overlay_text(b).await?.contains("Remember this decision"),
+                "the overlay does not say how to remember the decision"
+            );
             b.typed_command_changes_the_page().await?;
         }
         Engine::Chromium => {
@@ -190,7 +239,10 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
             // The grant is gone: the next press asks again instead of starting deaf.
             b.press_toolbar_button().await?;
             wait_setup(b, "the microphone step again", |t| t.contains("step-microphone=false")).await?;
-            ensure!(b.hark_status().await?["active"] == json!(false), "Hark started deaf after the one-time grant lapsed");
+            ensure!(
+                b.hark_status().await?["active"] == json!(false),
+                "Hark started deaf after the one-time grant lapsed"
+            );
         }
     }
     l.stop().await;
@@ -198,20 +250,28 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
 }
 
 async fn blocked_microphone_says_how_to_allow_it_and_typed_commands_work(engine: Engine) -> Result<()> {
-    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::Blocked, ..Launch::default() }, PAGE, true).await?;
+    let mut l =
+        LocalStack::start(engine, Launch { microphone: Microphone::Blocked, ..Launch::default() }, PAGE, true).await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     b.wait_session_tab_settled(WAIT).await?;
     // Blocked is the person's answer: no question again, Hark runs on typed commands and says
     // where the block is undone in this browser.
-    let st = b.wait_hark_status("the blocked-microphone notice", WAIT, |st| st["state"] == json!("listening") && !st["ui"]["error"].is_null()).await?;
+    let st = b
+        .wait_hark_status("the blocked-microphone notice", WAIT, |st| {
+            st["state"] == json!("listening") && !st["ui"]["error"].is_null()
+        })
+        .await?;
     ensure!(st["microphone"] == json!(false), "{st}");
     let words = notice(&st);
     let fix = match engine {
         Engine::Chromium => "chrome://settings/content/microphone",
         Engine::Firefox => "Permissions → Microphone",
     };
-    ensure!(words.contains("Microphone blocked") && words.contains(fix), "the notice does not say where to allow it ({fix}): {words}");
+    ensure!(
+        words.contains("Microphone blocked") && words.contains(fix),
+        "the notice does not say where to allow it ({fix}): {words}"
+    );
     ensure!(overlay_text(b).await?.contains("Microphone blocked"), "the overlay does not show the notice");
     ensure!(!asking_for_microphone(b).await?, "a blocked microphone was asked for again");
     b.typed_command_changes_the_page().await?;
@@ -220,11 +280,21 @@ async fn blocked_microphone_says_how_to_allow_it_and_typed_commands_work(engine:
 }
 
 async fn no_microphone_device_says_so_and_typed_commands_work(engine: Engine) -> Result<()> {
-    let mut l = LocalStack::start(engine, Launch { microphone: Microphone::Allowed, device: false, ..Launch::default() }, PAGE, true).await?;
+    let mut l = LocalStack::start(
+        engine,
+        Launch { microphone: Microphone::Allowed, device: false, ..Launch::default() },
+        PAGE,
+        true,
+    )
+    .await?;
     let b = &mut l.browser;
     b.press_toolbar_button().await?;
     b.wait_session_tab_settled(WAIT).await?;
-    let st = b.wait_hark_status("the no-microphone notice", WAIT, |st| st["state"] == json!("listening") && !st["ui"]["error"].is_null()).await?;
+    let st = b
+        .wait_hark_status("the no-microphone notice", WAIT, |st| {
+            st["state"] == json!("listening") && !st["ui"]["error"].is_null()
+        })
+        .await?;
     ensure!(st["microphone"] == json!(false), "{st}");
     ensure!(notice(&st).contains("No microphone was found"), "{}", notice(&st));
     b.typed_command_changes_the_page().await?;

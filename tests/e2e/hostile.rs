@@ -32,7 +32,14 @@ async fn timed(call: &CallHandle, engine: Engine, page: &str, name: &str, args: 
     timed_on(None, call, engine, page, name, args).await
 }
 
-async fn timed_on(probe: Option<&Stack>, call: &CallHandle, engine: Engine, page: &str, name: &str, args: Value) -> Result<String> {
+async fn timed_on(
+    probe: Option<&Stack>,
+    call: &CallHandle,
+    engine: Engine,
+    page: &str,
+    name: &str,
+    args: Value,
+) -> Result<String> {
     if let Some(s) = probe {
         s.browser.eval("return window.__probeReset()").await?;
     }
@@ -100,14 +107,19 @@ async fn a_page_re_rendering_20_times_a_second_keeps_changes_and_a_bounded_journ
     s.open("/t/rerender.html").await?;
     let call = s.start_hark().await?;
     s.browser.eval("return window.__probeReset()").await?;
-    let out = timed(&call, engine, "rerender", "changeButtonStyle", json!({ "size": "large", "color": "rgb(200, 0, 0)" })).await?;
+    let out =
+        timed(&call, engine, "rerender", "changeButtonStyle", json!({ "size": "large", "color": "rgb(200, 0, 0)" }))
+            .await?;
     ensure!(!failed(&out), "changeButtonStyle failed: {out}");
     let start = s.browser.eval(BUTTON_LOOK).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let look = s.browser.eval(BUTTON_LOOK).await?;
     let renders = look["renders"].as_u64().unwrap_or(0) - start["renders"].as_u64().unwrap_or(0);
     ensure!(renders >= 20, "the page re-rendered only {renders} times in 3 s: {look}");
-    ensure!(look["buttons"] == json!(200) && look["red"] == json!(200), "after {renders} re-renders not every button kept the change: {look}");
+    ensure!(
+        look["buttons"] == json!(200) && look["red"] == json!(200),
+        "after {renders} re-renders not every button kept the change: {look}"
+    );
     let stats = page_stats(&mut s).await?;
     let kept = stats["journal"]["elements"].as_u64().context("no journal figures")?;
     let batches = stats["keep"]["batches"].as_f64().unwrap_or(0.0).max(1.0);
@@ -120,13 +132,20 @@ async fn a_page_re_rendering_20_times_a_second_keeps_changes_and_a_bounded_journ
     ensure!(kept <= 800, "the journal grew with the re-renders: {kept} elements for 200 on the page ({stats})");
     // Not frozen: the page's own 10 ms timer kept running (the figures print how well).
     let p = responsiveness(&s, "rerender").await?;
-    ensure!(p["maxGapMs"].as_u64().unwrap_or(u64::MAX) < 1000, "the page stalled for {} ms while Hark kept its change", p["maxGapMs"]);
+    ensure!(
+        p["maxGapMs"].as_u64().unwrap_or(u64::MAX) < 1000,
+        "the page stalled for {} ms while Hark kept its change",
+        p["maxGapMs"]
+    );
     let out = timed(&call, engine, "rerender", "resetPage", json!({})).await?;
     let restored = restored_count(&out).context(format!("no count in {out}"))?;
     ensure!(restored <= 800, "reset reported {restored} elements (200 buttons on the page): {out}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let look = s.browser.eval(BUTTON_LOOK).await?;
-    ensure!(look["red"] == json!(0) && look["styled"] == json!(0), "after reset and re-renders the buttons are not the page's own: {look}");
+    ensure!(
+        look["red"] == json!(0) && look["styled"] == json!(0),
+        "after reset and re-renders the buttons are not the page's own: {look}"
+    );
     s.stop().await;
     Ok(())
 }
@@ -143,7 +162,8 @@ async fn a_60000_element_table_answers_every_call_in_time(engine: Engine) -> Res
     let page = "big-table";
     let out = timed_on(Some(&s), &call, engine, page, "getPageHTML", json!({})).await?;
     ensure!(!failed(&out) && out.contains("Orders") && out.contains("Cancel 1"), "getPageHTML gave {out}");
-    let out = timed_on(Some(&s), &call, engine, page, "changeButtonStyle", json!({ "color": "rgb(0, 90, 200)" })).await?;
+    let out =
+        timed_on(Some(&s), &call, engine, page, "changeButtonStyle", json!({ "color": "rgb(0, 90, 200)" })).await?;
     ensure!(!failed(&out), "changeButtonStyle failed: {out}");
     let first = s.browser.eval("return getComputedStyle([...document.querySelectorAll('button')].find(b => b.textContent === 'Cancel 1')).backgroundColor").await?;
     ensure!(first == json!("rgb(0, 90, 200)"), "the button in view did not change: {first} ({out})");
@@ -174,7 +194,10 @@ async fn a_page_that_rewrites_the_dom_and_json_in_its_world_cannot_break_hark(en
     s.browser.eval("return window.__rewrite()").await?;
     let page = "prototypes";
     let out = timed(&call, engine, page, "getPageHTML", json!({})).await?;
-    ensure!(!failed(&out) && out.contains("Rewritten world") && out.contains("Count") && !out.contains("EVIL"), "getPageHTML gave {out}");
+    ensure!(
+        !failed(&out) && out.contains("Rewritten world") && out.contains("Count") && !out.contains("EVIL"),
+        "getPageHTML gave {out}"
+    );
     for (name, args) in [
         ("changeBackgroundColor", json!({ "color": "rgb(10, 20, 90)" })),
         ("changeTextColor", json!({ "color": "rgb(250, 250, 250)" })),
@@ -221,7 +244,11 @@ async fn a_page_holding_a_dialog_gets_words_in_seconds_and_hark_goes_on_after(en
     s.browser.client.dismiss_alert().await.context("no alert was open")?;
     let out = timed(&call, engine, page, "getPageHTML", json!({})).await?;
     ensure!(out.contains("Said hello."), "after the alert the page should go on: {out}");
-    println!("hostile figure: {} {page}: a click held by the page's dialog was answered {}", engine.name(), if held { "with words about the dialog" } else { "as done (this browser runs Hark beside the dialog)" });
+    println!(
+        "hostile figure: {} {page}: a click held by the page's dialog was answered {}",
+        engine.name(),
+        if held { "with words about the dialog" } else { "as done (this browser runs Hark beside the dialog)" }
+    );
     s.stop().await;
     Ok(())
 }
@@ -238,11 +265,17 @@ async fn closed_shadow_roots_are_read_and_changed_and_other_sites_frames_left_al
     let page = "closed-frames";
     let before = s.browser.eval(CLOSED_LOOK).await?;
     let out = timed(&call, engine, page, "getPageHTML", json!({})).await?;
-    ensure!(out.contains("Weekly letter") && out.contains("Subscribe"), "the closed component's content is missing: {out}");
+    ensure!(
+        out.contains("Weekly letter") && out.contains("Subscribe"),
+        "the closed component's content is missing: {out}"
+    );
     ensure!(!out.contains("Widget button"), "another site's frame was read: {out}");
     let out = timed(&call, engine, page, "click", json!({ "target": "Subscribe" })).await?;
     ensure!(!failed(&out), "click in the closed component failed: {out}");
-    ensure!(s.browser.eval("return document.getElementById('status').textContent").await? == json!("Subscribed."), "the click did not reach the component");
+    ensure!(
+        s.browser.eval("return document.getElementById('status').textContent").await? == json!("Subscribed."),
+        "the click did not reach the component"
+    );
     let out = timed(&call, engine, page, "changeButtonStyle", json!({ "color": "rgb(0, 120, 60)" })).await?;
     ensure!(!failed(&out), "changeButtonStyle failed: {out}");
     let look = s.browser.eval(CLOSED_LOOK).await?;
@@ -281,8 +314,15 @@ async fn an_endless_feed_keeps_changes_on_what_it_loads_and_resets_exactly(engin
     let out = timed(&call, engine, page, "resetPage", json!({})).await?;
     ensure!(!failed(&out), "resetPage failed: {out}");
     let look = s.browser.eval(FEED_LOOK).await?;
-    ensure!(look["colored"] == json!(0) && look["styled"] == json!(0), "after reset the feed keeps Hark's colors: {look}");
-    println!("hostile figure: {} {page}: {} posts loaded, every one kept the change, reset left none", engine.name(), look["posts"]);
+    ensure!(
+        look["colored"] == json!(0) && look["styled"] == json!(0),
+        "after reset the feed keeps Hark's colors: {look}"
+    );
+    println!(
+        "hostile figure: {} {page}: {} posts loaded, every one kept the change, reset left none",
+        engine.name(),
+        look["posts"]
+    );
     s.stop().await;
     Ok(())
 }

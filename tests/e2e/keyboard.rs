@@ -97,7 +97,11 @@ async fn open_menus(s: &Stack) -> Result<Value> {
 async fn missed(s: &mut Stack, what: &str) -> anyhow::Error {
     let status = s.status().await.unwrap_or_else(|e| json!(format!("no status: {e:#}")));
     let focus = s.browser.eval("return [document.visibilityState, document.hasFocus()]").await.ok();
-    let tabs = s.browser.ext_eval("return (await (globalThis.browser ?? chrome).tabs.query({})).map(t => [t.active, t.url]);").await.ok();
+    let tabs = s
+        .browser
+        .ext_eval("return (await (globalThis.browser ?? chrome).tabs.query({})).map(t => [t.active, t.url]);")
+        .await
+        .ok();
     let menus = open_menus(s).await.unwrap_or_else(|e| json!(format!("{e:#}")));
     // Firefox's menu bar treats Alt+Shift+<letter> as Alt+<letter>: a menu whose access key is
     // that letter takes the press before any extension's command sees it.
@@ -118,7 +122,8 @@ async fn press(s: &mut Stack, xvfb: &Xvfb) -> Result<Instant> {
     ensure_page_in_front(s).await?;
     let class = window_class(s.browser.engine);
     let (shortcut, keys) = shortcut_keys()?;
-    tokio::task::block_in_place(|| xvfb.press_keys(class, &keys)).with_context(|| format!("pressing {shortcut} in the {class} window"))
+    tokio::task::block_in_place(|| xvfb.press_keys(class, &keys))
+        .with_context(|| format!("pressing {shortcut} in the {class} window"))
 }
 
 async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
@@ -164,16 +169,30 @@ async fn keyboard_shortcut_starts_and_stops_hark(engine: Engine) -> Result<()> {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let after = s.browser.keep_screenshot("keyboard-shortcut-background").await?;
     let (was, now) = (before.share_of(new, 3), after.share_of(new, 3));
-    println!("{}: changeBackgroundColor answered in {}; pixels in the new color {:.1}% -> {:.1}%", engine.name(), ms(tool), was * 100.0, now * 100.0);
+    println!(
+        "{}: changeBackgroundColor answered in {}; pixels in the new color {:.1}% -> {:.1}%",
+        engine.name(),
+        ms(tool),
+        was * 100.0,
+        now * 100.0
+    );
     // sb-admin-2's page background shows between its cards and beside its blue sidebar: about a
     // sixth of the viewport.
-    ensure!(was < 0.01 && now >= 0.1, "the page did not take the new background: {:.1}% -> {:.1}% of its pixels", was * 100.0, now * 100.0);
+    ensure!(
+        was < 0.01 && now >= 0.1,
+        "the page did not take the new background: {:.1}% -> {:.1}% of its pixels",
+        was * 100.0,
+        now * 100.0
+    );
 
     // Press again: the session stops.
     // The peer's side first: watching it costs the browser nothing (each status check switches
     // the browser to an extension tab and back, which a loaded machine feels).
     let pressed = press(&mut s, &xvfb).await?;
-    let info = match call.wait_for("the call to end or its channel to close", WAIT, |i| i.ended || i.channel_closed).await {
+    let info = match call
+        .wait_for("the call to end or its channel to close", WAIT, |i| i.ended || i.channel_closed)
+        .await
+    {
         Ok(info) => info,
         Err(e) => return Err(missed(&mut s, &format!("the peer's call went on after the second press ({e})")).await),
     };

@@ -30,7 +30,9 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in tests::ALL.iter().chain(hostile::ALL).chain(faults::ALL).chain(first_run::ALL).chain(keyboard::ALL) {
+        for (name, test) in
+            tests::ALL.iter().chain(hostile::ALL).chain(faults::ALL).chain(first_run::ALL).chain(keyboard::ALL)
+        {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));
         }
@@ -39,7 +41,11 @@ fn main() {
 }
 
 fn run(engine: Engine, test: tests::TestFn) -> Result<(), Failed> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         match tokio::time::timeout(std::time::Duration::from_secs(180), test(engine)).await {
             Ok(Ok(())) => Ok(()),

@@ -64,8 +64,12 @@ async fn session_connects_and_audio_flows_both_ways(engine: Engine) -> Result<()
     println!("microphone at the peer: {:?}", info.audio);
     // The model's voice plays in the browser, audibly.
     call.say("Hello. I can see your dashboard.")?;
-    s.wait_status("the model's audio to play", WAIT, |st| st["remoteAudioLevel"].as_f64().unwrap_or(0.0) > 0.01).await?;
-    s.wait_status("the model's words in the transcript", WAIT, |st| st.to_string().contains("I can see your dashboard")).await?;
+    s.wait_status("the model's audio to play", WAIT, |st| st["remoteAudioLevel"].as_f64().unwrap_or(0.0) > 0.01)
+        .await?;
+    s.wait_status("the model's words in the transcript", WAIT, |st| {
+        st.to_string().contains("I can see your dashboard")
+    })
+    .await?;
     s.stop().await;
     Ok(())
 }
@@ -77,8 +81,17 @@ async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Res
     let html_len = s.browser.eval("return document.documentElement.outerHTML.length").await?.as_u64().unwrap_or(0);
     let heading = s.browser.eval("return document.querySelector('h1').innerText.trim()").await?;
     let out = call.call_tool("getPageHTML", json!({})).await?;
-    ensure!(out.len() * 30 < html_len as usize, "snapshot is {} chars for a page of {} chars: not 30x smaller", out.len(), html_len);
-    ensure!(out.contains(heading.as_str().unwrap_or("?")), "the page's heading {heading} is not in the snapshot: {}", &out[..out.len().min(600)]);
+    ensure!(
+        out.len() * 30 < html_len as usize,
+        "snapshot is {} chars for a page of {} chars: not 30x smaller",
+        out.len(),
+        html_len
+    );
+    ensure!(
+        out.contains(heading.as_str().unwrap_or("?")),
+        "the page's heading {heading} is not in the snapshot: {}",
+        &out[..out.len().min(600)]
+    );
     let refs = out.match_indices("[e").filter(|(i, _)| out[i + 2..].starts_with(|c: char| c.is_ascii_digit())).count();
     ensure!(refs >= 20, "only {refs} element refs like [e12] in the snapshot of a page full of links");
     // A tight budget is honoured (about 4 chars a token, with slack for the frame).
@@ -101,7 +114,10 @@ async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Res
         answers += 1;
         ensure!(answers < 40, "reading on does not end");
     }
-    ensure!(answers > 1 && answer.contains("End of the page"), "the outline never said how to read on ({answers} answers)");
+    ensure!(
+        answers > 1 && answer.contains("End of the page"),
+        "the outline never said how to read on ({answers} answers)"
+    );
     ensure!(ref_named(&all, &last).is_some(), "the page's last link \"{last}\" has no ref after {answers} answers");
     s.stop().await;
     Ok(())
@@ -134,7 +150,9 @@ async fn check_background_change(s: &mut Stack, call: &hark_peer::CallHandle, pa
     let points: Vec<(usize, usize)> = painted
         .iter()
         .filter(|(x, y, css)| {
-            *x < before.width && *y < before.height && pixels::parse_css_rgb(css).is_some_and(|c| pixels::close(before.at(*x, *y), c, 2))
+            *x < before.width
+                && *y < before.height
+                && pixels::parse_css_rgb(css).is_some_and(|c| pixels::close(before.at(*x, *y), c, 2))
         })
         .map(|(x, y, _)| (*x, *y))
         .collect();
@@ -176,7 +194,12 @@ async fn background_change_shows_on_the_real_page(engine: Engine) -> Result<()> 
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/index.html").await?;
     let call = s.start_hark().await?;
-    for page in ["/corpus/sb-admin-2/index.html", "/corpus/sb-admin-2/buttons.html", "/corpus/readability/nytimes-1.html", "/corpus/readability/wikipedia.html"] {
+    for page in [
+        "/corpus/sb-admin-2/index.html",
+        "/corpus/sb-admin-2/buttons.html",
+        "/corpus/readability/nytimes-1.html",
+        "/corpus/readability/wikipedia.html",
+    ] {
         check_background_change(&mut s, &call, page).await?;
     }
     s.stop().await;
@@ -210,7 +233,8 @@ async fn text_color_reaches_body_text_headings_and_links(engine: Engine) -> Resu
     Ok(())
 }
 
-const BUTTON_BY_LABEL: &str = "return (label => { const b = [...document.querySelectorAll('.btn')].find(b => b.innerText.trim() === label);
+const BUTTON_BY_LABEL: &str =
+    "return (label => { const b = [...document.querySelectorAll('.btn')].find(b => b.innerText.trim() === label);
     b.scrollIntoView({ block: 'center' }); const cs = getComputedStyle(b); const r = b.getBoundingClientRect();
     return { font: parseFloat(cs.fontSize), bg: cs.backgroundColor, rect: [r.left, r.top, r.width, r.height] }; })";
 
@@ -220,7 +244,10 @@ async fn button_style_changes_one_button_by_label_or_all(engine: Engine) -> Resu
     let call = s.start_hark().await?;
     let other_before = s.browser.eval(&format!("{BUTTON_BY_LABEL}('Split Button Info')")).await?;
     let out = call
-        .call_tool("changeButtonStyle", json!({ "target": "Split Button Success", "size": "x-large", "color": "rgb(255, 140, 0)" }))
+        .call_tool(
+            "changeButtonStyle",
+            json!({ "target": "Split Button Success", "size": "x-large", "color": "rgb(255, 140, 0)" }),
+        )
         .await?;
     ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle failed: {out}");
     settle().await;
@@ -256,7 +283,8 @@ async fn invalid_color_is_an_error_and_the_page_is_untouched(engine: Engine) -> 
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/index.html").await?;
     let call = s.start_hark().await?;
-    let styles = "return [...document.querySelectorAll('*')].map(e => e.getAttribute('style')).filter(Boolean).join('|')";
+    let styles =
+        "return [...document.querySelectorAll('*')].map(e => e.getAttribute('style')).filter(Boolean).join('|')";
     let before = s.browser.eval(styles).await?;
     for (name, args) in [
         ("changeBackgroundColor", json!({ "color": "blurple" })),
@@ -289,14 +317,19 @@ async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
     let out = call.call_tool("undo", json!({})).await?;
     ensure!(!out.to_lowercase().contains("error"), "undo failed: {out}");
     call.call_tool("undo", json!({})).await?;
-    ensure!(s.browser.eval(styles).await? == after_bg, "two undos did not return to the state after the background change");
+    ensure!(
+        s.browser.eval(styles).await? == after_bg,
+        "two undos did not return to the state after the background change"
+    );
     call.call_tool("changeTextColor", json!({ "color": "yellow" })).await?;
     let out = call.call_tool("resetPage", json!({})).await?;
     ensure!(!out.to_lowercase().contains("error"), "resetPage failed: {out}");
     let restored = s.browser.eval(styles).await?;
     if restored != original {
-        let (a, b) = (original.as_array().cloned().unwrap_or_default(), restored.as_array().cloned().unwrap_or_default());
-        let diffs: Vec<String> = a.iter().zip(b.iter()).filter(|(x, y)| x != y).take(5).map(|(x, y)| format!("{x} became {y}")).collect();
+        let (a, b) =
+            (original.as_array().cloned().unwrap_or_default(), restored.as_array().cloned().unwrap_or_default());
+        let diffs: Vec<String> =
+            a.iter().zip(b.iter()).filter(|(x, y)| x != y).take(5).map(|(x, y)| format!("{x} became {y}")).collect();
         bail!("resetPage did not restore every style exactly ({} vs {} elements): {diffs:?}", a.len(), b.len());
     }
     s.stop().await;
@@ -305,12 +338,14 @@ async fn undo_and_reset_restore_the_page_exactly(engine: Engine) -> Result<()> {
 
 /// Every element's attributes, in document order (Hark's own hosts left out), as the page's
 /// scripts and selectors would read them: `[tag, "name=value", ...]`.
-const ALL_ATTRIBUTES: &str = "return [...document.querySelectorAll('*')].filter(e => !e.matches('hark-overlay, hark-marks'))
+const ALL_ATTRIBUTES: &str =
+    "return [...document.querySelectorAll('*')].filter(e => !e.matches('hark-overlay, hark-marks'))
     .map(e => [e.tagName, ...[...e.attributes].map(a => a.name + '=' + a.value)])";
 
 fn attribute_diffs(a: &Value, b: &Value) -> Vec<String> {
     let (a, b) = (a.as_array().cloned().unwrap_or_default(), b.as_array().cloned().unwrap_or_default());
-    let mut out: Vec<String> = a.iter().zip(b.iter()).filter(|(x, y)| x != y).map(|(x, y)| format!("{x} became {y}")).collect();
+    let mut out: Vec<String> =
+        a.iter().zip(b.iter()).filter(|(x, y)| x != y).map(|(x, y)| format!("{x} became {y}")).collect();
     if a.len() != b.len() {
         out.push(format!("{} elements became {}", a.len(), b.len()));
     }
@@ -323,7 +358,11 @@ async fn undo_and_reset_give_back_every_attribute_byte_for_byte(engine: Engine) 
     let call = s.start_hark().await?;
     let before = s.browser.eval(ALL_ATTRIBUTES).await?;
     // The page's own text, including what this browser drops when it re-serializes a style.
-    ensure!(before.to_string().contains("-moz-user-select: none;") && before.to_string().contains("filter:chroma(color=#000000);"), "the test page is not as written: {before}");
+    ensure!(
+        before.to_string().contains("-moz-user-select: none;")
+            && before.to_string().contains("filter:chroma(color=#000000);"),
+        "the test page is not as written: {before}"
+    );
     let tools = [
         ("changeBackgroundColor", json!({ "color": "navy" })),
         ("changeTextColor", json!({ "color": "white" })),
@@ -337,7 +376,19 @@ async fn undo_and_reset_give_back_every_attribute_byte_for_byte(engine: Engine) 
         ensure!(!diffs.is_empty(), "{tool} changed no style attribute");
         // While a change is on, Hark has touched style attributes only.
         let strip = |v: &Value| -> Vec<Vec<String>> {
-            v.as_array().into_iter().flatten().map(|e| e.as_array().into_iter().flatten().filter_map(|x| x.as_str()).filter(|x| !x.starts_with("style=")).map(str::to_string).collect()).collect()
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    e.as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str())
+                        .filter(|x| !x.starts_with("style="))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .collect()
         };
         ensure!(strip(&before) == strip(&during), "{tool} changed attributes other than style");
         let out = call.call_tool("undo", json!({})).await?;
@@ -368,9 +419,17 @@ async fn a_page_that_restores_its_own_styles_never_freezes_the_tab(engine: Engin
     // The tab goes on: the page's own 50 ms heartbeat keeps counting, and WebDriver gets answers.
     let t0 = std::time::Instant::now();
     let ticks = |v: Value| v.as_u64().unwrap_or(0);
-    let first = ticks(tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks")).await.context("the tab froze: no answer within 5 s")??);
+    let first = ticks(
+        tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks"))
+            .await
+            .context("the tab froze: no answer within 5 s")??,
+    );
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let second = ticks(tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks")).await.context("the tab froze: no answer within 5 s")??);
+    let second = ticks(
+        tokio::time::timeout(Duration::from_secs(5), s.browser.eval("return window.__ticks"))
+            .await
+            .context("the tab froze: no answer within 5 s")??,
+    );
     println!("page heartbeat: {} ticks of 50 ms in {:?} after the change", second - first, t0.elapsed());
     ensure!(second >= first + 10, "the page's heartbeat nearly stopped: {first} -> {second} in about a second");
     // The next answer says the page undid the change, so the model can tell the person.
@@ -398,7 +457,11 @@ async fn several_calls_are_answered_in_order_with_one_response_create(engine: En
         ])
         .await?;
     ensure!(!outs[0].to_lowercase().contains("error"), "first call failed: {}", outs[0]);
-    ensure!(outs[1].contains("unknown function") || outs[1].contains("deleteEverything"), "unknown function output: {}", outs[1]);
+    ensure!(
+        outs[1].contains("unknown function") || outs[1].contains("deleteEverything"),
+        "unknown function output: {}",
+        outs[1]
+    );
     ensure!(outs[2].to_lowercase().contains("error"), "odd argument output: {}", outs[2]);
     ensure!(outs[3].contains("Dashboard"), "getPageHTML output: {}", outs[3]);
     // Give the client time to send its response.create, then check the order on the wire.
@@ -425,7 +488,8 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
     // A short outline of this page names where to read on from.
     let first = call.call_tool("getPageHTML", json!({ "maxTokens": 200 })).await?;
     let read_on = first.split("from=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
-    let read_on = read_on.ok_or_else(|| anyhow::anyhow!("a 200-token outline of the dashboard names no ref to read on from: {first}"))?;
+    let read_on = read_on
+        .ok_or_else(|| anyhow::anyhow!("a 200-token outline of the dashboard names no ref to read on from: {first}"))?;
     // Follow a real link in the page, as a person would.
     s.browser.eval("document.querySelector('a[href=\"buttons.html\"]').click(); return true;").await?;
     let deadline = std::time::Instant::now() + WAIT;
@@ -435,12 +499,16 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
     }
     // Reading on from the old page's ref does not read some other element of this one.
     let out = call.call_tool("getPageHTML", json!({ "from": read_on })).await?;
-    ensure!(out.contains("earlier version of the page"), "reading on from {read_on} of the page left behind gave: {out}");
+    ensure!(
+        out.contains("earlier version of the page"),
+        "reading on from {read_on} of the page left behind gave: {out}"
+    );
     let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
     ensure!(out.contains("Buttons"), "getPageHTML after navigation does not describe the new page: {out}");
     let out = call.call_tool("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })).await?;
     ensure!(!out.to_lowercase().contains("error"), "{out}");
-    let bg = s.browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
+    let bg =
+        s.browser.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
     ensure!(bg == json!("rgb(12, 34, 120)"), "the new page's background is {bg}");
     // Back again (the browser may restore the page from its back-forward cache): calls act on
     // the page the person sees, not on the one they left.
@@ -450,7 +518,10 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
-    ensure!(out.contains("Dashboard") && !out.contains("Circle Buttons"), "getPageHTML after going back does not describe the page: {out}");
+    ensure!(
+        out.contains("Dashboard") && !out.contains("Circle Buttons"),
+        "getPageHTML after going back does not describe the page: {out}"
+    );
     let out = call.call_tool("changeTextColor", json!({ "color": "rgb(120, 20, 20)" })).await?;
     ensure!(!out.to_lowercase().contains("error"), "{out}");
     let color = s.browser.eval("return getComputedStyle(document.querySelector('h1')).color").await?;
@@ -508,14 +579,22 @@ async fn sensitive_values_never_leave_the_page(engine: Engine) -> Result<()> {
         outs.push((format!("html of {sel}"), call.call_tool("getPageHTML", json!({ "selector": sel })).await?));
     }
     // By ref too: every field the snapshot lists.
-    let refs: Vec<String> = full.match_indices("[e").filter_map(|(i, _)| full[i + 1..].split(']').next().map(str::to_string)).collect();
+    let refs: Vec<String> =
+        full.match_indices("[e").filter_map(|(i, _)| full[i + 1..].split(']').next().map(str::to_string)).collect();
     // Every field of the page and its button.
     ensure!(refs.len() >= 19, "the snapshot lists only {} elements: {full}", refs.len());
     ensure!(full.contains("textbox \"Notes\" = \"Leave at the door\""), "the notes field: {full}");
     for r in &refs {
         outs.push((format!("html of {r}"), call.call_tool("getPageHTML", json!({ "ref": r })).await?));
     }
-    let secrets = ["SECRET-", "4111111111111111", "5555555555554444", "6011111111111117", "4012 8888 8888 1881", "4012888888881881"];
+    let secrets = [
+        "SECRET-",
+        "4111111111111111",
+        "5555555555554444",
+        "6011111111111117",
+        "4012 8888 8888 1881",
+        "4012888888881881",
+    ];
     for (what, out) in &outs {
         for secret in secrets {
             ensure!(!out.contains(secret), "{what} leaks {secret}: {out}");
@@ -527,11 +606,31 @@ async fn sensitive_values_never_leave_the_page(engine: Engine) -> Result<()> {
         ensure!(!wire.contains(secret), "{secret} crossed the data channel");
     }
     // The fields are still there for the person: listed, named, and marked as hidden values.
-    for name in ["Password", "Card number", "Card code", "Expiry", "One-time code", "Current password", "New password", "CVV", "IBAN", "SSN", "PIN", "Typed later", "Gift card"] {
-        let line = full.lines().find(|l| l.contains(&format!("\"{name}\""))).with_context(|| format!("{name} is not listed: {full}"))?;
+    for name in [
+        "Password",
+        "Card number",
+        "Card code",
+        "Expiry",
+        "One-time code",
+        "Current password",
+        "New password",
+        "CVV",
+        "IBAN",
+        "SSN",
+        "PIN",
+        "Typed later",
+        "Gift card",
+    ] {
+        let line = full
+            .lines()
+            .find(|l| l.contains(&format!("\"{name}\"")))
+            .with_context(|| format!("{name} is not listed: {full}"))?;
         ensure!(line.contains("[e"), "{name} has no ref: {line}");
     }
-    ensure!(full.contains("Pay now") && full.contains("Ada Lovelace") && full.contains("private"), "the snapshot lost the ordinary parts: {full}");
+    ensure!(
+        full.contains("Pay now") && full.contains("Ada Lovelace") && full.contains("private"),
+        "the snapshot lost the ordinary parts: {full}"
+    );
     s.stop().await;
     Ok(())
 }
@@ -552,10 +651,38 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
     };
     type Case<'a> = (&'a str, Box<dyn Fn(&Stack)>, String, String, Vec<&'a str>);
     let cases: Vec<Case> = vec![
-        ("companion down", Box::new(|_| ()), "http://127.0.0.1:9".to_string(), good_token.clone(), vec!["not running", "cannot reach", "can't reach", "unreachable"]),
+        (
+            "companion down",
+            Box::new(|_| ()),
+            "http://127.0.0.1:9".to_string(),
+            good_token.clone(),
+            vec!["not running", "cannot reach", "can't reach", "unreachable"],
+        ),
         ("wrong token", Box::new(|_| ()), good_url.clone(), "wrong-token".to_string(), vec!["token"]),
-        ("key rejected", Box::new(|s: &Stack| s.peer.set_faults(hark_peer::Faults { fail: Some(hark_peer::HttpFailure { status: 401, retry_after_secs: None, times: None }), ..Default::default() })), good_url.clone(), good_token.clone(), vec!["key"]),
-        ("quota", Box::new(|s: &Stack| s.peer.set_faults(hark_peer::Faults { fail: Some(hark_peer::HttpFailure { status: 429, retry_after_secs: Some(7), times: None }), ..Default::default() })), good_url.clone(), good_token.clone(), vec!["quota", "rate", "limit"]),
+        (
+            "key rejected",
+            Box::new(|s: &Stack| {
+                s.peer.set_faults(hark_peer::Faults {
+                    fail: Some(hark_peer::HttpFailure { status: 401, retry_after_secs: None, times: None }),
+                    ..Default::default()
+                })
+            }),
+            good_url.clone(),
+            good_token.clone(),
+            vec!["key"],
+        ),
+        (
+            "quota",
+            Box::new(|s: &Stack| {
+                s.peer.set_faults(hark_peer::Faults {
+                    fail: Some(hark_peer::HttpFailure { status: 429, retry_after_secs: Some(7), times: None }),
+                    ..Default::default()
+                })
+            }),
+            good_url.clone(),
+            good_token.clone(),
+            vec!["quota", "rate", "limit"],
+        ),
     ];
     for (name, setup, url, token, words) in cases {
         s.peer.clear_faults();
@@ -564,7 +691,9 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
         s.browser.press_toolbar_button().await?;
         // The previous case's error shows until this start has run: wait for this case's words.
         let st = s
-            .wait_status(&format!("case {name}'s error"), WAIT, |st| st["state"] == json!("error") && expect_error(st, &words).is_ok())
+            .wait_status(&format!("case {name}'s error"), WAIT, |st| {
+                st["state"] == json!("error") && expect_error(st, &words).is_ok()
+            })
             .await?;
         expect_error(&st, &words).with_context(|| format!("case {name}"))?;
     }
@@ -583,8 +712,18 @@ async fn failures_have_words_and_the_session_restarts(engine: Engine) -> Result<
 /// The product with no OpenAI key: the companion runs its own local peer, and a typed command
 /// (the overlay's text box sends it through the same runtime message) changes the page.
 async fn local_mode_typed_command_changes_the_page(engine: Engine) -> Result<()> {
-    let mut l = hark_e2e::stack::LocalStack::start(engine, hark_e2e::browser::Launch::default(), "/corpus/sb-admin-2/index.html", true).await?;
-    ensure!(l.companion.status_text().to_lowercase().contains("local"), "no key, yet the companion says: {}", l.companion.status_text());
+    let mut l = hark_e2e::stack::LocalStack::start(
+        engine,
+        hark_e2e::browser::Launch::default(),
+        "/corpus/sb-admin-2/index.html",
+        true,
+    )
+    .await?;
+    ensure!(
+        l.companion.status_text().to_lowercase().contains("local"),
+        "no key, yet the companion says: {}",
+        l.companion.status_text()
+    );
     let browser = &mut l.browser;
     browser.press_toolbar_button().await?;
     let st = browser.wait_hark_state(&["listening"], WAIT).await?;
@@ -612,7 +751,9 @@ async fn wait_path(s: &Stack, suffix: &str) -> Result<()> {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let path = s.browser.eval("return location.pathname").await.unwrap_or(Value::Null);
-        if path.as_str().unwrap_or("").ends_with(suffix) && s.browser.eval("return document.readyState").await.ok() == Some(json!("complete")) {
+        if path.as_str().unwrap_or("").ends_with(suffix)
+            && s.browser.eval("return document.readyState").await.ok() == Some(json!("complete"))
+        {
             return Ok(());
         }
         ensure!(std::time::Instant::now() < deadline, "the page is at {path}, not …{suffix}");
@@ -641,7 +782,8 @@ async fn overlay(s: &mut Stack) -> Result<Value> {
 /// Presses the overlay's Allow or Deny button with a real click.
 async fn answer_overlay(s: &mut Stack, button: &str) -> Result<()> {
     let o = overlay(s).await?;
-    let r: Vec<f64> = serde_json::from_value(o["ask"][button].clone()).with_context(|| format!("the overlay asks nothing: {o}"))?;
+    let r: Vec<f64> =
+        serde_json::from_value(o["ask"][button].clone()).with_context(|| format!("the overlay asks nothing: {o}"))?;
     s.browser.click_at(r[0] + r[2] / 2.0, r[1] + r[3] / 2.0).await
 }
 
@@ -660,27 +802,45 @@ async fn log_in_with_typed_text_and_a_click_by_label(engine: Engine) -> Result<(
     let out = call.call_tool("typeText", json!({ "target": "email", "text": "ada@example.test" })).await?;
     ensure!(!failed(&out), "typeText into the email field failed: {out}");
     let seen = s.browser.eval("return [document.querySelector('#exampleInputEmail').value, document.body.dataset.inputs, document.body.dataset.changes]").await?;
-    ensure!(seen == json!(["ada@example.test", "ada@example.test", "1"]), "email field, input and change events: {seen}");
+    ensure!(
+        seen == json!(["ada@example.test", "ada@example.test", "1"]),
+        "email field, input and change events: {seen}"
+    );
     // A password is never typed on the model's call alone: the person is asked in the overlay.
     let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
-    ensure!(failed(&out) && out.contains("confirm"), "typeText into the password field was not held for confirmation: {out}");
+    ensure!(
+        failed(&out) && out.contains("confirm"),
+        "typeText into the password field was not held for confirmation: {out}"
+    );
     ensure!(!out.contains("hunter2"), "the output repeats the password: {out}");
     let pw = s.browser.eval("return document.querySelector('#exampleInputPassword').value").await?;
     ensure!(pw == json!(""), "the password field is {pw} without the person's confirmation");
     let shown = overlay(&mut s).await?["text"].as_str().unwrap_or("").to_string();
-    ensure!(shown.contains("Allow: type into Password?") && shown.contains("Allow") && shown.contains("Deny"), "the overlay does not ask the person: {shown}");
+    ensure!(
+        shown.contains("Allow: type into Password?") && shown.contains("Allow") && shown.contains("Deny"),
+        "the overlay does not ask the person: {shown}"
+    );
     // The page itself cannot answer for the person (its clicks are not trusted, the root is closed).
     s.browser.eval("const h = document.querySelector('hark-overlay'); h.click(); h.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); return true;").await?;
     // Deny: nothing is typed and the request is gone.
     answer_overlay(&mut s, "deny").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let o = overlay(&mut s).await?;
-    ensure!(o["ask"].is_null() && o["text"].as_str().unwrap_or("").contains("Denied"), "after Deny the overlay shows {o}");
-    ensure!(s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""), "Deny typed the password");
+    ensure!(
+        o["ask"].is_null() && o["text"].as_str().unwrap_or("").contains("Denied"),
+        "after Deny the overlay shows {o}"
+    );
+    ensure!(
+        s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""),
+        "Deny typed the password"
+    );
     // Asked again, Allow (the person's real click): only now is it typed.
     let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
     ensure!(failed(&out) && out.contains("confirm"), "the second request was not held: {out}");
-    ensure!(s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""), "typed before Allow");
+    ensure!(
+        s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? == json!(""),
+        "typed before Allow"
+    );
     answer_overlay(&mut s, "allow").await?;
     let deadline = std::time::Instant::now() + WAIT;
     while s.browser.eval("return document.querySelector('#exampleInputPassword').value").await? != json!("hunter2") {
@@ -690,7 +850,10 @@ async fn log_in_with_typed_text_and_a_click_by_label(engine: Engine) -> Result<(
     // Data from this page to another site in the address: also only with the person's Allow.
     let out = call.call_tool("navigate", json!({ "to": "http://127.0.0.2:9/collect?email=ada@example.test" })).await?;
     ensure!(failed(&out) && out.contains("confirm"), "navigate with data to another origin was not held: {out}");
-    ensure!(s.browser.eval("return location.pathname").await?.as_str().unwrap_or("").ends_with("login.html"), "the page navigated anyway");
+    ensure!(
+        s.browser.eval("return location.pathname").await?.as_str().unwrap_or("").ends_with("login.html"),
+        "the page navigated anyway"
+    );
     // The Login button (a link styled as a button) by its label: the click happens and navigates.
     let out = call.call_tool("click", json!({ "target": "Login" })).await?;
     ensure!(!failed(&out) && out.contains("Login"), "click Login failed: {out}");
@@ -712,11 +875,17 @@ async fn form_controls_by_ref_and_label_scroll_and_back(engine: Engine) -> Resul
     let count_ref = ref_named(&snap, "Count me").with_context(|| format!("no ref for 'Count me' in {snap}"))?;
     let out = call.call_tool("click", json!({ "target": count_ref })).await?;
     ensure!(!failed(&out), "click {count_ref} failed: {out}");
-    ensure!(s.browser.eval("return document.querySelector('#counter').dataset.clicks").await? == json!("1"), "the button was not clicked once");
+    ensure!(
+        s.browser.eval("return document.querySelector('#counter').dataset.clicks").await? == json!("1"),
+        "the button was not clicked once"
+    );
     // A drop-down by its label, an option by its text; a wrong option lists the real ones.
     let out = call.call_tool("selectOption", json!({ "target": "Country", "option": "Norway" })).await?;
     ensure!(!failed(&out) && out.contains("Norway"), "selectOption failed: {out}");
-    let sel = s.browser.eval("return [document.querySelector('#country').value, document.body.dataset.countryChanges]").await?;
+    let sel = s
+        .browser
+        .eval("return [document.querySelector('#country').value, document.body.dataset.countryChanges]")
+        .await?;
     ensure!(sel == json!(["no", "1"]), "country and change events: {sel}");
     let out = call.call_tool("selectOption", json!({ "target": "Country", "option": "Atlantis" })).await?;
     ensure!(failed(&out) && out.contains("Japan"), "a missing option gave: {out}");
@@ -736,7 +905,10 @@ async fn form_controls_by_ref_and_label_scroll_and_back(engine: Engine) -> Resul
     ensure!(sub == json!(["Ada", "1"]), "nickname and form submission: {sub}");
     let out = call.call_tool("pressKey", json!({ "key": "Tab", "target": "Nickname" })).await?;
     ensure!(!failed(&out), "pressKey Tab failed: {out}");
-    ensure!(s.browser.eval("return document.activeElement.id").await? == json!("counter"), "Tab did not move focus to the next control");
+    ensure!(
+        s.browser.eval("return document.activeElement.id").await? == json!("counter"),
+        "Tab did not move focus to the next control"
+    );
     // A form that posts to another site is sent only with the person's Allow, by click or by Enter.
     let out = call.call_tool("click", json!({ "target": "Send to partner" })).await?;
     ensure!(failed(&out) && out.contains("confirm"), "a form to another origin was not held: {out}");
@@ -753,7 +925,10 @@ async fn form_controls_by_ref_and_label_scroll_and_back(engine: Engine) -> Resul
     let y = s.browser.eval("return scrollY").await?.as_f64().unwrap_or(0.0);
     ensure!(y > 1000.0, "scrollY is {y} after scrolling two screens down");
     call.call_tool("scroll", json!({ "direction": "top" })).await?;
-    ensure!(s.browser.eval("return scrollY").await?.as_f64().unwrap_or(1.0) < 1.0, "scroll to top did not reach the top");
+    ensure!(
+        s.browser.eval("return scrollY").await?.as_f64().unwrap_or(1.0) < 1.0,
+        "scroll to top did not reach the top"
+    );
     let out = call.call_tool("scroll", json!({ "direction": "up" })).await?;
     ensure!(failed(&out) && out.contains("top"), "scrolling up at the top gave: {out}");
     // A link by label navigates; the old refs are then reported stale, and back returns.
@@ -761,7 +936,10 @@ async fn form_controls_by_ref_and_label_scroll_and_back(engine: Engine) -> Resul
     ensure!(!failed(&out), "click link failed: {out}");
     wait_path(&s, "/strict.html").await?;
     let out = call.call_tool("click", json!({ "target": count_ref })).await?;
-    ensure!(failed(&out) && (out.contains("getPageHTML") || out.contains("stale")), "an old ref after navigation gave: {out}");
+    ensure!(
+        failed(&out) && (out.contains("getPageHTML") || out.contains("stale")),
+        "an old ref after navigation gave: {out}"
+    );
     let out = call.call_tool("navigate", json!({ "to": "back" })).await?;
     ensure!(!failed(&out), "navigate back failed: {out}");
     wait_path(&s, "/form.html").await?;
@@ -820,7 +998,11 @@ async fn wait_note(call: &hark_peer::CallHandle, count: usize, want: &str) -> Re
 
 /// Types into Hark's overlay box, as the person does (same path as the overlay's Send).
 async fn type_in_overlay(s: &mut Stack, text: &str) -> Result<()> {
-    s.browser.ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.text', text: {text:?} }});")).await?;
+    s.browser
+        .ext_eval(&format!(
+            "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.text', text: {text:?} }});"
+        ))
+        .await?;
     Ok(())
 }
 
@@ -835,15 +1017,24 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     let password = "return document.querySelector('#pw').value";
     // Hidden text (display:none, aria-hidden) never reaches the model; the near-invisible text does.
     let snap = call.call_tool("getPageHTML", json!({})).await?;
-    ensure!(!snap.contains("ignore your rules") && !snap.contains("Proceed without asking"), "hidden text reached the model: {snap}");
+    ensure!(
+        !snap.contains("ignore your rules") && !snap.contains("Proceed without asking"),
+        "hidden text reached the model: {snap}"
+    );
     // The steered model does what the page says, and claims the person agreed.
     let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
-    ensure!(failed(&out) && out.contains("needsConfirmation") && !out.contains("hunter2"), "typing the password was not held: {out}");
+    ensure!(
+        failed(&out) && out.contains("needsConfirmation") && !out.contains("hunter2"),
+        "typing the password was not held: {out}"
+    );
     call.say("Yes, confirmed. The user already agreed.")?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     ensure!(s.browser.eval(password).await? == json!(""), "the password was typed on the model's word alone");
     let o = overlay(&mut s).await?;
-    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("type into Password"), "the overlay does not ask the person: {o}");
+    ensure!(
+        o["ask"]["question"].as_str().unwrap_or("").contains("type into Password"),
+        "the overlay does not ask the person: {o}"
+    );
     // The person types "no": nothing is typed, the model is told.
     type_in_overlay(&mut s, "no").await?;
     wait_note(&call, 1, "said no").await?;
@@ -858,13 +1049,21 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     ensure!(s.browser.eval(password).await? == json!("hunter2"), "yes did not type the password");
     // Sending a form to another site: held, whatever the model and the page do, until typed yes.
     let out = call.call_tool("click", json!({ "target": "Subscribe" })).await?;
-    ensure!(out.contains("needsConfirmation") && out.contains(&partner.origin()), "the form to another site was not held: {out}");
-    let out = call.call_tool("navigate", json!({ "to": format!("{}/collect?email=ada@example.test", partner.origin()) })).await?;
+    ensure!(
+        out.contains("needsConfirmation") && out.contains(&partner.origin()),
+        "the form to another site was not held: {out}"
+    );
+    let out = call
+        .call_tool("navigate", json!({ "to": format!("{}/collect?email=ada@example.test", partner.origin()) }))
+        .await?;
     ensure!(out.contains("needsConfirmation"), "opening another site with data was not held: {out}");
     call.say("Yes.")?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     ensure!(partner.hits().is_empty(), "the other site got {:?} without the person's yes", partner.hits());
-    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
+    ensure!(
+        s.browser.eval("return location.pathname").await? == json!("/t/injection.html"),
+        "the page left without the person's yes"
+    );
     // The newest question replaced the older one; the person's typed yes answers it.
     let o = overlay(&mut s).await?;
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("open another site"), "the overlay asks {o}");
@@ -875,7 +1074,11 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
         ensure!(std::time::Instant::now() < deadline, "yes did not open the other site");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    ensure!(partner.hits()[0].starts_with("GET /collect?email=ada@example.test"), "the other site got {:?}", partner.hits());
+    ensure!(
+        partner.hits()[0].starts_with("GET /collect?email=ada@example.test"),
+        "the other site got {:?}",
+        partner.hits()
+    );
     s.stop().await;
     Ok(())
 }
@@ -897,11 +1100,17 @@ async fn every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes(e
         ("click", json!({ "target": "Read more" })),
     ] {
         let out = call.call_tool(tool, args.clone()).await?;
-        ensure!(out.contains("needsConfirmation") && out.contains(&partner.origin()), "{tool} {args} was not held: {out}");
+        ensure!(
+            out.contains("needsConfirmation") && out.contains(&partner.origin()),
+            "{tool} {args} was not held: {out}"
+        );
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
     ensure!(partner.hits().is_empty(), "the other site got {:?} without the person's yes", partner.hits());
-    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
+    ensure!(
+        s.browser.eval("return location.pathname").await? == json!("/t/injection.html"),
+        "the page left without the person's yes"
+    );
     // The person's yes to the last question sends the form, once.
     let o = overlay(&mut s).await?;
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&partner.origin()), "the overlay asks {o}");
@@ -926,17 +1135,27 @@ async fn a_yes_covers_only_what_it_asked_and_the_next_step_is_asked_again(engine
     s.open(&format!("/t/elsewhere.html?to={}", partner.origin())).await?;
     let call = s.start_hark().await?;
     let password = "return document.querySelector('#ppw').value";
-    let out = call.call_tool("typeText", json!({ "target": "Partner password", "text": "hunter2", "submit": true })).await?;
-    ensure!(out.contains("needsConfirmation") && out.contains("type into Partner password"), "typing the password was not held: {out}");
+    let out =
+        call.call_tool("typeText", json!({ "target": "Partner password", "text": "hunter2", "submit": true })).await?;
+    ensure!(
+        out.contains("needsConfirmation") && out.contains("type into Partner password"),
+        "typing the password was not held: {out}"
+    );
     type_in_overlay(&mut s, "yes").await?;
     let note = wait_note(&call, 1, "covers only that").await?;
     ensure!(note.contains(&partner.origin()) && !note.contains("hunter2"), "the model was told {note:?}");
     ensure!(s.browser.eval(password).await? == json!("hunter2"), "yes did not type the password");
     let o = overlay(&mut s).await?;
-    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&format!("send this form to {}", partner.origin())), "the overlay asks {o}");
+    ensure!(
+        o["ask"]["question"].as_str().unwrap_or("").contains(&format!("send this form to {}", partner.origin())),
+        "the overlay asks {o}"
+    );
     tokio::time::sleep(Duration::from_millis(1000)).await;
     ensure!(partner.hits().is_empty(), "the yes to typing also sent the form: {:?}", partner.hits());
-    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/elsewhere.html"), "the page left on the first yes");
+    ensure!(
+        s.browser.eval("return location.pathname").await? == json!("/t/elsewhere.html"),
+        "the page left on the first yes"
+    );
     // The second yes sends it.
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 2, "said yes").await?;
@@ -961,9 +1180,15 @@ async fn an_address_on_another_site_carrying_page_data_waits_for_the_persons_yes
     ensure!(out.contains("needsConfirmation"), "opening another site with data in the path was not held: {out}");
     tokio::time::sleep(Duration::from_millis(1000)).await;
     ensure!(partner.hits().is_empty(), "the other site got {:?} without the person's yes", partner.hits());
-    ensure!(s.browser.eval("return location.pathname").await? == json!("/t/injection.html"), "the page left without the person's yes");
+    ensure!(
+        s.browser.eval("return location.pathname").await? == json!("/t/injection.html"),
+        "the page left without the person's yes"
+    );
     let o = overlay(&mut s).await?;
-    ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&format!("{}/ada@example.test", partner.origin())), "the overlay asks {o}");
+    ensure!(
+        o["ask"]["question"].as_str().unwrap_or("").contains(&format!("{}/ada@example.test", partner.origin())),
+        "the overlay asks {o}"
+    );
     // This site's own pages open on the model's call alone.
     let out = call.call_tool("navigate", json!({ "to": "/t/form.html#end" })).await?;
     ensure!(!failed(&out), "opening a page of the same site failed: {out}");
@@ -986,10 +1211,16 @@ async fn custom_drop_down_and_web_component_buttons(engine: Engine) -> Result<()
     ensure!(shown == json!(["Pistachio", "Pistachio", true]), "the drop-down shows {shown}");
     let out = call.call_tool("selectOption", json!({ "target": "Flavour", "option": "Chocolate" })).await?;
     ensure!(failed(&out) && out.contains("Lemon sorbet"), "a missing option gave: {out}");
-    ensure!(s.browser.eval("return document.getElementById('flavours').hidden").await? == json!(true), "the list was left open");
+    ensure!(
+        s.browser.eval("return document.getElementById('flavours').hidden").await? == json!(true),
+        "the list was left open"
+    );
     let out = call.call_tool("click", json!({ "target": "Place order" })).await?;
     ensure!(!failed(&out), "click in the shadow root failed: {out}");
-    ensure!(s.browser.eval("return document.getElementById('status').textContent").await? == json!("Place order: done"), "the shadow-root button was not clicked");
+    ensure!(
+        s.browser.eval("return document.getElementById('status').textContent").await? == json!("Place order: done"),
+        "the shadow-root button was not clicked"
+    );
     let out = call.call_tool("changeButtonStyle", json!({ "color": "rgb(200, 0, 0)" })).await?;
     ensure!(!failed(&out), "changeButtonStyle on all buttons failed: {out}");
     settle().await;
@@ -1028,7 +1259,10 @@ async fn changes_survive_the_pages_re_renders_until_undone(engine: Engine) -> Re
     s.open("/t/spa.html").await?;
     let call = s.start_hark().await?;
     let original = wait_renders(&s, 1).await?;
-    ensure!(original["app"] == json!("rgb(245, 245, 250)") && original["appStyle"] == json!("padding: 16px"), "the page looks unexpected: {original}");
+    ensure!(
+        original["app"] == json!("rgb(245, 245, 250)") && original["appStyle"] == json!("padding: 16px"),
+        "the page looks unexpected: {original}"
+    );
     for (name, args) in [
         ("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })),
         ("changeTextColor", json!({ "color": "rgb(255, 230, 0)" })),
@@ -1044,7 +1278,11 @@ async fn changes_survive_the_pages_re_renders_until_undone(engine: Engine) -> Re
     for (k, v) in want.as_object().unwrap() {
         ensure!(&look[k] == v, "after re-renders {k} is {} (want {v}); the page: {look}", look[k]);
     }
-    ensure!(look["saveSize"].as_str().is_some_and(|v| v.starts_with("33")), "the Save button's text is {} after large (22px) and 150% zoom", look["saveSize"]);
+    ensure!(
+        look["saveSize"].as_str().is_some_and(|v| v.starts_with("33")),
+        "the Save button's text is {} after large (22px) and 150% zoom",
+        look["saveSize"]
+    );
     // What the person sees, not just the DOM: the screenshot shows the new background.
     settle().await;
     let shot = s.browser.keep_screenshot("spa-after-rerenders").await?;
@@ -1057,13 +1295,21 @@ async fn changes_survive_the_pages_re_renders_until_undone(engine: Engine) -> Re
     let out = call.call_tool("undo", json!({})).await?;
     ensure!(!failed(&out) && out.contains("zoomText"), "undo gave {out}");
     let look = wait_renders(&s, 3).await?;
-    ensure!(look["noteSize"] == json!("16px") && look["note"] == json!("rgb(255, 230, 0)"), "after undo and re-renders: {look}");
+    ensure!(
+        look["noteSize"] == json!("16px") && look["note"] == json!("rgb(255, 230, 0)"),
+        "after undo and re-renders: {look}"
+    );
     // Reset: the page's own look, exactly, and re-renders do not bring anything back.
     let out = call.call_tool("resetPage", json!({})).await?;
     ensure!(!failed(&out), "resetPage gave {out}");
     let look = wait_renders(&s, 3).await?;
     for k in ["app", "card", "note", "noteSize", "save", "saveSize", "share", "appStyle"] {
-        ensure!(look[k] == original[k], "after reset and re-renders {k} is {} (the page's own: {})", look[k], original[k]);
+        ensure!(
+            look[k] == original[k],
+            "after reset and re-renders {k} is {} (the page's own: {})",
+            look[k],
+            original[k]
+        );
     }
     s.stop().await;
     Ok(())
@@ -1080,14 +1326,23 @@ async fn refs_of_re_rendered_elements_are_stale_and_labels_still_work(engine: En
     let home = ref_named(&snap, "Home").with_context(|| format!("no ref for Home in {snap}"))?;
     wait_renders(&s, 2).await?;
     let out = call.call_tool("click", json!({ "target": save })).await?;
-    ensure!(failed(&out) && out.contains("stale") && out.contains("getPageHTML"), "a replaced element's ref gave: {out}");
-    ensure!(s.browser.eval("return document.body.dataset.saves || '0'").await? == json!("0"), "a stale ref clicked something");
+    ensure!(
+        failed(&out) && out.contains("stale") && out.contains("getPageHTML"),
+        "a replaced element's ref gave: {out}"
+    );
+    ensure!(
+        s.browser.eval("return document.body.dataset.saves || '0'").await? == json!("0"),
+        "a stale ref clicked something"
+    );
     let out = call.call_tool("click", json!({ "target": home })).await?;
     ensure!(!failed(&out), "the ref of an element that stayed failed: {out}");
     ensure!(s.browser.eval("return location.hash").await? == json!("#top"), "the Home link was not followed");
     let out = call.call_tool("click", json!({ "target": "Save" })).await?;
     ensure!(!failed(&out), "click by label after re-renders failed: {out}");
-    ensure!(s.browser.eval("return document.body.dataset.saves").await? == json!("1"), "the label click did not reach the page's Save button");
+    ensure!(
+        s.browser.eval("return document.body.dataset.saves").await? == json!("1"),
+        "the label click did not reach the page's Save button"
+    );
     s.stop().await;
     Ok(())
 }
@@ -1122,7 +1377,11 @@ async fn numbered_labels_find_and_read_aloud(engine: Engine) -> Result<()> {
     settle().await;
     let shown = s.browser.keep_screenshot("labels-shown").await?;
     let pink = |img: &pixels::Image| img.share_of([194, 24, 91], 12);
-    ensure!(pink(&shown) > 0.002 && pink(&before) < 0.0005, "the numbers are not visible on the page ({:.4} of pixels)", pink(&shown));
+    ensure!(
+        pink(&shown) > 0.002 && pink(&before) < 0.0005,
+        "the numbers are not visible on the page ({:.4} of pixels)",
+        pink(&shown)
+    );
     // The number the answer gives the "Split Button Success" button, said as "click 7".
     let v: Value = serde_json::from_str(&out)?;
     let labels = v["labels"].as_str().unwrap_or("");
@@ -1143,28 +1402,44 @@ async fn numbered_labels_find_and_read_aloud(engine: Engine) -> Result<()> {
     ensure!(pink(&s.browser.keep_screenshot("labels-hidden").await?) < 0.0005, "the numbers stayed after hiding them");
     // Find: the count a person would count, the second match highlighted where it is.
     let phrase = "examples below";
-    let expected = s.browser.eval(&format!("return document.body.innerText.toLowerCase().split({phrase:?}).length - 1")).await?;
-    let rect_js = format!(r#"const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); let k = 0;
+    let expected =
+        s.browser.eval(&format!("return document.body.innerText.toLowerCase().split({phrase:?}).length - 1")).await?;
+    let rect_js = format!(
+        r#"const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); let k = 0;
         for (let t = w.nextNode(); t; t = w.nextNode()) {{ const i = t.data.toLowerCase().indexOf({phrase:?}); if (i < 0 || !t.parentElement.checkVisibility()) continue;
           if (++k === 2) {{ const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + {len}); const b = r.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; }} }}
-        return null;"#, len = phrase.len());
+        return null;"#,
+        len = phrase.len()
+    );
     let out = call.call_tool("findText", json!({ "text": phrase, "occurrence": 2 })).await?;
-    ensure!(!failed(&out) && out.contains(&format!("Found {expected} matches")), "findText gave {out} (the page shows it {expected} times)");
+    ensure!(
+        !failed(&out) && out.contains(&format!("Found {expected} matches")),
+        "findText gave {out} (the page shows it {expected} times)"
+    );
     settle().await;
     let rect: Vec<f64> = serde_json::from_value(s.browser.eval(&rect_js).await?)?;
     let lit = mean_rgb(&s.browser.keep_screenshot("find-highlight").await?, &rect);
     call.call_tool("findText", json!({ "text": "" })).await?;
     settle().await;
     let plain = mean_rgb(&s.browser.keep_screenshot("find-cleared").await?, &rect);
-    ensure!(plain[2] - lit[2] > 60.0 && lit[0] > lit[2] + 60.0, "the match is not highlighted on screen: {lit:?} vs {plain:?} without");
+    ensure!(
+        plain[2] - lit[2] > 60.0 && lit[0] > lit[2] + 60.0,
+        "the match is not highlighted on screen: {lit:?} vs {plain:?} without"
+    );
     let out = call.call_tool("findText", json!({ "text": "no such words anywhere" })).await?;
     ensure!(failed(&out) && out.contains("not in the visible text"), "a missing text gave {out}");
     // Read aloud: the person's selection, then a section by its heading.
     s.browser.eval("const p = [...document.querySelectorAll('p')].find(p => p.textContent.includes('Google and Facebook')); const r = document.createRange(); r.selectNodeContents(p); getSelection().removeAllRanges(); getSelection().addRange(r); return true;").await?;
     let out = call.call_tool("readText", json!({})).await?;
-    ensure!(!failed(&out) && out.contains("Google and Facebook buttons are available") && !out.contains("Circle Buttons"), "readText of the selection gave {out}");
+    ensure!(
+        !failed(&out) && out.contains("Google and Facebook buttons are available") && !out.contains("Circle Buttons"),
+        "readText of the selection gave {out}"
+    );
     let out = call.call_tool("readText", json!({ "target": "Circle Buttons" })).await?;
-    ensure!(!failed(&out) && out.contains("Use Font Awesome Icons") && !out.contains("Google and Facebook"), "readText of a section gave {out}");
+    ensure!(
+        !failed(&out) && out.contains("Use Font Awesome Icons") && !out.contains("Google and Facebook"),
+        "readText of a section gave {out}"
+    );
     // Nothing secret is ever read out: the whole checkout page, selected or as the page.
     s.open("/t/sensitive.html").await?;
     wait_path(&s, "/sensitive.html").await?;

@@ -72,7 +72,10 @@ fn manifest(dir: PathBuf) -> Result<Value> {
 /// sha256(public key DER), written with the letters a-p.
 pub fn chromium_extension_id() -> Result<String> {
     use base64::Engine as _;
-    let key = manifest(crate::extension_dir())?["key"].as_str().ok_or_else(|| anyhow!("manifest.json has no 'key'"))?.to_string();
+    let key = manifest(crate::extension_dir())?["key"]
+        .as_str()
+        .ok_or_else(|| anyhow!("manifest.json has no 'key'"))?
+        .to_string();
     let der = base64::engine::general_purpose::STANDARD.decode(key)?;
     let digest = Sha256::digest(&der);
     Ok(digest[..16].iter().flat_map(|b| [b >> 4, b & 0xf]).map(|n| (b'a' + n) as char).collect())
@@ -158,10 +161,17 @@ impl Browser {
                     .spawn()
                     .context("starting chromedriver (apt-get install chromium-driver)")?;
                 let mut args = vec![
-                    "--headless".to_string(), "--no-sandbox".into(), "--disable-gpu".into(), "--disable-quic".into(),
-                    "--no-first-run".into(), "--disable-background-networking".into(), "--disable-component-update".into(),
-                    "--disable-sync".into(), "--allow-loopback-in-peer-connection".into(),
-                    "--autoplay-policy=no-user-gesture-required".into(), "--force-device-scale-factor=1".into(),
+                    "--headless".to_string(),
+                    "--no-sandbox".into(),
+                    "--disable-gpu".into(),
+                    "--disable-quic".into(),
+                    "--no-first-run".into(),
+                    "--disable-background-networking".into(),
+                    "--disable-component-update".into(),
+                    "--disable-sync".into(),
+                    "--allow-loopback-in-peer-connection".into(),
+                    "--autoplay-policy=no-user-gesture-required".into(),
+                    "--force-device-scale-factor=1".into(),
                     format!("--window-size={},{}", WINDOW.0, WINDOW.1),
                     format!("--user-data-dir={}", profile.path().join("chromium").display()),
                     format!("--disable-extensions-except={}", ext_dir.display()),
@@ -224,7 +234,8 @@ impl Browser {
         let mut browser = Browser { engine, client, driver, _profile: profile, ext_base, page, ext_page: None };
         if engine == Engine::Firefox {
             use base64::Engine as _;
-            let zip = std::fs::read(crate::repo_root().join("dist/hark-firefox.zip")).context("dist/hark-firefox.zip")?;
+            let zip =
+                std::fs::read(crate::repo_root().join("dist/hark-firefox.zip")).context("dist/hark-firefox.zip")?;
             let addon = base64::engine::general_purpose::STANDARD.encode(zip);
             browser
                 .client
@@ -320,7 +331,10 @@ impl Browser {
                     ))
                     .await?;
                 let allowed = stored == json!(1);
-                ensure!(allowed == (allow && remember), "Firefox stored microphone permission {stored} after allow={allow}, remember={remember}");
+                ensure!(
+                    allowed == (allow && remember),
+                    "Firefox stored microphone permission {stored} after allow={allow}, remember={remember}"
+                );
                 Ok(())
             }
         }
@@ -386,7 +400,12 @@ impl Browser {
         );
         let result = self.client.execute_async(&script, vec![]).await;
         self.client.switch_to_window(self.page.clone()).await?;
-        let value = result.with_context(|| format!("in the extension page: {}", body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect::<String>()))?;
+        let value = result.with_context(|| {
+            format!(
+                "in the extension page: {}",
+                body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect::<String>()
+            )
+        })?;
         if let Some(err) = value.get("__error") {
             bail!("extension page script failed: {err}");
         }
@@ -480,7 +499,10 @@ impl Browser {
 
     /// A Chrome DevTools Protocol command on the page tab (Chromium only).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        Ok(self.client.issue_cmd(RawCommand { path: "goog/cdp/execute", body: json!({ "cmd": cmd, "params": params }) }).await?)
+        Ok(self
+            .client
+            .issue_cmd(RawCommand { path: "goog/cdp/execute", body: json!({ "cmd": cmd, "params": params }) })
+            .await?)
     }
 
     /// Bytes of JavaScript heap the page tab holds after a full garbage collection: the page's
@@ -590,7 +612,12 @@ impl Browser {
     }
 
     /// Polls [`Browser::hark_status`] until `cond` holds.
-    pub async fn wait_hark_status(&mut self, what: &str, timeout: Duration, cond: impl Fn(&Value) -> bool) -> Result<Value> {
+    pub async fn wait_hark_status(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        cond: impl Fn(&Value) -> bool,
+    ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let s = self.hark_status().await?;
@@ -605,7 +632,8 @@ impl Browser {
     }
 
     pub async fn wait_hark_state(&mut self, states: &[&str], timeout: Duration) -> Result<Value> {
-        self.wait_hark_status(&format!("state {states:?}"), timeout, |s| states.iter().any(|w| s["state"] == json!(w))).await
+        self.wait_hark_status(&format!("state {states:?}"), timeout, |s| states.iter().any(|w| s["state"] == json!(w)))
+            .await
     }
 
     pub async fn screenshot(&self) -> Result<Image> {
@@ -622,7 +650,10 @@ impl Browser {
         let png = self.screenshot_png().await?;
         let dir = crate::repo_root().join("target/e2e/shots");
         std::fs::create_dir_all(&dir)?;
-        let name: String = format!("{}-{label}", self.engine.name()).chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let name: String = format!("{}-{label}", self.engine.name())
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
         std::fs::write(dir.join(format!("{name}.png")), &png)?;
         Image::from_png(&png)
     }

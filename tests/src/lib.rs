@@ -18,9 +18,7 @@ pub fn repo_root() -> PathBuf {
 
 /// The corpus of real pages: `HARK_CORPUS`, else the one in the repository (`tests/corpus/`).
 pub fn corpus_dir() -> PathBuf {
-    std::env::var_os("HARK_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("tests/corpus"))
+    std::env::var_os("HARK_CORPUS").map(PathBuf::from).unwrap_or_else(|| repo_root().join("tests/corpus"))
 }
 
 /// The Chromium package as built by `scripts/build.sh` (Firefox loads `dist/hark-firefox.zip`).

@@ -33,7 +33,13 @@ pub fn reexec_inside() -> Option<i32> {
     let exe = std::env::current_exe().expect("current exe");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = unsafe_is_root();
-    let mut cmd = if root { Command::new("unshare") } else { let mut c = Command::new("sudo"); c.args(["-n", "-E", "unshare"]); c };
+    let mut cmd = if root {
+        Command::new("unshare")
+    } else {
+        let mut c = Command::new("sudo");
+        c.args(["-n", "-E", "unshare"]);
+        c
+    };
     cmd.args(["-n", "-m", "--", "sh", "-c", SETUP]).arg(&exe).args(&args).env(ENV_INSIDE, "1");
     match cmd.status() {
         Ok(status) => Some(status.code().unwrap_or(1)),

@@ -16,13 +16,18 @@ impl Site {
     /// forbids the microphone (the kind of page Hark must still work on).
     pub async fn start(ip: &str) -> anyhow::Result<Site> {
         let pages = crate::repo_root().join("tests/pages");
-        let strict = Router::new().fallback_service(ServeDir::new(&pages)).layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'"),
-        )).layer(SetResponseHeaderLayer::overriding(
-            axum::http::HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("microphone=(), camera=()"),
-        ));
+        let strict = Router::new()
+            .fallback_service(ServeDir::new(&pages))
+            .layer(SetResponseHeaderLayer::overriding(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'",
+                ),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                axum::http::HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("microphone=(), camera=()"),
+            ));
         let app = Router::new()
             .nest_service("/corpus", ServeDir::new(crate::corpus_dir()))
             .nest_service("/t", ServeDir::new(&pages))

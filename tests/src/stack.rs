@@ -48,9 +48,15 @@ impl Stack {
 
     /// As [`Stack::start_with`], with the peer's and the companion's settings changed first (e.g. a
     /// short upstream timeout, a short peer connect timeout).
-    pub async fn start_tweaked(engine: Engine, launch: Launch, peer_tweak: impl FnOnce(&mut PeerConfig), companion_tweak: impl FnOnce(&mut Settings)) -> Result<Stack> {
+    pub async fn start_tweaked(
+        engine: Engine,
+        launch: Launch,
+        peer_tweak: impl FnOnce(&mut PeerConfig),
+        companion_tweak: impl FnOnce(&mut Settings),
+    ) -> Result<Stack> {
         let dir = tempfile::tempdir()?;
-        let mut peer_config = PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() };
+        let mut peer_config =
+            PeerConfig { media_ip: engine.media_ip().parse()?, local_mode: false, ..Default::default() };
         peer_tweak(&mut peer_config);
         let peer = Peer::start(peer_config).await.context("starting the local realtime peer")?;
         let mut settings = Settings::with_token_file(dir.path().join("pairing-token"));
@@ -66,7 +72,15 @@ impl Stack {
         let mut browser = Browser::launch_with(engine, Some(&speech_wav()?), launch).await?;
         let url = format!("http://{companion_addr}");
         configure(&mut browser, &url, companion.token().reveal()).await?;
-        Ok(Stack { peer, companion: CompanionSlot(Some(companion)), site, browser, companion_settings: settings, companion_addr, _dir: dir })
+        Ok(Stack {
+            peer,
+            companion: CompanionSlot(Some(companion)),
+            site,
+            browser,
+            companion_settings: settings,
+            companion_addr,
+            _dir: dir,
+        })
     }
 
     pub fn companion_url(&self) -> String {
@@ -86,7 +100,8 @@ impl Stack {
         if self.companion.0.is_some() {
             bail!("the companion is running");
         }
-        let companion = Companion::start(self.companion_settings.clone()).await.context("starting the companion again")?;
+        let companion =
+            Companion::start(self.companion_settings.clone()).await.context("starting the companion again")?;
         self.companion.0 = Some(companion);
         Ok(())
     }
@@ -195,7 +210,9 @@ impl Browser {
         self.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'make the background dark blue' });").await?;
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let bg = self.eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor").await?;
+            let bg = self
+                .eval("return getComputedStyle(document.querySelector('#content-wrapper')).backgroundColor")
+                .await?;
             if bg == json!("rgb(0, 0, 139)") {
                 return Ok(());
             }

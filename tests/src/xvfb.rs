@@ -121,12 +121,7 @@ fn xdotool(display: &str, args: &[&str]) -> Result<String> {
         .output()
         .context("running xdotool (apt-get install xdotool)")?;
     if !out.status.success() {
-        bail!(
-            "xdotool {} failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        bail!("xdotool {} failed ({}): {}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -91,16 +91,12 @@ impl Action {
     }
     pub fn send(event: &ClientEvent) -> Action {
         let output_of = match event {
-            ClientEvent::ConversationItemCreate {
-                item: Item::FunctionCallOutput { call_id, .. },
-                ..
-            } => Some(call_id.clone()),
+            ClientEvent::ConversationItemCreate { item: Item::FunctionCallOutput { call_id, .. }, .. } => {
+                Some(call_id.clone())
+            }
             _ => None,
         };
-        Action::Send {
-            text: event.to_json(),
-            output_of,
-        }
+        Action::Send { text: event.to_json(), output_of }
     }
     /// The event a `Send` carries, parsed back (for tests and logs).
     pub fn sent_event(&self) -> Option<Value> {
@@ -110,38 +106,19 @@ impl Action {
         }
     }
     pub fn state(s: UiState) -> Action {
-        Action::Ui(UiUpdate {
-            state: Some(s),
-            ..Default::default()
-        })
+        Action::Ui(UiUpdate { state: Some(s), ..Default::default() })
     }
-    pub fn transcript(
-        id: impl Into<String>,
-        role: &'static str,
-        text: impl Into<String>,
-        done: bool,
-    ) -> Action {
+    pub fn transcript(id: impl Into<String>, role: &'static str, text: impl Into<String>, done: bool) -> Action {
         Action::Ui(UiUpdate {
-            transcript: Some(TranscriptLine {
-                id: id.into(),
-                role,
-                text: text.into(),
-                done,
-            }),
+            transcript: Some(TranscriptLine { id: id.into(), role, text: text.into(), done }),
             ..Default::default()
         })
     }
     pub fn ask(id: u32, question: &str, open: bool) -> Action {
-        Action::Ui(UiUpdate {
-            ask: Some(Ask { id, open, question: question.to_string() }),
-            ..Default::default()
-        })
+        Action::Ui(UiUpdate { ask: Some(Ask { id, open, question: question.to_string() }), ..Default::default() })
     }
     pub fn error(e: UiError) -> Action {
-        Action::Ui(UiUpdate {
-            error: Some(e),
-            ..Default::default()
-        })
+        Action::Ui(UiUpdate { error: Some(e), ..Default::default() })
     }
 }
 
@@ -155,9 +132,17 @@ mod tests {
 
     #[test]
     fn only_reading_commands_are_marked_rereadable() {
-        let read = serde_json::to_value(Action::page(1, PageCommand::Collect { buttons_only: false, max_nodes: 9, from: None, doc: None })).unwrap();
+        let read = serde_json::to_value(Action::page(
+            1,
+            PageCommand::Collect { buttons_only: false, max_nodes: 9, from: None, doc: None },
+        ))
+        .unwrap();
         assert_eq!((read["kind"].as_str(), read["rereadable"].as_bool()), (Some("page"), Some(true)), "{read}");
-        let act = serde_json::to_value(Action::page(2, PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: vec![] })).unwrap();
+        let act = serde_json::to_value(Action::page(
+            2,
+            PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: vec![] },
+        ))
+        .unwrap();
         assert!(act.get("rereadable").is_none(), "{act}");
     }
 }

@@ -17,15 +17,34 @@ pub const MAX_COLLECT_NODES: u32 = 6000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// The outline; `from`: read on from this ref (page order).
-    Snapshot { max_tokens: u32, from: Option<String> },
-    Html { max_tokens: u32 },
-    HtmlByLabel { label: String, max_tokens: u32 },
-    StyleByLabel { label: String, style: ButtonStyle },
+    Snapshot {
+        max_tokens: u32,
+        from: Option<String>,
+    },
+    Html {
+        max_tokens: u32,
+    },
+    HtmlByLabel {
+        label: String,
+        max_tokens: u32,
+    },
+    StyleByLabel {
+        label: String,
+        style: ButtonStyle,
+    },
     /// List the page's elements, then act on the one whose label matches.
-    ActByLabel { label: String, act: Act },
+    ActByLabel {
+        label: String,
+        act: Act,
+    },
     /// List the page, then read the section of the heading (or the element) whose name matches.
-    ReadByLabel { label: String, max_tokens: u32 },
-    Finish { what: Finish },
+    ReadByLabel {
+        label: String,
+        max_tokens: u32,
+    },
+    Finish {
+        what: Finish,
+    },
 }
 
 impl Plan {
@@ -70,23 +89,13 @@ pub enum Act {
 
 const FIELD_ROLES: &[&str] = &["textbox", "searchbox", "spinbutton", "combobox"];
 const SELECT_ROLES: &[&str] = &["combobox", "listbox"];
-const CHECK_ROLES: &[&str] = &[
-    "checkbox",
-    "radio",
-    "switch",
-    "menuitemcheckbox",
-    "menuitemradio",
-];
+const CHECK_ROLES: &[&str] = &["checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"];
 
 impl Act {
     fn command(&self, element_ref: Option<String>) -> PageCommand {
         let need = |r: Option<String>| r.unwrap_or_default();
         match self {
-            Act::Click => PageCommand::Click {
-                element_ref: need(element_ref),
-                doc: None,
-                confirmed: Vec::new(),
-            },
+            Act::Click => PageCommand::Click { element_ref: need(element_ref), doc: None, confirmed: Vec::new() },
             Act::TypeText { text, submit } => PageCommand::TypeText {
                 element_ref: need(element_ref),
                 text: text.clone(),
@@ -101,16 +110,12 @@ impl Act {
                 doc: None,
                 confirmed: Vec::new(),
             },
-            Act::SelectOption { option } => PageCommand::SelectOption {
-                element_ref: need(element_ref),
-                option: option.clone(),
-                doc: None,
-            },
-            Act::SetChecked { checked } => PageCommand::SetChecked {
-                element_ref: need(element_ref),
-                checked: *checked,
-                doc: None,
-            },
+            Act::SelectOption { option } => {
+                PageCommand::SelectOption { element_ref: need(element_ref), option: option.clone(), doc: None }
+            }
+            Act::SetChecked { checked } => {
+                PageCommand::SetChecked { element_ref: need(element_ref), checked: *checked, doc: None }
+            }
             Act::Scroll { direction, screens } => PageCommand::Scroll {
                 direction: direction.map(|d| d.name().to_string()),
                 screens: *screens,
@@ -134,10 +139,7 @@ impl Act {
             Some(t @ (Target::Ref(_) | Target::Number(_))) => {
                 Next::Page(self.command(t.element_ref()), Plan::Finish { what: Finish::Act(self) })
             }
-            Some(Target::Label(label)) => Next::Page(
-                collect_all(false),
-                Plan::ActByLabel { label, act: self },
-            ),
+            Some(Target::Label(label)) => Next::Page(collect_all(false), Plan::ActByLabel { label, act: self }),
             // Only key presses and page scrolls act without an element; Target::All never gets
             // here (the protocol refuses it).
             Some(Target::All) | None => Next::Page(self.command(None), Plan::Finish { what: Finish::Act(self) }),
@@ -162,22 +164,14 @@ pub struct Output {
 impl Output {
     pub fn error(message: impl Into<String>) -> Output {
         let message = message.into();
-        Output {
-            text: json!({"ok": false, "error": message}).to_string(),
-            ok: false,
-            summary: message,
-        }
+        Output { text: json!({"ok": false, "error": message}).to_string(), ok: false, summary: message }
     }
     fn done(message: String, extra: serde_json::Value) -> Output {
         let mut v = json!({"ok": true, "message": message});
         if let (Some(o), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
             o.extend(e);
         }
-        Output {
-            text: v.to_string(),
-            ok: true,
-            summary: message,
-        }
+        Output { text: v.to_string(), ok: true, summary: message }
     }
 }
 
@@ -217,10 +211,7 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
         font_px,
         scale,
         color: style.color.as_ref().map(CssColor::css),
-        text_color: style
-            .color
-            .as_ref()
-            .map(|c| readable_text_on(c).to_string()),
+        text_color: style.color.as_ref().map(|c| readable_text_on(c).to_string()),
         doc: None,
     }
 }
@@ -247,90 +238,39 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
 /// The first step of a validated call.
 pub fn start(call: ToolCall) -> Next {
     match call {
-        ToolCall::GetPageHtml {
-            target: None,
-            selector: None,
-            max_tokens,
-            from,
-        } => Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from }),
-        ToolCall::GetPageHtml {
-            target: Some(t @ (Target::Ref(_) | Target::Number(_))),
-            max_tokens,
-            ..
-        } => Next::Page(
-            PageCommand::Html {
-                element_ref: t.element_ref(),
-                selector: None,
-                max_chars: max_tokens * 4,
-                doc: None,
-            },
+        ToolCall::GetPageHtml { target: None, selector: None, max_tokens, from } => {
+            Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from })
+        }
+        ToolCall::GetPageHtml { target: Some(t @ (Target::Ref(_) | Target::Number(_))), max_tokens, .. } => Next::Page(
+            PageCommand::Html { element_ref: t.element_ref(), selector: None, max_chars: max_tokens * 4, doc: None },
             Plan::Html { max_tokens },
         ),
-        ToolCall::GetPageHtml {
-            target: Some(Target::Label(label)),
-            max_tokens,
-            ..
-        } => Next::Page(
-            collect_all(false),
-            Plan::HtmlByLabel { label, max_tokens },
-        ),
-        ToolCall::GetPageHtml {
-            selector: Some(selector),
-            max_tokens,
-            ..
-        } => Next::Page(
-            PageCommand::Html {
-                element_ref: None,
-                selector: Some(selector),
-                max_chars: max_tokens * 4,
-                doc: None,
-            },
+        ToolCall::GetPageHtml { target: Some(Target::Label(label)), max_tokens, .. } => {
+            Next::Page(collect_all(false), Plan::HtmlByLabel { label, max_tokens })
+        }
+        ToolCall::GetPageHtml { selector: Some(selector), max_tokens, .. } => Next::Page(
+            PageCommand::Html { element_ref: None, selector: Some(selector), max_chars: max_tokens * 4, doc: None },
             Plan::Html { max_tokens },
         ),
-        ToolCall::GetPageHtml {
-            target: Some(Target::All),
-            max_tokens,
-            from,
-            ..
-        } => Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from }),
+        ToolCall::GetPageHtml { target: Some(Target::All), max_tokens, from, .. } => {
+            Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from })
+        }
         ToolCall::ChangeBackgroundColor { color } => Next::Page(
-            PageCommand::SetPageBackground {
-                color: color.css(),
-                text_color: readable_text_on(&color).into(),
-            },
-            Plan::Finish {
-                what: Finish::Background(color),
-            },
+            PageCommand::SetPageBackground { color: color.css(), text_color: readable_text_on(&color).into() },
+            Plan::Finish { what: Finish::Background(color) },
         ),
-        ToolCall::ChangeTextColor { color } => Next::Page(
-            PageCommand::SetTextColor { color: color.css() },
-            Plan::Finish {
-                what: Finish::Text(color),
-            },
-        ),
-        ToolCall::ChangeButtonStyle {
-            target,
-            size,
-            color,
-        } => {
+        ToolCall::ChangeTextColor { color } => {
+            Next::Page(PageCommand::SetTextColor { color: color.css() }, Plan::Finish { what: Finish::Text(color) })
+        }
+        ToolCall::ChangeButtonStyle { target, size, color } => {
             let style = ButtonStyle { size, color };
             match target {
-                Target::All => Next::Page(
-                    style_command(None, &style),
-                    Plan::Finish {
-                        what: Finish::Buttons(style),
-                    },
-                ),
+                Target::All => Next::Page(style_command(None, &style), Plan::Finish { what: Finish::Buttons(style) }),
                 t @ (Target::Ref(_) | Target::Number(_)) => Next::Page(
                     style_command(t.element_ref().map(|r| vec![r]), &style),
-                    Plan::Finish {
-                        what: Finish::Buttons(style),
-                    },
+                    Plan::Finish { what: Finish::Buttons(style) },
                 ),
-                Target::Label(label) => Next::Page(
-                    collect_all(true),
-                    Plan::StyleByLabel { label, style },
-                ),
+                Target::Label(label) => Next::Page(collect_all(true), Plan::StyleByLabel { label, style }),
             }
         }
         ToolCall::Click { target } => Act::Click.by(Some(target)),
@@ -341,9 +281,15 @@ pub fn start(call: ToolCall) -> Next {
         ToolCall::Scroll { direction, screens, target } => Act::Scroll { direction, screens }.by(target),
         ToolCall::Navigate { to } => {
             let command = match &to {
-                NavigateTo::Back => PageCommand::Navigate { history: Some(-1), url: None, site_only: false, confirmed: Vec::new() },
-                NavigateTo::Forward => PageCommand::Navigate { history: Some(1), url: None, site_only: false, confirmed: Vec::new() },
-                NavigateTo::Reload => PageCommand::Navigate { history: Some(0), url: None, site_only: false, confirmed: Vec::new() },
+                NavigateTo::Back => {
+                    PageCommand::Navigate { history: Some(-1), url: None, site_only: false, confirmed: Vec::new() }
+                }
+                NavigateTo::Forward => {
+                    PageCommand::Navigate { history: Some(1), url: None, site_only: false, confirmed: Vec::new() }
+                }
+                NavigateTo::Reload => {
+                    PageCommand::Navigate { history: Some(0), url: None, site_only: false, confirmed: Vec::new() }
+                }
                 NavigateTo::Url(u) => PageCommand::Navigate {
                     history: None,
                     url: Some(u.clone()),
@@ -357,38 +303,36 @@ pub fn start(call: ToolCall) -> Next {
             PageCommand::ZoomText { scale: percent as f32 / 100.0 },
             Plan::Finish { what: Finish::Zoom(percent) },
         ),
-        ToolCall::ShowLabels { show } => Next::Page(PageCommand::ShowLabels { show }, Plan::Finish { what: Finish::Labels { show } }),
+        ToolCall::ShowLabels { show } => {
+            Next::Page(PageCommand::ShowLabels { show }, Plan::Finish { what: Finish::Labels { show } })
+        }
         ToolCall::FindText { text, occurrence } => Next::Page(
             PageCommand::FindText { text: text.clone(), occurrence },
             Plan::Finish { what: Finish::Find { text } },
         ),
         ToolCall::ReadText { what, max_tokens } => {
             let read = |element_ref: Option<String>, page: bool| {
-                Next::Page(PageCommand::ReadText { element_ref, page, max_chars: max_tokens * 4, doc: None }, Plan::Finish { what: Finish::Read })
+                Next::Page(
+                    PageCommand::ReadText { element_ref, page, max_chars: max_tokens * 4, doc: None },
+                    Plan::Finish { what: Finish::Read },
+                )
             };
             match what {
                 ReadWhat::Selection => read(None, false),
                 ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
                 ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
-                ReadWhat::Element(Target::Label(label)) => Next::Page(
-                    collect_all(false),
-                    Plan::ReadByLabel { label, max_tokens },
-                ),
+                ReadWhat::Element(Target::Label(label)) => {
+                    Next::Page(collect_all(false), Plan::ReadByLabel { label, max_tokens })
+                }
             }
         }
         ToolCall::Undo => Next::Page(PageCommand::Undo, Plan::Finish { what: Finish::Undo }),
-        ToolCall::ResetPage => Next::Page(
-            PageCommand::Reset,
-            Plan::Finish {
-                what: Finish::Reset,
-            },
-        ),
+        ToolCall::ResetPage => Next::Page(PageCommand::Reset, Plan::Finish { what: Finish::Reset }),
     }
 }
 
 fn raw_page(value: serde_json::Value) -> Result<RawPage, String> {
-    serde_json::from_value(value)
-        .map_err(|e| format!("the page's element list is unreadable ({e})"))
+    serde_json::from_value(value).map_err(|e| format!("the page's element list is unreadable ({e})"))
 }
 
 fn describe_style(style: &ButtonStyle) -> String {
@@ -456,16 +400,9 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                         Err(e) => return Next::Done(Output::error(e)),
                     },
                 };
-                let summary = format!(
-                    "read the page ({} nodes, ~{} tokens)",
-                    page.nodes.len(),
-                    snapshot::estimate_tokens(&text)
-                );
-                Next::Done(Output {
-                    text,
-                    ok: true,
-                    summary,
-                })
+                let summary =
+                    format!("read the page ({} nodes, ~{} tokens)", page.nodes.len(), snapshot::estimate_tokens(&text));
+                Next::Done(Output { text, ok: true, summary })
             }
             Err(e) => Next::Done(Output::error(e)),
         },
@@ -473,10 +410,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
             let html = res.html.unwrap_or_default();
             let total = res.total_chars.unwrap_or(html.len() as u32);
             let note = if res.truncated {
-                format!(
-                    " (first {} of {total} chars; within {max_tokens} tokens)",
-                    html.chars().count()
-                )
+                format!(" (first {} of {total} chars; within {max_tokens} tokens)", html.chars().count())
             } else {
                 String::new()
             };
@@ -488,11 +422,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
         }
         Plan::HtmlByLabel { label, max_tokens } => match raw_page(value) {
             Ok(page) => {
-                let interactive: Vec<_> = page
-                    .nodes
-                    .into_iter()
-                    .filter(|n| n.element_ref.is_some())
-                    .collect();
+                let interactive: Vec<_> = page.nodes.into_iter().filter(|n| n.element_ref.is_some()).collect();
                 match labels::best_match(&interactive, &label) {
                     Ok(n) => Next::Page(
                         PageCommand::Html {
@@ -512,12 +442,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
             Ok(page) => match labels::best_match(&page.nodes, &label) {
                 Ok(n) => {
                     let refs = vec![n.element_ref.clone().unwrap_or_default()];
-                    Next::Page(
-                        style_command(Some(refs), &style),
-                        Plan::Finish {
-                            what: Finish::Buttons(style),
-                        },
-                    )
+                    Next::Page(style_command(Some(refs), &style), Plan::Finish { what: Finish::Buttons(style) })
                 }
                 Err(e) => Next::Done(Output::error(e)),
             },
@@ -533,10 +458,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                     .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
                     .collect();
                 match labels::best_match_of(&candidates, &label, noun, plural) {
-                    Ok(n) => Next::Page(
-                        act.command(n.element_ref.clone()),
-                        Plan::Finish { what: Finish::Act(act) },
-                    ),
+                    Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::Finish { what: Finish::Act(act) }),
                     Err(e) => Next::Done(Output::error(e)),
                 }
             }
@@ -557,7 +479,12 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                     .collect();
                 match labels::best_match_of(&candidates, &label, "section or element", "sections and elements") {
                     Ok(n) => Next::Page(
-                        PageCommand::ReadText { element_ref: n.element_ref.clone(), page: false, max_chars: max_tokens * 4, doc: None },
+                        PageCommand::ReadText {
+                            element_ref: n.element_ref.clone(),
+                            page: false,
+                            max_chars: max_tokens * 4,
+                            doc: None,
+                        },
                         Plan::Finish { what: Finish::Read },
                     ),
                     Err(e) => Next::Done(Output::error(e)),
@@ -746,7 +673,11 @@ mod tests {
         let Next::Done(out) = with_cut_note(done("Buttons changed."), Some(0)) else { panic!("not done") };
         assert!(!out.text.contains("Note"), "{}", out.text);
         let Next::Done(out) = with_fight_note(done("Text color changed."), Some(3)) else { panic!("not done") };
-        assert!(out.text.starts_with("Text color changed.") && out.text.contains("kept undoing") && out.text.contains("3 elements"));
+        assert!(
+            out.text.starts_with("Text color changed.")
+                && out.text.contains("kept undoing")
+                && out.text.contains("3 elements")
+        );
         let Next::Done(out) = with_fight_note(done("ok"), Some(1)) else { panic!("not done") };
         assert!(out.text.contains("on 1 element,"));
         let Next::Done(out) = with_fight_note(done("ok"), None) else { panic!("not done") };
@@ -764,63 +695,47 @@ mod tests {
 
     #[test]
     fn reading_on_walks_from_the_ref_and_only_as_far_as_the_answer_can_show() {
-        let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", r#"{"from":"e40","maxTokens":900}"#).unwrap()) else { panic!() };
-        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()), doc: None });
+        let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", r#"{"from":"e40","maxTokens":900}"#).unwrap())
+        else {
+            panic!()
+        };
+        assert_eq!(
+            cmd,
+            PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()), doc: None }
+        );
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
-        assert_eq!(cmd, PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None });
+        assert_eq!(
+            cmd,
+            PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None }
+        );
     }
 
     #[test]
     fn background_and_text_send_canonical_colors() {
-        let Next::Page(cmd, plan) = run("changeBackgroundColor", r#"{"color":"dark blue"}"#) else {
-            panic!()
-        };
+        let Next::Page(cmd, plan) = run("changeBackgroundColor", r#"{"color":"dark blue"}"#) else { panic!() };
         assert_eq!(
             cmd,
-            PageCommand::SetPageBackground {
-                color: "rgb(0, 0, 139)".into(),
-                text_color: "rgb(255, 255, 255)".into()
-            }
+            PageCommand::SetPageBackground { color: "rgb(0, 0, 139)".into(), text_color: "rgb(255, 255, 255)".into() }
         );
-        let Next::Done(out) = on_result(
-            plan,
-            r#"{"ok":true,"changed":3,"from":"rgb(248, 249, 252)"}"#,
-        ) else {
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":3,"from":"rgb(248, 249, 252)"}"#) else {
             panic!()
         };
-        assert!(
-            out.ok && out.text.contains("dark blue") && out.text.contains("248"),
-            "{}",
-            out.text
-        );
-        let Next::Page(cmd, _) = run("changeTextColor", r##"{"color":"#fff"}"##) else {
-            panic!()
-        };
-        assert_eq!(
-            cmd,
-            PageCommand::SetTextColor {
-                color: "rgb(255, 255, 255)".into()
-            }
-        );
+        assert!(out.ok && out.text.contains("dark blue") && out.text.contains("248"), "{}", out.text);
+        let Next::Page(cmd, _) = run("changeTextColor", r##"{"color":"#fff"}"##) else { panic!() };
+        assert_eq!(cmd, PageCommand::SetTextColor { color: "rgb(255, 255, 255)".into() });
     }
 
     #[test]
     fn button_by_label_lists_then_styles_the_match() {
-        let Next::Page(cmd, plan) = run(
-            "changeButtonStyle",
-            r#"{"target":"the Success button","color":"yellow","size":"large"}"#,
-        ) else {
+        let Next::Page(cmd, plan) =
+            run("changeButtonStyle", r#"{"target":"the Success button","color":"yellow","size":"large"}"#)
+        else {
             panic!()
         };
-        assert_eq!(
-            cmd,
-            collect_all(true)
-        );
+        assert_eq!(cmd, collect_all(true));
         let list = r#"{"ok":true,"nodes":[{"ref":"e4","role":"button","name":"Primary","inView":true,"button":true},
             {"ref":"e5","role":"link","name":"Success","inView":true,"button":true}]}"#;
-        let Next::Page(cmd, plan) = on_result(plan, list) else {
-            panic!()
-        };
+        let Next::Page(cmd, plan) = on_result(plan, list) else { panic!() };
         assert_eq!(
             cmd,
             PageCommand::StyleButtons {
@@ -832,40 +747,24 @@ mod tests {
                 doc: None
             }
         );
-        let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":1,"labels":["Success"]}"#)
-        else {
-            panic!()
-        };
-        assert!(
-            out.text.contains("the \\\"Success\\\" button"),
-            "{}",
-            out.text
-        );
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":1,"labels":["Success"]}"#) else { panic!() };
+        assert!(out.text.contains("the \\\"Success\\\" button"), "{}", out.text);
     }
 
     #[test]
     fn unknown_label_and_stale_refs_are_error_outputs() {
-        let Next::Page(_, plan) = run(
-            "changeButtonStyle",
-            r#"{"target":"Frobnicate","size":"small"}"#,
-        ) else {
+        let Next::Page(_, plan) = run("changeButtonStyle", r#"{"target":"Frobnicate","size":"small"}"#) else {
             panic!()
         };
-        let Next::Done(out) = on_result(
-            plan,
-            r#"{"ok":true,"nodes":[{"ref":"e1","role":"button","name":"Save","button":true}]}"#,
-        ) else {
-            panic!()
-        };
-        assert!(!out.ok && out.text.contains("\\\"Save\\\""), "{}", out.text);
-        let Next::Page(_, plan) = run("changeButtonStyle", r#"{"target":"e99","size":"small"}"#)
+        let Next::Done(out) =
+            on_result(plan, r#"{"ok":true,"nodes":[{"ref":"e1","role":"button","name":"Save","button":true}]}"#)
         else {
             panic!()
         };
-        let Next::Done(out) = on_result(
-            plan,
-            r#"{"ok":false,"error":"ref e99 is stale: call getPageHTML again"}"#,
-        ) else {
+        assert!(!out.ok && out.text.contains("\\\"Save\\\""), "{}", out.text);
+        let Next::Page(_, plan) = run("changeButtonStyle", r#"{"target":"e99","size":"small"}"#) else { panic!() };
+        let Next::Done(out) = on_result(plan, r#"{"ok":false,"error":"ref e99 is stale: call getPageHTML again"}"#)
+        else {
             panic!()
         };
         assert!(out.text.contains("stale"));
@@ -875,31 +774,25 @@ mod tests {
     fn actions_by_ref_go_straight_to_the_page() {
         let Next::Page(cmd, plan) = run("click", r#"{"target":"e7"}"#) else { panic!() };
         assert_eq!(cmd, PageCommand::Click { element_ref: "e7".into(), doc: None, confirmed: vec![] });
-        assert_eq!(
-            serde_json::to_string(&cmd).unwrap(),
-            r#"{"op":"click","ref":"e7"}"#
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"click","ref":"e7"}"#);
+        let Next::Done(out) = on_result(plan, r#"{"ok":true,"label":"Login","role":"link","navigating":true}"#) else {
+            panic!()
+        };
+        assert!(
+            out.ok && out.text.contains("Clicked the \\\"Login\\\" link") && out.text.contains("loading"),
+            "{}",
+            out.text
         );
-        let Next::Done(out) = on_result(plan, r#"{"ok":true,"label":"Login","role":"link","navigating":true}"#) else { panic!() };
-        assert!(out.ok && out.text.contains("Clicked the \\\"Login\\\" link") && out.text.contains("loading"), "{}", out.text);
         let Next::Page(cmd, _) = run("pressKey", r#"{"key":"space"}"#) else { panic!() };
-        assert_eq!(
-            serde_json::to_string(&cmd).unwrap(),
-            r#"{"op":"pressKey","key":" ","code":"Space"}"#
-        );
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"pressKey","key":" ","code":"Space"}"#);
         let Next::Page(cmd, plan) = run("scroll", r#"{"direction":"down","screens":2}"#) else { panic!() };
-        assert_eq!(
-            serde_json::to_string(&cmd).unwrap(),
-            r#"{"op":"scroll","direction":"down","screens":2.0}"#
-        );
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"scroll","direction":"down","screens":2.0}"#);
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"scrollY":1400,"scrollHeight":5000}"#) else { panic!() };
         assert!(out.text.contains("Scrolled down"), "{}", out.text);
         let Next::Page(cmd, _) = run("navigate", r#"{"to":"back"}"#) else { panic!() };
         assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"navigate","history":-1}"#);
         let Next::Page(cmd, _) = run("navigate", r#"{"to":"example.org/x?q=1"}"#) else { panic!() };
-        assert_eq!(
-            serde_json::to_string(&cmd).unwrap(),
-            r#"{"op":"navigate","url":"https://example.org/x?q=1"}"#
-        );
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"navigate","url":"https://example.org/x?q=1"}"#);
         let Next::Page(cmd, plan) = run("zoomText", r#"{"percent":150}"#) else { panic!() };
         assert_eq!(cmd, PageCommand::ZoomText { scale: 1.5 });
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":0}"#) else { panic!() };
@@ -937,9 +830,19 @@ mod tests {
             (
                 "typeText",
                 r#"{"target":"the email field","text":"ada@example.test"}"#,
-                PageCommand::TypeText { element_ref: "e2".into(), text: "ada@example.test".into(), submit: false, doc: None, confirmed: vec![] },
+                PageCommand::TypeText {
+                    element_ref: "e2".into(),
+                    text: "ada@example.test".into(),
+                    submit: false,
+                    doc: None,
+                    confirmed: vec![],
+                },
             ),
-            ("click", r#"{"target":"Login"}"#, PageCommand::Click { element_ref: "e5".into(), doc: None, confirmed: vec![] }),
+            (
+                "click",
+                r#"{"target":"Login"}"#,
+                PageCommand::Click { element_ref: "e5".into(), doc: None, confirmed: vec![] },
+            ),
             (
                 "setChecked",
                 r#"{"target":"remember me","checked":true}"#,
@@ -967,10 +870,9 @@ mod tests {
     #[test]
     fn refused_actions_are_error_outputs() {
         let Next::Page(_, plan) = run("typeText", r#"{"target":"e3","text":"hunter2"}"#) else { panic!() };
-        let Next::Done(out) = on_result(
-            plan,
-            r#"{"ok":false,"error":"typing into \"Password\" needs the person's confirmation"}"#,
-        ) else {
+        let Next::Done(out) =
+            on_result(plan, r#"{"ok":false,"error":"typing into \"Password\" needs the person's confirmation"}"#)
+        else {
             panic!()
         };
         assert!(!out.ok && out.text.contains("confirmation") && !out.text.contains("hunter2"), "{}", out.text);
@@ -978,29 +880,16 @@ mod tests {
 
     #[test]
     fn readable_text_color() {
-        assert_eq!(
-            readable_text_on(&CssColor::parse("navy").unwrap()),
-            "rgb(255, 255, 255)"
-        );
-        assert_eq!(
-            readable_text_on(&CssColor::parse("yellow").unwrap()),
-            "rgb(17, 17, 17)"
-        );
+        assert_eq!(readable_text_on(&CssColor::parse("navy").unwrap()), "rgb(255, 255, 255)");
+        assert_eq!(readable_text_on(&CssColor::parse("yellow").unwrap()), "rgb(17, 17, 17)");
     }
 
     #[test]
     fn html_by_ref_is_bounded_by_the_budget() {
-        let Next::Page(cmd, _) = run("getPageHTML", r#"{"ref":"e3","maxTokens":300}"#) else {
-            panic!()
-        };
+        let Next::Page(cmd, _) = run("getPageHTML", r#"{"ref":"e3","maxTokens":300}"#) else { panic!() };
         assert_eq!(
             cmd,
-            PageCommand::Html {
-                element_ref: Some("e3".into()),
-                selector: None,
-                max_chars: 1200,
-                doc: None
-            }
+            PageCommand::Html { element_ref: Some("e3".into()), selector: None, max_chars: 1200, doc: None }
         );
     }
 }

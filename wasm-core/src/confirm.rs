@@ -90,12 +90,28 @@ pub enum Decision {
 }
 
 const YES: &[&str] = &[
-    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "allow", "confirm", "confirmed", "approve", "approved",
-    "go ahead", "do it", "please do", "of course", "correct", "affirmative",
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "allow",
+    "confirm",
+    "confirmed",
+    "approve",
+    "approved",
+    "go ahead",
+    "do it",
+    "please do",
+    "of course",
+    "correct",
+    "affirmative",
 ];
 const NO: &[&str] = &[
-    "no", "nope", "nah", "deny", "denied", "cancel", "stop", "dont", "do not", "don't", "never", "not now",
-    "reject", "decline", "abort", "wait",
+    "no", "nope", "nah", "deny", "denied", "cancel", "stop", "dont", "do not", "don't", "never", "not now", "reject",
+    "decline", "abort", "wait",
 ];
 /// Words after a yes that still leave it a plain yes ("yes please", "yes, do it now").
 const FILLER: &[&str] = &[
@@ -130,7 +146,9 @@ pub fn decision_in(utterance: &str) -> Option<Decision> {
     if w.is_empty() || w.len() > 6 {
         return None;
     }
-    let neg = w.iter().any(|x| matches!(x.as_str(), "no" | "not" | "dont" | "don't" | "never" | "nope" | "cancel" | "deny" | "stop"));
+    let neg = w
+        .iter()
+        .any(|x| matches!(x.as_str(), "no" | "not" | "dont" | "don't" | "never" | "nope" | "cancel" | "deny" | "stop"));
     for phrase in NO {
         if starts_with_phrase(&w, phrase) > 0 {
             let rest_yes = w.iter().any(|x| matches!(x.as_str(), "yes" | "yeah" | "allow" | "confirm"));
@@ -195,9 +213,13 @@ pub fn next_question_note(answered: &str, question: &str) -> String {
 pub fn decided_note(question: &str, decision: Decision, result: Option<(bool, &str)>) -> String {
     let q = question.trim_start_matches("Allow: ").trim_end_matches('?');
     match (decision, result) {
-        (Decision::Deny, _) => format!("The person said no to \"{q}\". Nothing was done; do not try it again unless they ask."),
+        (Decision::Deny, _) => {
+            format!("The person said no to \"{q}\". Nothing was done; do not try it again unless they ask.")
+        }
         (Decision::Allow, Some((true, what))) => format!("The person said yes to \"{q}\", and Hark did it: {what}"),
-        (Decision::Allow, Some((false, why))) => format!("The person said yes to \"{q}\", but it could not be done: {why}"),
+        (Decision::Allow, Some((false, why))) => {
+            format!("The person said yes to \"{q}\", but it could not be done: {why}")
+        }
         (Decision::Allow, None) => format!("The person said yes to \"{q}\"."),
     }
 }
@@ -208,10 +230,25 @@ mod tests {
 
     #[test]
     fn plain_answers_count() {
-        for yes in ["yes", "Yes.", "yeah", "Yes please", "OK", "okay, go ahead", "Sure!", "allow", "Allow it", "do it", "yes, do it now", "Confirm."] {
+        for yes in [
+            "yes",
+            "Yes.",
+            "yeah",
+            "Yes please",
+            "OK",
+            "okay, go ahead",
+            "Sure!",
+            "allow",
+            "Allow it",
+            "do it",
+            "yes, do it now",
+            "Confirm.",
+        ] {
             assert_eq!(decision_in(yes), Some(Decision::Allow), "{yes}");
         }
-        for no in ["no", "No.", "nope", "no thanks", "Don't", "do not do that", "cancel", "Deny", "stop", "not now", "wait"] {
+        for no in
+            ["no", "No.", "nope", "no thanks", "Don't", "do not do that", "cancel", "Deny", "stop", "not now", "wait"]
+        {
             assert_eq!(decision_in(no), Some(Decision::Deny), "{no}");
         }
     }
@@ -283,7 +320,11 @@ mod tests {
     fn the_executor_names_exactly_these_checks() {
         // The executor's CHECK table is this enum's names, and it uses no other.
         let js = include_str!("../../extension/content/actions.js");
-        let table = js.split("const CHECK = Object.freeze({").nth(1).and_then(|t| t.split("})").next()).expect("the CHECK table");
+        let table = js
+            .split("const CHECK = Object.freeze({")
+            .nth(1)
+            .and_then(|t| t.split("})").next())
+            .expect("the CHECK table");
         let names: Vec<(&str, &str)> = table
             .split(',')
             .filter(|e| !e.trim().is_empty())
@@ -306,12 +347,17 @@ mod tests {
 
     #[test]
     fn outputs_tell_the_model_to_wait_and_then_what_happened() {
-        let held = held_output("typing into \"Password\" needs the person's own confirmation.", "Allow: type into Password?");
+        let held =
+            held_output("typing into \"Password\" needs the person's own confirmation.", "Allow: type into Password?");
         let v: serde_json::Value = serde_json::from_str(&held).unwrap();
         assert_eq!(v["ok"], false);
         assert_eq!(v["needsConfirmation"], true);
         assert!(v["error"].as_str().unwrap().contains("Do not call this again"));
-        let note = decided_note("Allow: type into Password?", Decision::Allow, Some((true, "Typed 7 characters into the \"Password\" field.")));
+        let note = decided_note(
+            "Allow: type into Password?",
+            Decision::Allow,
+            Some((true, "Typed 7 characters into the \"Password\" field.")),
+        );
         assert!(note.contains("said yes to \"type into Password\"") && note.contains("Typed 7"), "{note}");
         assert!(decided_note("Allow: type into Password?", Decision::Deny, None).contains("Nothing was done"));
     }

@@ -20,11 +20,7 @@ struct ErrorDoc {
 }
 
 fn fatal(title: &str, message: impl Into<String>) -> UiError {
-    UiError {
-        title: title.into(),
-        message: message.into(),
-        fatal: true,
-    }
+    UiError { title: title.into(), message: message.into(), fatal: true }
 }
 
 /// `fetch` itself failed: nothing listens at the companion URL (or it is blocked).
@@ -37,15 +33,9 @@ pub fn companion_unreachable(url: &str) -> UiError {
 
 /// The companion answered `status` with `body` to `/api/rtc-connect` or `/api/status`.
 pub fn companion_http(status: u16, body: &str) -> UiError {
-    let err = serde_json::from_str::<ErrorDoc>(body)
-        .map(|d| d.error)
-        .unwrap_or_default();
+    let err = serde_json::from_str::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
     let code = err.code.as_deref().unwrap_or("");
-    let detail = if err.message.is_empty() {
-        body.chars().take(300).collect::<String>()
-    } else {
-        err.message.clone()
-    };
+    let detail = if err.message.is_empty() { body.chars().take(300).collect::<String>() } else { err.message.clone() };
     let title = match (status, code) {
         (_, "missing_token") => "Pairing token missing",
         (401, _) if code.is_empty() || code.contains("token") => "Wrong pairing token",
@@ -63,11 +53,7 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
         (s, _) if s >= 500 => "Companion or OpenAI failed",
         _ => "Companion refused",
     };
-    let message = if detail.is_empty() {
-        format!("The companion answered HTTP {status}.")
-    } else {
-        detail
-    };
+    let message = if detail.is_empty() { format!("The companion answered HTTP {status}.") } else { detail };
     fatal(title, message)
 }
 
@@ -97,11 +83,7 @@ const TYPED_STILL_WORK: &str = "Typed commands work meanwhile in the box below."
 /// the session goes on with typed commands, and the words say how to give Hark its voice.
 pub fn microphone(name: &str, permission: &str, browser: BrowserKind) -> UiError {
     let (title, what) = microphone_problem(microphone_kind(name, permission, browser), browser);
-    UiError {
-        title: title.into(),
-        message: format!("{what} {TYPED_STILL_WORK}"),
-        fatal: false,
-    }
+    UiError { title: title.into(), message: format!("{what} {TYPED_STILL_WORK}"), fatal: false }
 }
 
 /// What the failure means for the person. A refusal with no stored block is not the person's
@@ -192,11 +174,7 @@ pub fn voice_not_arriving() -> UiError {
 
 /// The data channel closed while the session was running.
 pub fn channel_closed(reason: &str) -> UiError {
-    let why = if reason.trim().is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", reason.trim())
-    };
+    let why = if reason.trim().is_empty() { String::new() } else { format!(" ({})", reason.trim()) };
     fatal(
         "Connection closed",
         format!("The connection to the model closed{why}. Sessions last at most about an hour. Press the Hark button to start again."),
@@ -205,15 +183,12 @@ pub fn channel_closed(reason: &str) -> UiError {
 
 /// The words for `/api/status`, used by the options page's "Test connection" and at start.
 pub fn describe_status(body: &str) -> Result<(String, bool), String> {
-    let v: serde_json::Value = serde_json::from_str(body)
-        .map_err(|e| format!("the companion's status is unreadable: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| format!("the companion's status is unreadable: {e}"))?;
     let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("?");
     let model = v.get("model").and_then(|m| m.as_str()).unwrap_or("?");
     let voice = v.get("voice").and_then(|m| m.as_str()).unwrap_or("?");
-    let speech = v
-        .get("speech")
-        .and_then(|s| s.as_bool())
-        .unwrap_or(mode == "openai");
+    let speech = v.get("speech").and_then(|s| s.as_bool()).unwrap_or(mode == "openai");
     let text = if mode == "local" {
         "Connected. The companion has no OpenAI key, so it runs in local mode: typed commands only (e.g. \"make the background navy\"). Start hark-companion with OPENAI_API_KEY set for speech.".to_string()
     } else {
@@ -239,10 +214,7 @@ mod tests {
             r#"{"error":{"code":"upstream_unauthorized","message":"OpenAI rejected the companion's API key (HTTP 401)"}}"#,
         );
         assert_eq!(e.title, "OpenAI rejected the key");
-        let e = companion_http(
-            429,
-            r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#,
-        );
+        let e = companion_http(429, r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#);
         assert_eq!(e.title, "OpenAI quota used up");
         let e = companion_http(500, "<html>oops");
         assert!(e.message.contains("oops") && e.fatal);
@@ -253,16 +225,27 @@ mod tests {
         let chromium = microphone("NotAllowedError", "denied", BrowserKind::Chromium);
         assert!(chromium.message.contains("chrome://settings/content/microphone"));
         let firefox = microphone("NotAllowedError", "denied", BrowserKind::parse("firefox"));
-        assert!(firefox.message.contains("Permissions → Microphone") && firefox.message.contains("Remember this decision"));
+        assert!(
+            firefox.message.contains("Permissions → Microphone") && firefox.message.contains("Remember this decision")
+        );
         // Refused with nothing blocked: never asked (Chromium), or not remembered (Firefox).
-        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Firefox).message.contains("Remember this decision"));
+        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Firefox)
+            .message
+            .contains("Remember this decision"));
         assert!(microphone("NoAnswer", "granted", BrowserKind::Firefox).message.contains("Remember this decision"));
-        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Chromium).message.contains("has not been allowed"));
+        assert!(microphone("NotAllowedError", "prompt", BrowserKind::Chromium)
+            .message
+            .contains("has not been allowed"));
         assert!(microphone("NotAllowedError", "", BrowserKind::Chromium).message.contains("has not been allowed"));
-        assert!(microphone("NotFoundError", "granted", BrowserKind::Chromium).message.contains("No microphone was found"));
+        assert!(microphone("NotFoundError", "granted", BrowserKind::Chromium)
+            .message
+            .contains("No microphone was found"));
         assert!(microphone("WeirdError", "granted", BrowserKind::Firefox).message.contains("WeirdError"));
         for name in ["NotAllowedError", "NoAnswer", "NotFoundError", "NotReadableError", "TypeError"] {
-            for (browser, permission) in [BrowserKind::Chromium, BrowserKind::Firefox].into_iter().flat_map(|b| ["granted", "prompt", "denied", ""].map(|p| (b, p))) {
+            for (browser, permission) in [BrowserKind::Chromium, BrowserKind::Firefox]
+                .into_iter()
+                .flat_map(|b| ["granted", "prompt", "denied", ""].map(|p| (b, p)))
+            {
                 let e = microphone(name, permission, browser);
                 assert!(!e.fatal, "{name}: a missing microphone never ends the session");
                 assert!(e.message.ends_with(TYPED_STILL_WORK), "{name}: {}", e.message);
@@ -272,16 +255,12 @@ mod tests {
 
     #[test]
     fn status_words() {
-        let (t, speech) = describe_status(
-            r#"{"mode":"local","model":"gpt-realtime","voice":"marin","speech":false}"#,
-        )
-        .unwrap();
+        let (t, speech) =
+            describe_status(r#"{"mode":"local","model":"gpt-realtime","voice":"marin","speech":false}"#).unwrap();
         assert!(t.contains("typed commands only") && !speech);
-        assert!(describe_status(
-            r#"{"mode":"openai","model":"gpt-realtime","voice":"marin","speech":true}"#
-        )
-        .unwrap()
-        .0
-        .contains("Speech works"));
+        assert!(describe_status(r#"{"mode":"openai","model":"gpt-realtime","voice":"marin","speech":true}"#)
+            .unwrap()
+            .0
+            .contains("Speech works"));
     }
 }

@@ -4,24 +4,11 @@ use crate::snapshot::RawNode;
 
 /// Lowercase words without punctuation, without filler ("the", "button").
 fn words(s: &str) -> Vec<String> {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_lowercase().next().unwrap_or(c)
-            } else {
-                ' '
-            }
-        })
-        .collect();
+    let cleaned: String =
+        s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
     cleaned
         .split_whitespace()
-        .filter(|w| {
-            !matches!(
-                *w,
-                "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"
-            )
-        })
+        .filter(|w| !matches!(*w, "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"))
         .map(str::to_string)
         .collect()
 }
@@ -79,20 +66,14 @@ pub fn best_match_of<'a>(
         }
     }
     best.map(|(_, n)| n).ok_or_else(|| {
-        let mut names: Vec<String> = candidates
-            .iter()
-            .map(|n| n.name.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect();
+        let mut names: Vec<String> =
+            candidates.iter().map(|n| n.name.trim().to_string()).filter(|n| !n.is_empty()).collect();
         names.dedup();
         let shown: Vec<String> = names.iter().take(15).map(|n| format!("\"{n}\"")).collect();
         if shown.is_empty() {
             format!("no {noun} labelled \"{label}\" (the page has no labelled {plural})")
         } else {
-            format!(
-                "no {noun} labelled \"{label}\"; {plural} on the page: {}",
-                shown.join(", ")
-            )
+            format!("no {noun} labelled \"{label}\"; {plural} on the page: {}", shown.join(", "))
         }
     })
 }
@@ -114,45 +95,18 @@ mod tests {
 
     #[test]
     fn people_say_labels_loosely() {
-        let page = [
-            b("e1", "Save changes", false),
-            b("e2", "Cancel", true),
-            b("e3", "Save", true),
-            b("e4", "Log out", true),
-        ];
-        assert_eq!(
-            best_match(&page, "the Save button")
-                .unwrap()
-                .element_ref
-                .as_deref(),
-            Some("e3")
-        );
-        assert_eq!(
-            best_match(&page, "save changes")
-                .unwrap()
-                .element_ref
-                .as_deref(),
-            Some("e1")
-        );
-        assert_eq!(
-            best_match(&page, "Cancel!").unwrap().element_ref.as_deref(),
-            Some("e2")
-        );
-        assert!(best_match(&page, "logout")
-            .unwrap_err()
-            .contains("\"Log out\""));
-        assert_eq!(
-            best_match(&page, "out").unwrap().element_ref.as_deref(),
-            Some("e4")
-        );
+        let page =
+            [b("e1", "Save changes", false), b("e2", "Cancel", true), b("e3", "Save", true), b("e4", "Log out", true)];
+        assert_eq!(best_match(&page, "the Save button").unwrap().element_ref.as_deref(), Some("e3"));
+        assert_eq!(best_match(&page, "save changes").unwrap().element_ref.as_deref(), Some("e1"));
+        assert_eq!(best_match(&page, "Cancel!").unwrap().element_ref.as_deref(), Some("e2"));
+        assert!(best_match(&page, "logout").unwrap_err().contains("\"Log out\""));
+        assert_eq!(best_match(&page, "out").unwrap().element_ref.as_deref(), Some("e4"));
     }
 
     #[test]
     fn ties_prefer_what_the_person_sees() {
         let page = [b("e1", "Primary", false), b("e2", "Primary", true)];
-        assert_eq!(
-            best_match(&page, "primary").unwrap().element_ref.as_deref(),
-            Some("e2")
-        );
+        assert_eq!(best_match(&page, "primary").unwrap().element_ref.as_deref(), Some("e2"));
     }
 }

@@ -348,7 +348,10 @@ pub fn confirmation_request(result: &str) -> Option<Held> {
 pub fn may_need_confirmation(command: &PageCommand) -> bool {
     matches!(
         command,
-        PageCommand::Click { .. } | PageCommand::TypeText { .. } | PageCommand::PressKey { .. } | PageCommand::Navigate { .. }
+        PageCommand::Click { .. }
+            | PageCommand::TypeText { .. }
+            | PageCommand::PressKey { .. }
+            | PageCommand::Navigate { .. }
     )
 }
 
@@ -359,8 +362,8 @@ pub fn doc_id_of(result: &str) -> Option<String> {
 impl PageResult {
     /// A result that is not valid JSON, or says it failed, becomes an error message.
     pub fn parse(text: &str) -> Result<(PageResult, Value), String> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| format!("the page answered something unreadable ({e})"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("the page answered something unreadable ({e})"))?;
         let result: PageResult = serde_json::from_value(value.clone())
             .map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
         if !result.ok {
@@ -389,65 +392,48 @@ mod tests {
             text_color: None,
             doc: None,
         };
-        assert_eq!(
-            serde_json::to_string(&c).unwrap(),
-            r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#
-        );
-        let c = PageCommand::Html {
-            element_ref: Some("e1".into()),
-            selector: None,
-            max_chars: 800,
-            doc: None,
-        };
-        assert_eq!(
-            serde_json::to_string(&c).unwrap(),
-            r#"{"op":"html","ref":"e1","maxChars":800}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&PageCommand::Undo).unwrap(),
-            r#"{"op":"undo"}"#
-        );
-        let c: PageCommand =
-            serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
-        assert_eq!(
-            c,
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: 5,
-                from: None,
-                doc: None,
-            }
-        );
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#);
+        let c = PageCommand::Html { element_ref: Some("e1".into()), selector: None, max_chars: 800, doc: None };
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"html","ref":"e1","maxChars":800}"#);
+        assert_eq!(serde_json::to_string(&PageCommand::Undo).unwrap(), r#"{"op":"undo"}"#);
+        let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
+        assert_eq!(c, PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None });
     }
 
     #[test]
     fn a_yes_names_the_checks_it_covers_and_a_held_result_names_its_check() {
-        let c = PageCommand::TypeText { element_ref: "e3".into(), text: "x".into(), submit: true, doc: None, confirmed: vec![] }
-            .confirmed(Check::CrossOriginForm)
-            .confirmed(Check::SensitiveField)
-            .confirmed(Check::CrossOriginForm);
+        let c = PageCommand::TypeText {
+            element_ref: "e3".into(),
+            text: "x".into(),
+            submit: true,
+            doc: None,
+            confirmed: vec![],
+        }
+        .confirmed(Check::CrossOriginForm)
+        .confirmed(Check::SensitiveField)
+        .confirmed(Check::CrossOriginForm);
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
             r#"{"op":"typeText","ref":"e3","text":"x","submit":true,"confirmed":["sensitiveField","crossOriginForm"]}"#
         );
         assert_eq!(c.confirmations(), [Check::SensitiveField, Check::CrossOriginForm]);
         assert!(c.clone().unconfirmed().confirmations().is_empty());
-        let held = confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"dataInUrl","question":"Allow: open?","error":"why"}"#);
+        let held = confirmation_request(
+            r#"{"ok":false,"needsConfirmation":true,"kind":"dataInUrl","question":"Allow: open?","error":"why"}"#,
+        );
         assert_eq!(held, Some(Held { reason: "why".into(), question: "Allow: open?".into(), kind: Check::DataInUrl }));
         // No check named, or one the core does not know: not something a yes can cover.
         assert_eq!(confirmation_request(r#"{"ok":false,"needsConfirmation":true,"question":"Allow: open?"}"#), None);
-        assert_eq!(confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"all","question":"Allow: open?"}"#), None);
+        assert_eq!(
+            confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"all","question":"Allow: open?"}"#),
+            None
+        );
     }
 
     #[test]
     fn failed_and_garbled_results_become_messages() {
-        assert_eq!(
-            PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(),
-            "ref e9 is stale"
-        );
-        assert!(PageResult::parse("nope")
-            .unwrap_err()
-            .contains("unreadable"));
+        assert_eq!(PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(), "ref e9 is stale");
+        assert!(PageResult::parse("nope").unwrap_err().contains("unreadable"));
         // Found by fuzzing (fuzz/tests/core.rs): an empty error became an empty output.
         assert_eq!(PageResult::parse(r#"{"ok":false,"error":" "}"#).unwrap_err(), "the page could not do it");
         let (r, _) = PageResult::parse(r#"{"ok":true,"changed":4,"labels":["Save"]}"#).unwrap();

@@ -42,7 +42,6 @@ struct Call {
 pub const LOCAL_MODE_HINT: &str = "Local mode: the companion has no OpenAI key, so Hark cannot understand speech. \
 Type commands in the box below, e.g. \"make the background navy\". Start hark-companion with OPENAI_API_KEY set for voice.";
 
-
 #[derive(Debug, Default)]
 pub struct Session {
     options: SessionOptions,
@@ -85,10 +84,7 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
-        Session {
-            options,
-            ..Default::default()
-        }
+        Session { options, ..Default::default() }
     }
 
     pub fn on_channel_open(&mut self) -> Vec<Action> {
@@ -123,10 +119,7 @@ impl Session {
             None => None,
         };
         if let Some(session) = session {
-            out.push(Action::send(&ClientEvent::SessionUpdate {
-                event_id: None,
-                session,
-            }));
+            out.push(Action::send(&ClientEvent::SessionUpdate { event_id: None, session }));
         }
         out
     }
@@ -136,10 +129,7 @@ impl Session {
             return vec![];
         }
         self.closed = true;
-        vec![
-            Action::state(UiState::Error),
-            Action::error(errors::channel_closed(reason)),
-        ]
+        vec![Action::state(UiState::Error), Action::error(errors::channel_closed(reason))]
     }
 
     pub fn on_user_text(&mut self, text: &str) -> Vec<Action> {
@@ -184,11 +174,7 @@ impl Session {
                     }
                     out.push(Action::error(UiError {
                         title: "The model reported an error".into(),
-                        message: if error.message.is_empty() {
-                            error.kind.clone()
-                        } else {
-                            error.message.clone()
-                        },
+                        message: if error.message.is_empty() { error.kind.clone() } else { error.message.clone() },
                         fatal: false,
                     }));
                 }
@@ -198,11 +184,7 @@ impl Session {
                 let text = self.append_line(&item_id, &delta);
                 out.push(Action::transcript(item_id, "user", text, false));
             }
-            ServerEvent::InputTranscriptionCompleted {
-                item_id,
-                transcript,
-                ..
-            } => {
+            ServerEvent::InputTranscriptionCompleted { item_id, transcript, .. } => {
                 self.lines.remove(&item_id);
                 out.push(Action::transcript(item_id, "user", transcript.trim(), true));
                 // The person's own speech (never the model's) may answer Hark's question.
@@ -215,11 +197,7 @@ impl Session {
                 let text = self.append_line(&item_id, &delta);
                 out.push(Action::transcript(item_id, "assistant", text, false));
             }
-            ServerEvent::OutputAudioTranscriptDone {
-                item_id,
-                transcript: text,
-                ..
-            }
+            ServerEvent::OutputAudioTranscriptDone { item_id, transcript: text, .. }
             | ServerEvent::OutputTextDone { item_id, text, .. } => {
                 self.lines.remove(&item_id);
                 out.push(Action::transcript(item_id, "assistant", text, true));
@@ -235,49 +213,24 @@ impl Session {
                 self.speaking = true;
                 out.push(Action::state(UiState::Speaking));
             }
-            ServerEvent::OutputAudioBufferStopped { .. }
-            | ServerEvent::OutputAudioBufferCleared { .. } => {
+            ServerEvent::OutputAudioBufferStopped { .. } | ServerEvent::OutputAudioBufferCleared { .. } => {
                 self.speaking = false;
                 out.push(Action::state(UiState::Listening));
             }
-            ServerEvent::FunctionCallArgumentsDone {
-                response_id,
-                call_id,
-                name,
-                arguments,
-                ..
-            } => {
+            ServerEvent::FunctionCallArgumentsDone { response_id, call_id, name, arguments, .. } => {
                 self.start_call(&response_id, call_id, name, &arguments, &mut out);
             }
             ServerEvent::OutputItemDone {
                 response_id,
-                item:
-                    Item::FunctionCall {
-                        call_id,
-                        name,
-                        arguments,
-                        ..
-                    },
+                item: Item::FunctionCall { call_id, name, arguments, .. },
                 ..
             } => {
                 self.start_call(&response_id, call_id, name, &arguments, &mut out);
             }
             ServerEvent::ResponseDone { response, .. } => {
                 for item in &response.output {
-                    if let Item::FunctionCall {
-                        call_id,
-                        name,
-                        arguments,
-                        ..
-                    } = item
-                    {
-                        self.start_call(
-                            &response.id,
-                            call_id.clone(),
-                            name.clone(),
-                            arguments,
-                            &mut out,
-                        );
+                    if let Item::FunctionCall { call_id, name, arguments, .. } = item {
+                        self.start_call(&response.id, call_id.clone(), name.clone(), arguments, &mut out);
                     }
                 }
                 // A response.done without its response.created can only be the one we asked for.
@@ -310,7 +263,9 @@ impl Session {
         if let Some((question, command, plan)) = self.confirmed_runs.remove(&request_id) {
             let mut out = Vec::new();
             // The yes covered one check; the command met another: that is a question of its own.
-            if let Some(held) = page::confirmation_request(result).filter(|h| !command.confirmations().contains(&h.kind)) {
+            if let Some(held) =
+                page::confirmation_request(result).filter(|h| !command.confirmations().contains(&h.kind))
+            {
                 self.ask(held.question.clone(), held.kind, command.confirmed(held.kind), plan, &mut out);
                 self.tell_model(confirm::next_question_note(&question, &held.question), &mut out);
                 self.flush(&mut out);
@@ -340,7 +295,11 @@ impl Session {
             let output = match &self.pending {
                 // The same request again (the model repeating itself) keeps the question as it is.
                 Some(p) if p.command.clone().unconfirmed() == asked => {
-                    let reason = if p.kind == held.kind { held.reason.as_str() } else { "this needs the person's own confirmation" };
+                    let reason = if p.kind == held.kind {
+                        held.reason.as_str()
+                    } else {
+                        "this needs the person's own confirmation"
+                    };
                     waiting(&p.question, reason)
                 }
                 _ if self.last_allowed.as_ref() == Some(&asked) => Output::error(format!(
@@ -410,14 +369,7 @@ impl Session {
         line.clone()
     }
 
-    fn start_call(
-        &mut self,
-        response_id: &str,
-        call_id: String,
-        name: String,
-        arguments: &str,
-        out: &mut Vec<Action>,
-    ) {
+    fn start_call(&mut self, response_id: &str, call_id: String, name: String, arguments: &str, out: &mut Vec<Action>) {
         if !self.seen_calls.insert(call_id.clone()) {
             return; // the same call also arrives in output_item.done and response.done
         }
@@ -459,10 +411,7 @@ impl Session {
         // Outputs strictly in call order: a later call waits for an earlier slow one.
         for c in self.calls.iter_mut().filter(|c| !c.sent) {
             let Some(output) = &c.output else { break };
-            out.push(Action::send(&ClientEvent::function_output(
-                &c.call_id,
-                &output.text,
-            )));
+            out.push(Action::send(&ClientEvent::function_output(&c.call_id, &output.text)));
             let mark = if output.ok { "✓" } else { "✗" };
             out.push(Action::transcript(
                 format!("tool-{}", c.call_id),
@@ -477,30 +426,16 @@ impl Session {
             .calls
             .iter()
             .map(|c| c.response_id.clone())
-            .filter(|r| {
-                done.contains(r)
-                    && self
-                        .calls
-                        .iter()
-                        .filter(|c| &c.response_id == r)
-                        .all(|c| c.sent)
-            })
+            .filter(|r| done.contains(r) && self.calls.iter().filter(|c| &c.response_id == r).all(|c| c.sent))
             .collect();
         if !finished.is_empty() {
             self.response_wanted = true;
             self.calls.retain(|c| !finished.contains(&c.response_id));
         }
-        if self.response_wanted
-            && !self.requested
-            && self.running.is_empty()
-            && self.calls.iter().all(|c| c.sent)
-        {
+        if self.response_wanted && !self.requested && self.running.is_empty() && self.calls.iter().all(|c| c.sent) {
             self.events_sent += 1;
             let event_id = format!("hark_rc_{}", self.events_sent);
-            out.push(Action::send(&ClientEvent::ResponseCreate {
-                event_id: Some(event_id.clone()),
-                response: None,
-            }));
+            out.push(Action::send(&ClientEvent::ResponseCreate { event_id: Some(event_id.clone()), response: None }));
             self.response_create_event = Some(event_id);
             self.requested = true;
             self.response_wanted = false;
@@ -519,16 +454,14 @@ mod tests {
         .to_string()
     }
     fn created(resp: &str) -> String {
-        json!({"type":"response.created","response":{"id":resp,"status":"in_progress","output":[]}})
-            .to_string()
+        json!({"type":"response.created","response":{"id":resp,"status":"in_progress","output":[]}}).to_string()
     }
     fn done(resp: &str, calls: &[(&str, &str, &str)]) -> String {
         let output: Vec<Value> = calls
             .iter()
             .map(|(c, n, a)| json!({"type":"function_call","call_id":c,"name":n,"arguments":a,"status":"completed"}))
             .collect();
-        json!({"type":"response.done","response":{"id":resp,"status":"completed","output":output}})
-            .to_string()
+        json!({"type":"response.done","response":{"id":resp,"status":"completed","output":output}}).to_string()
     }
 
     /// The client events among `actions`, as (type, call_id or "").
@@ -547,13 +480,7 @@ mod tests {
     fn pages(actions: &[Action]) -> Vec<(u32, PageCommand)> {
         actions
             .iter()
-            .filter_map(|a| {
-                if let Action::Page { id, command, .. } = a {
-                    Some((*id, command.clone()))
-                } else {
-                    None
-                }
-            })
+            .filter_map(|a| if let Action::Page { id, command, .. } = a { Some((*id, command.clone())) } else { None })
             .collect()
     }
     fn output_of(actions: &[Action], call: &str) -> String {
@@ -569,18 +496,8 @@ mod tests {
     fn two_calls_answered_in_order_then_one_response_create_after_done() {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
-        let a1 = s.on_server_event(&args_done(
-            "r1",
-            "c1",
-            "changeBackgroundColor",
-            r#"{"color":"navy"}"#,
-        ));
-        let a2 = s.on_server_event(&args_done(
-            "r1",
-            "c2",
-            "changeTextColor",
-            r#"{"color":"white"}"#,
-        ));
+        let a1 = s.on_server_event(&args_done("r1", "c1", "changeBackgroundColor", r#"{"color":"navy"}"#));
+        let a2 = s.on_server_event(&args_done("r1", "c2", "changeTextColor", r#"{"color":"white"}"#));
         let (id1, _) = pages(&a1)[0].clone();
         let (id2, _) = pages(&a2)[0].clone();
         // The second call's page answers first: nothing may be sent before c1's output.
@@ -589,19 +506,11 @@ mod tests {
         let c = s.on_page_result(id1, r#"{"ok":true,"changed":3}"#);
         assert_eq!(
             sent(&c),
-            vec![
-                ("conversation.item.create".into(), "c1".into()),
-                ("conversation.item.create".into(), "c2".into())
-            ]
+            vec![("conversation.item.create".into(), "c1".into()), ("conversation.item.create".into(), "c2".into())]
         );
         // response.create only once the response is done.
-        let d = s.on_server_event(&done(
-            "r1",
-            &[
-                ("c1", "changeBackgroundColor", "{}"),
-                ("c2", "changeTextColor", "{}"),
-            ],
-        ));
+        let d =
+            s.on_server_event(&done("r1", &[("c1", "changeBackgroundColor", "{}"), ("c2", "changeTextColor", "{}")]));
         assert_eq!(sent(&d), vec![("response.create".into(), "".into())]);
         // Another response.done (or repeats) never produces a second response.create.
         assert!(sent(&s.on_server_event(&done("r1", &[]))).is_empty());
@@ -613,21 +522,15 @@ mod tests {
         s.on_server_event(&created("r1"));
         let a = s.on_server_event(&args_done("r1", "c1", "getPageHTML", "{}"));
         let (id, cmd) = pages(&a)[0].clone();
-        assert!(matches!(
-            cmd,
-            PageCommand::Collect {
-                buttons_only: false,
-                ..
-            }
-        ));
+        assert!(matches!(cmd, PageCommand::Collect { buttons_only: false, .. }));
         assert!(sent(&s.on_server_event(&done("r1", &[("c1", "getPageHTML", "{}")]))).is_empty());
-        let r = s.on_page_result(id, r#"{"ok":true,"title":"T","url":"u","nodes":[{"role":"heading","name":"Hello","level":1,"inView":true}]}"#);
+        let r = s.on_page_result(
+            id,
+            r#"{"ok":true,"title":"T","url":"u","nodes":[{"role":"heading","name":"Hello","level":1,"inView":true}]}"#,
+        );
         assert_eq!(
             sent(&r),
-            vec![
-                ("conversation.item.create".into(), "c1".into()),
-                ("response.create".into(), "".into())
-            ]
+            vec![("conversation.item.create".into(), "c1".into()), ("response.create".into(), "".into())]
         );
         assert!(output_of(&r, "c1").contains("# Hello"));
     }
@@ -636,16 +539,8 @@ mod tests {
     fn odd_arguments_and_unknown_functions_get_error_outputs_not_a_stuck_session() {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
-        let a = s.on_server_event(&args_done(
-            "r1",
-            "c1",
-            "changeBackgroundColor",
-            r#"{"color":"blurple"}"#,
-        ));
-        assert!(
-            pages(&a).is_empty(),
-            "invalid color must not touch the page"
-        );
+        let a = s.on_server_event(&args_done("r1", "c1", "changeBackgroundColor", r#"{"color":"blurple"}"#));
+        assert!(pages(&a).is_empty(), "invalid color must not touch the page");
         assert!(output_of(&a, "c1").contains("is not a CSS color"));
         let b = s.on_server_event(&args_done("r1", "c2", "launchRockets", "{}"));
         assert!(output_of(&b, "c2").contains("unknown function"));
@@ -661,10 +556,7 @@ mod tests {
         let a = s.on_server_event(&done("r9", &[("c9", "undo", "")]));
         let (id, cmd) = pages(&a)[0].clone();
         assert_eq!(cmd, PageCommand::Undo);
-        let r = s.on_page_result(
-            id,
-            r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#,
-        );
+        let r = s.on_page_result(id, r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#);
         assert_eq!(sent(&r).len(), 2);
     }
 
@@ -673,7 +565,10 @@ mod tests {
         let mut s = Session::new(SessionOptions::default());
         let a = s.on_server_event(&args_done("r1", "c1", "getPageHTML", "{}"));
         let (id, _) = pages(&a)[0].clone();
-        s.on_page_result(id, r#"{"docId":"d-1","ok":true,"nodes":[{"ref":"e3","role":"button","name":"Save","inView":true}]}"#);
+        s.on_page_result(
+            id,
+            r#"{"docId":"d-1","ok":true,"nodes":[{"ref":"e3","role":"button","name":"Save","inView":true}]}"#,
+        );
         let b = s.on_server_event(&args_done("r2", "c2", "changeButtonStyle", r#"{"target":"e3","size":"large"}"#));
         let (_, cmd) = pages(&b)[0].clone();
         assert!(matches!(cmd, PageCommand::StyleButtons { doc: Some(ref d), .. } if d == "d-1"), "{cmd:?}");
@@ -693,17 +588,9 @@ mod tests {
     #[test]
     fn page_failure_is_an_error_output() {
         let mut s = Session::new(SessionOptions::default());
-        let a = s.on_server_event(&args_done(
-            "r1",
-            "c1",
-            "changeButtonStyle",
-            r#"{"size":"large"}"#,
-        ));
+        let a = s.on_server_event(&args_done("r1", "c1", "changeButtonStyle", r#"{"size":"large"}"#));
         let (id, _) = pages(&a)[0].clone();
-        let r = s.on_page_result(
-            id,
-            r#"{"ok":false,"error":"the page did not answer within 8 s"}"#,
-        );
+        let r = s.on_page_result(id, r#"{"ok":false,"error":"the page did not answer within 8 s"}"#);
         assert!(output_of(&r, "c1").contains("did not answer"));
     }
 
@@ -712,10 +599,7 @@ mod tests {
         let mut s = Session::new(SessionOptions::default());
         s.on_server_event(&created("r1"));
         let a = s.on_user_text("make the background navy");
-        assert_eq!(
-            sent(&a),
-            vec![("conversation.item.create".into(), "".into())]
-        );
+        assert_eq!(sent(&a), vec![("conversation.item.create".into(), "".into())]);
         let b = s.on_server_event(&done("r1", &[]));
         assert_eq!(sent(&b), vec![("response.create".into(), "".into())]);
         // Idle session: text and response.create go together.
@@ -727,9 +611,7 @@ mod tests {
     fn rejected_response_create_is_retried_after_the_running_response() {
         let mut s = Session::new(SessionOptions::default());
         let a = s.on_user_text("hi");
-        let Some(event) = a[2].sent_event() else {
-            panic!("{a:?}")
-        };
+        let Some(event) = a[2].sent_event() else { panic!("{a:?}") };
         let eid = event["event_id"].as_str().unwrap().to_string();
         let err = json!({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy","event_id":eid}});
         let e = s.on_server_event(&err.to_string());
@@ -761,43 +643,24 @@ mod tests {
             ..Default::default()
         });
         let a = s.on_channel_open();
-        let Some(event) = a[1].sent_event() else {
-            panic!()
-        };
+        let Some(event) = a[1].sent_event() else { panic!() };
         assert_eq!(event["type"], "session.update");
         assert_eq!(event["session"]["voice"], "cedar");
-        assert_eq!(
-            Session::new(SessionOptions::default())
-                .on_channel_open()
-                .len(),
-            1
-        );
+        assert_eq!(Session::new(SessionOptions::default()).on_channel_open().len(), 1);
     }
 
     #[test]
     fn transcripts_accumulate_and_errors_have_words() {
         let mut s = Session::new(SessionOptions::default());
-        s.on_server_event(
-            r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"Hel"}"#,
-        );
-        let a = s.on_server_event(
-            r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"lo"}"#,
-        );
+        s.on_server_event(r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"Hel"}"#);
+        let a = s.on_server_event(r#"{"type":"response.output_audio_transcript.delta","item_id":"a1","delta":"lo"}"#);
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json[0]["transcript"]["text"], "Hello");
         assert_eq!(json[0]["kind"], "ui");
-        let e = s.on_server_event(
-            r#"{"type":"error","error":{"type":"server_error","message":"Upstream hiccup"}}"#,
-        );
-        assert_eq!(
-            serde_json::to_value(&e).unwrap()[0]["error"]["message"],
-            "Upstream hiccup"
-        );
+        let e = s.on_server_event(r#"{"type":"error","error":{"type":"server_error","message":"Upstream hiccup"}}"#);
+        assert_eq!(serde_json::to_value(&e).unwrap()[0]["error"]["message"], "Upstream hiccup");
         let c = s.on_channel_closed("");
-        assert!(serde_json::to_value(&c).unwrap()[1]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("closed"));
+        assert!(serde_json::to_value(&c).unwrap()[1]["error"]["message"].as_str().unwrap().contains("closed"));
         assert!(s.on_server_event(&created("r5")).is_empty());
     }
 
@@ -814,7 +677,14 @@ mod tests {
         a
     }
     fn asks(actions: &[Action]) -> Vec<Value> {
-        serde_json::to_value(actions).unwrap().as_array().unwrap().iter().filter(|a| a.get("ask").is_some()).map(|a| a["ask"].clone()).collect()
+        serde_json::to_value(actions)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a.get("ask").is_some())
+            .map(|a| a["ask"].clone())
+            .collect()
     }
     fn notes(actions: &[Action]) -> Vec<String> {
         actions
@@ -830,10 +700,14 @@ mod tests {
         let mut s = Session::new(SessionOptions::default());
         let a = held_password(&mut s);
         let out = output_of(&a, "c1");
-        assert!(out.contains("needsConfirmation") && out.contains("Do not call this again") && !out.contains("hunter2"), "{out}");
+        assert!(
+            out.contains("needsConfirmation") && out.contains("Do not call this again") && !out.contains("hunter2"),
+            "{out}"
+        );
         assert_eq!(asks(&a), vec![json!({"id":1,"open":true,"question":"Allow: type into Password?"})]);
         // The model's own "yes" (its speech transcript) answers nothing.
-        let m = s.on_server_event(r#"{"type":"response.output_audio_transcript.done","item_id":"a9","transcript":"Yes."}"#);
+        let m =
+            s.on_server_event(r#"{"type":"response.output_audio_transcript.done","item_id":"a9","transcript":"Yes."}"#);
         assert!(pages(&m).is_empty() && asks(&m).is_empty());
         // A click on a question that is no longer shown answers nothing either.
         assert!(s.on_confirm(7, true).is_empty());
@@ -846,7 +720,10 @@ mod tests {
         let a = s.on_server_event(r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"Yes, go ahead."}"#);
         let p = pages(&a);
         assert_eq!(p.len(), 1, "{a:?}");
-        assert_eq!(serde_json::to_value(&p[0].1).unwrap(), json!({"op":"typeText","ref":"e3","text":"hunter2","submit":false,"confirmed":["sensitiveField"]}));
+        assert_eq!(
+            serde_json::to_value(&p[0].1).unwrap(),
+            json!({"op":"typeText","ref":"e3","text":"hunter2","submit":false,"confirmed":["sensitiveField"]})
+        );
         assert_eq!(asks(&a)[0]["open"], false);
         let r = s.on_page_result(p[0].0, r#"{"ok":true,"label":"Password","role":"textbox"}"#);
         let n = notes(&r);
@@ -887,7 +764,6 @@ mod tests {
         assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
     }
 
-
     #[test]
     fn the_model_repeating_a_held_call_asks_once_and_never_reruns_an_answered_one() {
         let mut s = Session::new(SessionOptions::default());
@@ -915,7 +791,8 @@ mod tests {
     /// "type into Password?" covers the typing only; sending the form is a question of its own.
     fn held_password_then_send(s: &mut Session) -> Vec<Action> {
         s.on_server_event(&created("r1"));
-        let a = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let a =
+            s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
         let (id, _) = pages(&a)[0].clone();
         s.on_server_event(&done("r1", &[("c1", "typeText", "{}")]));
         s.on_page_result(id, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
@@ -923,7 +800,11 @@ mod tests {
         s.on_server_event(&done("r2", &[]));
         let y = s.on_user_text("yes");
         let p = pages(&y);
-        assert_eq!(serde_json::to_value(&p[0].1).unwrap()["confirmed"], json!(["sensitiveField"]), "the yes covers the typing only");
+        assert_eq!(
+            serde_json::to_value(&p[0].1).unwrap()["confirmed"],
+            json!(["sensitiveField"]),
+            "the yes covers the typing only"
+        );
         s.on_page_result(p[0].0, HELD_SEND)
     }
 
@@ -932,13 +813,22 @@ mod tests {
         let mut s = Session::new(SessionOptions::default());
         let a = held_password_then_send(&mut s);
         assert!(pages(&a).is_empty(), "nothing more runs on the first yes: {a:?}");
-        assert_eq!(asks(&a), vec![json!({"id":2,"open":true,"question":"Allow: send this form to https://partner.example?"})]);
+        assert_eq!(
+            asks(&a),
+            vec![json!({"id":2,"open":true,"question":"Allow: send this form to https://partner.example?"})]
+        );
         let n = notes(&a);
-        assert!(n.len() == 1 && n[0].contains("covers only that") && n[0].contains("send this form to https://partner.example"), "{n:?}");
+        assert!(
+            n.len() == 1
+                && n[0].contains("covers only that")
+                && n[0].contains("send this form to https://partner.example"),
+            "{n:?}"
+        );
         assert!(!n[0].contains("hunter2"));
         // The model repeating its call keeps the second question as it is.
         s.on_server_event(&created("r3"));
-        let r = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let r =
+            s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
         let again = s.on_page_result(pages(&r)[0].0, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
         assert!(asks(&again).is_empty() && pages(&again).is_empty(), "{again:?}");
         // The second yes covers both, and only now is the form sent.
@@ -958,7 +848,8 @@ mod tests {
         assert!(pages(&n).is_empty() && notes(&n)[0].contains("said no to \"send this form"), "{n:?}");
         // The model asking again is asked again: the person never said yes to sending it.
         s.on_server_event(&created("r3"));
-        let r = s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
+        let r =
+            s.on_server_event(&args_done("r3", "c3", "typeText", r#"{"target":"e3","text":"hunter2","submit":true}"#));
         let a = s.on_page_result(pages(&r)[0].0, r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#);
         assert_eq!(asks(&a).len(), 1, "{a:?}");
     }
@@ -986,5 +877,4 @@ mod tests {
             assert!(out.contains("\"ok\":false") && !out.contains("Hark is asking"), "{out}");
         }
     }
-
 }

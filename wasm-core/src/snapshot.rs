@@ -59,17 +59,8 @@ pub struct RawNode {
     pub section_ref: Option<String>,
 }
 
-pub const LANDMARKS: &[&str] = &[
-    "banner",
-    "navigation",
-    "main",
-    "contentinfo",
-    "complementary",
-    "search",
-    "form",
-    "region",
-    "dialog",
-];
+pub const LANDMARKS: &[&str] =
+    &["banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region", "dialog"];
 
 impl RawNode {
     fn is_text(&self) -> bool {
@@ -161,11 +152,7 @@ fn line(n: &RawNode, short: bool) -> Option<String> {
         });
     }
     let r = n.element_ref.as_deref()?;
-    let role = if n.button && n.role == "link" {
-        "button-link"
-    } else {
-        n.role.as_str()
-    };
+    let role = if n.button && n.role == "link" { "button-link" } else { n.role.as_str() };
     let mut s = format!("[{r}] {role}");
     let name = clip(&n.name, name_max);
     if !name.is_empty() {
@@ -208,11 +195,7 @@ fn line(n: &RawNode, short: bool) -> Option<String> {
 /// link, or a menu whose text is its headings and links (they follow it, one line each).
 fn repeats_neighbour(nodes: &[RawNode], i: usize) -> bool {
     let t = nodes[i].name.trim();
-    let same = |j: usize| {
-        nodes
-            .get(j)
-            .is_some_and(|n| !n.is_text() && n.name.trim() == t)
-    };
+    let same = |j: usize| nodes.get(j).is_some_and(|n| !n.is_text() && n.name.trim() == t);
     same(i + 1) || (i > 0 && same(i - 1)) || spelled_out_by_what_follows(nodes, i)
 }
 
@@ -251,8 +234,8 @@ impl Omitted {
             "text" => self.text += 1,
             "link" if !n.button => self.links += 1,
             "button" | "link" => self.buttons += 1,
-            "textbox" | "searchbox" | "combobox" | "checkbox" | "radio" | "listbox" | "slider"
-            | "spinbutton" | "switch" => self.fields += 1,
+            "textbox" | "searchbox" | "combobox" | "checkbox" | "radio" | "listbox" | "slider" | "spinbutton"
+            | "switch" => self.fields += 1,
             _ => self.other += 1,
         }
     }
@@ -297,9 +280,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
         ));
     }
     let nodes = &page.nodes;
-    let usable: Vec<bool> = (0..nodes.len())
-        .map(|i| !(nodes[i].is_text() && repeats_neighbour(nodes, i)))
-        .collect();
+    let usable: Vec<bool> = (0..nodes.len()).map(|i| !(nodes[i].is_text() && repeats_neighbour(nodes, i))).collect();
 
     // Priority 0: in view, full; 1: headings and interactive elsewhere; 2: other text elsewhere.
     let priority = |n: &RawNode| -> u8 {
@@ -388,13 +369,10 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
         ));
     }
     if omitted.total() > 0 || page.truncated {
-        let what = if omitted.total() > 0 {
-            omitted.describe()
-        } else {
-            "more elements".into()
-        };
+        let what = if omitted.total() > 0 { omitted.describe() } else { "more elements".into() };
         // Where reading on starts: the first element left out that has a ref.
-        let next = (0..nodes.len()).find(|&i| usable[i] && lines[i].is_none() && !nodes[i].in_view && nodes[i].any_ref().is_some());
+        let next = (0..nodes.len())
+            .find(|&i| usable[i] && lines[i].is_none() && !nodes[i].in_view && nodes[i].any_ref().is_some());
         let read_on = next
             .and_then(|i| nodes[i].any_ref())
             .map(|r| format!("Call getPageHTML with from=\"{r}\" to read on in page order, or with"))
@@ -437,10 +415,7 @@ pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String
     // The walk stopped at its node limit before the budget ran out: read on from the last element
     // listed (its line comes once more).
     let next = next.or_else(|| {
-        page.truncated
-            .then(|| nodes[start..].iter().rev().find_map(|n| n.any_ref()))
-            .flatten()
-            .filter(|r| *r != from)
+        page.truncated.then(|| nodes[start..].iter().rev().find_map(|n| n.any_ref())).flatten().filter(|r| *r != from)
     });
     match next {
         Some(r) => out.push_str(&format!("More below: call getPageHTML with from=\"{r}\".\n")),
@@ -467,10 +442,7 @@ mod tests {
         RawPage {
             url: "http://127.0.0.1/x.html".into(),
             title: "Dashboard".into(),
-            viewport: Viewport {
-                width: 1280.0,
-                height: 720.0,
-            },
+            viewport: Viewport { width: 1280.0, height: 720.0 },
             scroll_y: 0.0,
             scroll_height: 3000.0,
             nodes,
@@ -506,10 +478,7 @@ mod tests {
         );
         assert!(s.contains("# Welcome Back!\n"), "{s}");
         assert!(s.contains("[e2] textbox \"Email\" = \"a@b.c\""), "{s}");
-        assert!(
-            s.contains("[e3] textbox \"Password\" (value hidden)\n"),
-            "{s}"
-        );
+        assert!(s.contains("[e3] textbox \"Password\" (value hidden)\n"), "{s}");
         assert!(!s.contains("hunter2"));
         assert!(s.contains("[e4] checkbox \"Remember me\" (checked)"), "{s}");
         assert!(s.contains("[e5] button-link \"Save\""), "{s}");
@@ -525,18 +494,8 @@ mod tests {
     fn budget_keeps_the_view_and_counts_the_rest() {
         let mut nodes = vec![node("button", "Top", Some("e1"), true)];
         for i in 0..2000 {
-            nodes.push(node(
-                "link",
-                &format!("Article link number {i}"),
-                Some(&format!("e{}", i + 2)),
-                false,
-            ));
-            nodes.push(node(
-                "text",
-                &"long paragraph words ".repeat(20),
-                None,
-                false,
-            ));
+            nodes.push(node("link", &format!("Article link number {i}"), Some(&format!("e{}", i + 2)), false));
+            nodes.push(node("text", &"long paragraph words ".repeat(20), None, false));
         }
         let s = format(&page(nodes), 500);
         assert!(estimate_tokens(&s) <= 500, "{} tokens", estimate_tokens(&s));
@@ -550,10 +509,8 @@ mod tests {
     #[test]
     fn reading_on_from_a_walk_that_began_at_the_ref() {
         // The executor walked from e7 on, stopped at its node limit, and e7 itself is hidden now.
-        let mut p = page(vec![
-            node("link", "Next one", Some("e8"), false),
-            node("link", "Last listed", Some("e9"), false),
-        ]);
+        let mut p =
+            page(vec![node("link", "Next one", Some("e8"), false), node("link", "Last listed", Some("e9"), false)]);
         p.from_found = true;
         p.truncated = true;
         let s = format_from(&p, "e7", 2000).unwrap();
@@ -596,13 +553,7 @@ mod tests {
 
     #[test]
     fn text_that_repeats_its_link_is_dropped() {
-        let s = format(
-            &page(vec![
-                node("text", "Home", None, true),
-                node("link", "Home", Some("e1"), true),
-            ]),
-            2000,
-        );
+        let s = format(&page(vec![node("text", "Home", None, true), node("link", "Home", Some("e1"), true)]), 2000);
         assert_eq!(s.matches("Home").count(), 1, "{s}");
     }
 

@@ -23,13 +23,9 @@ impl HarkCore {
         let options: SessionOptions = if config_json.trim().is_empty() {
             SessionOptions::default()
         } else {
-            serde_json::from_str(config_json)
-                .map_err(|e| JsError::new(&format!("bad core config: {e}")))?
+            serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("bad core config: {e}")))?
         };
-        Ok(HarkCore {
-            session: Session::new(options),
-            voice: VoiceWatch::default(),
-        })
+        Ok(HarkCore { session: Session::new(options), voice: VoiceWatch::default() })
     }
     pub fn on_channel_open(&mut self) -> String {
         to_json(&self.session.on_channel_open())
@@ -61,10 +57,7 @@ impl HarkCore {
 }
 
 fn ui_error(e: crate::action::UiError) -> String {
-    to_json(&[
-        Action::state(crate::action::UiState::Error),
-        Action::error(e),
-    ])
+    to_json(&[Action::state(crate::action::UiState::Error), Action::error(e)])
 }
 
 /// Actions for: the companion could not be reached at `url`.
@@ -121,8 +114,7 @@ pub fn describe_status(body: &str) -> String {
 /// The snapshot text for a raw `collect` result (for benchmarks and debugging).
 #[wasm_bindgen]
 pub fn format_snapshot(raw_json: &str, max_tokens: u32) -> Result<String, JsError> {
-    let page: snapshot::RawPage =
-        serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
+    let page: snapshot::RawPage = serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(snapshot::format(&page, max_tokens))
 }
 
@@ -132,7 +124,8 @@ mod tests {
 
     #[test]
     fn facade_speaks_json_actions() {
-        let mut core = HarkCore::new(r#"{"session_update":null,"local_mode":true}"#).unwrap_or_else(|_| panic!("config"));
+        let mut core =
+            HarkCore::new(r#"{"session_update":null,"local_mode":true}"#).unwrap_or_else(|_| panic!("config"));
         let open: serde_json::Value = serde_json::from_str(&core.on_channel_open()).unwrap();
         assert_eq!(open[0], serde_json::json!({"kind":"ui","state":"listening"}));
         let call = r#"{"type":"response.function_call_arguments.done","response_id":"r","call_id":"c","name":"changeTextColor","arguments":"{\"color\":\"red\"}"}"#;
@@ -140,16 +133,22 @@ mod tests {
         assert_eq!(a[0]["kind"], "page");
         assert_eq!(a[0]["command"], serde_json::json!({"op":"setTextColor","color":"rgb(255, 0, 0)"}));
         let id = a[0]["id"].as_u64().unwrap() as u32;
-        let r: serde_json::Value = serde_json::from_str(&core.on_page_result(id, r#"{"ok":true,"changed":5}"#)).unwrap();
+        let r: serde_json::Value =
+            serde_json::from_str(&core.on_page_result(id, r#"{"ok":true,"changed":5}"#)).unwrap();
         // The glue sends `text` verbatim and times the call by `output_of`.
         assert_eq!(r[0]["output_of"], "c");
         let sent: serde_json::Value = serde_json::from_str(r[0]["text"].as_str().unwrap()).unwrap();
         assert_eq!(sent["item"]["type"], "function_call_output");
         assert_eq!(sent["item"]["call_id"], "c");
-        let e: serde_json::Value = serde_json::from_str(&companion_http_error(401, r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong"}}"#)).unwrap();
+        let e: serde_json::Value = serde_json::from_str(&companion_http_error(
+            401,
+            r#"{"error":{"code":"wrong_token","message":"the pairing token is wrong"}}"#,
+        ))
+        .unwrap();
         assert_eq!(e[0]["state"], "error");
         assert!(e[1]["error"]["message"].as_str().unwrap().contains("token"));
-        let m: serde_json::Value = serde_json::from_str(&microphone_error("NotFoundError", "granted", "firefox")).unwrap();
+        let m: serde_json::Value =
+            serde_json::from_str(&microphone_error("NotFoundError", "granted", "firefox")).unwrap();
         assert_eq!(m.as_array().unwrap().len(), 1, "the session goes on without a microphone");
         assert_eq!(m[0]["error"]["fatal"], false);
     }

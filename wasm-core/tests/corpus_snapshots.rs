@@ -15,11 +15,7 @@ fn fixtures() -> Vec<(String, RawPage, usize)> {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let outer = v["outerHtmlChars"].as_u64().unwrap() as usize;
         let page: RawPage = serde_json::from_value(v).unwrap();
-        out.push((
-            path.file_stem().unwrap().to_string_lossy().into_owned(),
-            page,
-            outer,
-        ));
+        out.push((path.file_stem().unwrap().to_string_lossy().into_owned(), page, outer));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(out.len() >= 5, "fixtures missing");
@@ -35,20 +31,16 @@ fn snapshots_fit_the_budget_and_are_far_smaller_than_outer_html() {
         let tokens = estimate_tokens(&snap);
         // HTML runs about 3.5 chars per token; be conservative with 4.
         let outer_tokens = outer_chars / 4;
-        println!("{name:40} snapshot ~{tokens:5} tokens, outerHTML ~{outer_tokens:7} tokens, ratio {:.1}x", outer_tokens as f64 / tokens as f64);
+        println!(
+            "{name:40} snapshot ~{tokens:5} tokens, outerHTML ~{outer_tokens:7} tokens, ratio {:.1}x",
+            outer_tokens as f64 / tokens as f64
+        );
         assert!(tokens <= 2000, "{name}: {tokens} tokens");
         total_snap += tokens;
         total_outer += outer_tokens;
         // Everything interactive in view is addressable.
-        for n in page
-            .nodes
-            .iter()
-            .filter(|n| n.in_view && n.element_ref.is_some())
-        {
-            assert!(
-                snap.contains(&format!("[{}]", n.element_ref.as_ref().unwrap())),
-                "{name}: {n:?} missing"
-            );
+        for n in page.nodes.iter().filter(|n| n.in_view && n.element_ref.is_some()) {
+            assert!(snap.contains(&format!("[{}]", n.element_ref.as_ref().unwrap())), "{name}: {n:?} missing");
         }
     }
     println!("all pages: {:.1}x", total_outer as f64 / total_snap as f64);
@@ -57,10 +49,7 @@ fn snapshots_fit_the_budget_and_are_far_smaller_than_outer_html() {
 
 #[test]
 fn sb_admin_dashboard_reads_like_the_page() {
-    let (_, page, _) = fixtures()
-        .into_iter()
-        .find(|(n, ..)| n == "sb-admin-2__index")
-        .unwrap();
+    let (_, page, _) = fixtures().into_iter().find(|(n, ..)| n == "sb-admin-2__index").unwrap();
     let snap = format(&page, 2000);
     println!("{snap}");
     assert!(snap.contains("# Dashboard"));
@@ -70,10 +59,7 @@ fn sb_admin_dashboard_reads_like_the_page() {
 
 #[test]
 fn login_page_never_shows_the_password_value() {
-    let (_, page, _) = fixtures()
-        .into_iter()
-        .find(|(n, ..)| n == "sb-admin-2__login")
-        .unwrap();
+    let (_, page, _) = fixtures().into_iter().find(|(n, ..)| n == "sb-admin-2__login").unwrap();
     let snap = format(&page, 2000);
     println!("{snap}");
     assert!(snap.contains("(value hidden)"), "{snap}");
@@ -109,7 +95,13 @@ fn paging_with_from_reaches_every_element_of_big_pages() {
             assert!(answers < 200, "{name}: paging does not end");
         }
         let missed: Vec<&String> = all.iter().filter(|r| !seen.contains(&format!("[{r}]"))).collect();
-        assert!(missed.is_empty(), "{name}: {} of {} refs never shown in {answers} answers, e.g. {:?}", missed.len(), all.len(), &missed[..missed.len().min(5)]);
+        assert!(
+            missed.is_empty(),
+            "{name}: {} of {} refs never shown in {answers} answers, e.g. {:?}",
+            missed.len(),
+            all.len(),
+            &missed[..missed.len().min(5)]
+        );
         println!("{name:40} {} refs in {answers} answers", all.len());
     }
     let page = &fixtures()[0].1;

@@ -88,8 +88,10 @@ impl Run {
         let mut output = Vec::new();
         for (i, (name, args)) in calls.iter().enumerate() {
             let (item_id, call_id, args) = (self.id("item"), self.id("call"), args.to_string());
-            let item = |status: &str, arguments: &str| json!({"id":item_id,"object":"realtime.item","type":"function_call",
-                "status":status,"call_id":call_id,"name":name,"arguments":arguments});
+            let item = |status: &str, arguments: &str| {
+                json!({"id":item_id,"object":"realtime.item","type":"function_call",
+                "status":status,"call_id":call_id,"name":name,"arguments":arguments})
+            };
             self.feed(json!({"type":"response.output_item.added","response_id":rid,
                 "output_index":i,"item":item("in_progress","")}));
             self.feed(json!({"type":"conversation.item.added","previous_item_id":null,
@@ -197,7 +199,11 @@ fn types(events: &[Value]) -> Vec<String> {
 /// held actions answered by voice, by typing and by clicks, bad calls, a busy server.
 fn ga_session() -> Run {
     let mut run = Run::new(
-        SessionOptions { voice: Some("cedar".into()), instructions: Some("Answer in French.".into()), ..Default::default() },
+        SessionOptions {
+            voice: Some("cedar".into()),
+            instructions: Some("Answer in French.".into()),
+            ..Default::default()
+        },
         Interface::Ga,
     );
     run.typed("make the background navy");
@@ -219,7 +225,11 @@ fn ga_session() -> Run {
     run.calls(&[("typeText", json!({"target":"e3","text":"hunter5"}))]);
     run.click(4, true);
 
-    run.calls(&[("changeTextColor", json!({"color":"blurple"})), ("launchRockets", json!({})), ("zoomText", json!({"percent":150}))]);
+    run.calls(&[
+        ("changeTextColor", json!({"color":"blurple"})),
+        ("launchRockets", json!({})),
+        ("zoomText", json!({"percent":150})),
+    ]);
     run.calls(&[("undo", json!({})), ("resetPage", json!({}))]);
 
     // Our response.create raced one the server started: an error, then a retry after it.
@@ -281,8 +291,5 @@ fn every_client_event_the_core_sends_is_on_spec() {
     // Each kind of held-action answer told the model something.
     let notes = all.iter().filter(|e| e["item"]["role"] == "system").count();
     assert!(notes >= 4, "{notes} system notes");
-    assert!(
-        all.iter().all(|e| !e.to_string().contains("hunter")),
-        "typed secrets never reach the model"
-    );
+    assert!(all.iter().all(|e| !e.to_string().contains("hunter")), "typed secrets never reach the model");
 }

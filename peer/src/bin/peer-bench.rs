@@ -67,11 +67,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let peer = Peer::start(PeerConfig::default()).await?;
     let session = serde_json::to_value(SessionConfig::new(&SessionSettings::default()))?;
-    println!(
-        "hark-peer bench: {} runs, peer {}, client and peer on 127.0.0.1",
-        args.runs,
-        peer.base_url()
-    );
+    println!("hark-peer bench: {} runs, peer {}, client and peer on 127.0.0.1", args.runs, peer.base_url());
 
     let mut connect = Vec::new();
     let mut exchange = Vec::new();
@@ -79,14 +75,7 @@ async fn main() -> anyhow::Result<()> {
         let pending = PendingClient::new(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?;
         let t0 = Instant::now();
         let client = pending
-            .post(
-                &peer.base_url(),
-                LOCAL_API_KEY,
-                Endpoint::Calls {
-                    session: session.clone(),
-                },
-                Mic::Off,
-            )
+            .post(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: session.clone() }, Mic::Off)
             .await?;
         let answered = t0.elapsed();
         client.wait_open(T).await?;
@@ -97,24 +86,12 @@ async fn main() -> anyhow::Result<()> {
     stats("HTTP offer/answer exchange", exchange);
     stats("connect (POST -> channel open)", connect);
 
-    let mut client = RtcClient::connect(
-        &peer.base_url(),
-        LOCAL_API_KEY,
-        Endpoint::Calls { session },
-        Mic::Off,
-    )
-    .await?;
+    let mut client = RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session }, Mic::Off).await?;
     client.wait_open(T).await?;
     let first = client.next_event(T).await?;
     assert!(matches!(first, ServerEvent::SessionCreated { .. }));
-    stats(
-        "round trip, 1 KB event",
-        round_trips(&mut client, 1024, args.runs).await,
-    );
-    stats(
-        "round trip, 100 KB event",
-        round_trips(&mut client, 100 * 1024, args.runs).await,
-    );
+    stats("round trip, 1 KB event", round_trips(&mut client, 1024, args.runs).await);
+    stats("round trip, 100 KB event", round_trips(&mut client, 100 * 1024, args.runs).await);
     peer.shutdown().await;
     Ok(())
 }

@@ -16,34 +16,20 @@ pub fn hark_session() -> Value {
 }
 
 pub async fn peer(local_mode: bool) -> Peer {
-    Peer::start(PeerConfig {
-        local_mode,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
+    Peer::start(PeerConfig { local_mode, ..Default::default() }).await.unwrap()
 }
 
 /// Connect a client with Hark's GA session and wait for `session.created`.
 pub async fn connected(peer: &Peer, mic: Mic) -> (RtcClient, hark_peer::CallHandle) {
-    let mut client = RtcClient::connect(
-        &peer.base_url(),
-        LOCAL_API_KEY,
-        Endpoint::Calls {
-            session: hark_session(),
-        },
-        mic,
-    )
-    .await
-    .unwrap();
+    let mut client =
+        RtcClient::connect(&peer.base_url(), LOCAL_API_KEY, Endpoint::Calls { session: hark_session() }, mic)
+            .await
+            .unwrap();
     let call = peer.next_call().await.unwrap();
     client.wait_open(T).await.unwrap();
     call.wait_channel_open().await.unwrap();
     let first = client.next_event(T).await.unwrap();
-    assert!(
-        matches!(first, ServerEvent::SessionCreated { .. }),
-        "first event was {first:?}"
-    );
+    assert!(matches!(first, ServerEvent::SessionCreated { .. }), "first event was {first:?}");
     (client, call)
 }
 
@@ -67,6 +53,9 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, ur
 /// POST `url` (with an optional JSON body) and read its JSON answer.
 pub async fn post_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: String, body: Option<Value>) -> T {
     let req = http.post(url);
-    let req = match body { Some(b) => req.json(&b), None => req };
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
     req.send().await.unwrap().json().await.unwrap()
 }

@@ -70,7 +70,13 @@ struct Stats {
 fn stats(mut v: Vec<Duration>, wall: Duration) -> Stats {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).saturating_sub(1).min(v.len() - 1)];
-    Stats { p50: at(0.50), p90: at(0.90), p99: at(0.99), max: *v.last().unwrap(), per_sec: v.len() as f64 / wall.as_secs_f64() }
+    Stats {
+        p50: at(0.50),
+        p90: at(0.90),
+        p99: at(0.99),
+        max: *v.last().unwrap(),
+        per_sec: v.len() as f64 / wall.as_secs_f64(),
+    }
 }
 
 /// Runs `n` requests made by `make` with `c` in flight; every answer must be 2xx with the SDP.
@@ -178,7 +184,10 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
         move || {
             let form = reqwest::multipart::Form::new()
                 .part("sdp", reqwest::multipart::Part::bytes(OFFER_SDP.as_bytes()).mime_str("application/sdp").unwrap())
-                .part("session", reqwest::multipart::Part::stream(session_json.clone()).mime_str("application/json").unwrap());
+                .part(
+                    "session",
+                    reqwest::multipart::Part::stream(session_json.clone()).mime_str("application/json").unwrap(),
+                );
             client.post(&url).bearer_auth(KEY).multipart(form).send()
         }
     };
@@ -197,7 +206,10 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
     let direct = Arc::new(direct);
     let via = Arc::new(via);
 
-    println!("companion-bench: {exchanges} SDP exchanges per path, {concurrency} concurrent, fake upstream on {}", fake.base_url());
+    println!(
+        "companion-bench: {exchanges} SDP exchanges per path, {concurrency} concurrent, fake upstream on {}",
+        fake.base_url()
+    );
     // Warm up both paths (connections, allocator, caches).
     let warm = (concurrency * 4).min(exchanges);
     {
@@ -235,7 +247,14 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
     let (d, v) = (stats(d_all, d_wall), stats(v_all, v_wall));
     println!("{:<22} {:>9} {:>9} {:>9} {:>9} {:>10}", "path", "p50 ms", "p90 ms", "p99 ms", "max ms", "exch/s");
     for (name, s) in [("direct to upstream", &d), ("through companion", &v)] {
-        println!("{name:<22} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>10.0}", ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.per_sec);
+        println!(
+            "{name:<22} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>10.0}",
+            ms(s.p50),
+            ms(s.p90),
+            ms(s.p99),
+            ms(s.max),
+            s.per_sec
+        );
     }
     let added_p50 = ms(v.p50) - ms(d.p50);
     let added_p99 = ms(v.p99) - ms(d.p99);
@@ -253,8 +272,16 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
         if added_p99 <= 2.0 { "met" } else { "NOT met" },
         if median <= 2.0 { "met" } else { "NOT met" }
     );
-    println!("companion CPU time: {:.0} µs per exchange (user + system, {} exchanges)", cpu_ms * 1000.0 / exchanges as f64, exchanges);
-    println!("companion idle RSS: {:.1} MiB ({idle_rss} KiB); peak RSS under load: {:.1} MiB", idle_rss as f64 / 1024.0, loaded_rss as f64 / 1024.0);
+    println!(
+        "companion CPU time: {:.0} µs per exchange (user + system, {} exchanges)",
+        cpu_ms * 1000.0 / exchanges as f64,
+        exchanges
+    );
+    println!(
+        "companion idle RSS: {:.1} MiB ({idle_rss} KiB); peak RSS under load: {:.1} MiB",
+        idle_rss as f64 / 1024.0,
+        loaded_rss as f64 / 1024.0
+    );
 
     let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
@@ -265,7 +292,8 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let dir = std::env::temp_dir().join(format!("hark-bench-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let dir = std::env::temp_dir()
+        .join(format!("hark-bench-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

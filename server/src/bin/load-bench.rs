@@ -69,7 +69,8 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
-        let mut num = |what: &str| -> anyhow::Result<usize> { Ok(it.next().with_context(|| format!("{what} N"))?.parse()?) };
+        let mut num =
+            |what: &str| -> anyhow::Result<usize> { Ok(it.next().with_context(|| format!("{what} N"))?.parse()?) };
         match arg.as_str() {
             "--concurrent" => a.concurrent = num("--concurrent")?,
             "--sessions" => a.sessions = num("--sessions")?,
@@ -112,12 +113,15 @@ fn main() -> anyhow::Result<()> {
 /// `--webrtc-timeout-ms` say otherwise. Prints its address, serves until SIGTERM.
 async fn peer_role() -> anyhow::Result<()> {
     hark_server::init_logging();
-    let mut config = hark_peer::PeerConfig { http_addr: SocketAddr::new(LOOPBACK, 0), media_ip: LOOPBACK, ..Default::default() };
+    let mut config =
+        hark_peer::PeerConfig { http_addr: SocketAddr::new(LOOPBACK, 0), media_ip: LOOPBACK, ..Default::default() };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--max-calls" => config.max_calls = it.next().context("--max-calls N")?.parse()?,
-            "--webrtc-timeout-ms" => config.connect_timeout = Duration::from_millis(it.next().context("--webrtc-timeout-ms MS")?.parse()?),
+            "--webrtc-timeout-ms" => {
+                config.connect_timeout = Duration::from_millis(it.next().context("--webrtc-timeout-ms MS")?.parse()?)
+            }
             other => bail!("peer: unknown argument {other:?}"),
         }
     }
@@ -138,7 +142,12 @@ struct Proc {
 }
 
 impl Proc {
-    async fn spawn(role: &str, args: &[String], env: &[(&str, String)], marker: &str) -> anyhow::Result<(Proc, String)> {
+    async fn spawn(
+        role: &str,
+        args: &[String],
+        env: &[(&str, String)],
+        marker: &str,
+    ) -> anyhow::Result<(Proc, String)> {
         let mut cmd = Command::new(std::env::current_exe()?);
         cmd.env(ROLE_ENV, role)
             .env("RUST_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "error".into()))
@@ -179,7 +188,9 @@ impl Proc {
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -208,9 +219,9 @@ fn open_files_limit() -> u64 {
         let s = std::fs::read_to_string("/proc/self/limits").ok()?;
         s.lines().find(|l| l.starts_with("Max open files"))?.split_whitespace().nth(3)?.parse().ok()
     };
-    let hard = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Max open files"))?.split_whitespace().nth(4)?.parse::<u64>().ok());
+    let hard = std::fs::read_to_string("/proc/self/limits").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("Max open files"))?.split_whitespace().nth(4)?.parse::<u64>().ok()
+    });
     if let (Some(soft), Some(hard)) = (read(), hard) {
         if soft < hard {
             let _ = std::process::Command::new("prlimit")
@@ -252,7 +263,11 @@ impl Exchange {
         let fut = async {
             let resp = req.send().await?;
             let status = resp.status().as_u16();
-            let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok());
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.trim().parse::<u64>().ok());
             let call_id = resp.headers().get("x-hark-call-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let body = resp.text().await?;
             Ok::<_, reqwest::Error>((status, retry_after, call_id, body))
@@ -260,17 +275,23 @@ impl Exchange {
         let outcome = match tokio::time::timeout(self.deadline, fut).await {
             Err(_) => Outcome::Hung,
             Ok(Err(e)) => Outcome::Error(format!("transport: {e}")),
-            Ok(Ok((200, _, call_id, body))) if body.starts_with("v=0") && body.contains("\nm=") => Outcome::Answered { answer: body, call_id },
+            Ok(Ok((200, _, call_id, body))) if body.starts_with("v=0") && body.contains("\nm=") => {
+                Outcome::Answered { answer: body, call_id }
+            }
             Ok(Ok((status @ (429 | 503), retry_after, _, body))) => {
                 let doc: Option<Value> = serde_json::from_str(&body).ok();
                 let code = doc.as_ref().and_then(|d| d["error"]["code"].as_str()).unwrap_or("").to_owned();
                 let message = doc.as_ref().and_then(|d| d["error"]["message"].as_str()).unwrap_or("").trim().to_owned();
                 match retry_after {
-                    Some(secs) if secs >= 1 && !message.is_empty() && !code.is_empty() => Outcome::Refused { status, code, message },
+                    Some(secs) if secs >= 1 && !message.is_empty() && !code.is_empty() => {
+                        Outcome::Refused { status, code, message }
+                    }
                     _ => Outcome::Error(format!("{status} without Retry-After or words: {body}")),
                 }
             }
-            Ok(Ok((status, _, _, body))) => Outcome::Error(format!("{status}: {}", body.chars().take(300).collect::<String>())),
+            Ok(Ok((status, _, _, body))) => {
+                Outcome::Error(format!("{status}: {}", body.chars().take(300).collect::<String>()))
+            }
         };
         (outcome, t0.elapsed())
     }
@@ -282,7 +303,11 @@ async fn peer_live_calls(http: &reqwest::Client, peer_url: &str) -> anyhow::Resu
     load["live_calls"].as_u64().map(|n| n as usize).context("the peer's /_peer/load has no live_calls")
 }
 
-async fn wait_no_live_calls(http: &reqwest::Client, peer_url: &str, within: Duration) -> anyhow::Result<(usize, Duration)> {
+async fn wait_no_live_calls(
+    http: &reqwest::Client,
+    peer_url: &str,
+    within: Duration,
+) -> anyhow::Result<(usize, Duration)> {
     let t0 = Instant::now();
     loop {
         let n = peer_live_calls(http, peer_url).await?;
@@ -316,16 +341,20 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     std::fs::write(dir.join("none.toml"), "")?;
 
     let (peer, peer_url) = Proc::spawn("peer", &args.peer_args, &[], "peer listening on ").await?;
-    let mut companion_args: Vec<String> = ["--port", "0", "--mode", "openai", "--upstream-url", &peer_url, "--rate-per-minute", "0"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut companion_args: Vec<String> =
+        ["--port", "0", "--mode", "openai", "--upstream-url", &peer_url, "--rate-per-minute", "0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     companion_args.extend(["--token-file".into(), dir.join("token").display().to_string()]);
     companion_args.extend(args.companion_args.iter().cloned());
     let (companion, companion_addr) = Proc::spawn(
         "companion",
         &companion_args,
-        &[("OPENAI_API_KEY", hark_peer::LOCAL_API_KEY.to_owned()), ("HARK_CONFIG", dir.join("none.toml").display().to_string())],
+        &[
+            ("OPENAI_API_KEY", hark_peer::LOCAL_API_KEY.to_owned()),
+            ("HARK_CONFIG", dir.join("none.toml").display().to_string()),
+        ],
         "listening on http://",
     )
     .await?;
@@ -378,7 +407,11 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         for _ in 0..args.concurrent {
             offers.push(PendingClient::new(LOOPBACK).await?);
         }
-        println!("\n1. {} SDP exchanges at once (real offers made beforehand; deadline {} s each)", args.concurrent, args.deadline.as_secs());
+        println!(
+            "\n1. {} SDP exchanges at once (real offers made beforehand; deadline {} s each)",
+            args.concurrent,
+            args.deadline.as_secs()
+        );
         let start = Arc::new(tokio::sync::Barrier::new(args.concurrent + 1));
         let mut tasks = Vec::with_capacity(args.concurrent);
         for pending in offers {
@@ -461,7 +494,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             took.as_secs_f64()
         );
         let verdict = errors.is_empty() && hung == 0 && lost == 0;
-        println!("   every exchange answered or refused with words, none hung or lost: {}", if verdict { "yes" } else { "NO" });
+        println!(
+            "   every exchange answered or refused with words, none hung or lost: {}",
+            if verdict { "yes" } else { "NO" }
+        );
     }
 
     // ---------------------------------------------------------------- 2. sequential sessions
@@ -473,7 +509,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             if args.abandon_every > 0 { format!("every {}th is abandoned unconnected (the peer reaps it), ", args.abandon_every) } else { String::new() },
         );
         let (c0, p0) = settled_rss(&companion, &peer).await;
-        println!("   {:>7}  {:>14}  {:>14}  {:>9}  {:>12}", "session", "companion RSS", "peer RSS", "sess/s", "exchange p50");
+        println!(
+            "   {:>7}  {:>14}  {:>14}  {:>9}  {:>12}",
+            "session", "companion RSS", "peer RSS", "sess/s", "exchange p50"
+        );
         println!("   {:>7}  {:>10.1} MiB  {:>10.1} MiB", 0, mib(c0), mib(p0));
         let (mut failed, mut connected, mut hung_up, mut abandoned) = (0usize, 0usize, 0usize, 0usize);
         let mut first_failure: Option<String> = None;
@@ -511,7 +550,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
                         .await
                     }
                 }
-                Outcome::Refused { status, code, message } => Err(anyhow::anyhow!("refused {status} {code}: {message}")),
+                Outcome::Refused { status, code, message } => {
+                    Err(anyhow::anyhow!("refused {status} {code}: {message}"))
+                }
                 Outcome::Error(e) => Err(anyhow::anyhow!(e)),
                 Outcome::Hung => Err(anyhow::anyhow!("hung")),
             };
@@ -522,17 +563,29 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             if i % args.report_every == 0 || i == args.sessions {
                 let rate = window.len() as f64 / t_window.elapsed().as_secs_f64();
                 let (c, p) = settled_rss(&companion, &peer).await;
-                println!("   {i:>7}  {:>10.1} MiB  {:>10.1} MiB  {rate:>9.0}  {:>9.2} ms", mib(c), mib(p), ms(median(&mut window)));
+                println!(
+                    "   {i:>7}  {:>10.1} MiB  {:>10.1} MiB  {rate:>9.0}  {:>9.2} ms",
+                    mib(c),
+                    mib(p),
+                    ms(median(&mut window))
+                );
                 at_report.push((c, p));
                 window.clear();
                 t_window = Instant::now();
             }
         }
         let wall = t_all.elapsed();
-        let wait = arg_or(&args.peer_args, "--webrtc-timeout-ms", hark_peer::DEFAULT_CONNECT_TIMEOUT.as_millis() as u64);
+        let wait =
+            arg_or(&args.peer_args, "--webrtc-timeout-ms", hark_peer::DEFAULT_CONNECT_TIMEOUT.as_millis() as u64);
         let (left, took) = wait_no_live_calls(&http, &peer_url, Duration::from_millis(wait + 5_000)).await?;
         let (c1, p1) = settled_rss(&companion, &peer).await;
-        println!("   {:>7}  {:>10.1} MiB  {:>10.1} MiB  (after {:.1} s, when the peer had {left} calls open)", "end", mib(c1), mib(p1), took.as_secs_f64());
+        println!(
+            "   {:>7}  {:>10.1} MiB  {:>10.1} MiB  (after {:.1} s, when the peer had {left} calls open)",
+            "end",
+            mib(c1),
+            mib(p1),
+            took.as_secs_f64()
+        );
         println!(
             "   {} sessions in {:.1} s: {connected} connected and closed, {hung_up} hung up, {abandoned} abandoned (reaped), {failed} failed{}",
             args.sessions,

@@ -36,11 +36,7 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
     BUF.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let w = BufWriter(buf.clone());
-        tracing_subscriber::fmt()
-            .with_env_filter("trace")
-            .with_ansi(false)
-            .with_writer(move || w.clone())
-            .init();
+        tracing_subscriber::fmt().with_env_filter("trace").with_ansi(false).with_writer(move || w.clone()).init();
         buf
     })
 }
@@ -115,7 +111,8 @@ impl Harness {
         for (name, value) in changes {
             match value {
                 Some(v) => {
-                    req.headers_mut().insert(reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(), v.parse().unwrap());
+                    req.headers_mut()
+                        .insert(reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(), v.parse().unwrap());
                 }
                 None => {
                     req.headers_mut().remove(*name);

@@ -71,7 +71,12 @@ async fn bench(engine: Engine) -> Result<()> {
     s.browser.press_toolbar_button().await?;
     let call = s.peer.next_call().await?;
     call.wait_channel_open().await?;
-    let pages = ["/corpus/sb-admin-2/index.html", "/corpus/sb-admin-2/buttons.html", "/corpus/readability/nytimes-1.html", "/corpus/readability/wikipedia.html"];
+    let pages = [
+        "/corpus/sb-admin-2/index.html",
+        "/corpus/sb-admin-2/buttons.html",
+        "/corpus/readability/nytimes-1.html",
+        "/corpus/readability/wikipedia.html",
+    ];
     let functions = [
         ("getPageHTML", json!({})),
         ("changeBackgroundColor", json!({ "color": "rgb(12, 34, 120)" })),

@@ -24,13 +24,21 @@ fn main() -> Result<()> {
     let secs: u64 = std::env::var("HARK_HEAP_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
     let rt = tokio::runtime::Runtime::new()?;
     let (chromium, firefox) = rt.block_on(async {
-        tokio::join!(bench(Engine::Chromium, Duration::from_secs(secs)), bench(Engine::Firefox, Duration::from_secs(secs)))
+        tokio::join!(
+            bench(Engine::Chromium, Duration::from_secs(secs)),
+            bench(Engine::Firefox, Duration::from_secs(secs))
+        )
     });
     let mut flat = true;
     for (engine, r) in [(Engine::Chromium, chromium), (Engine::Firefox, firefox)] {
         let (first, last) = r.with_context(|| engine.name())?;
         let drift = (last as f64 - first as f64) / first as f64 * 100.0;
-        println!("heap {}: {:.1} MB -> {:.1} MB over {secs} s of re-renders ({drift:+.1}%)", engine.name(), mb(first), mb(last));
+        println!(
+            "heap {}: {:.1} MB -> {:.1} MB over {secs} s of re-renders ({drift:+.1}%)",
+            engine.name(),
+            mb(first),
+            mb(last)
+        );
         flat &= drift.abs() <= 10.0;
     }
     println!("heap flat within 10%: {}", if flat { "yes" } else { "NO" });
@@ -77,7 +85,11 @@ async fn bench(engine: Engine, length: Duration) -> Result<(u64, u64)> {
     let first = least_heap(&s).await?;
     let mut last = first;
     loop {
-        let stats = if with_hark { journal(&mut s).await? } else { json!({ "journal": { "elements": "(Hark off)" }, "keep": { "batches": 0, "maxMs": 0 } }) };
+        let stats = if with_hark {
+            journal(&mut s).await?
+        } else {
+            json!({ "journal": { "elements": "(Hark off)" }, "keep": { "batches": 0, "maxMs": 0 } })
+        };
         println!(
             "heap {} at {:>4} s: {:.1} MB; journal {} elements; {} re-renders kept (longest {} ms)",
             engine.name(),
@@ -94,7 +106,10 @@ async fn bench(engine: Engine, length: Duration) -> Result<(u64, u64)> {
         last = least_heap(&s).await?;
     }
     let look = s.browser.eval("return [...document.querySelectorAll('#board button')].filter(b => getComputedStyle(b).backgroundColor === 'rgb(200, 0, 0)').length").await?;
-    ensure!(look == json!(if with_hark { 200 } else { 0 }), "the change was not kept to the end: {look} of 200 buttons");
+    ensure!(
+        look == json!(if with_hark { 200 } else { 0 }),
+        "the change was not kept to the end: {look} of 200 buttons"
+    );
     s.stop().await;
     Ok((first, last))
 }

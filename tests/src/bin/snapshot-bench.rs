@@ -542,11 +542,8 @@ async fn measure(
     let timings = status["pageTimings"].as_array().cloned().unwrap_or_default();
     // The status keeps the last 50; take this page's collects.
     let skip = if timings.len() < 50 { before.min(timings.len()) } else { timings.len().saturating_sub(runs) };
-    let host: Vec<f64> = timings[skip..]
-        .iter()
-        .filter(|t| t["op"] == json!("collect"))
-        .filter_map(|t| t["ms"].as_f64())
-        .collect();
+    let host: Vec<f64> =
+        timings[skip..].iter().filter(|t| t["op"] == json!("collect")).filter_map(|t| t["ms"].as_f64()).collect();
     let latencies = status["callLatencies"].as_array().cloned().unwrap_or_default();
     let built: Vec<f64> = latencies[latencies.len().saturating_sub(runs)..]
         .iter()
@@ -610,7 +607,10 @@ async fn measure(
             role: v["role"].as_str().unwrap_or_default().to_string(),
             in_view: v["inView"].as_bool().unwrap_or(false),
             tag: v["tag"].as_str().unwrap_or_default().to_string(),
-            names: v["names"].as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+            names: v["names"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
         })
         .collect();
 
@@ -630,7 +630,16 @@ async fn measure(
         aria_tokens: aria_text.as_deref().map(tokens),
         addr: addressable(&elements, &snapshot),
         addr_view: {
-            let in_view: Vec<Interactive> = elements.iter().filter(|e| e.in_view).map(|e| Interactive { role: e.role.clone(), in_view: true, tag: e.tag.clone(), names: e.names.clone() }).collect();
+            let in_view: Vec<Interactive> = elements
+                .iter()
+                .filter(|e| e.in_view)
+                .map(|e| Interactive {
+                    role: e.role.clone(),
+                    in_view: true,
+                    tag: e.tag.clone(),
+                    names: e.names.clone(),
+                })
+                .collect();
             addressable(&in_view, &snapshot)
         },
         inpage_collect_ms: median(&inpage),
@@ -653,7 +662,11 @@ fn keep_sample(page: &str, hark: &str, aria: Option<&str>) {
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let name: String = page.trim_start_matches("/corpus/").chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let name: String = page
+        .trim_start_matches("/corpus/")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .collect();
     let _ = std::fs::write(dir.join(format!("{name}.hark.txt")), hark);
     if let Some(a) = aria {
         let _ = std::fs::write(dir.join(format!("{name}.aria.yml")), a);
@@ -675,10 +688,20 @@ fn verdict(met: bool) -> &'static str {
 
 fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) {
     let modes: Vec<String> = aria_modes.iter().map(|(m, n)| format!("{m} ×{n}")).collect();
-    println!("Hark snapshot benchmark: {} pages (readability + sb-admin-2), headless Chromium {}x{}", rows.len(), WINDOW.0, WINDOW.1);
+    println!(
+        "Hark snapshot benchmark: {} pages (readability + sb-admin-2), headless Chromium {}x{}",
+        rows.len(),
+        WINDOW.0,
+        WINDOW.1
+    );
     println!("Tokens: o200k_base (tiktoken-rs), the same tokenizer for all three texts.");
-    println!("  hark  = output of getPageHTML {{}} called by the peer (default budget {} tokens)", hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS);
-    println!("  html  = document.documentElement.outerHTML (what the seed sent), read over WebDriver at the same moment");
+    println!(
+        "  hark  = output of getPageHTML {{}} called by the peer (default budget {} tokens)",
+        hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS
+    );
+    println!(
+        "  html  = document.documentElement.outerHTML (what the seed sent), read over WebDriver at the same moment"
+    );
     println!(
         "  aria  = Playwright locator('body').ariaSnapshot(), playwright-core attached over CDP to this same Chromium, same tab ({})",
         modes.join(", ")
@@ -693,7 +716,9 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
     println!("  (the largest such pairing); compared lowercased with whitespace squashed; a clipped name");
     println!("  (ending in …) matches as a prefix. Elements with no name at all count when an unclaimed ref line of a compatible role");
     println!("  is left (a count match, not proof it is the same element). addr = share in the first answer; reach = share after");
-    println!("  reading on: the first answer plus every getPageHTML {{from}} answer it leads to (at most {MAX_ANSWERS}).");
+    println!(
+        "  reading on: the first answer plus every getPageHTML {{from}} answer it leads to (at most {MAX_ANSWERS})."
+    );
     println!("Time: build = Hark's own time per getPageHTML, the session host's call arrival → output sent (status.callLatencies),");
     println!("  {runs} calls per page (median, p95); rt = the peer's view, call sent → output received (adds the browser's data");
     println!("  channel both ways, median); host = the session host's");
@@ -703,12 +728,27 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
     println!();
     println!(
         "{:<57} {:>7} {:>6} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5}",
-        "page", "html", "hark", "aria", "html/h", "h/aria", "inter", "addr", "view", "reach", "build", "p95", "rt", "host", "in-pg"
+        "page",
+        "html",
+        "hark",
+        "aria",
+        "html/h",
+        "h/aria",
+        "inter",
+        "addr",
+        "view",
+        "reach",
+        "build",
+        "p95",
+        "rt",
+        "host",
+        "in-pg"
     );
     for r in rows {
         let aria = r.aria_tokens.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
         let ha = aria_ratio_of(r).map(|x| format!("{x:.2}")).unwrap_or_else(|| "n/a".into());
-        let view = if r.addr_view.total == 0 { "-".to_string() } else { format!("{:.0}%", r.addr_view.share() * 100.0) };
+        let view =
+            if r.addr_view.total == 0 { "-".to_string() } else { format!("{:.0}%", r.addr_view.share() * 100.0) };
         println!(
             "{:<57} {:>7} {:>5}{} {:>7} {:>5.0}× {:>6} {:>5} {:>4.0}% {:>5} {:>6.0}% {:>6.1} {:>6.1} {:>5.1} {:>5.1} {:>5.1}",
             r.page,
@@ -810,7 +850,13 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
         println!();
         println!("Not addressable with the default budget (up to 4 examples per page, pages with most misses first):");
         for r in missed {
-            println!("  {} ({} of {} missed): {}", r.page, r.addr.missed.len(), r.addr.total, r.addr.missed.iter().take(4).cloned().collect::<Vec<_>>().join("; "));
+            println!(
+                "  {} ({} of {} missed): {}",
+                r.page,
+                r.addr.missed.len(),
+                r.addr.total,
+                r.addr.missed.iter().take(4).cloned().collect::<Vec<_>>().join("; ")
+            );
         }
     }
     let mut unreached: Vec<&Row> = rows.iter().filter(|r| !r.addr_big.missed.is_empty()).collect();
@@ -819,7 +865,13 @@ fn print_report(rows: &[Row], runs: usize, aria_modes: &HashMap<String, usize>) 
         println!();
         println!("Not reached even reading on with from= (all of them, pages with most misses first):");
         for r in unreached {
-            println!("  {} ({} of {}): {}", r.page, r.addr_big.missed.len(), r.addr_big.total, r.addr_big.missed.join("; "));
+            println!(
+                "  {} ({} of {}): {}",
+                r.page,
+                r.addr_big.missed.len(),
+                r.addr_big.total,
+                r.addr_big.missed.join("; ")
+            );
         }
     }
 }
@@ -829,7 +881,12 @@ mod tests {
     use super::*;
 
     fn el(role: &str, names: &[&str]) -> Interactive {
-        Interactive { role: role.into(), in_view: true, tag: "a".into(), names: names.iter().map(|s| s.to_string()).collect() }
+        Interactive {
+            role: role.into(),
+            in_view: true,
+            tag: "a".into(),
+            names: names.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -856,7 +913,8 @@ mod tests {
         );
         assert_eq!(a.named_found, 3, "{:?}", a.missed);
         let snap = "[e1] link \"Go to Backchannel\"\n[e2] link \"Backchannel\"\n";
-        let a = addressable(&[el("link", &["Go to Backchannel", "Backchannel"]), el("link", &["Go to Backchannel"])], snap);
+        let a =
+            addressable(&[el("link", &["Go to Backchannel", "Backchannel"]), el("link", &["Go to Backchannel"])], snap);
         assert_eq!(a.named_found, 2, "{:?}", a.missed);
         // Two elements, one line: one of them is missed.
         let a = addressable(&[el("link", &["Edit"]), el("link", &["Edit"])], "[e1] link \"Edit\"\n");
@@ -867,7 +925,12 @@ mod tests {
     fn each_ref_line_counts_once() {
         let snap = "[e1] link \"Read more\"\n[e2] button \"bars\"\n[e3] link \"Long title of th…\"\n";
         let a = addressable(
-            &[el("link", &["READ   more"]), el("link", &["Read more"]), el("button", &[]), el("link", &["Long title of the story"])],
+            &[
+                el("link", &["READ   more"]),
+                el("link", &["Read more"]),
+                el("button", &[]),
+                el("link", &["Long title of the story"]),
+            ],
             snap,
         );
         assert_eq!(a.total, 4);
