@@ -34,6 +34,12 @@ fi
 
 bash "$HARK_ROOT/scripts/wasm-toolchain.sh"
 
+# rustfmt and clippy for the test command's habits check (rustup's default profile has them).
+if command -v rustup >/dev/null && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  say "adding rustfmt and clippy (rustup)"
+  timeout 120 rustup component add rustfmt clippy >/dev/null 2>&1 || say "warning: rustup could not add rustfmt/clippy"
+fi
+
 wb_version=$(grep -A1 '^name = "wasm-bindgen"$' "$HARK_ROOT/Cargo.lock" 2>/dev/null | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
 wb_version=${wb_version:-0.2.130}
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then

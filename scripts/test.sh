@@ -5,7 +5,8 @@
 # plus a private veth pair), so it needs root (or sudo) for `unshare -n`. Right after the build, the
 # store packages are checked (scripts/lint-packages.sh: Mozilla's addons-linter on the Firefox zip
 # must report nothing at all; the Chromium manifests must hold no Firefox-only keys); a finding
-# fails the command at the end, after the other tests ran.
+# fails the command at the end, after the other tests ran. So do the code's habits: `cargo fmt
+# --check` (rustfmt.toml) and `cargo clippy --all-targets -D warnings` over the workspace.
 source "$(dirname "$0")/lib.sh"
 cd "$HARK_ROOT"
 bash scripts/setup.sh
@@ -15,8 +16,17 @@ HARK_SKIP_NATIVE=1 bash scripts/build.sh   # the tests build their own (debug) b
 say "checking the store packages"
 lint_rc=0
 bash scripts/lint-packages.sh || lint_rc=$?
+say "checking the code's habits: cargo fmt --check, cargo clippy -D warnings"
+habits_rc=0
+if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then
+  cargo fmt --all --check || { habits_rc=1; say "not formatted: run cargo fmt (cargo fmt --check lists the diffs)"; }
+  cargo clippy --workspace --all-targets --quiet -- -D warnings || habits_rc=1
+else
+  say "warning: rustfmt or clippy is missing (rustup component add rustfmt clippy); habits not checked"
+fi
 say "compiling all tests"
 cargo test --workspace --no-run --quiet
 say "running all tests"
 cargo test --workspace
+[ "$habits_rc" = 0 ] || die "the code has habits to mend: formatting or clippy findings (printed before the tests ran)"
 [ "$lint_rc" = 0 ] || die "the store packages have findings (scripts/lint-packages.sh, printed after the build)"

@@ -293,7 +293,7 @@ impl DeadEndUpstream {
                     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
                 };
                 match forward(peer, &h(header::AUTHORIZATION), &h(header::CONTENT_TYPE), &body).await {
-                    Ok((status, location, answer)) if status == 201 => {
+                    Ok((201, location, answer)) => {
                         let moved: String = answer
                             .split_inclusive("\r\n")
                             .map(|line| {

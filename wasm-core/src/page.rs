@@ -270,11 +270,11 @@ impl PageCommand {
             PageCommand::Click { confirmed, .. }
             | PageCommand::TypeText { confirmed, .. }
             | PageCommand::PressKey { confirmed, .. }
-            | PageCommand::Navigate { confirmed, .. } => {
-                if !confirmed.contains(&check) {
-                    confirmed.push(check);
-                    confirmed.sort();
-                }
+            | PageCommand::Navigate { confirmed, .. }
+                if !confirmed.contains(&check) =>
+            {
+                confirmed.push(check);
+                confirmed.sort();
             }
             _ => {}
         }

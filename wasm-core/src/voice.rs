@@ -52,7 +52,7 @@ impl VoiceWatch {
             // Speaking, and nothing arrived for a while.
             (true, _) => now_ms - silent_since(self.speaking_since.unwrap_or(now_ms)) >= VOICE_GAP_MS,
             // A turn (shorter than the gap) just ended, and nothing arrived since it was seen.
-            (false, Some(since)) => self.arrived_at.map_or(true, |a| a < since),
+            (false, Some(since)) => self.arrived_at.is_none_or(|a| a < since),
             (false, None) => false,
         };
         if missing {

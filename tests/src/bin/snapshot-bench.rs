@@ -377,10 +377,8 @@ fn max_matching(candidates: &[&[usize]], lines: usize) -> Vec<Option<usize>> {
         }
     }
     // Then an augmenting path for each element left over (iterative depth-first search).
-    for start in 0..candidates.len() {
-        if done[start] {
-            continue;
-        }
+    let left_over: Vec<usize> = (0..candidates.len()).filter(|&e| !done[e]).collect();
+    for start in left_over {
         let mut seen = vec![false; lines];
         // Stack of (element, next candidate index); `via[l]` = the element that reached line l.
         let mut stack = vec![(start, 0usize)];
