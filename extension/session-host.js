@@ -195,7 +195,10 @@ export function createSessionHost(bridge) {
     try {
       const json = await direct.run(session.tabId, command, rereadable);
       if (json != null) return json;
-      const result = await bridge.page(session.tabId, command);
+      let result = await bridge.page(session.tabId, command);
+      // The document left while a relayed command ran there (content/main.js): a read runs again
+      // on the new one, a change is answered with the words.
+      if (result && result.gone && rereadable) result = await bridge.page(session.tabId, command);
       return JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
     } catch (e) {
       return JSON.stringify({ ok: false, error: String((e && e.message) || e) });

@@ -7,13 +7,23 @@
   Hark.wired = true;
   const api = globalThis.browser ?? globalThis.chrome;
 
+  // Relayed commands still running here. A document leaving answers them at once: Firefox keeps a
+  // document in the back-forward cache with its scripts paused, and a message to it would then
+  // never be answered (nor fail). `gone` lets the session host run a read again on the new page;
+  // a change is never re-run there (the words match session-host.js's GONE).
+  const running = new Set();
+  const GONE = { ok: false, gone: true, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' };
+
   api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     if (!msg || sender.id !== api.runtime.id || sender.tab) return; // from the extension, not another tab
     switch (msg.type) {
-      case 'hark.cmd':
-        Hark.executor.execute(msg.command).then(sendResponse);
+      case 'hark.cmd': {
+        const answer = (result) => { if (running.delete(answer)) sendResponse(result); };
+        running.add(answer);
+        Hark.executor.execute(msg.command).then(answer);
         linkUp();
         return true; // answered when the command has run (it may work in slices)
+      }
       case 'hark.ui':
         Hark.overlay.apply(msg.ui);
         if (msg.ui && msg.ui.state === 'off') linkDown(); else linkUp();
@@ -61,6 +71,10 @@
   // A document leaving for the back-forward cache keeps its scripts but answers nothing: let go of
   // the link so commands go to the document the person now sees; say hello again if it comes back.
   // Only the browser's own events count: the page can dispatch look-alikes.
-  addEventListener('pagehide', (e) => { if (e.isTrusted) linkDown(); });
+  addEventListener('pagehide', (e) => {
+    if (!e.isTrusted) return;
+    for (const answer of [...running]) answer(GONE);
+    linkDown();
+  });
   addEventListener('pageshow', (e) => { if (e.isTrusted && e.persisted) hello(); });
 })();
