@@ -50,6 +50,7 @@ const CODES: &[&str] = &[
     "upstream_unauthorized",
     "upstream_forbidden",
     "upstream_rate_limited",
+    "local_peer_busy",
     "upstream_quota_exceeded",
     "upstream_rejected",
     "upstream_server_error",

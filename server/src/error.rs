@@ -8,6 +8,8 @@ use hark_protocol::sdp::SdpError;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::upstream::UpstreamKind;
+
 /// Errors answered by the companion's HTTP API.
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -144,6 +146,8 @@ impl UpstreamError {
         match self {
             UpstreamError::Unauthorized { .. } => "upstream_unauthorized",
             UpstreamError::Forbidden { .. } => "upstream_forbidden",
+            // Local mode's peer refuses calls beyond its capacity with a 429: not OpenAI's limit.
+            UpstreamError::RateLimited { who, .. } if *who == UpstreamKind::LocalPeer.who() => "local_peer_busy",
             UpstreamError::RateLimited { .. } => "upstream_rate_limited",
             UpstreamError::QuotaExceeded { .. } => "upstream_quota_exceeded",
             UpstreamError::Rejected { .. } => "upstream_rejected",
@@ -240,5 +244,25 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"hark-companion\""));
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_local_peer_is_not_called_openais_rate_limit() {
+        let refused = |who: &'static str| UpstreamError::RateLimited {
+            who,
+            detail: "\"The local peer already has 64 calls open\"".into(),
+            retry_after: None,
+            wait: "2 s".into(),
+        };
+        let local = ApiError::Upstream(refused(UpstreamKind::LocalPeer.who()));
+        assert_eq!((local.status(), local.code()), (StatusCode::TOO_MANY_REQUESTS, "local_peer_busy"));
+        assert!(local.to_string().starts_with("the local peer refused"), "{local}");
+        let openai = ApiError::Upstream(refused(UpstreamKind::OpenAi.who()));
+        assert_eq!(openai.code(), "upstream_rate_limited");
     }
 }

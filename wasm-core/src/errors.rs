@@ -43,6 +43,7 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
         (_, "upstream_forbidden") => "OpenAI refused the model",
         (_, "upstream_quota_exceeded") => "OpenAI quota used up",
         (_, "upstream_rate_limited") => "OpenAI rate limit",
+        (_, "local_peer_busy") => "Local mode busy",
         (_, c) if c.contains("no_upstream") || c.contains("no_key") || c.contains("speech") => {
             "No OpenAI key on the companion"
         }
@@ -216,6 +217,18 @@ mod tests {
         assert_eq!(e.title, "OpenAI rejected the key");
         let e = companion_http(429, r#"{"error":{"code":"upstream_quota_exceeded","message":"out of quota"}}"#);
         assert_eq!(e.title, "OpenAI quota used up");
+        // Local mode's peer at capacity is not OpenAI's rate limit.
+        let e = companion_http(
+            429,
+            r#"{"error":{"code":"local_peer_busy","message":"the local peer refused a new session for now (HTTP 429): The local peer already has 64 calls open"}}"#,
+        );
+        assert_eq!(e.title, "Local mode busy");
+        assert!(e.message.contains("64 calls open"));
+        let e = companion_http(
+            429,
+            r#"{"error":{"code":"upstream_rate_limited","message":"OpenAI refused a new session for now (HTTP 429)"}}"#,
+        );
+        assert_eq!(e.title, "OpenAI rate limit");
         let e = companion_http(500, "<html>oops");
         assert!(e.message.contains("oops") && e.fatal);
     }
