@@ -451,6 +451,12 @@ impl NavigateTo {
             && !file_ext.contains(&tld.to_ascii_lowercase().as_str())
         {
             Ok(NavigateTo::Url(format!("https://{s}")))
+        } else if s.split_once(':').is_some_and(|(scheme, _)| {
+            scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }) {
+            // Not a host, yet a browser reads what comes before the colon as a scheme ("a.:").
+            Err(err())
         } else {
             Ok(NavigateTo::Url(s.to_string()))
         }
@@ -956,6 +962,8 @@ mod tests {
             ("www.wikipedia.org", "https://www.wikipedia.org"),
             ("buttons.html", "buttons.html"),
             ("//cdn.example.org/x", "https://cdn.example.org/x"),
+            ("example.org:8080/x", "https://example.org:8080/x"),
+            ("page.html?a=b:c", "page.html?a=b:c"),
         ];
         for (input, want) in ok {
             assert_eq!(NavigateTo::parse(input).unwrap(), NavigateTo::Url(want.into()), "{input}");
@@ -971,6 +979,9 @@ mod tests {
             "http://",
             "",
             "two words",
+            // Found by fuzzing: no host, and a browser reads "a." as a scheme.
+            "a.:",
+            "x.y1:alert(1)",
         ] {
             assert!(matches!(NavigateTo::parse(bad), Err(ArgError::Url(_))), "{bad} was accepted");
         }
