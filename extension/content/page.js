@@ -197,7 +197,21 @@
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
       t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
     }
-    return t || squash(el.title) || iconHint(el);
+    return t || squash(el.title) || iconHint(el) || destination(el);
+  }
+
+  // A link with nothing to read (an image without alt text) is named by where it goes, as a
+  // screen reader would say it: the path on this site, the host and path elsewhere.
+  function destination(el) {
+    if (el.tagName !== 'A' || !el.href) return '';
+    let u;
+    try { u = new URL(el.href); } catch (_) { return ''; }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return '';
+    // A link within this document ("#", "#top") goes nowhere a name could say.
+    if (u.host === location.host && u.pathname === location.pathname && u.search === location.search) return u.hash.length > 1 ? u.hash : '';
+    let path = u.pathname.replace(/\/+$/, '');
+    try { path = decodeURIComponent(path); } catch (_) { /* keep it encoded */ }
+    return cut(u.host === location.host ? path || '/' : u.host + path, 80);
   }
 
   // Icon-only controls: say what the icon or the id suggests ("search", "sidebar toggle").

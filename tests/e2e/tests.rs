@@ -1205,6 +1205,13 @@ async fn custom_drop_down_and_web_component_buttons(engine: Engine) -> Result<()
     let call = s.start_hark().await?;
     let snap = call.call_tool("getPageHTML", json!({})).await?;
     ensure!(ref_named(&snap, "Place order").is_some(), "the web component's button has no ref: {snap}");
+    // Links with only an image: the alt text, else the destination; never a <noscript>'s markup.
+    ensure!(ref_named(&snap, "Our shops").is_some(), "the image link is not named by its alt text: {snap}");
+    ensure!(
+        ref_named(&snap, "/t/menu/summer-desserts.html").is_some(),
+        "the image link without alt is not named by its destination: {snap}"
+    );
+    ensure!(!snap.contains("<img"), "markup read as a name: {snap}");
     let out = call.call_tool("selectOption", json!({ "target": "Flavour", "option": "pistachio" })).await?;
     ensure!(!failed(&out) && out.contains("Pistachio"), "selectOption on the custom drop-down: {out}");
     let shown = s.browser.eval("return [document.body.dataset.flavour, document.getElementById('flavour').textContent, document.getElementById('flavours').hidden]").await?;
