@@ -30,10 +30,8 @@ async function pageCommand(tabId, command) {
       last = String((e && e.message) || e);
       // Delivered, then the document went away before it answered: the command may have run
       // there, so it is never sent again to the next document. `gone` lets the session host run a
-      // read again; a change is answered with these words (as content/main.js does on pagehide).
-      if (/message port closed|message manager disconnected/i.test(last)) {
-        return { ok: false, gone: true, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' };
-      }
+      // read again; the core words a change's answer (as for content/main.js's on pagehide).
+      if (/message port closed|message manager disconnected/i.test(last)) return { ok: false, gone: true };
       // Tabs opened before Hark was installed have no content script yet.
       if (!injected && /receiving end does not exist|could not establish connection/i.test(last)) {
         injected = true;

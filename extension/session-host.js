@@ -35,7 +35,6 @@ const trimSlash = (u) => String(u || '').trim().replace(/\/+$/, '');
 // Commands the core marks rereadable (they only read) may run again when their page goes away;
 // the relay then waits for the new document. Anything else is never re-run elsewhere: it may have run.
 const DIRECT_TIMEOUT_MS = 10000;
-const GONE = 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page';
 // Every call gets its answer in time, whatever the page does. An action (a click, a key) takes
 // milliseconds unless the page's handler stops it: the browser's own dialogs (alert, confirm,
 // "leave this page?") hold the page until the person answers, and nothing of Hark's runs there
@@ -56,7 +55,7 @@ function pageLinks(api) {
     for (const [id, w] of waiting) {
       if (w.port !== port) continue;
       waiting.delete(id);
-      w.settle(w.rereadable ? null : JSON.stringify({ ok: false, error: GONE }));
+      w.settle(w.rereadable ? null : JSON.stringify({ ok: false, gone: true }));
     }
   }
   api.runtime.onConnect.addListener((port) => {

@@ -10,9 +10,9 @@
   // Relayed commands still running here. A document leaving answers them at once: Firefox keeps a
   // document in the back-forward cache with its scripts paused, and a message to it would then
   // never be answered (nor fail). `gone` lets the session host run a read again on the new page;
-  // a change is never re-run there (the words match session-host.js's GONE).
+  // a change is never re-run there (the core words it: page::PAGE_GONE).
   const running = new Set();
-  const GONE = { ok: false, gone: true, error: 'the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page' };
+  const GONE = { ok: false, gone: true };
 
   api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     if (!msg || sender.id !== api.runtime.id || sender.tab) return; // from the extension, not another tab

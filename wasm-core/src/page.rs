@@ -180,6 +180,11 @@ pub enum PageCommand {
     Reset,
 }
 
+/// What the model hears when the document went away while a command ran in it (`gone` results:
+/// the content script on pagehide, the relay, a session host whose port to the page closed).
+pub const PAGE_GONE: &str =
+    "the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page";
+
 /// The parts of every result the core reads. Fields a command does not produce stay default.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -209,6 +214,8 @@ pub struct PageResult {
     pub checked: Option<bool>,
     /// For `click`/`pressKey`/`typeText`: the page started loading another document.
     pub navigating: bool,
+    /// The document went away before the command finished: it may or may not have run.
+    pub gone: bool,
     /// For `scroll`: where the page (or element) is now.
     pub scroll_y: Option<f64>,
     pub scroll_height: Option<f64>,
@@ -366,6 +373,9 @@ impl PageResult {
             serde_json::from_str(text).map_err(|e| format!("the page answered something unreadable ({e})"))?;
         let result: PageResult = serde_json::from_value(value.clone())
             .map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
+        if !result.ok && result.gone {
+            return Err(PAGE_GONE.into());
+        }
         if !result.ok {
             // A failure without words (absent, empty or blank) still tells the model something.
             return Err(result
@@ -381,6 +391,13 @@ impl PageResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_that_went_away_is_said_in_one_set_of_words() {
+        let err = PageResult::parse(r#"{"ok":false,"gone":true}"#).unwrap_err();
+        assert_eq!(err, PAGE_GONE);
+        assert!(err.contains("getPageHTML"));
+    }
 
     #[test]
     fn commands_have_the_documented_wire_form() {
