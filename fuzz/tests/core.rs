@@ -655,17 +655,8 @@ fn fuzz_snapshot_formatting() {
 // ---------------------------------------------------------------------------------------------
 // Label matching
 
-/// The words a label is matched by (the spec of `labels::words`): lowercase alphanumerics, filler
-/// words dropped.
-fn words(s: &str) -> Vec<String> {
-    let cleaned: String =
-        s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
-    cleaned
-        .split_whitespace()
-        .filter(|w| !matches!(*w, "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"))
-        .map(str::to_string)
-        .collect()
-}
+/// The words a label is matched by: the matcher's own (lowercase alphanumerics, filler dropped).
+use hark_core::labels::words;
 
 #[test]
 fn fuzz_label_matching() {

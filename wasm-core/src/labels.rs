@@ -3,7 +3,7 @@
 use crate::snapshot::RawNode;
 
 /// Lowercase words without punctuation, without filler ("the", "button").
-fn words(s: &str) -> Vec<String> {
+pub fn words(s: &str) -> Vec<String> {
     let cleaned: String =
         s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
     cleaned
