@@ -12,8 +12,12 @@ const PAGE_TIMEOUT_MS = 8000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- reaching the tab ----------------------------------------------------------------------------
+// Nothing of Hark's runs in a page where no session runs: the executor and the overlay are injected
+// when Hark starts on a tab, and into each new document of that tab while its session runs. A
+// second injection into the same document is a no-op (each file returns if it is already there).
+const CONTENT_FILES = ['content/page.js', 'content/styles.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'];
 async function injectContent(tabId) {
-  await api.scripting.executeScript({ target: { tabId }, files: ['content/page.js', 'content/styles.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'] });
+  await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: CONTENT_FILES });
 }
 
 // Run one page command in the tab's top document. During a navigation the new document's content
@@ -188,11 +192,16 @@ const RESTARTED = {
 const markRunning = (tabId) => api.storage.local.set({ running: { tabId } }).catch(() => {});
 const clearRunning = () => api.storage.local.remove('running').catch(() => {});
 
+// The tab the running mark names (null: no session runs).
+async function runningTabId() {
+  const { running } = /** @type {{ running: { tabId: number } | null }} */ (await api.storage.local.get({ running: null }));
+  return running ? running.tabId : null;
+}
+
 async function sessionLostToARestart() {
-  const { running } = await api.storage.local.get({ running: null });
-  if (!running || (await hostExists())) return; // none, or still running (the worker restarted)
+  const tabId = await runningTabId();
+  if (tabId === null || (await hostExists())) return; // none, or still running (the worker restarted)
   await clearRunning();
-  const tabId = running.tabId;
   setLastEnd({ tabId, state: 'error', error: RESTARTED });
   showBadge('error', RESTARTED);
   // The tab still shows the old overlay, whose scripts died with the old extension (Chromium
@@ -318,6 +327,9 @@ async function start(tabId, overrides, { asked = false } = {}) {
   servedTabId = tabId;
   setLastEnd(null);
   markRunning(tabId);
+  // The overlay shows from the first "connecting"; a page extensions may not enter is worded by
+  // the first page command instead.
+  await injectContent(tabId).catch(() => {});
   return inTurn(() => host('start', { tabId, settings: config }));
 }
 
@@ -425,6 +437,13 @@ api.tabs.onRemoved.addListener(async (tabId) => {
   }
   const st = await host('status').catch(() => null);
   if (st && st.active && st.tabId === tabId) stop().catch(() => {});
+});
+
+// A new document in the served tab (a link, a reload, a form sent): bring the executor as soon as
+// its DOM is parsed; it says hello, shows the overlay again and links up to the session host. The
+// running mark (storage) outlives a service worker that was stopped meanwhile.
+api.webNavigation.onDOMContentLoaded.addListener(async ({ tabId, frameId }) => {
+  if (frameId === 0 && (await runningTabId()) === tabId) injectContent(tabId).catch(() => {});
 });
 
 // Content scripts hold this port while a session runs, which keeps Firefox's event page alive.

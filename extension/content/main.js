@@ -5,6 +5,8 @@
   const Hark = globalThis.__hark;
   if (!Hark || Hark.wired) return;
   Hark.wired = true;
+  // When this document's executor was ready, in ms from the navigation's start (benchmarks).
+  Hark.readyAt = performance.now();
   const api = globalThis.browser ?? globalThis.chrome;
 
   // Relayed commands still running here. A document leaving answers them at once: Firefox keeps a

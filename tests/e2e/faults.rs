@@ -57,7 +57,11 @@ async fn press_for_a_failing_start(s: &mut Stack) -> Result<()> {
         return Ok(());
     }
     let session = s.browser.extension_url("session.html");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    // The session tab opens after the press: "gone" before it was ever seen means "not yet" (a
+    // failing start keeps it open for longer than a poll; 2 s without it means it came and went).
+    let mut seen = false;
     while Instant::now() < deadline {
         let v = s
             .browser
@@ -69,9 +73,10 @@ async fn press_for_a_failing_start(s: &mut Stack) -> Result<()> {
                  return /^Hark (is listening|\\(no microphone\\))/.test(tab.label) && selected !== {session:?} ? 'settled' : 'opening';"
             ))
             .await?;
-        if v != json!("opening") {
+        if v == json!("settled") || (v == json!("gone") && (seen || started.elapsed() > Duration::from_secs(2))) {
             return Ok(());
         }
+        seen |= v == json!("opening");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Ok(())

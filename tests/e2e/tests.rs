@@ -27,6 +27,7 @@ tests!(
     a_page_that_restores_its_own_styles_never_freezes_the_tab,
     several_calls_are_answered_in_order_with_one_response_create,
     tool_call_after_link_navigation_acts_on_the_new_page,
+    hark_runs_in_a_page_only_while_its_session_serves_it,
     strict_csp_page_without_microphone_policy_works,
     page_cannot_command_the_extension,
     sensitive_values_never_leave_the_page,
@@ -527,6 +528,53 @@ async fn tool_call_after_link_navigation_acts_on_the_new_page(engine: Engine) ->
     let color = s.browser.eval("return getComputedStyle(document.querySelector('h1')).color").await?;
     ensure!(color == json!("rgb(120, 20, 20)"), "the page gone back to has text color {color}");
     ensure!(s.peer.calls().len() == 1, "navigation started another session");
+    s.stop().await;
+    Ok(())
+}
+
+/// Nothing of Hark's runs in pages where Hark is off: its executor comes with a start, and into
+/// each new document of the served tab while the session runs, and not after a stop.
+async fn hark_runs_in_a_page_only_while_its_session_serves_it(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/index.html").await?;
+    ensure!(s.browser.hark_in_page().await?.is_none(), "Hark's scripts run in a page where Hark is off");
+    let call = s.start_hark().await?;
+    ensure!(s.browser.hark_in_page().await?.is_some(), "a session runs and the page has no executor");
+    // A link the person follows: the new document gets the executor and the overlay by itself.
+    s.browser.eval("document.querySelector('a[href=\"buttons.html\"]').click(); return true;").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    let ready = loop {
+        let here = s.browser.eval("return location.pathname").await?;
+        if here.as_str().unwrap_or("").ends_with("buttons.html") {
+            if let Some(ready) = s.browser.hark_in_page().await? {
+                break ready;
+            }
+        }
+        ensure!(std::time::Instant::now() < deadline, "the followed link's page got no executor within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    println!(
+        "figure: {} executor ready {:.0} ms after the navigation started (DOMContentLoaded done at {:.0} ms)",
+        engine.name(),
+        ready.ready_ms,
+        ready.dom_content_loaded_ms
+    );
+    loop {
+        let shown = overlay(&mut s).await?;
+        if shown["text"].as_str().is_some_and(|t| !t.is_empty()) {
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "the followed link's page shows no overlay: {shown}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = call.call_tool("getPageHTML", json!({ "maxTokens": 400 })).await?;
+    ensure!(out.contains("Buttons"), "getPageHTML does not describe the followed link's page: {out}");
+    // Stopped: the next document is the page's alone.
+    s.browser.press_toolbar_button().await?;
+    s.wait_state(&["off"], WAIT).await?;
+    s.open("/corpus/sb-admin-2/cards.html").await?;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    ensure!(s.browser.hark_in_page().await?.is_none(), "Hark's scripts came into a page after the session stopped");
     s.stop().await;
     Ok(())
 }

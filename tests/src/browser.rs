@@ -118,6 +118,15 @@ pub enum Microphone {
     Blocked,
 }
 
+/// When Hark's executor was ready in a document (see [`Browser::hark_in_page`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ExecutorReady {
+    /// ms from the navigation's start to the executor being wired up.
+    pub ready_ms: f64,
+    /// ms from the navigation's start to the end of the document's DOMContentLoaded handlers.
+    pub dom_content_loaded_ms: f64,
+}
+
 /// How a test's browser starts.
 #[derive(Debug, Clone)]
 pub struct Launch {
@@ -126,11 +135,13 @@ pub struct Launch {
     pub device: bool,
     /// Headful on this X display (e.g. ":99", see [`crate::xvfb`]); `None`: headless.
     pub display: Option<String>,
+    /// Hark installed (the default); `false`: the same browser without it (benchmarks compare).
+    pub extension: bool,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Launch { microphone: Microphone::Allowed, device: true, display: None }
+        Launch { microphone: Microphone::Allowed, device: true, display: None, extension: true }
     }
 }
 
@@ -174,9 +185,11 @@ impl Browser {
                     "--force-device-scale-factor=1".into(),
                     format!("--window-size={},{}", WINDOW.0, WINDOW.1),
                     format!("--user-data-dir={}", profile.path().join("chromium").display()),
-                    format!("--disable-extensions-except={}", ext_dir.display()),
-                    format!("--load-extension={}", ext_dir.display()),
                 ];
+                if opts.extension {
+                    args.push(format!("--disable-extensions-except={}", ext_dir.display()));
+                    args.push(format!("--load-extension={}", ext_dir.display()));
+                }
                 if opts.display.is_some() {
                     args.retain(|a| a != "--headless");
                     args.push("--ozone-platform=x11".into());
@@ -232,6 +245,9 @@ impl Browser {
         let client = connect(port, caps).await?;
         let page = client.window().await?;
         let mut browser = Browser { engine, client, driver, _profile: profile, ext_base, page, ext_page: None };
+        if !opts.extension {
+            return Ok(browser);
+        }
         if engine == Engine::Firefox {
             use base64::Engine as _;
             let zip =
@@ -590,6 +606,33 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
+    }
+
+    /// Whether Hark's executor is in the page tab's current document (it is injected only while a
+    /// session serves the tab): `None` if not; else when it was ready and when the document's
+    /// DOMContentLoaded handlers had run, in ms from the navigation's start.
+    pub async fn hark_in_page(&mut self) -> Result<Option<ExecutorReady>> {
+        let url = self.eval("return location.href").await?;
+        let v = self
+            .ext_eval(&format!(
+                "const api = globalThis.browser ?? chrome;
+                 const tab = (await api.tabs.query({{}})).find(t => t.url === {url});
+                 if (!tab) throw new Error('no tab with ' + {url});
+                 const [r] = await api.scripting.executeScript({{ target: {{ tabId: tab.id, frameIds: [0] }}, func: () => {{
+                   const h = globalThis.__hark;
+                   const nav = performance.getEntriesByType('navigation')[0];
+                   return h && h.wired ? {{ ready: h.readyAt, dcl: nav ? nav.domContentLoadedEventEnd : null }} : null;
+                 }} }});
+                 return r ? r.result ?? null : null;"
+            ))
+            .await?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        Ok(Some(ExecutorReady {
+            ready_ms: v["ready"].as_f64().unwrap_or(f64::NAN),
+            dom_content_loaded_ms: v["dcl"].as_f64().unwrap_or(f64::NAN),
+        }))
     }
 
     /// The session host's view of the session (what the overlay and the badge show).

@@ -2,7 +2,11 @@
 //! local peer inside the bench's own network namespace:
 //! - click-to-ready: toolbar press → `oai-events` open and Hark listening (median, p95);
 //! - per-function latency on real pages: the peer sends the call → the output arrives (median, p95);
-//! - the `.wasm` size, raw and gzipped.
+//! - the `.wasm` size, raw and gzipped;
+//! - what Hark costs a page where it is off: every corpus page loaded in the browser with Hark
+//!   installed and off, and in the same browser without Hark (load time, page heap after GC,
+//!   Chromium's script time);
+//! - during a session, a navigation's start → Hark's executor ready in the new document.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -10,7 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use hark_e2e::browser::Engine;
+use hark_e2e::browser::{Browser, Engine, Launch, Microphone};
+use hark_e2e::site::Site;
 use hark_e2e::stack::Stack;
 
 const READY_RUNS: usize = 10;
@@ -32,9 +37,112 @@ fn main() -> Result<()> {
     wasm_size()?;
     let rt = tokio::runtime::Runtime::new()?;
     for engine in [Engine::Chromium, Engine::Firefox] {
+        rt.block_on(cost_where_off(engine)).with_context(|| format!("{}: cost where Hark is off", engine.name()))?;
         rt.block_on(bench(engine)).with_context(|| engine.name())?;
     }
     Ok(())
+}
+
+/// One page load: ms to the load event's end, heap bytes after GC, Chromium's script ms.
+struct Load {
+    load_ms: f64,
+    heap: f64,
+    script_ms: f64,
+}
+
+async fn load(browser: &mut Browser, url: &str) -> Result<Load> {
+    let chromium = browser.engine == Engine::Chromium;
+    let script_s = |m: &serde_json::Value| {
+        m["metrics"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["name"] == "ScriptDuration"))
+            .and_then(|x| x["value"].as_f64())
+    };
+    let before = if chromium { script_s(&browser.cdp("Performance.getMetrics", json!({})).await?) } else { None };
+    browser.goto(url).await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let load_ms = loop {
+        let v = browser.eval("const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 ? n.loadEventEnd : null;").await?;
+        if let Some(ms) = v.as_f64() {
+            break ms;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{url} did not finish loading");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // What runs at document_idle and right after it (a content script would) is in the figures.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = if chromium { script_s(&browser.cdp("Performance.getMetrics", json!({})).await?) } else { None };
+    let heap = browser.page_heap_after_gc().await? as f64;
+    let script_ms = match (before, after) {
+        (Some(b), Some(a)) => (a - b) * 1000.0,
+        _ => f64::NAN,
+    };
+    Ok(Load { load_ms, heap, script_ms })
+}
+
+/// Every corpus page, with Hark installed and off vs. the same browser without it.
+async fn cost_where_off(engine: Engine) -> Result<()> {
+    let corpus = hark_e2e::corpus_dir();
+    let mut pages: Vec<String> = walk_html(&corpus)?
+        .into_iter()
+        .filter_map(|p| p.strip_prefix(&corpus).ok().map(|r| format!("/corpus/{}", r.display())))
+        .collect();
+    pages.sort();
+    let site = Site::start("127.0.0.1").await?;
+    let mut sums = Vec::new();
+    for installed in [true, false] {
+        let launch = Launch { extension: installed, microphone: Microphone::NeverAsked, ..Launch::default() };
+        let mut browser = Browser::launch_with(engine, None, launch).await?;
+        if engine == Engine::Chromium {
+            browser.cdp("Performance.enable", json!({})).await?;
+        }
+        let (mut load_ms, mut heap, mut script_ms) = (0.0, 0.0, 0.0);
+        let outcome = async {
+            for page in &pages {
+                let l = load(&mut browser, &site.url(page)).await?;
+                load_ms += l.load_ms;
+                heap += l.heap;
+                script_ms += l.script_ms;
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        browser.quit().await;
+        outcome?;
+        sums.push((load_ms, heap, script_ms));
+    }
+    let (on, off) = (sums[0], sums[1]);
+    let pct = |a: f64, b: f64| (a - b) / b * 100.0;
+    println!(
+        "{}: cost where Hark is off, {} corpus pages, installed-and-off vs. not installed: load {:.0} vs {:.0} ms ({:+.1}%), page heap after GC {:.1} vs {:.1} MiB ({:+.1}%){}",
+        engine.name(),
+        pages.len(),
+        on.0,
+        off.0,
+        pct(on.0, off.0),
+        on.1 / 1048576.0,
+        off.1 / 1048576.0,
+        pct(on.1, off.1),
+        if engine == Engine::Chromium {
+            format!(", script {:.0} vs {:.0} ms ({:+.1}%)", on.2, off.2, pct(on.2, off.2))
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn walk_html(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(walk_html(&path)?);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }
 
 fn wasm_size() -> Result<()> {
@@ -85,8 +193,23 @@ async fn bench(engine: Engine) -> Result<()> {
         ("resetPage", json!({})),
     ];
     println!("{}: per-function latency, call sent → output received, {CALL_RUNS} calls per page:", engine.name());
+    let mut ready_after_dcl = Vec::new();
     for page in pages {
         s.open(page).await?;
+        // A new document of the served tab: its executor comes by injection once its DOM is parsed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let ready = loop {
+            if let Some(r) = s.browser.hark_in_page().await? {
+                break r;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "{page}: no executor 10 s after the navigation");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        println!(
+            "  {page:40} executor ready {:.0} ms after the navigation started (DOMContentLoaded done at {:.0} ms)",
+            ready.ready_ms, ready.dom_content_loaded_ms
+        );
+        ready_after_dcl.push(ready.ready_ms - ready.dom_content_loaded_ms);
         tokio::time::sleep(Duration::from_millis(500)).await;
         for (name, args) in &functions {
             let mut times = Vec::new();
@@ -104,6 +227,13 @@ async fn bench(engine: Engine) -> Result<()> {
             );
         }
     }
+    println!(
+        "{}: executor ready after DOMContentLoaded, over {} navigations: median {:.0} ms, max {:.0} ms",
+        engine.name(),
+        ready_after_dcl.len(),
+        percentile(ready_after_dcl.clone(), 0.5),
+        percentile(ready_after_dcl, 1.0)
+    );
     s.stop().await;
     Ok(())
 }
