@@ -8,7 +8,9 @@ import { BROWSER, microphonePermission } from './platform.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', connectionOk: false };
-const $ = (id) => document.getElementById(id);
+// Every element the page looks up by id is a form field or a plain element: typed as an input, whose
+// `value` the fields use.
+const $ = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions'];
 const wasm = init();
 const params = new URLSearchParams(location.search);

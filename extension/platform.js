@@ -3,7 +3,7 @@
 const api = globalThis.browser ?? globalThis.chrome;
 
 // "firefox" | "chromium": the way back from a blocked microphone differs (the core words it).
-export const BROWSER = typeof globalThis.browser !== 'undefined' && api.runtime.getBrowserInfo ? 'firefox' : 'chromium';
+export const BROWSER = typeof globalThis.browser !== 'undefined' && 'getBrowserInfo' in api.runtime ? 'firefox' : 'chromium';
 
 // The extension origin's stored microphone decision: 'granted' | 'prompt' | 'denied' ('prompt'
 // where the browser cannot tell).

@@ -306,7 +306,7 @@ export function createSessionHost(bridge) {
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
     // the microphone only while focused); step 2 takes the answer.

@@ -2,7 +2,7 @@
 # Installs everything Hark needs on Debian/Ubuntu, idempotently: apt packages, the wasm32 toolchain
 # (rustup's target when it can be downloaded, else Debian's rustc-web with a self-built std),
 # wasm-pack, wasm-bindgen-cli at the version in Cargo.lock, geckodriver for Firefox tests,
-# addons-linter (npm, tests/lint) for the Firefox package, and playwright-core (npm) for the
+# addons-linter and TypeScript (npm, tests/lint) for the packages and the JavaScript, and playwright-core (npm) for the
 # snapshot benchmark.
 # Fast when everything is already there.
 source "$(dirname "$0")/lib.sh"
@@ -48,13 +48,19 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
 fi
 command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack; }
 command -v geckodriver >/dev/null || { say "installing geckodriver"; cargo install geckodriver; }
-# Mozilla's addons-linter, pinned in tests/lint/package-lock.json; (re)installed when missing or
-# when the lock names another version. scripts/lint-packages.sh runs it on the Firefox package.
-lint_lock=$(jq -r '.packages["node_modules/addons-linter"].version' "$HARK_ROOT/tests/lint/package-lock.json")
-lint_have=$(jq -r .version "$HARK_ROOT/tests/lint/node_modules/addons-linter/package.json" 2>/dev/null || true)
-if [ "$lint_have" != "$lint_lock" ]; then
-  say "installing addons-linter $lint_lock for tests/lint (npm ci)"
-  (cd "$HARK_ROOT/tests/lint" && npm ci --no-audit --no-fund)
+# tests/lint, pinned in its package-lock.json: Mozilla's addons-linter (scripts/lint-packages.sh
+# runs it on the Firefox package) and TypeScript with the browsers' extension API types (the type
+# check of the extension's JavaScript). (Re)installed when one is missing or not the locked version.
+lint_dir="$HARK_ROOT/tests/lint"
+lint_stale=
+for dep in $(jq -r '.dependencies | keys[]' "$lint_dir/package.json"); do
+  want=$(jq -r --arg p "node_modules/$dep" '.packages[$p].version' "$lint_dir/package-lock.json")
+  have=$(jq -r .version "$lint_dir/node_modules/$dep/package.json" 2>/dev/null || true)
+  [ "$have" = "$want" ] || lint_stale+=" $dep@$want"
+done
+if [ -n "$lint_stale" ]; then
+  say "installing tests/lint's tools (npm ci):$lint_stale"
+  (cd "$lint_dir" && npm ci --no-audit --no-fund)
 fi
 # playwright-core for the snapshot benchmark's aria snapshots (drives /usr/bin/chromium; no browser download).
 # Only that benchmark needs it, so a machine without npm still sets up and tests.

@@ -3,9 +3,9 @@
 // decides what to do and asks the person first where the executor says it must.
 (() => {
   'use strict';
-  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.actions || !Hark.dom || !Hark.executor) return;
-  const { otherDocument, elementFor, staleError, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut, CONTROL_TAGS } = Hark.dom;
+  const { otherDocument, elementFor, staleError, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut } = Hark.dom;
 
   // ---- the person's yes ---------------------------------------------------------------------------
   // The checks that hold a command for the person's yes: the names of `Check` in
@@ -231,10 +231,10 @@
       return null;
     }
     if (key === 'Tab') {
-      const all = Array.from(document.querySelectorAll(FOCUSABLE)).filter((e) => !isOverlay(e) && !e.disabled && e.tabIndex >= 0 && visible(e));
+      const all = Array.from(document.querySelectorAll(FOCUSABLE)).filter((e) => !isOverlay(e) && !(/** @type {HTMLInputElement} */ (e).disabled) && /** @type {HTMLElement} */ (e).tabIndex >= 0 && visible(e));
       const i = all.indexOf(el);
       const next = all[i + 1] || all[0];
-      if (next) { next.focus(); return `moved focus to "${cut(accessibleName(next), 60)}"`; }
+      if (next) { /** @type {HTMLElement} */ (next).focus(); return `moved focus to "${cut(accessibleName(next), 60)}"`; }
       return null;
     }
     if (tag === 'SELECT' && (key === 'ArrowDown' || key === 'ArrowUp')) {

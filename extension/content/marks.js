@@ -4,7 +4,7 @@
 // layout, styles and CSP are untouched. Primitives only: the core words every answer.
 (() => {
   'use strict';
-  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.marks || !Hark.dom || !Hark.executor) return;
   const dom = Hark.dom;
 
@@ -93,6 +93,7 @@
   // Text nodes a person sees: not in Hark, hidden, private or form controls.
   function* seenText(rootEl, visit, slices) {
     const walker = document.createTreeWalker(rootEl, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      /** @param {Element} n an element or (nodeType 3) a text node */
       acceptNode(n) {
         if (n.nodeType === 3) return NodeFilter.FILTER_ACCEPT;
         if (dom.SKIP_TAGS.has(n.tagName) || dom.isOverlay(n) || dom.isPrivate(n) || dom.CONTROL_TAGS.has(n.tagName) || !dom.visible(n)) return NodeFilter.FILTER_REJECT;
@@ -149,6 +150,7 @@
     let out = '';
     let truncated = false;
     const walker = document.createTreeWalker(scope, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      /** @param {Element} n an element or (nodeType 3) a text node */
       acceptNode(n) {
         if (n.nodeType === 3) return NodeFilter.FILTER_ACCEPT;
         if (dom.SKIP_TAGS.has(n.tagName) || dom.isOverlay(n) || dom.isPrivate(n) || dom.CONTROL_TAGS.has(n.tagName) || !dom.visible(n)) return NodeFilter.FILTER_REJECT;
@@ -175,8 +177,8 @@
     let out = '';
     for (let i = 0; i < sel.rangeCount; i++) {
       const range = sel.getRangeAt(i);
-      let scope = range.commonAncestorContainer;
-      if (scope.nodeType !== 1) scope = scope.parentElement;
+      const common = range.commonAncestorContainer;
+      const scope = common.nodeType === 1 ? /** @type {Element} */ (common) : common.parentElement;
       if (!scope) continue;
       // A selection inside something private or hidden reads nothing.
       if (scope.closest('[data-hark-private], [data-private]') || !dom.visible(scope)) continue;

@@ -3,7 +3,7 @@
 // acts only on trusted events (a person's real clicks and keys, never the page's synthetic ones).
 (() => {
   'use strict';
-  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.overlay) return;
   const api = globalThis.browser ?? globalThis.chrome;
 

@@ -6,7 +6,7 @@
 // commands through Hark.executor.register and use Hark.dom.
 (() => {
   'use strict';
-  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.executor) return;
 
   // ---- refs: stable per element, never written into the page ---------------------------------
@@ -197,7 +197,8 @@
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
       t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
     }
-    return t || squash(el.title) || iconHint(el) || destination(el);
+    // Where a link goes says more than an id the page's code gave it ("a", "lnk3").
+    return t || squash(el.title) || iconHint(el) || destination(el) || idHint(el);
   }
 
   // A link with nothing to read (an image without alt text) is named by where it goes, as a
@@ -214,13 +215,14 @@
     return cut(u.host === location.host ? path || '/' : u.host + path, 80);
   }
 
-  // Icon-only controls: say what the icon or the id suggests ("search", "sidebar toggle").
+  // Icon-only controls: say what the icon suggests ("search"), else what the id does ("sidebar toggle").
   function iconHint(el) {
     const icon = el.querySelector('[class*="fa-"], [class*="icon-"], [class*="bi-"]');
     const m = icon && /(?:^|\s)(?:fa|icon|bi)-(?!fw\b|lg\b|sm\b|xs\b|2x\b|3x\b)([a-z0-9-]+)/i.exec(String(icon.className));
-    if (m) return m[1].replace(/-/g, ' ');
-    if (el.id) return el.id.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
-    return '';
+    return m ? m[1].replace(/-/g, ' ') : '';
+  }
+  function idHint(el) {
+    return el.id ? el.id.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase() : '';
   }
 
   function fieldValue(el, role) {
@@ -342,7 +344,7 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc } = {}) {
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const s = slicer();
@@ -538,8 +540,9 @@
     }
     // Comments are not what the person sees (and cost tokens).
     const comments = document.createTreeWalker(clone, NodeFilter.SHOW_COMMENT);
+    /** @type {ChildNode[]} */
     const drop = [];
-    for (let c = comments.nextNode(); c; c = comments.nextNode()) drop.push(c);
+    for (let c = comments.nextNode(); c; c = comments.nextNode()) drop.push(/** @type {Comment} */ (c));
     for (const c of drop) c.remove();
     const text = redactCards(clone.outerHTML);
     const truncated = text.length > maxChars;

@@ -3,7 +3,7 @@
 // Primitives only: the WASM core picks colors and sizes.
 (() => {
   'use strict';
-  const Hark = (globalThis.__hark = globalThis.__hark || {});
+  const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.styles || !Hark.dom || !Hark.executor) return;
   const {
     otherDocument, elementFor, staleError, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
@@ -252,7 +252,7 @@
   function* eachElementIn(root, fn, slices) {
     if (root.nodeType !== 1) return;
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
-      acceptNode: (el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+      acceptNode: (/** @type {Element} */ el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
     });
     if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) fn(root);
     for (let el = walker.nextNode(); el; el = walker.nextNode()) {

@@ -14,6 +14,7 @@ mod faults;
 mod first_run;
 mod hostile;
 mod keyboard;
+mod page_units;
 mod tests;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -30,8 +31,13 @@ fn main() {
     args.test_threads = Some(1);
     let mut trials = Vec::new();
     for engine in [Engine::Chromium, Engine::Firefox] {
-        for (name, test) in
-            tests::ALL.iter().chain(hostile::ALL).chain(faults::ALL).chain(first_run::ALL).chain(keyboard::ALL)
+        for (name, test) in tests::ALL
+            .iter()
+            .chain(hostile::ALL)
+            .chain(faults::ALL)
+            .chain(first_run::ALL)
+            .chain(keyboard::ALL)
+            .chain(page_units::ALL)
         {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));

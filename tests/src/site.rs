@@ -11,7 +11,7 @@ pub struct Site {
 }
 
 impl Site {
-    /// `/corpus/...` = the corpus of real pages (`tests/corpus/`); `/t/...` = tests/pages; `/strict/...` = tests/pages served
+    /// `/corpus/...` = the corpus of real pages (`tests/corpus/`); `/t/...` = tests/pages; `/ext/...` = the built extension; `/strict/...` = tests/pages served
     /// with a CSP that forbids everything but the page's own files and a Permissions-Policy that
     /// forbids the microphone (the kind of page Hark must still work on).
     pub async fn start(ip: &str) -> anyhow::Result<Site> {
@@ -31,6 +31,8 @@ impl Site {
         let app = Router::new()
             .nest_service("/corpus", ServeDir::new(crate::corpus_dir()))
             .nest_service("/t", ServeDir::new(&pages))
+            // The extension's own files, for the page-script unit cases (tests/pages/units.html).
+            .nest_service("/ext", ServeDir::new(crate::extension_dir()))
             .nest("/strict", strict);
         let listener = tokio::net::TcpListener::bind((ip, 0)).await?;
         let addr = listener.local_addr()?;
