@@ -115,7 +115,7 @@ async function hostListening() {
   while (Date.now() < deadline) {
     const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => undefined);
     if (st) return;
-    await sleep(50);
+    await sleep(10); // every start waits here once: a coarse step is time added to click-to-ready
   }
   throw new Error("Hark's session host did not load");
 }
@@ -327,9 +327,10 @@ async function start(tabId, overrides, { asked = false } = {}) {
   servedTabId = tabId;
   setLastEnd(null);
   markRunning(tabId);
-  // The overlay shows from the first "connecting"; a page extensions may not enter is worded by
-  // the first page command instead.
-  await injectContent(tabId).catch(() => {});
+  // Alongside the start, not before it (that cost click-to-ready 75-150 ms): the executor says
+  // hello when it is wired and shows the overlay of the session by then. A page extensions may not
+  // enter is worded by the first page command.
+  injectContent(tabId).catch(() => {});
   return inTurn(() => host('start', { tabId, settings: config }));
 }
 

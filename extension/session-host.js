@@ -18,6 +18,9 @@ const LOST_AFTER_MS = 10000;
 // A remembered decision answers getUserMedia within milliseconds; longer means the browser is
 // asking the person (Firefox, allowed once before) and the session goes on without waiting.
 const MIC_WAIT_MS = 3000;
+// The offer goes out with the first candidate gathered, not after all of them: OpenAI (and the local
+// peer) are ICE-lite and learn the browser's address from its own connectivity checks, and waiting
+// for gathering to complete cost Chromium ~145 ms of every start (extension-bench's legs).
 const ICE_GATHER_WAIT_MS = 1000;
 const MAX_LINES = 30;
 const TRANSCRIPT_EVERY_MS = 100;
@@ -306,14 +309,17 @@ export function createSessionHost(bridge) {
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {} });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
     // the microphone only while focused); step 2 takes the answer.
     const micRequest = navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
     session.micRequest = micRequest;
     micRequest.catch(() => {}); // answered in step 2; a session ended before then stops it in teardown
+    // Where a start's time goes (ms from here; status().legs, printed by extension-bench).
+    const leg = (name) => { session.legs[name] ??= Math.round((performance.now() - session.t0) * 10) / 10; };
     await loadCore();
+    leg('core');
     if (session !== s || my !== generation) return;
     const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
     const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
@@ -328,6 +334,7 @@ export function createSessionHost(bridge) {
       return fail(session, core.companion_unreachable(base));
     }
     if (session !== s) return;
+    leg('status');
     const localMode = status.mode === 'local';
     session.localMode = localMode;
     session.core = new core.HarkCore(JSON.stringify({
@@ -360,6 +367,7 @@ export function createSessionHost(bridge) {
       perform(core.microphone_error((e && e.name) || 'NotFoundError', await microphonePermission(), BROWSER), session);
     }
     if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
+    leg('microphone');
     bridge.microphoneSettled?.(tab, !!session.mic);
 
     // 3. WebRTC: mic track (or receive-only audio), remote audio, the events channel.
@@ -381,11 +389,13 @@ export function createSessionHost(bridge) {
     dc.onopen = () => {
       if (session !== s) return;
       clearTimeout(session.timer);
+      leg('channelOpen');
       session.readyMs = performance.now() - session.t0;
       perform(session.core.on_channel_open(), session);
     };
     dc.onmessage = (e) => {
       if (session !== s || !session.core) return;
+      leg('firstEvent');
       const text = typeof e.data === 'string' ? e.data : '';
       // Per-call latency (event arrival → output sent), for the benchmark and diagnostics.
       if (text.includes('"response.function_call_arguments.done"')) {
@@ -407,6 +417,7 @@ export function createSessionHost(bridge) {
           if (session === s && pc.connectionState !== 'connected') fail(session, core.connection_lost(`no network path for ${LOST_AFTER_MS / 1000} s`));
         }, LOST_AFTER_MS);
       } else if (state === 'connected') {
+        leg('connected');
         clearTimeout(session.lostTimer);
         session.lostTimer = null;
       }
@@ -418,14 +429,17 @@ export function createSessionHost(bridge) {
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await new Promise((resolve) => {
-        if (pc.iceGatheringState === 'complete') return resolve();
-        const t = setTimeout(resolve, ICE_GATHER_WAIT_MS);
-        pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') { clearTimeout(t); resolve(); } });
+        if (pc.iceGatheringState === 'complete' || /^a=candidate:/m.test(pc.localDescription.sdp)) return resolve();
+        const done = () => { clearTimeout(t); resolve(); };
+        const t = setTimeout(done, ICE_GATHER_WAIT_MS);
+        pc.addEventListener('icecandidate', (e) => { if (e.candidate) done(); });
+        pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') done(); });
       });
     } catch (e) {
       return fail(session, core.connection_failed(String(e && e.message)));
     }
     if (session !== s) return;
+    leg('offerGathered');
 
     // 4. The companion forwards the offer upstream and returns the answer.
     let answer;
@@ -439,6 +453,7 @@ export function createSessionHost(bridge) {
       answer = await r.text();
       if (!r.ok) return fail(session, core.companion_http_error(r.status, answer));
       session.callId = r.headers.get('X-Hark-Call-Id');
+      leg('answer');
     } catch (e) {
       return fail(session, core.companion_unreachable(base));
     }
@@ -489,6 +504,7 @@ export function createSessionHost(bridge) {
       channel: s && s.dc ? s.dc.readyState : null,
       callId: (s && s.callId) || null,
       readyMs: s ? s.readyMs : null,
+      legs: s ? s.legs : null,
       pageTimings: s ? s.timings.slice(-50) : [],
       callLatencies: s ? s.callLatencies.slice(-50) : [],
     };
