@@ -7,7 +7,7 @@
 const api = globalThis.browser ?? globalThis.chrome;
 const IS_WORKER = typeof ServiceWorkerGlobalScope !== 'undefined' && self instanceof ServiceWorkerGlobalScope;
 const ORIGIN = api.runtime.getURL('');
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '' };
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', language: '', idleMinutes: '5' };
 const PAGE_TIMEOUT_MS = 8000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

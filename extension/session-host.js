@@ -342,6 +342,10 @@ export function createSessionHost(bridge) {
       local_mode: localMode,
       voice: settings.voice || null,
       instructions: settings.instructions || null,
+      language: settings.language || null,
+      transcription_model: status.transcription_model ?? null,
+      // The options page keeps text; the core takes the default for what is not a number.
+      idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
     }));
 
     // 2. The microphone: the person's stored decision for the extension's origin. The background

@@ -82,6 +82,11 @@ enum Op {
     },
     Open,
     Close,
+    /// The host's clock moves on by this many ms (the model speaking or not).
+    Tick {
+        ms: f64,
+        speaking: bool,
+    },
 }
 
 /// How the page answers.
@@ -158,6 +163,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (prop::bool::weighted(0.8), 0u32..6, any::<bool>()).prop_map(|(latest, id, allow)| Op::Click { latest, id, allow }),
         1 => Just(Op::Open),
         1 => prop::bool::weighted(0.1).prop_map(|close| if close { Op::Close } else { Op::Open }),
+        2 => (prop_oneof![Just(250.0), 0.0..400_000.0f64], prop::bool::weighted(0.2))
+            .prop_map(|(ms, speaking)| Op::Tick { ms, speaking }),
     ]
 }
 
@@ -167,13 +174,26 @@ fn options() -> impl Strategy<Value = SessionOptions> {
         any::<bool>(),
         proptest::option::of(select(&["cedar", "", " "][..]).prop_map(str::to_string)),
         proptest::option::of(mutate::odd_string()),
+        proptest::option::of(prop_oneof![
+            select(&["fr", "pt-BR", "qu", "", "French"][..]).prop_map(str::to_string),
+            mutate::odd_string(),
+        ]),
+        proptest::option::of(select(&["gpt-4o-mini-transcribe", ""][..]).prop_map(str::to_string)),
+        proptest::option::of(prop_oneof![Just(0.0), Just(f64::NAN), Just(-1.0), Just(f64::INFINITY), 0.001..30.0f64]),
     )
-        .prop_map(|(session_update, local_mode, voice, instructions)| SessionOptions {
-            session_update,
-            local_mode,
-            voice,
-            instructions,
-        })
+        .prop_map(
+            |(session_update, local_mode, voice, instructions, language, transcription_model, idle_minutes)| {
+                SessionOptions {
+                    session_update,
+                    local_mode,
+                    voice,
+                    instructions,
+                    language,
+                    transcription_model,
+                    idle_minutes,
+                }
+            },
+        )
 }
 
 /// The label a call names (its `target`), for pages whose elements should match it.
@@ -213,6 +233,9 @@ struct Driver {
     asks_open: BTreeSet<u32>,
     last_ask: u32,
     steps: u32,
+    clock: f64,
+    /// The session ended itself (the idle stop): it must stay quiet from then on.
+    stopped: bool,
 }
 
 impl Driver {
@@ -232,6 +255,8 @@ impl Driver {
             asks_open: BTreeSet::new(),
             last_ask: 0,
             steps: 0,
+            clock: 0.0,
+            stopped: false,
         }
     }
 
@@ -455,6 +480,22 @@ impl Driver {
                 if self.open && self.steps == 0 {
                     let actions = self.s.on_channel_open();
                     self.took(actions, "open")?;
+                }
+                Ok(())
+            }
+            Op::Tick { ms, speaking } => {
+                self.clock += ms;
+                let actions = self.s.on_tick(self.clock, *speaking);
+                if self.stopped || !self.open {
+                    prop_assert!(actions.is_empty(), "a session that ended acted on a tick: {:?}", actions);
+                }
+                // The idle stop ends the session as a closed channel does.
+                let ended =
+                    actions.iter().any(|a| matches!(a, Action::Ui(u) if u.error.as_ref().is_some_and(|e| e.fatal)));
+                self.took(actions, "tick")?;
+                if ended {
+                    self.stopped = true;
+                    self.open = false;
                 }
                 Ok(())
             }

@@ -283,11 +283,17 @@ impl CallTask {
             Event::ChannelData(d) if Some(d.id) == self.channel => {
                 let text = String::from_utf8_lossy(&d.data).into_owned();
                 let value = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text.clone()));
+                let updates_session = value.get("type").and_then(Value::as_str) == Some("session.update");
                 self.shared.update(|s| {
                     s.events.push(value);
                     s.info.events_received = s.events.len();
                 });
                 let actions = self.conv.on_client_text(&text);
+                // The session as the client's updates left it (what a test reads in `info()`).
+                if updates_session {
+                    let session = self.conv.session().clone();
+                    self.shared.update(|s| s.info.session = session);
+                }
                 self.run(actions);
             }
             Event::ChannelClose(id) if Some(id) == self.channel => {

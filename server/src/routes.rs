@@ -85,6 +85,10 @@ pub struct StatusDoc {
     /// With the legacy interface: the beta `session` object the extension must send as
     /// `{"type":"session.update","session": <this>}` once the data channel opens. `null` otherwise.
     pub session_update: Option<Value>,
+    /// The session's transcription model: a language the person sets for the transcription is
+    /// sent with it (`session.update` replaces the whole transcription object).
+    #[serde(default)]
+    pub transcription_model: Option<String>,
     pub version: String,
 }
 
@@ -118,6 +122,7 @@ async fn status(State(st): State<Shared>, _: Paired) -> Json<StatusDoc> {
         speech: st.mode == Mode::Openai && ready,
         ready,
         session_update,
+        transcription_model: st.session.transcription_model.clone(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }

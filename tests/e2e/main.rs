@@ -10,6 +10,7 @@ macro_rules! tests {
     };
 }
 
+mod controls;
 mod faults;
 mod first_run;
 mod hostile;
@@ -38,6 +39,7 @@ fn main() {
             .chain(first_run::ALL)
             .chain(keyboard::ALL)
             .chain(page_units::ALL)
+            .chain(controls::ALL)
         {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));

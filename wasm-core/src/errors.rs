@@ -173,6 +173,15 @@ pub fn voice_not_arriving() -> UiError {
     }
 }
 
+/// Nobody used the session for the person's idle time (`minutes`): it ended by itself.
+pub fn idle_stop(minutes: f64) -> UiError {
+    let waited = crate::idle::duration_words(minutes);
+    fatal(
+        &format!("Stopped after {waited} without use"),
+        format!("Hark stopped listening because nobody spoke or typed to it for {waited}, so the microphone is off and nothing is spent. Press Hark's button to start again; the time is set on Hark's options page (0 = never)."),
+    )
+}
+
 /// The data channel closed while the session was running.
 pub fn channel_closed(reason: &str) -> UiError {
     let why = if reason.trim().is_empty() { String::new() } else { format!(" ({})", reason.trim()) };

@@ -14,6 +14,8 @@ use crate::action::{Action, UiError, UiState};
 use crate::calls::{self, Next, Output, Plan};
 use crate::confirm::{self, Check, Decision, Pending};
 use crate::errors;
+use crate::idle::IdleWatch;
+use crate::language;
 use crate::page::{self, PageCommand};
 
 /// What the session host learned before the channel opened.
@@ -27,6 +29,15 @@ pub struct SessionOptions {
     /// The person's voice and instructions from the options page (empty = companion default).
     pub voice: Option<String>,
     pub instructions: Option<String>,
+    /// The person's language (ISO 639-1, e.g. `fr`; empty = automatic): see [`language`].
+    #[serde(default)]
+    pub language: Option<String>,
+    /// `/api/status`'s transcription model: a language for the transcription goes with it.
+    #[serde(default)]
+    pub transcription_model: Option<String>,
+    /// Stop after this many minutes without use (`None`: the default; 0: never): see [`idle`].
+    #[serde(default)]
+    pub idle_minutes: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -76,6 +87,7 @@ pub struct Session {
     /// The last command the person said yes to, as the model asked for it (no confirmations),
     /// once it ran: the model often asks again after hearing "yes".
     last_allowed: Option<PageCommand>,
+    idle: IdleWatch,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -84,7 +96,24 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
-        Session { options, ..Default::default() }
+        Session { idle: IdleWatch::new(options.idle_minutes), options, ..Default::default() }
+    }
+
+    /// The host's clock ticks (a few times a second, once the channel is open) with whether the
+    /// model is speaking: a session unused for the person's idle time ends, with words.
+    pub fn on_tick(&mut self, now_ms: f64, speaking: bool) -> Vec<Action> {
+        if self.closed {
+            return vec![];
+        }
+        if speaking {
+            self.idle.touch();
+        }
+        if !self.idle.on_tick(now_ms) {
+            return vec![];
+        }
+        self.closed = true;
+        let minutes = self.idle.minutes().unwrap_or_default();
+        vec![Action::state(UiState::Error), Action::error(errors::idle_stop(minutes))]
     }
 
     pub fn on_channel_open(&mut self) -> Vec<Action> {
@@ -94,6 +123,15 @@ impl Session {
         }
         let voice = nonempty(&self.options.voice);
         let instructions = nonempty(&self.options.instructions);
+        let language = match language::parse(self.options.language.as_deref().unwrap_or("")) {
+            Ok(l) => l,
+            Err(words) => {
+                out.push(Action::error(UiError { title: "Language not set".into(), message: words, fatal: false }));
+                None
+            }
+        };
+        // The transcription's language goes with its model (OpenAI replaces the whole object).
+        let transcription_model = nonempty(&self.options.transcription_model);
         let session = match &self.options.session_update {
             // Beta path: the companion could not configure the session upstream, so we do.
             Some(beta) => {
@@ -104,15 +142,23 @@ impl Session {
                 if let Some(i) = instructions {
                     s["instructions"] = json!(i);
                 }
+                // The beta interface's transcription takes no language (OpenAI's beta schema): there
+                // the model's note below is all the language does.
                 Some(s)
             }
-            None if voice.is_some() || instructions.is_some() => {
+            None if voice.is_some()
+                || instructions.is_some()
+                || (language.is_some() && transcription_model.is_some()) =>
+            {
                 let mut s = json!({"type": "realtime"});
                 if let Some(i) = instructions {
                     s["instructions"] = json!(i);
                 }
                 if let Some(v) = voice {
-                    s["audio"] = json!({"output": {"voice": v}});
+                    s["audio"]["output"] = json!({"voice": v});
+                }
+                if let (Some(l), Some(m)) = (&language, transcription_model) {
+                    s["audio"]["input"] = json!({"transcription": {"model": m, "language": l.code}});
                 }
                 Some(s)
             }
@@ -120,6 +166,9 @@ impl Session {
         };
         if let Some(session) = session {
             out.push(Action::send(&ClientEvent::SessionUpdate { event_id: None, session }));
+        }
+        if let Some(l) = &language {
+            out.push(Action::send(&ClientEvent::system_text(l.note())));
         }
         out
     }
@@ -138,6 +187,7 @@ impl Session {
             return vec![];
         }
         self.typed += 1;
+        self.idle.touch();
         let line = Action::transcript(format!("typed-{}", self.typed), "user", text, true);
         // A typed yes/no answers Hark's question; it is not a request for the model.
         if let Some(decision) = self.pending.as_ref().and(confirm::decision_in(text)) {
@@ -179,7 +229,10 @@ impl Session {
                     }));
                 }
             }
-            ServerEvent::SpeechStarted { .. } => out.push(Action::state(UiState::Listening)),
+            ServerEvent::SpeechStarted { .. } => {
+                self.idle.touch();
+                out.push(Action::state(UiState::Listening));
+            }
             ServerEvent::InputTranscriptionDelta { item_id, delta, .. } => {
                 let text = self.append_line(&item_id, &delta);
                 out.push(Action::transcript(item_id, "user", text, false));
@@ -210,6 +263,7 @@ impl Session {
                 out.push(Action::state(if self.speaking { UiState::Speaking } else { UiState::Thinking }));
             }
             ServerEvent::OutputAudioBufferStarted { .. } => {
+                self.idle.touch();
                 self.speaking = true;
                 out.push(Action::state(UiState::Speaking));
             }
@@ -253,6 +307,7 @@ impl Session {
         if self.closed || self.pending.as_ref().map(|p| p.id) != Some(ask_id) {
             return vec![];
         }
+        self.idle.touch();
         let mut out = Vec::new();
         self.decide(if allow { Decision::Allow } else { Decision::Deny }, &mut out);
         self.flush(&mut out);
@@ -633,6 +688,79 @@ mod tests {
         let r = s.on_page_result(id, r#"{"ok":true,"undone":"changeBackgroundColor","remaining":0}"#);
         assert_eq!(sent(&r), vec![("conversation.item.create".into(), "c1".into())], "r2 still runs");
         assert_eq!(sent(&s.on_server_event(&done("r2", &[]))), vec![("response.create".into(), "".into())]);
+    }
+
+    fn ui_error(actions: &[Action]) -> Option<UiError> {
+        actions.iter().find_map(|a| if let Action::Ui(u) = a { u.error.clone() } else { None })
+    }
+
+    #[test]
+    fn the_persons_language_goes_to_the_transcription_and_the_model() {
+        let mut s = Session::new(SessionOptions {
+            language: Some("fr".into()),
+            transcription_model: Some("gpt-4o-mini-transcribe".into()),
+            ..Default::default()
+        });
+        let events: Vec<Value> = s.on_channel_open().iter().filter_map(Action::sent_event).collect();
+        let update = events.iter().find(|e| e["type"] == "session.update").expect("a session.update");
+        assert_eq!(
+            update["session"]["audio"]["input"]["transcription"],
+            json!({"model": "gpt-4o-mini-transcribe", "language": "fr"})
+        );
+        assert!(update["session"].get("instructions").is_none(), "the instructions stay the companion's");
+        let note = events.iter().find(|e| e["type"] == "conversation.item.create").expect("a note for the model");
+        assert_eq!(note["item"]["role"], "system");
+        assert!(note["item"]["content"][0]["text"].as_str().unwrap().contains("answer them in French"));
+        // Automatic: nothing is sent.
+        let mut s = Session::new(SessionOptions::default());
+        assert!(s.on_channel_open().iter().all(|a| a.sent_event().is_none()));
+        // Beta: its transcription takes no language (the beta schema); the model's note goes.
+        let beta = json!({"voice":"marin","input_audio_transcription":{"model":"whisper-1"}});
+        let mut s = Session::new(SessionOptions {
+            session_update: Some(beta),
+            language: Some("de-AT".into()),
+            ..Default::default()
+        });
+        let events: Vec<Value> = s.on_channel_open().iter().filter_map(Action::sent_event).collect();
+        let update = events.iter().find(|e| e["type"] == "session.update").unwrap();
+        assert_eq!(update["session"]["input_audio_transcription"], json!({"model":"whisper-1"}));
+        assert!(events.iter().any(|e| e["item"]["content"][0]["text"].as_str().is_some_and(|t| t.contains("German"))));
+    }
+
+    #[test]
+    fn a_language_that_is_not_a_code_is_said_and_nothing_is_sent_for_it() {
+        let mut s = Session::new(SessionOptions {
+            language: Some("Klingon".into()),
+            transcription_model: Some("gpt-4o-mini-transcribe".into()),
+            ..Default::default()
+        });
+        let a = s.on_channel_open();
+        let e = ui_error(&a).expect("words for the person");
+        assert!(!e.fatal && e.message.contains("Klingon") && e.message.contains("ISO 639-1"), "{e:?}");
+        assert!(a.iter().all(|a| a.sent_event().is_none()), "{a:?}");
+    }
+
+    #[test]
+    fn an_unused_session_stops_after_the_idle_time_and_says_so() {
+        let mut s = Session::new(SessionOptions { idle_minutes: Some(1.0), ..Default::default() });
+        s.on_channel_open();
+        assert!(s.on_tick(0.0, false).is_empty());
+        assert!(s.on_tick(50_000.0, false).is_empty());
+        // Typing, the person's speech and the model speaking each count as use.
+        s.on_user_text("make the background navy");
+        assert!(s.on_tick(55_000.0, false).is_empty());
+        assert!(s.on_tick(110_000.0, false).is_empty());
+        s.on_server_event(r#"{"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"i"}"#);
+        assert!(s.on_tick(111_000.0, false).is_empty());
+        assert!(s.on_tick(170_000.0, true).is_empty(), "the model speaking");
+        let stop = s.on_tick(230_001.0, false);
+        let e = ui_error(&stop).expect("words");
+        assert!(e.fatal && e.title.contains("1 minute"), "{e:?}");
+        assert!(s.on_tick(400_000.0, false).is_empty(), "said once");
+        // 0 means never.
+        let mut s = Session::new(SessionOptions { idle_minutes: Some(0.0), ..Default::default() });
+        s.on_tick(0.0, false);
+        assert!(s.on_tick(1e9, false).is_empty());
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub struct HarkCore {
 
 #[wasm_bindgen]
 impl HarkCore {
-    /// `config_json`: `{"session_update": null|{..}, "local_mode": bool, "voice": "..", "instructions": ".."}`.
+    /// `config_json`: `{"session_update": null|{..}, "local_mode": bool, "voice": "..", "instructions": "..",
+    /// "language": "fr", "transcription_model": "..", "idle_minutes": 5}` (see [`SessionOptions`]).
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<HarkCore, JsError> {
         let options: SessionOptions = if config_json.trim().is_empty() {
@@ -46,9 +47,14 @@ impl HarkCore {
     pub fn on_channel_closed(&mut self, reason: &str) -> String {
         to_json(&self.session.on_channel_closed(reason))
     }
-    /// The inbound audio so far (`packets` received, at `now_ms` on the host's clock) while the
-    /// model is `speaking` or not: a warning when its voice stops arriving, its end when it is back.
+    /// The host's tick: the inbound audio so far (`packets` received, at `now_ms` on the host's
+    /// clock) while the model is `speaking` or not. A warning when its voice stops arriving (its
+    /// end when it is back); the session's end when nobody used it for the idle time.
     pub fn on_inbound_audio(&mut self, packets: f64, now_ms: f64, speaking: bool) -> String {
+        let idle = self.session.on_tick(now_ms, speaking);
+        if !idle.is_empty() {
+            return to_json(&idle);
+        }
         match self.voice.on_stats(packets.max(0.0) as u64, now_ms, speaking) {
             Some(news) => news.to_json(),
             None => "[]".to_string(),

@@ -202,6 +202,8 @@ fn ga_session() -> Run {
         SessionOptions {
             voice: Some("cedar".into()),
             instructions: Some("Answer in French.".into()),
+            language: Some("fr".into()),
+            transcription_model: Some("gpt-4o-mini-transcribe".into()),
             ..Default::default()
         },
         Interface::Ga,
@@ -247,7 +249,12 @@ fn ga_session() -> Run {
 fn beta_session() -> Run {
     let beta = SessionConfig::new(&SessionSettings::default()).to_beta_session();
     let mut run = Run::new(
-        SessionOptions { session_update: Some(beta), voice: Some("marin".into()), ..Default::default() },
+        SessionOptions {
+            session_update: Some(beta),
+            voice: Some("marin".into()),
+            language: Some("de".into()),
+            ..Default::default()
+        },
         Interface::Beta,
     );
     run.typed("scroll down");

@@ -1,0 +1,94 @@
+//! The person's own controls from the options page: the language Hark hears and answers in, and
+//! the idle stop that ends a session nobody uses (so an open microphone neither costs money nor
+//! listens to the room all afternoon).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+
+use hark_e2e::browser::{Engine, Launch};
+use hark_e2e::stack::Stack;
+
+use crate::tests::TestFn;
+
+pub const ALL: &[(&str, TestFn)] = &[
+    ("the_persons_language_reaches_the_transcription_and_the_model", |e| {
+        Box::pin(the_persons_language_reaches_the_transcription_and_the_model(e))
+    }),
+    ("an_unused_session_stops_by_itself_and_says_so", |e| Box::pin(an_unused_session_stops_by_itself_and_says_so(e))),
+];
+
+const PAGE: &str = "/corpus/sb-admin-2/index.html";
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn set_options(s: &mut Stack, options: Value) -> Result<()> {
+    s.browser
+        .ext_eval(&format!("await (globalThis.browser ?? chrome).storage.local.set({options}); return true;"))
+        .await?;
+    Ok(())
+}
+
+async fn the_persons_language_reaches_the_transcription_and_the_model(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    set_options(&mut s, json!({ "language": "fr" })).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    let update = call.wait_event("session.update", WAIT).await.context("no session.update for the language")?;
+    let transcription = &update["session"]["audio"]["input"]["transcription"];
+    ensure!(transcription["language"] == "fr", "the transcription's language is not fr: {update}");
+    ensure!(
+        transcription["model"].as_str().is_some_and(|m| !m.is_empty()),
+        "the language came without its model: {update}"
+    );
+    ensure!(update["session"].get("instructions").is_none(), "the language replaced the instructions: {update}");
+    let note = call.wait_event("conversation.item.create", WAIT).await.context("no note for the model")?;
+    ensure!(
+        note["item"]["role"] == "system"
+            && note["item"]["content"][0]["text"].as_str().unwrap_or("").contains("French"),
+        "the model is not told to answer in French: {note}"
+    );
+    // The session the peer holds now hears French, and kept the companion's instructions.
+    let held = call.info().session;
+    ensure!(held["audio"]["input"]["transcription"]["language"] == "fr", "the peer's session: {held}");
+    ensure!(held["instructions"].as_str().is_some_and(|i| i.contains("page")), "the peer's session: {held}");
+    s.stop().await;
+    Ok(())
+}
+
+async fn an_unused_session_stops_by_itself_and_says_so(engine: Engine) -> Result<()> {
+    // No microphone device: nobody speaks, only typing counts as use here.
+    let mut s = Stack::start_with(engine, Launch { device: false, ..Launch::default() }).await?;
+    // 0.1 minutes: 6 s.
+    set_options(&mut s, json!({ "idleMinutes": "0.1" })).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // A typed command is use: the 6 s start again.
+    s.browser
+        .ext_eval(
+            "return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.text', text: 'hello' });",
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(7500).saturating_sub(t0.elapsed())).await;
+    let st = s.status().await?;
+    ensure!(
+        st["active"] == true && st["state"] != "error",
+        "the session stopped {:?} after its start although it was typed to after 3.5 s: {st}",
+        t0.elapsed()
+    );
+    let st = s
+        .wait_status("the idle stop", WAIT, |st| {
+            st["state"] == "error" && st["error"]["title"].as_str().unwrap_or("").contains("without use")
+        })
+        .await?;
+    let stopped_after = t0.elapsed();
+    let words = format!("{} {}", st["error"]["title"], st["error"]["message"]);
+    ensure!(words.contains("6 seconds") && words.contains("options page"), "the words: {words}");
+    // The call ends: nothing listens or costs any more.
+    call.wait_ended(WAIT).await.context("the call did not end after the idle stop")?;
+    println!("figure: {} idle stop (6 s, typed to at 3.5 s) after {stopped_after:?}: {words}", engine.name());
+    s.stop().await;
+    Ok(())
+}
