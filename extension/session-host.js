@@ -110,7 +110,7 @@ export function createSessionHost(bridge) {
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.
-  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null };
+  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null, usage: null };
   let tabId = null;
 
   function emitUi(update) {
@@ -118,6 +118,7 @@ export function createSessionHost(bridge) {
     if ('error' in update) ui.error = update.error;
     if (typeof update.muted === 'boolean') ui.muted = update.muted;
     if (update.ask) ui.ask = update.ask.open ? update.ask : null;
+    if (update.usage) ui.usage = update.usage;
     if (update.transcript) {
       const i = ui.lines.findIndex((l) => l.id === update.transcript.id);
       if (i >= 0) ui.lines[i] = update.transcript;
@@ -308,7 +309,7 @@ export function createSessionHost(bridge) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
-    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null };
+    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null };
     const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {} });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
@@ -344,6 +345,8 @@ export function createSessionHost(bridge) {
       instructions: settings.instructions || null,
       language: settings.language || null,
       transcription_model: status.transcription_model ?? null,
+      model: status.model ?? null,
+      price: status.price ?? null,
       // The options page keeps text; the core takes the default for what is not a number.
       idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
     }));

@@ -48,6 +48,8 @@
     .ask.shown { display: block; }
     .ask .q { display: block; margin-bottom: 6px; font-weight: 600; }
     .ask button { margin-right: 6px; }
+    .meter { padding: 2px 10px; color: #adbac7; font-size: 12px; }
+    .meter:empty { display: none; }
     form { display: flex; gap: 6px; padding: 6px 10px; border-top: 1px solid #444c56; }
     input { flex: 1; font: inherit; padding: 2px 6px; border: 1px solid #545d68; border-radius: 6px; color: #e6edf3; background: #22272e; }
     input::placeholder { color: #768390; }
@@ -113,9 +115,12 @@
     deny.type = 'button';
     deny.textContent = 'Deny';
     ask.append(q, allow, deny);
-    panel.append(bar, log, err, ask, form);
+    // The cost meter: the session's tokens and what they cost (the core words it).
+    const meter = document.createElement('div');
+    meter.className = 'meter';
+    panel.append(bar, log, err, ask, meter, form);
     root.append(panel);
-    els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny };
+    els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny, meter };
     const answer = (allowed) => (e) => {
       if (!e.isTrusted || !pending) return;
       tell({ action: 'confirm', id: pending.id, allow: allowed });
@@ -222,11 +227,12 @@
     show();
     if (u.state) {
       setState(u.state);
-      if (u.state === 'connecting') { showError(null); els.log.replaceChildren(); }
+      if (u.state === 'connecting') { showError(null); els.log.replaceChildren(); els.meter.textContent = ''; }
     }
     if (u.transcript) addLine(u.transcript);
     if ('error' in u) showError(u.error);
     if (u.ask) setAsk(u.ask);
+    if (u.usage) els.meter.textContent = String(u.usage.text || '');
     if (typeof u.muted === 'boolean') {
       muted = u.muted;
       els.mute.setAttribute('aria-pressed', String(muted));
@@ -237,7 +243,7 @@
   // After a navigation: the whole picture at once.
   function restore(ui) {
     if (!ui || ui.state === 'off') return;
-    apply({ state: ui.state, muted: ui.muted, error: ui.error || null, ask: ui.ask || null });
+    apply({ state: ui.state, muted: ui.muted, error: ui.error || null, ask: ui.ask || null, usage: ui.usage || null });
     for (const l of ui.lines || []) addLine(l);
   }
 

@@ -191,6 +191,9 @@ fn options() -> impl Strategy<Value = SessionOptions> {
                     language,
                     transcription_model,
                     idle_minutes,
+                    // Odd usage in response.done (fuzzed events) is priced with a real rate.
+                    model: Some("gpt-realtime".into()),
+                    price: hark_protocol::prices::price_of("gpt-realtime"),
                 }
             },
         )
@@ -234,6 +237,8 @@ struct Driver {
     last_ask: u32,
     steps: u32,
     clock: f64,
+    /// Tokens the cost meter showed last.
+    metered: u64,
     /// The session ended itself (the idle stop): it must stay quiet from then on.
     stopped: bool,
 }
@@ -256,6 +261,7 @@ impl Driver {
             last_ask: 0,
             steps: 0,
             clock: 0.0,
+            metered: 0,
             stopped: false,
         }
     }
@@ -312,6 +318,11 @@ impl Driver {
                     } else {
                         prop_assert!(self.asks_open.remove(&ask.id), "closed question {} was not open", ask.id);
                     }
+                }
+                Action::Ui(UiUpdate { usage: Some(m), .. }) => {
+                    prop_assert!(m.cost_usd.is_some_and(|c| c.is_finite() && c >= 0.0), "the meter shows {:?}", m);
+                    prop_assert!(m.tokens >= self.metered, "the meter went back from {} to {}", self.metered, m.tokens);
+                    self.metered = m.tokens;
                 }
                 Action::Ui(_) => {}
             }
@@ -520,7 +531,13 @@ impl Driver {
                     .iter()
                     .map(|(c, n, a)| json!({"type":"function_call","call_id":call(c),"name":n,"arguments":a,"status":"completed"}))
                     .collect();
-                json!({"type":"response.done","response":{"id":resp(r),"status":"completed","output":output}})
+                // Usage whose details do not add up (more cached audio than audio, totals near
+                // u64::MAX): the cost meter must neither panic nor go negative.
+                let n = *r as u64;
+                let usage = json!({"total_tokens": if n % 3 == 0 { u64::MAX - n } else { n * 1000 }, "input_tokens": n * 700,
+                    "output_tokens": n * 300, "input_token_details": {"audio_tokens": n * 7, "cached_tokens": n,
+                    "cached_tokens_details": {"audio_tokens": n * 9}}, "output_token_details": {"audio_tokens": n * 500}});
+                json!({"type":"response.done","response":{"id":resp(r),"status":"completed","output":output,"usage":usage}})
             }
             Ev::ArgsDone { resp: r, call: c, name, args } => json!({"type":"response.function_call_arguments.done","response_id":resp(r),
                 "item_id":"item_1","output_index":0,"call_id":call(c),"name":name,"arguments":args}),

@@ -75,6 +75,7 @@ fn state(backend: Backend, limits: Limits, mode: Mode) -> Arc<AppState> {
         mode,
         backend,
         session: SessionSettings::default(),
+        price: hark_protocol::prices::price_of(&SessionSettings::default().model),
         admission: Admission::new(limits.rate_per_minute, limits.max_concurrent),
         limits,
     })

@@ -4,6 +4,7 @@
 //! - [`tools`]: every tool's name, description, JSON schema and typed, validated arguments,
 //! - [`sdp`]: the checks an SDP offer must pass before anyone spends an upstream call on it,
 //! - [`color`]: CSS color validation shared by the core, the local peer's grammar and the tests,
+//! - [`prices`]: what each realtime model costs per 1M tokens (the cost meter's one table),
 //! - `schema_check` (feature `schema-check`, tests only): checks against OpenAI's published
 //!   Realtime schemas, vendored in `schemas/`.
 //!
@@ -11,6 +12,7 @@
 
 pub mod color;
 pub mod events;
+pub mod prices;
 #[cfg(any(test, feature = "schema-check"))]
 pub mod schema_check;
 pub mod sdp;

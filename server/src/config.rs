@@ -5,12 +5,14 @@
 //! already applies "flag over variable"; every setting is an `Option` there and the file and the
 //! defaults only fill what is still `None`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use hark_protocol::prices::{price_of, Price};
 use hark_protocol::session::{self, SessionSettings};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -125,6 +127,8 @@ pub enum ConfigError {
     ZeroLimit(&'static str),
     #[error("cannot find the user's config directory (is HOME set?); pass --token-file")]
     NoConfigDir,
+    #[error("the config file's price for {model:?}: {problem}")]
+    BadPrice { model: String, problem: String },
 }
 
 /// Command-line interface of `hark-companion`. Every setting also reads an environment variable;
@@ -229,6 +233,10 @@ pub struct FileConfig {
     pub media_ip: Option<IpAddr>,
     #[serde(default)]
     pub limits: FileLimits,
+    /// `[prices."model-name"]` with all six rates (USD per 1M tokens): new or changed prices for
+    /// the overlay's cost meter, over `hark_protocol::prices::PRICES`.
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -302,6 +310,8 @@ pub struct Settings {
     pub media_ip: IpAddr,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// Prices from the config file, over the table (see [`Settings::price`]).
+    pub prices: BTreeMap<String, Price>,
 }
 
 impl Settings {
@@ -321,7 +331,13 @@ impl Settings {
             token_file: token_file.into(),
             media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             config_file: None,
+            prices: BTreeMap::new(),
         }
+    }
+
+    /// The session model's price: the config file's, else the table's (`None`: unknown).
+    pub fn price(&self) -> Option<Price> {
+        self.prices.get(self.session.model.trim()).copied().or_else(|| price_of(&self.session.model))
     }
 
     /// Resolves flags (and, through clap, their variables) over the config file over defaults.
@@ -402,6 +418,10 @@ impl Settings {
             }
         }
 
+        for (model, price) in &file.prices {
+            price.check().map_err(|problem| ConfigError::BadPrice { model: model.clone(), problem })?;
+        }
+
         let token_file =
             match cli.token_file.clone().or(file.token_file.map(|p| relative_to(config_file.as_deref(), &p))) {
                 Some(p) => p,
@@ -422,6 +442,7 @@ impl Settings {
             token_file,
             media_ip: cli.media_ip.or(file.media_ip).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             config_file,
+            prices: file.prices,
         })
     }
 
@@ -449,6 +470,7 @@ impl Settings {
             "voice": self.session.voice,
             "instructions": self.session.instructions,
             "transcription_model": self.session.transcription_model,
+            "price": self.price(),
             "allowed_origins": self.allowed_origins,
             "limits": self.limits,
             "token_file": self.token_file,

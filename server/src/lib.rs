@@ -87,6 +87,7 @@ impl Companion {
             mode,
             backend,
             session: settings.session.clone(),
+            price: settings.price(),
             limits: settings.limits.clone(),
             admission: Admission::new(settings.limits.rate_per_minute, settings.limits.max_concurrent),
         });

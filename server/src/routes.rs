@@ -10,6 +10,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hark_protocol::prices::Price;
 use hark_protocol::sdp::{self, SdpError};
 use hark_protocol::session::{SessionConfig, SessionSettings};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -65,6 +66,8 @@ pub struct AppState {
     pub mode: Mode,
     pub backend: Backend,
     pub session: SessionSettings,
+    /// The session model's price (`Settings::price`), for the extension's cost meter.
+    pub price: Option<Price>,
     pub limits: Limits,
     pub admission: Admission,
 }
@@ -89,6 +92,9 @@ pub struct StatusDoc {
     /// sent with it (`session.update` replaces the whole transcription object).
     #[serde(default)]
     pub transcription_model: Option<String>,
+    /// The model's price (USD per 1M tokens) for the extension's cost meter; `null`: unknown.
+    #[serde(default)]
+    pub price: Option<Price>,
     pub version: String,
 }
 
@@ -123,6 +129,7 @@ async fn status(State(st): State<Shared>, _: Paired) -> Json<StatusDoc> {
         ready,
         session_update,
         transcription_model: st.session.transcription_model.clone(),
+        price: st.price,
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }

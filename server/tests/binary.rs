@@ -301,6 +301,34 @@ async fn without_a_key_it_runs_in_local_mode_and_says_so() {
 }
 
 #[tokio::test]
+async fn prices_come_from_the_table_or_the_config_file_and_bad_ones_are_named() {
+    let home = Home::new();
+    // The table's price for the default model.
+    let cfg = home.print_config(&[], &[]).await;
+    assert_eq!(cfg["price"]["audio_out"], 64.0, "{cfg}");
+    // A model the table does not know: no price (the meter says so) until the file gives one.
+    let cfg = home.print_config(&["--model", "gpt-realtime-next"], &[]).await;
+    assert!(cfg["price"].is_null(), "{cfg}");
+    home.write_config(
+        "[prices.\"gpt-realtime-next\"]\ntext_in = 3.0\ntext_in_cached = 0.3\ntext_out = 12.0\naudio_in = 24.0\naudio_in_cached = 0.3\naudio_out = 48.0\n",
+    );
+    let cfg = home.print_config(&["--model", "gpt-realtime-next"], &[]).await;
+    assert_eq!(cfg["price"]["audio_out"], 48.0, "{cfg}");
+    // A missing rate, an odd one, an unknown key: the companion does not start, and says which.
+    for (text, words) in [
+        ("[prices.m]\ntext_in = 1.0\n", "missing field `text_in_cached`"),
+        ("[prices.m]\ntext_in = 1.0\ntext_in_cached = 0.1\ntext_out = 2.0\naudio_in = 3.0\naudio_in_cached = 0.1\naudio_out = -4.0\n", "audio_out = -4"),
+        ("[prices.m]\ntext_in = \"cheap\"\n", "text_in"),
+        ("[prices.m]\ntext_in = 1.0\ntext_in_cached = 0.1\ntext_out = 2.0\naudio_in = 3.0\naudio_in_cached = 0.1\naudio_out = 4.0\nvideo = 1.0\n", "video"),
+    ] {
+        home.write_config(text);
+        let (code, _, err) = home.output(&[], &[]).await;
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(words) && (err.contains("companion.toml") || err.contains("\"m\"")), "{text}: {err}");
+    }
+}
+
+#[tokio::test]
 async fn startup_errors_are_explained() {
     let home = Home::new();
     home.write_config("modle = \"gpt-realtime\"\n");

@@ -1,6 +1,6 @@
-//! The person's own controls from the options page: the language Hark hears and answers in, and
-//! the idle stop that ends a session nobody uses (so an open microphone neither costs money nor
-//! listens to the room all afternoon).
+//! The person's own controls: the language Hark hears and answers in and the idle stop that ends
+//! a session nobody uses (options page), and the overlay's cost meter (so an open microphone
+//! neither costs money unseen nor listens to the room all afternoon).
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,9 @@ pub const ALL: &[(&str, TestFn)] = &[
         Box::pin(the_persons_language_reaches_the_transcription_and_the_model(e))
     }),
     ("an_unused_session_stops_by_itself_and_says_so", |e| Box::pin(an_unused_session_stops_by_itself_and_says_so(e))),
+    ("the_overlay_counts_the_sessions_tokens_and_cost", |e| {
+        Box::pin(the_overlay_counts_the_sessions_tokens_and_cost(e))
+    }),
 ];
 
 const PAGE: &str = "/corpus/sb-admin-2/index.html";
@@ -89,6 +92,54 @@ async fn an_unused_session_stops_by_itself_and_says_so(engine: Engine) -> Result
     // The call ends: nothing listens or costs any more.
     call.wait_ended(WAIT).await.context("the call did not end after the idle stop")?;
     println!("figure: {} idle stop (6 s, typed to at 3.5 s) after {stopped_after:?}: {words}", engine.name());
+    s.stop().await;
+    Ok(())
+}
+
+/// What the person sees in the overlay on the page tab.
+async fn overlay_text(s: &mut Stack) -> Result<String> {
+    let url = s.browser.eval("return location.href").await?;
+    let v = s
+        .browser
+        .ext_eval(&format!(
+            "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"
+        ))
+        .await?;
+    Ok(v["text"].as_str().unwrap_or("").to_string())
+}
+
+async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    call.say("I made the background navy.")?;
+    let metered = |st: &Value| st["ui"]["usage"]["tokens"].as_u64().unwrap_or(0);
+    let st = s.wait_status("the cost meter", WAIT, |st| metered(st) > 0).await?;
+    let (tokens, cost) = (metered(&st), st["ui"]["usage"]["cost_usd"].as_f64().unwrap_or(0.0));
+    ensure!(cost > 0.0, "no cost for {tokens} tokens at the companion's price for gpt-realtime: {}", st["ui"]["usage"]);
+    let deadline = Instant::now() + WAIT;
+    let shown = loop {
+        let shown = overlay_text(&mut s).await?;
+        if shown.contains("tokens") {
+            break shown;
+        }
+        ensure!(Instant::now() < deadline, "the overlay shows no meter: {shown:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    ensure!(
+        shown.contains(&format!("{tokens} tokens")) || tokens >= 1000,
+        "the overlay's meter: {shown:?} ({tokens} tokens)"
+    );
+    ensure!(shown.contains("about $"), "the overlay's meter has no cost: {shown:?}");
+    // The next response adds to it.
+    call.say("Anything else?")?;
+    let st = s.wait_status("the meter to grow", WAIT, |st| metered(st) > tokens).await?;
+    ensure!(
+        st["ui"]["usage"]["cost_usd"].as_f64().unwrap_or(0.0) > cost,
+        "the cost did not grow: {}",
+        st["ui"]["usage"]
+    );
+    println!("figure: {} cost meter after two answers: {}", engine.name(), st["ui"]["usage"]["text"]);
     s.stop().await;
     Ok(())
 }

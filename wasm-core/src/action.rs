@@ -4,6 +4,7 @@ use hark_protocol::events::{ClientEvent, Item};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::meter::Meter;
 use crate::page::PageCommand;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +42,9 @@ pub struct UiUpdate {
     pub error: Option<UiError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ask: Option<Ask>,
+    /// The cost meter after a response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Meter>,
 }
 
 /// The overlay's question to the person (Allow/Deny), or its end (`open` false).
@@ -119,6 +123,9 @@ impl Action {
     }
     pub fn error(e: UiError) -> Action {
         Action::Ui(UiUpdate { error: Some(e), ..Default::default() })
+    }
+    pub fn usage(m: Meter) -> Action {
+        Action::Ui(UiUpdate { usage: Some(m), ..Default::default() })
     }
 }
 

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod idle;
 pub mod labels;
 pub mod language;
+pub mod meter;
 pub mod page;
 pub mod session;
 pub mod snapshot;

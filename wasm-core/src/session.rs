@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use hark_protocol::events::{ClientEvent, Item, ServerEvent};
+use hark_protocol::prices::Price;
 use hark_protocol::tools::ToolCall;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,6 +17,7 @@ use crate::confirm::{self, Check, Decision, Pending};
 use crate::errors;
 use crate::idle::IdleWatch;
 use crate::language;
+use crate::meter::CostMeter;
 use crate::page::{self, PageCommand};
 
 /// What the session host learned before the channel opened.
@@ -29,15 +31,20 @@ pub struct SessionOptions {
     /// The person's voice and instructions from the options page (empty = companion default).
     pub voice: Option<String>,
     pub instructions: Option<String>,
-    /// The person's language (ISO 639-1, e.g. `fr`; empty = automatic): see [`language`].
+    /// The person's language (ISO 639-1, e.g. `fr`; empty = automatic): see [`crate::language`].
     #[serde(default)]
     pub language: Option<String>,
     /// `/api/status`'s transcription model: a language for the transcription goes with it.
     #[serde(default)]
     pub transcription_model: Option<String>,
-    /// Stop after this many minutes without use (`None`: the default; 0: never): see [`idle`].
+    /// Stop after this many minutes without use (`None`: the default; 0: never): see [`crate::idle`].
     #[serde(default)]
     pub idle_minutes: Option<f64>,
+    /// `/api/status`'s model and its price (the cost meter): see [`crate::meter`].
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub price: Option<Price>,
 }
 
 #[derive(Debug)]
@@ -88,6 +95,7 @@ pub struct Session {
     /// once it ran: the model often asks again after hearing "yes".
     last_allowed: Option<PageCommand>,
     idle: IdleWatch,
+    meter: CostMeter,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -96,7 +104,12 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
-        Session { idle: IdleWatch::new(options.idle_minutes), options, ..Default::default() }
+        Session {
+            idle: IdleWatch::new(options.idle_minutes),
+            meter: CostMeter::new(options.price, options.model.clone()),
+            options,
+            ..Default::default()
+        }
     }
 
     /// The host's clock ticks (a few times a second, once the channel is open) with whether the
@@ -282,6 +295,9 @@ impl Session {
                 self.start_call(&response_id, call_id, name, &arguments, &mut out);
             }
             ServerEvent::ResponseDone { response, .. } => {
+                if let Some(usage) = &response.usage {
+                    out.push(Action::usage(self.meter.add(usage)));
+                }
                 for item in &response.output {
                     if let Item::FunctionCall { call_id, name, arguments, .. } = item {
                         self.start_call(&response.id, call_id.clone(), name.clone(), arguments, &mut out);
