@@ -7,7 +7,7 @@
 const api = globalThis.browser ?? globalThis.chrome;
 const IS_WORKER = typeof ServiceWorkerGlobalScope !== 'undefined' && self instanceof ServiceWorkerGlobalScope;
 const ORIGIN = api.runtime.getURL('');
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', language: '', idleMinutes: '5' };
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', language: '', idleMinutes: '5', talkMode: 'open' };
 const PAGE_TIMEOUT_MS = 8000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -221,7 +221,7 @@ function onEnded(tabId, ui) {
   inTurn(closeHost).catch(() => {});
 }
 
-// cmd: start | stop | text | confirm | mute | status. Only a start opens the host: anything else
+// cmd: start | stop | text | confirm | mute | talk | status. Only a start opens the host: anything else
 // goes to a host that is there (one closing meanwhile answers nothing, and is not opened again).
 async function host(cmd, args = {}) {
   if (cmd === 'start') {
@@ -391,6 +391,8 @@ async function handle(msg, sender) {
     if (msg.type === 'hark.overlay' && mine) {
       if (msg.action === 'stop') return stop();
       if (msg.action === 'mute') return host('mute', { muted: !!msg.muted });
+      // Only the overlay's trusted Talk press sends this (push-to-talk).
+      if (msg.action === 'talk') return host('talk', { down: msg.down === true });
       if (msg.action === 'text' && typeof msg.text === 'string') return host('text', { text: msg.text.slice(0, 2000) });
       // Only the overlay's trusted Allow/Deny click sends this (content scripts are the extension's).
       if (msg.action === 'confirm' && Number.isInteger(msg.id)) return host('confirm', { id: msg.id, allow: msg.allow === true });

@@ -7,11 +7,11 @@ import init, { describe_status, companion_http_error, microphone_words } from '.
 import { BROWSER, microphonePermission } from './platform.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', language: '', idleMinutes: '5', connectionOk: false };
+const DEFAULTS = { companionUrl: 'http://127.0.0.1:8813', pairingToken: '', voice: '', instructions: '', language: '', idleMinutes: '5', talkMode: 'open', connectionOk: false };
 // Every element the page looks up by id is a form field or a plain element: typed as an input, whose
 // `value` the fields use.
 const $ = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
-const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions', 'language', 'idleMinutes'];
+const FIELDS = ['companionUrl', 'pairingToken', 'voice', 'instructions', 'language', 'idleMinutes', 'talkMode'];
 const wasm = init();
 const params = new URLSearchParams(location.search);
 const startTab = Number(params.get('start')) || null;

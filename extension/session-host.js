@@ -110,7 +110,7 @@ export function createSessionHost(bridge) {
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.
-  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null, usage: null };
+  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
   let tabId = null;
 
   function emitUi(update) {
@@ -119,6 +119,7 @@ export function createSessionHost(bridge) {
     if (typeof update.muted === 'boolean') ui.muted = update.muted;
     if (update.ask) ui.ask = update.ask.open ? update.ask : null;
     if (update.usage) ui.usage = update.usage;
+    if (typeof update.push_to_talk === 'boolean') ui.pushToTalk = update.push_to_talk;
     if (update.transcript) {
       const i = ui.lines.findIndex((l) => l.id === update.transcript.id);
       if (i >= 0) ui.lines[i] = update.transcript;
@@ -173,6 +174,9 @@ export function createSessionHost(bridge) {
         }
       } else if (a.kind === 'page') {
         runPage(session, a.id, a.command, !!a.rereadable);
+      } else if (a.kind === 'mic') {
+        session.talkOpen = !!a.open;
+        applyMic(session);
       } else if (a.kind === 'ui') {
         const { kind, ...update } = a;
         if (update.error && update.error.fatal) fatal = true;
@@ -257,6 +261,7 @@ export function createSessionHost(bridge) {
     if (session !== s || !session.micSlot || !track) { for (const t of stream.getTracks()) t.stop(); return; }
     session.mic = stream;
     session.micSlot.sender.replaceTrack(track).catch(() => {});
+    applyMic(session);
     emitUi({ error: null });
     bridge.microphoneSettled?.(session.tabId, true);
   }
@@ -309,8 +314,8 @@ export function createSessionHost(bridge) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
-    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {} });
+    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, talkOpen: true });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
     // the microphone only while focused); step 2 takes the answer.
@@ -328,7 +333,11 @@ export function createSessionHost(bridge) {
     // 1. Is the companion there, and what does it offer?
     let status;
     try {
-      const r = await fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
+      const ask = () => fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
+      // A request the network took away (Chromium aborts requests in flight when the machine's
+      // networks change: ERR_NETWORK_CHANGED, seen on a first start) is not a companion that is
+      // down: this read is asked once more before the person is told so.
+      const r = await ask().catch(() => new Promise((resolve) => setTimeout(resolve, 300)).then(ask));
       if (!r.ok) return fail(session, core.companion_http_error(r.status, await r.text()));
       status = await r.json();
     } catch (e) {
@@ -347,6 +356,7 @@ export function createSessionHost(bridge) {
       transcription_model: status.transcription_model ?? null,
       model: status.model ?? null,
       price: status.price ?? null,
+      push_to_talk: settings.talkMode === 'hold',
       // The options page keeps text; the core takes the default for what is not a number.
       idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
     }));
@@ -489,9 +499,21 @@ export function createSessionHost(bridge) {
     if (s && s.core) perform(s.core.on_confirm(Number(id) >>> 0, !!allow), s);
   }
 
+  // The microphone sends while the person has not muted it and (push-to-talk) holds Talk.
+  function applyMic(session) {
+    if (!session || !session.mic) return;
+    for (const t of session.mic.getAudioTracks()) t.enabled = !ui.muted && session.talkOpen !== false;
+  }
+
   function mute(m) {
-    if (s && s.mic) for (const t of s.mic.getAudioTracks()) t.enabled = !m;
+    ui.muted = !!m;
+    applyMic(s);
     emitUi({ muted: !!m });
+  }
+
+  // Push-to-talk: the overlay's Talk button went down or up (a trusted press).
+  function talk(down) {
+    if (s && s.core) perform(s.core.on_talk(!!down, performance.now()), s);
   }
 
   function status() {
@@ -517,5 +539,5 @@ export function createSessionHost(bridge) {
     };
   }
 
-  return { start, stop, text, confirm, mute, status };
+  return { start, stop, text, confirm, mute, talk, status };
 }

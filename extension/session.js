@@ -44,6 +44,7 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     case 'stop': host.stop(); sendResponse({ ok: true }); return;
     case 'text': host.text(msg.text); sendResponse({ ok: true }); return;
     case 'mute': host.mute(msg.muted); sendResponse({ ok: true }); return;
+    case 'talk': host.talk(msg.down); sendResponse({ ok: true }); return;
     case 'confirm': host.confirm(msg.id, msg.allow); sendResponse({ ok: true }); return;
     case 'status': sendResponse(host.status()); return;
   }

@@ -32,7 +32,7 @@
         sendResponse({ ok: true });
         return;
       case 'hark.overlayText':
-        sendResponse({ ok: true, text: Hark.overlay.text(), ask: Hark.overlay.askButtons() });
+        sendResponse({ ok: true, text: Hark.overlay.text(), ask: Hark.overlay.askButtons(), talk: Hark.overlay.talkButton() });
         return;
     }
   });

@@ -49,6 +49,8 @@
     .ask .q { display: block; margin-bottom: 6px; font-weight: 600; }
     .ask button { margin-right: 6px; }
     .meter { padding: 2px 10px; color: #adbac7; font-size: 12px; }
+    [hidden] { display: none !important; }
+    .talk[aria-pressed="true"] { background: #1f4d2b; border-color: #3fb950; }
     .meter:empty { display: none; }
     form { display: flex; gap: 6px; padding: 6px 10px; border-top: 1px solid #444c56; }
     input { flex: 1; font: inherit; padding: 2px 6px; border: 1px solid #545d68; border-radius: 6px; color: #e6edf3; background: #22272e; }
@@ -86,7 +88,14 @@
     const stop = document.createElement('button');
     stop.type = 'button';
     stop.textContent = 'Stop';
-    bar.append(dot, title, state, mute, stop);
+    // Push-to-talk: held while the person speaks (shown only in that mode).
+    const talk = document.createElement('button');
+    talk.type = 'button';
+    talk.className = 'talk';
+    talk.textContent = 'Hold to talk';
+    talk.setAttribute('aria-pressed', 'false');
+    talk.hidden = true;
+    bar.append(dot, title, state, talk, mute, stop);
     const log = document.createElement('div');
     log.className = 'log';
     const err = document.createElement('div');
@@ -120,7 +129,34 @@
     meter.className = 'meter';
     panel.append(bar, log, err, ask, meter, form);
     root.append(panel);
-    els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny, meter };
+    els = { panel, state, mute, stop, log, err, input, ask, q, allow, deny, meter, talk };
+    // Down and up of a trusted press (pointer, or Space/Enter on the focused button); the
+    // pointer is captured so letting go anywhere ends the turn.
+    let held = false;
+    const press = (down) => {
+      if (down === held) return;
+      held = down;
+      talk.setAttribute('aria-pressed', String(down));
+      tellTalk(down);
+    };
+    talk.addEventListener('pointerdown', (e) => {
+      if (!e.isTrusted || e.button !== 0) return;
+      talk.setPointerCapture?.(e.pointerId);
+      press(true);
+    });
+    for (const t of ['pointerup', 'pointercancel', 'lostpointercapture']) talk.addEventListener(t, (e) => { if (e.isTrusted) press(false); });
+    talk.addEventListener('keydown', (e) => {
+      if (!e.isTrusted || (e.key !== ' ' && e.key !== 'Enter')) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (!e.repeat) press(true);
+    });
+    talk.addEventListener('keyup', (e) => {
+      if (!e.isTrusted || (e.key !== ' ' && e.key !== 'Enter')) return;
+      e.stopPropagation();
+      press(false);
+    });
+    talk.addEventListener('blur', () => press(false));
     const answer = (allowed) => (e) => {
       if (!e.isTrusted || !pending) return;
       tell({ action: 'confirm', id: pending.id, allow: allowed });
@@ -156,6 +192,12 @@
 
   function tell(msg) {
     api.runtime.sendMessage({ type: 'hark.overlay', ...msg }).catch(() => {});
+  }
+  // Talk's down and up go one after the other: sent at once, a quick tap's up could overtake its
+  // down on the way to the session host, which would then open the microphone and keep it open.
+  let talkQueue = Promise.resolve();
+  function tellTalk(down) {
+    talkQueue = talkQueue.then(() => api.runtime.sendMessage({ type: 'hark.overlay', action: 'talk', down })).catch(() => {});
   }
 
   function show() {
@@ -233,6 +275,7 @@
     if ('error' in u) showError(u.error);
     if (u.ask) setAsk(u.ask);
     if (u.usage) els.meter.textContent = String(u.usage.text || '');
+    if (typeof u.push_to_talk === 'boolean') els.talk.hidden = !u.push_to_talk;
     if (typeof u.muted === 'boolean') {
       muted = u.muted;
       els.mute.setAttribute('aria-pressed', String(muted));
@@ -243,7 +286,7 @@
   // After a navigation: the whole picture at once.
   function restore(ui) {
     if (!ui || ui.state === 'off') return;
-    apply({ state: ui.state, muted: ui.muted, error: ui.error || null, ask: ui.ask || null, usage: ui.usage || null });
+    apply({ state: ui.state, muted: ui.muted, error: ui.error || null, ask: ui.ask || null, usage: ui.usage || null, push_to_talk: !!ui.pushToTalk });
     for (const l of ui.lines || []) addLine(l);
   }
 
@@ -260,5 +303,13 @@
     return { question: pending.question, allow: box(els.allow), deny: box(els.deny) };
   }
 
-  Hark.overlay = { apply, restore, text, askButtons };
+  // Where the Talk button is on screen (viewport px) in push-to-talk mode, for tests pressing it
+  // with real (trusted) input. Reachable only from extension contexts.
+  function talkButton() {
+    if (!els || els.talk.hidden) return null;
+    const r = els.talk.getBoundingClientRect();
+    return [r.left, r.top, r.width, r.height];
+  }
+
+  Hark.overlay = { apply, restore, text, askButtons, talkButton };
 })();

@@ -82,6 +82,11 @@ enum Op {
     },
     Open,
     Close,
+    /// Push-to-talk: the Talk button goes down or up, this many ms after the last step.
+    Talk {
+        pressed: bool,
+        after_ms: f64,
+    },
     /// The host's clock moves on by this many ms (the model speaking or not).
     Tick {
         ms: f64,
@@ -165,6 +170,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => prop::bool::weighted(0.1).prop_map(|close| if close { Op::Close } else { Op::Open }),
         2 => (prop_oneof![Just(250.0), 0.0..400_000.0f64], prop::bool::weighted(0.2))
             .prop_map(|(ms, speaking)| Op::Tick { ms, speaking }),
+        2 => (any::<bool>(), prop_oneof![Just(50.0), 0.0..5_000.0f64])
+            .prop_map(|(pressed, after_ms)| Op::Talk { pressed, after_ms }),
     ]
 }
 
@@ -180,9 +187,19 @@ fn options() -> impl Strategy<Value = SessionOptions> {
         ]),
         proptest::option::of(select(&["gpt-4o-mini-transcribe", ""][..]).prop_map(str::to_string)),
         proptest::option::of(prop_oneof![Just(0.0), Just(f64::NAN), Just(-1.0), Just(f64::INFINITY), 0.001..30.0f64]),
+        prop::bool::weighted(0.5),
     )
         .prop_map(
-            |(session_update, local_mode, voice, instructions, language, transcription_model, idle_minutes)| {
+            |(
+                session_update,
+                local_mode,
+                voice,
+                instructions,
+                language,
+                transcription_model,
+                idle_minutes,
+                push_to_talk,
+            )| {
                 SessionOptions {
                     session_update,
                     local_mode,
@@ -191,6 +208,7 @@ fn options() -> impl Strategy<Value = SessionOptions> {
                     language,
                     transcription_model,
                     idle_minutes,
+                    push_to_talk,
                     // Odd usage in response.done (fuzzed events) is priced with a real rate.
                     model: Some("gpt-realtime".into()),
                     price: hark_protocol::prices::price_of("gpt-realtime"),
@@ -239,6 +257,8 @@ struct Driver {
     clock: f64,
     /// Tokens the cost meter showed last.
     metered: u64,
+    /// Push-to-talk: the microphone as the session last set it.
+    mic_open: bool,
     /// The session ended itself (the idle stop): it must stay quiet from then on.
     stopped: bool,
 }
@@ -262,6 +282,7 @@ impl Driver {
             steps: 0,
             clock: 0.0,
             metered: 0,
+            mic_open: false,
             stopped: false,
         }
     }
@@ -300,7 +321,10 @@ impl Driver {
                             prop_assert!(*n == 1, "call {} answered {} times (after {})", id, n, cause);
                             self.output_order.push(id);
                         }
-                        "conversation.item.create" | "session.update" => {}
+                        "conversation.item.create"
+                        | "session.update"
+                        | "input_audio_buffer.clear"
+                        | "input_audio_buffer.commit" => {}
                         other => prop_assert!(false, "sent a {} event", other),
                     }
                 }
@@ -325,6 +349,7 @@ impl Driver {
                     self.metered = m.tokens;
                 }
                 Action::Ui(_) => {}
+                Action::Mic { open } => self.mic_open = open,
             }
         }
         Ok(())
@@ -492,6 +517,21 @@ impl Driver {
                     let actions = self.s.on_channel_open();
                     self.took(actions, "open")?;
                 }
+                Ok(())
+            }
+            Op::Talk { pressed, after_ms } => {
+                self.clock += after_ms;
+                let actions = self.s.on_talk(*pressed, self.clock);
+                if !self.open {
+                    prop_assert!(actions.is_empty(), "a session that ended acted on the Talk button: {:?}", actions);
+                }
+                self.took(actions, "talk")?;
+                // The microphone is open only while the button is held (a session that ended
+                // stops its microphone as a whole).
+                prop_assert!(
+                    !self.open || !self.mic_open || *pressed,
+                    "the microphone stayed open after the Talk button went up"
+                );
                 Ok(())
             }
             Op::Tick { ms, speaking } => {

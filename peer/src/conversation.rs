@@ -284,7 +284,9 @@ impl Conversation {
                 ]
             }
             ClientEvent::InputAudioBufferCommit { .. } => {
-                if self.vad.speaking.is_none() {
+                // OpenAI refuses to commit less than 100 ms of audio.
+                let buffered_ms = self.vad.ms.saturating_sub(self.vad.start_ms);
+                if self.vad.speaking.is_none() || (!self.turn_detection_on() && buffered_ms < 100) {
                     return vec![self.error(
                         session::invalid(
                             "input_audio_buffer_commit_empty",
@@ -758,6 +760,12 @@ impl Conversation {
     pub fn on_audio_frame(&mut self, level_dbfs: f32) -> Vec<Action> {
         self.vad.ms += crate::audio::FRAME_MS;
         if !self.turn_detection_on() {
+            // No turn detection: every frame goes into the input buffer, which the client commits
+            // (input_audio_buffer.commit) or clears. No speech events are sent.
+            if self.vad.speaking.is_none() {
+                self.vad.speaking = Some(new_id("item"));
+                self.vad.start_ms = self.vad.ms.saturating_sub(crate::audio::FRAME_MS);
+            }
             return vec![];
         }
         let voiced = level_dbfs > VOICE_THRESHOLD_DBFS;
@@ -790,16 +798,23 @@ impl Conversation {
             return vec![];
         };
         let ev = || new_id("event");
-        let audio_end_ms = self.vad.ms.saturating_sub(300);
+        // Turn detection ends a turn after 300 ms of quiet; a client's commit ends it now.
+        let vad = self.turn_detection_on();
+        let audio_end_ms = if vad { self.vad.ms.saturating_sub(300) } else { self.vad.ms };
         let spoken_ms = audio_end_ms.saturating_sub(self.vad.start_ms);
-        let mut out = vec![
-            Action::Send(ServerEvent::SpeechStopped { event_id: ev(), audio_end_ms, item_id: item_id.clone() }),
-            Action::Send(ServerEvent::InputAudioBufferCommitted {
+        let mut out = Vec::new();
+        if vad {
+            out.push(Action::Send(ServerEvent::SpeechStopped {
                 event_id: ev(),
-                previous_item_id: self.last_item_id.clone(),
+                audio_end_ms,
                 item_id: item_id.clone(),
-            }),
-        ];
+            }));
+        }
+        out.push(Action::Send(ServerEvent::InputAudioBufferCommitted {
+            event_id: ev(),
+            previous_item_id: self.last_item_id.clone(),
+            item_id: item_id.clone(),
+        }));
         let scripted = self.transcripts.pop_front();
         let item = Item::Message {
             id: Some(item_id.clone()),

@@ -1,6 +1,6 @@
-//! The person's own controls: the language Hark hears and answers in and the idle stop that ends
-//! a session nobody uses (options page), and the overlay's cost meter (so an open microphone
-//! neither costs money unseen nor listens to the room all afternoon).
+//! The person's own controls: push-to-talk, the language Hark hears and answers in and the idle
+//! stop that ends a session nobody uses (options page), and the overlay's cost meter (so an open
+//! microphone neither costs money unseen nor listens to the room all afternoon).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,9 @@ pub const ALL: &[(&str, TestFn)] = &[
     ("an_unused_session_stops_by_itself_and_says_so", |e| Box::pin(an_unused_session_stops_by_itself_and_says_so(e))),
     ("the_overlay_counts_the_sessions_tokens_and_cost", |e| {
         Box::pin(the_overlay_counts_the_sessions_tokens_and_cost(e))
+    }),
+    ("push_to_talk_sends_the_held_turn_and_gets_it_answered", |e| {
+        Box::pin(push_to_talk_sends_the_held_turn_and_gets_it_answered(e))
     }),
 ];
 
@@ -140,6 +143,82 @@ async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Resu
         st["ui"]["usage"]
     );
     println!("figure: {} cost meter after two answers: {}", engine.name(), st["ui"]["usage"]["text"]);
+    s.stop().await;
+    Ok(())
+}
+
+/// Where the overlay's Talk button is (viewport px: left, top, width, height), once it shows.
+async fn talk_button(s: &mut Stack) -> Result<Vec<f64>> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let url = s.browser.eval("return location.href").await?;
+        let o = s
+            .browser
+            .ext_eval(&format!(
+                "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"
+            ))
+            .await?;
+        if let Ok(r) = serde_json::from_value::<Vec<f64>>(o["talk"].clone()) {
+            return Ok(r);
+        }
+        ensure!(Instant::now() < deadline, "the overlay shows no Talk button: {o}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The received client events' types after the first `session.update`, in order.
+fn types_after_open(call: &hark_peer::CallHandle) -> Vec<String> {
+    let types = call.received_types();
+    let from = types.iter().position(|t| t == "session.update").unwrap_or(0);
+    types[from..].to_vec()
+}
+
+async fn push_to_talk_sends_the_held_turn_and_gets_it_answered(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    set_options(&mut s, json!({ "talkMode": "hold" })).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    let update = call.wait_event("session.update", WAIT).await.context("no session.update for push-to-talk")?;
+    let input = &update["session"]["audio"]["input"];
+    ensure!(input.get("turn_detection") == Some(&Value::Null), "turn detection is not off: {update}");
+    ensure!(call.info().session["audio"]["input"]["turn_detection"].is_null(), "the peer still detects turns");
+    // The overlay offers its Talk button.
+    let button = talk_button(&mut s).await?;
+    // Hold it while "speaking" (the fake microphone), let go: the turn is committed and answered.
+    call.queue_transcript("make the background navy")?;
+    let sent_before = call.received_types().len();
+    s.browser.hold_at(button[0] + button[2] / 2.0, button[1] + button[3] / 2.0, Duration::from_millis(1500)).await?;
+    call.wait_event("input_audio_buffer.commit", WAIT).await.context("the held turn was not committed")?;
+    call.wait_event("response.create", WAIT).await.context("the committed turn was not answered")?;
+    let types = call.received_types()[sent_before..].to_vec();
+    let order: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
+        .filter(|t| ["input_audio_buffer.clear", "input_audio_buffer.commit", "response.create"].contains(t))
+        .collect();
+    ensure!(
+        order == ["input_audio_buffer.clear", "input_audio_buffer.commit", "response.create"],
+        "the held turn sent {types:?} (from the session's start: {:?})",
+        types_after_open(&call)
+    );
+    // The person's words come back as their transcript line.
+    s.wait_status("the held turn's transcript", WAIT, |st| {
+        st["lines"].to_string().contains("make the background navy")
+    })
+    .await?;
+    // A tap is not a turn: nothing is committed, and the person is told how to talk.
+    let commits =
+        |c: &hark_peer::CallHandle| c.received_types().iter().filter(|t| *t == "input_audio_buffer.commit").count();
+    let before = commits(&call);
+    // Where it is now: the overlay grew with the transcript (it is anchored at the bottom).
+    let button = talk_button(&mut s).await?;
+    s.browser.click_at(button[0] + button[2] / 2.0, button[1] + button[3] / 2.0).await?;
+    let st = s
+        .wait_status("the tap's hint", WAIT, |st| st["lines"].to_string().contains("Hold the Talk button"))
+        .await
+        .with_context(|| format!("client events since the start: {:?}", types_after_open(&call)))?;
+    ensure!(commits(&call) == before, "a tap committed a turn: {:?}", types_after_open(&call));
+    ensure!(st["error"].is_null(), "the tap showed an error: {st}");
     s.stop().await;
     Ok(())
 }

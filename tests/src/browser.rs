@@ -654,6 +654,20 @@ impl Browser {
         Ok(())
     }
 
+    /// A real (trusted) press of the left button at viewport point (`x`, `y`), held for `held`.
+    pub async fn hold_at(&self, x: f64, y: f64, held: Duration) -> Result<()> {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        self.client.switch_to_window(self.page.clone()).await?;
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveTo { duration: None, x: x.round(), y: y.round() })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Pause { duration: held })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(mouse).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
     /// Polls [`Browser::hark_status`] until `cond` holds.
     pub async fn wait_hark_status(
         &mut self,

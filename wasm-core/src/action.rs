@@ -29,6 +29,8 @@ pub enum Action {
     },
     /// Update the overlay and badge.
     Ui(UiUpdate),
+    /// Push-to-talk: open (send the person's audio) or close the microphone.
+    Mic { open: bool },
 }
 
 /// One overlay/badge update. Exactly one field is set.
@@ -45,6 +47,9 @@ pub struct UiUpdate {
     /// The cost meter after a response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Meter>,
+    /// The session is push-to-talk: the overlay shows its Talk button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push_to_talk: Option<bool>,
 }
 
 /// The overlay's question to the person (Allow/Deny), or its end (`open` false).

@@ -11,7 +11,7 @@ use hark_protocol::tools::ToolCall;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::action::{Action, UiError, UiState};
+use crate::action::{Action, UiError, UiState, UiUpdate};
 use crate::calls::{self, Next, Output, Plan};
 use crate::confirm::{self, Check, Decision, Pending};
 use crate::errors;
@@ -40,6 +40,10 @@ pub struct SessionOptions {
     /// Stop after this many minutes without use (`None`: the default; 0: never): see [`crate::idle`].
     #[serde(default)]
     pub idle_minutes: Option<f64>,
+    /// Push-to-talk (the options page's talk mode "hold"): no turn detection; the person holds
+    /// the overlay's Talk button while speaking and their turn is committed on release.
+    #[serde(default)]
+    pub push_to_talk: bool,
     /// `/api/status`'s model and its price (the cost meter): see [`crate::meter`].
     #[serde(default)]
     pub model: Option<String>,
@@ -55,6 +59,9 @@ struct Call {
     output: Option<Output>,
     sent: bool,
 }
+
+/// A tap on the Talk button in push-to-talk mode.
+pub const TALK_HINT: &str = "Hold the Talk button while you speak, and let go when you are done.";
 
 /// Shown when the companion has no OpenAI key (it then runs the local peer).
 pub const LOCAL_MODE_HINT: &str = "Local mode: the companion has no OpenAI key, so Hark cannot understand speech. \
@@ -96,7 +103,12 @@ pub struct Session {
     last_allowed: Option<PageCommand>,
     idle: IdleWatch,
     meter: CostMeter,
+    /// Push-to-talk: when the Talk button went down (the host's clock), while it is held.
+    talk_since: Option<f64>,
 }
+
+/// A press shorter than this is a tap, not a turn: OpenAI refuses to commit under 100 ms of audio.
+pub const MIN_TALK_MS: f64 = 250.0;
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -157,10 +169,14 @@ impl Session {
                 }
                 // The beta interface's transcription takes no language (OpenAI's beta schema): there
                 // the model's note below is all the language does.
+                if self.options.push_to_talk {
+                    s["turn_detection"] = Value::Null;
+                }
                 Some(s)
             }
             None if voice.is_some()
                 || instructions.is_some()
+                || self.options.push_to_talk
                 || (language.is_some() && transcription_model.is_some()) =>
             {
                 let mut s = json!({"type": "realtime"});
@@ -171,7 +187,10 @@ impl Session {
                     s["audio"]["output"] = json!({"voice": v});
                 }
                 if let (Some(l), Some(m)) = (&language, transcription_model) {
-                    s["audio"]["input"] = json!({"transcription": {"model": m, "language": l.code}});
+                    s["audio"]["input"]["transcription"] = json!({"model": m, "language": l.code});
+                }
+                if self.options.push_to_talk {
+                    s["audio"]["input"]["turn_detection"] = Value::Null;
                 }
                 Some(s)
             }
@@ -183,7 +202,49 @@ impl Session {
         if let Some(l) = &language {
             out.push(Action::send(&ClientEvent::system_text(l.note())));
         }
+        if self.options.push_to_talk {
+            // The microphone stays closed until the Talk button is held.
+            out.push(Action::Mic { open: false });
+            out.push(Action::Ui(UiUpdate { push_to_talk: Some(true), ..Default::default() }));
+        }
         out
+    }
+
+    /// Push-to-talk: the Talk button went down (`pressed`) or up, at `now_ms` on the host's clock.
+    /// Down: what the buffer holds so far is dropped and the microphone opens. Up: it closes, and
+    /// the turn is committed and answered (one `response.create`, as for typed text). A tap is not
+    /// a turn: nothing is committed, and the person is told to hold the button while speaking.
+    pub fn on_talk(&mut self, pressed: bool, now_ms: f64) -> Vec<Action> {
+        if self.closed || !self.options.push_to_talk {
+            return vec![];
+        }
+        self.idle.touch();
+        match (pressed, self.talk_since) {
+            (true, None) => {
+                self.talk_since = Some(now_ms);
+                vec![
+                    Action::send(&ClientEvent::InputAudioBufferClear { event_id: None }),
+                    Action::Mic { open: true },
+                    Action::state(UiState::Listening),
+                ]
+            }
+            (false, Some(since)) => {
+                self.talk_since = None;
+                let mut out = vec![Action::Mic { open: false }];
+                if now_ms - since < MIN_TALK_MS {
+                    out.push(Action::send(&ClientEvent::InputAudioBufferClear { event_id: None }));
+                    out.push(Action::transcript("talk-hint", "tool", TALK_HINT, true));
+                    return out;
+                }
+                out.push(Action::send(&ClientEvent::InputAudioBufferCommit { event_id: None }));
+                out.push(Action::state(UiState::Thinking));
+                self.response_wanted = true;
+                self.flush(&mut out);
+                out
+            }
+            // A second down (a key repeating) or an up with no down: nothing new.
+            _ => vec![],
+        }
     }
 
     pub fn on_channel_closed(&mut self, reason: &str) -> Vec<Action> {
@@ -754,6 +815,46 @@ mod tests {
         let e = ui_error(&a).expect("words for the person");
         assert!(!e.fatal && e.message.contains("Klingon") && e.message.contains("ISO 639-1"), "{e:?}");
         assert!(a.iter().all(|a| a.sent_event().is_none()), "{a:?}");
+    }
+
+    fn mic(actions: &[Action]) -> Option<bool> {
+        actions.iter().rev().find_map(|a| if let Action::Mic { open } = a { Some(*open) } else { None })
+    }
+
+    #[test]
+    fn push_to_talk_commits_the_held_turn_and_asks_for_one_answer() {
+        let mut s = Session::new(SessionOptions { push_to_talk: true, ..Default::default() });
+        let open = s.on_channel_open();
+        let update = open.iter().filter_map(Action::sent_event).find(|e| e["type"] == "session.update").unwrap();
+        assert_eq!(update["session"]["audio"]["input"]["turn_detection"], Value::Null);
+        assert!(update["session"]["audio"]["input"].as_object().unwrap().contains_key("turn_detection"));
+        assert_eq!(mic(&open), Some(false), "the microphone starts closed");
+        // Held for a second: the buffer is cleared on the way down, committed on the way up.
+        let down = s.on_talk(true, 1000.0);
+        assert_eq!(sent(&down), vec![("input_audio_buffer.clear".into(), "".into())]);
+        assert_eq!(mic(&down), Some(true));
+        assert!(s.on_talk(true, 1100.0).is_empty(), "a repeating key is one press");
+        let up = s.on_talk(false, 2000.0);
+        assert_eq!(mic(&up), Some(false));
+        assert_eq!(
+            sent(&up),
+            vec![("input_audio_buffer.commit".into(), "".into()), ("response.create".into(), "".into())]
+        );
+        // While a response runs, the next turn's answer waits for it.
+        s.on_server_event(&created("r1"));
+        s.on_talk(true, 3000.0);
+        let up = s.on_talk(false, 4000.0);
+        assert_eq!(sent(&up), vec![("input_audio_buffer.commit".into(), "".into())]);
+        assert_eq!(sent(&s.on_server_event(&done("r1", &[]))), vec![("response.create".into(), "".into())]);
+        // A tap commits nothing and says how to talk.
+        s.on_talk(true, 5000.0);
+        let tap = s.on_talk(false, 5100.0);
+        assert_eq!(sent(&tap), vec![("input_audio_buffer.clear".into(), "".into())]);
+        assert!(format!("{tap:?}").contains(TALK_HINT));
+        // Open microphone mode: the button does nothing, and nothing changes on open.
+        let mut s = Session::new(SessionOptions::default());
+        assert_eq!(mic(&s.on_channel_open()), None);
+        assert!(s.on_talk(true, 0.0).is_empty());
     }
 
     #[test]

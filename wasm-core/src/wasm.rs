@@ -40,6 +40,10 @@ impl HarkCore {
     pub fn on_user_text(&mut self, text: &str) -> String {
         to_json(&self.session.on_user_text(text))
     }
+    /// Push-to-talk: the overlay's Talk button went down or up (a trusted press), at `now_ms`.
+    pub fn on_talk(&mut self, pressed: bool, now_ms: f64) -> String {
+        to_json(&self.session.on_talk(pressed, now_ms))
+    }
     /// The person's Allow (true) or Deny on the overlay's question `ask_id` (a trusted click).
     pub fn on_confirm(&mut self, ask_id: u32, allow: bool) -> String {
         to_json(&self.session.on_confirm(ask_id, allow))

@@ -55,7 +55,7 @@ impl Run {
                         let result = page_answer(&command);
                         queue.push(self.session.on_page_result(id, &result));
                     }
-                    Action::Ui(_) => {}
+                    Action::Ui(_) | Action::Mic { .. } => {}
                 }
             }
         }
@@ -72,6 +72,14 @@ impl Run {
 
     fn typed(&mut self, text: &str) {
         let actions = self.session.on_user_text(text);
+        self.take(actions);
+    }
+
+    /// Push-to-talk: the Talk button held from `at_ms` for `held_ms`.
+    fn holds_talk(&mut self, at_ms: f64, held_ms: f64) {
+        let actions = self.session.on_talk(true, at_ms);
+        self.take(actions);
+        let actions = self.session.on_talk(false, at_ms + held_ms);
         self.take(actions);
     }
 
@@ -262,6 +270,16 @@ fn beta_session() -> Run {
     run
 }
 
+/// Push-to-talk on the GA interface: turn detection off, each held turn cleared, committed and
+/// answered; a tap only cleared.
+fn push_to_talk_session() -> Run {
+    let mut run = Run::new(SessionOptions { push_to_talk: true, ..Default::default() }, Interface::Ga);
+    run.holds_talk(1000.0, 1500.0);
+    run.says("I made the background navy.");
+    run.holds_talk(5000.0, 100.0);
+    run
+}
+
 /// Local mode: nothing is configured on open; typed commands only.
 fn local_session() -> Run {
     let mut run = Run::new(SessionOptions { local_mode: true, ..Default::default() }, Interface::Ga);
@@ -276,7 +294,7 @@ fn every_client_event_the_core_sends_is_on_spec() {
     let mut sent = Tally::default();
     let mut fed = Tally::default();
     let mut all = Vec::new();
-    for run in [ga_session(), beta_session(), local_session()] {
+    for run in [ga_session(), beta_session(), local_session(), push_to_talk_session()] {
         sent.add(run.sent);
         fed.add(run.fed);
         all.extend(run.events);
