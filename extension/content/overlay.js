@@ -88,14 +88,15 @@
     const stop = document.createElement('button');
     stop.type = 'button';
     stop.textContent = 'Stop';
-    // Push-to-talk: held while the person speaks (shown only in that mode).
+    // Push-to-talk: held while the person speaks (shown only in that mode). In the bottom row,
+    // which stays where it is as the transcript above it grows (the overlay sits at the bottom).
     const talk = document.createElement('button');
     talk.type = 'button';
     talk.className = 'talk';
     talk.textContent = 'Hold to talk';
     talk.setAttribute('aria-pressed', 'false');
     talk.hidden = true;
-    bar.append(dot, title, state, talk, mute, stop);
+    bar.append(dot, title, state, mute, stop);
     const log = document.createElement('div');
     log.className = 'log';
     const err = document.createElement('div');
@@ -108,7 +109,7 @@
     const send = document.createElement('button');
     send.type = 'submit';
     send.textContent = 'Send';
-    form.append(input, send);
+    form.append(talk, input, send);
     // A request only the person can grant (typing into a password field, sending data to
     // another site). The core holds the action; a trusted click here (or the person's spoken or
     // typed yes/no) answers it.

@@ -201,9 +201,10 @@ async fn push_to_talk_sends_the_held_turn_and_gets_it_answered(engine: Engine) -
         "the held turn sent {types:?} (from the session's start: {:?})",
         types_after_open(&call)
     );
-    // The person's words come back as their transcript line.
-    s.wait_status("the held turn's transcript", WAIT, |st| {
-        st["lines"].to_string().contains("make the background navy")
+    // The person's words come back as their transcript line, and the turn is answered.
+    s.wait_status("the held turn's transcript and answer", WAIT, |st| {
+        let lines = st["lines"].to_string();
+        lines.contains("make the background navy") && lines.contains("assistant")
     })
     .await?;
     // A tap is not a turn: nothing is committed, and the person is told how to talk.
