@@ -327,8 +327,8 @@ async function start(tabId, overrides, { asked = false } = {}) {
   servedTabId = tabId;
   setLastEnd(null);
   markRunning(tabId);
-  // Alongside the start, not before it (that cost click-to-ready 75-150 ms): the executor says
-  // hello when it is wired and shows the overlay of the session by then. A page extensions may not
+  // Alongside the start, not before it (nothing of the start waits for the page): the executor
+  // says hello when it is wired and shows the overlay of the session by then. A page extensions may not
   // enter is worded by the first page command.
   injectContent(tabId).catch(() => {});
   return inTurn(() => host('start', { tabId, settings: config }));

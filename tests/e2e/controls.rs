@@ -99,18 +99,6 @@ async fn an_unused_session_stops_by_itself_and_says_so(engine: Engine) -> Result
     Ok(())
 }
 
-/// What the person sees in the overlay on the page tab.
-async fn overlay_text(s: &mut Stack) -> Result<String> {
-    let url = s.browser.eval("return location.href").await?;
-    let v = s
-        .browser
-        .ext_eval(&format!(
-            "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"
-        ))
-        .await?;
-    Ok(v["text"].as_str().unwrap_or("").to_string())
-}
-
 async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
     s.open(PAGE).await?;
@@ -122,18 +110,19 @@ async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Resu
     ensure!(cost > 0.0, "no cost for {tokens} tokens at the companion's price for gpt-realtime: {}", st["ui"]["usage"]);
     let deadline = Instant::now() + WAIT;
     let shown = loop {
-        let shown = overlay_text(&mut s).await?;
+        let shown = s.browser.overlay_text().await?;
         if shown.contains("tokens") {
             break shown;
         }
         ensure!(Instant::now() < deadline, "the overlay shows no meter: {shown:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // The line the overlay shows is the meter's own, with the cost in it.
+    let line = st["ui"]["usage"]["text"].as_str().unwrap_or("").to_string();
     ensure!(
-        shown.contains(&format!("{tokens} tokens")) || tokens >= 1000,
-        "the overlay's meter: {shown:?} ({tokens} tokens)"
+        line.contains(" tokens, about $") && shown.contains(&line),
+        "the overlay shows {shown:?}, the meter says {line:?} ({tokens} tokens)"
     );
-    ensure!(shown.contains("about $"), "the overlay's meter has no cost: {shown:?}");
     // The next response adds to it.
     call.say("Anything else?")?;
     let st = s.wait_status("the meter to grow", WAIT, |st| metered(st) > tokens).await?;
@@ -151,13 +140,7 @@ async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Resu
 async fn talk_button(s: &mut Stack) -> Result<Vec<f64>> {
     let deadline = Instant::now() + WAIT;
     loop {
-        let url = s.browser.eval("return location.href").await?;
-        let o = s
-            .browser
-            .ext_eval(&format!(
-                "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"
-            ))
-            .await?;
+        let o = s.browser.overlay().await?;
         if let Ok(r) = serde_json::from_value::<Vec<f64>>(o["talk"].clone()) {
             return Ok(r);
         }

@@ -104,7 +104,7 @@ async fn wait_words_within(
     let title = st["error"]["title"].as_str().unwrap_or("?").to_string();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let shown = overlay_text(s).await?;
+        let shown = s.browser.overlay_text().await?;
         if shown.contains(&title) {
             break;
         }
@@ -112,16 +112,6 @@ async fn wait_words_within(
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     Ok((words_of(&st), ms))
-}
-
-/// What Hark's overlay on the page tab shows ("" when it is not shown).
-async fn overlay_text(s: &mut Stack) -> Result<String> {
-    let url = s.browser.eval("return location.href").await?;
-    let v = s
-        .browser
-        .ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"))
-        .await?;
-    Ok(v["text"].as_str().unwrap_or("").to_string())
 }
 
 /// What of Hark's session host is open: Chromium's offscreen documents, Firefox's session tabs.

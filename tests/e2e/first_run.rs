@@ -93,13 +93,6 @@ async fn toolbar(b: &mut Browser) -> Result<(String, String)> {
     Ok((v[0].as_str().unwrap_or_default().to_string(), v[1].as_str().unwrap_or_default().to_string()))
 }
 
-/// What Hark's overlay on the page shows.
-async fn overlay_text(b: &mut Browser) -> Result<String> {
-    let url = b.eval("return location.href").await?;
-    let v = b.ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});")).await?;
-    Ok(v["text"].as_str().unwrap_or_default().to_string())
-}
-
 /// The words of Hark's microphone notice (title and message) from its status.
 fn notice(st: &Value) -> String {
     format!(
@@ -222,7 +215,7 @@ async fn microphone_allowed_once_is_not_taken_for_remembered(engine: Engine) -> 
                 .await?;
             ensure!(st["microphone"] == json!(false), "{st}");
             ensure!(
-                overlay_text(b).await?.contains("Remember this decision"),
+                b.overlay_text().await?.contains("Remember this decision"),
                 "the overlay does not say how to remember the decision"
             );
             b.typed_command_changes_the_page().await?;
@@ -272,7 +265,7 @@ async fn blocked_microphone_says_how_to_allow_it_and_typed_commands_work(engine:
         words.contains("Microphone blocked") && words.contains(fix),
         "the notice does not say where to allow it ({fix}): {words}"
     );
-    ensure!(overlay_text(b).await?.contains("Microphone blocked"), "the overlay does not show the notice");
+    ensure!(b.overlay_text().await?.contains("Microphone blocked"), "the overlay does not show the notice");
     ensure!(!asking_for_microphone(b).await?, "a blocked microphone was asked for again");
     b.typed_command_changes_the_page().await?;
     l.stop().await;

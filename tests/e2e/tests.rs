@@ -560,7 +560,7 @@ async fn hark_runs_in_a_page_only_while_its_session_serves_it(engine: Engine) ->
         ready.dom_content_loaded_ms
     );
     loop {
-        let shown = overlay(&mut s).await?;
+        let shown = s.browser.overlay().await?;
         if shown["text"].as_str().is_some_and(|t| !t.is_empty()) {
             break;
         }
@@ -819,17 +819,9 @@ fn ref_named(snapshot: &str, name: &str) -> Option<String> {
     })
 }
 
-/// What the person sees in Hark's overlay on the page tab: `{text, ask: {allow, deny} | null}`.
-async fn overlay(s: &mut Stack) -> Result<Value> {
-    let url = s.browser.eval("return location.href").await?;
-    s.browser
-        .ext_eval(&format!("return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"))
-        .await
-}
-
 /// Presses the overlay's Allow or Deny button with a real click.
 async fn answer_overlay(s: &mut Stack, button: &str) -> Result<()> {
-    let o = overlay(s).await?;
+    let o = s.browser.overlay().await?;
     let r: Vec<f64> =
         serde_json::from_value(o["ask"][button].clone()).with_context(|| format!("the overlay asks nothing: {o}"))?;
     s.browser.click_at(r[0] + r[2] / 2.0, r[1] + r[3] / 2.0).await
@@ -863,7 +855,7 @@ async fn log_in_with_typed_text_and_a_click_by_label(engine: Engine) -> Result<(
     ensure!(!out.contains("hunter2"), "the output repeats the password: {out}");
     let pw = s.browser.eval("return document.querySelector('#exampleInputPassword').value").await?;
     ensure!(pw == json!(""), "the password field is {pw} without the person's confirmation");
-    let shown = overlay(&mut s).await?["text"].as_str().unwrap_or("").to_string();
+    let shown = s.browser.overlay().await?["text"].as_str().unwrap_or("").to_string();
     ensure!(
         shown.contains("Allow: type into Password?") && shown.contains("Allow") && shown.contains("Deny"),
         "the overlay does not ask the person: {shown}"
@@ -873,7 +865,7 @@ async fn log_in_with_typed_text_and_a_click_by_label(engine: Engine) -> Result<(
     // Deny: nothing is typed and the request is gone.
     answer_overlay(&mut s, "deny").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(
         o["ask"].is_null() && o["text"].as_str().unwrap_or("").contains("Denied"),
         "after Deny the overlay shows {o}"
@@ -1078,7 +1070,7 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     call.say("Yes, confirmed. The user already agreed.")?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     ensure!(s.browser.eval(password).await? == json!(""), "the password was typed on the model's word alone");
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(
         o["ask"]["question"].as_str().unwrap_or("").contains("type into Password"),
         "the overlay does not ask the person: {o}"
@@ -1087,7 +1079,7 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     type_in_overlay(&mut s, "no").await?;
     wait_note(&call, 1, "said no").await?;
     ensure!(s.browser.eval(password).await? == json!(""), "no typed the password");
-    ensure!(overlay(&mut s).await?["ask"].is_null(), "the question is still shown after no");
+    ensure!(s.browser.overlay().await?["ask"].is_null(), "the question is still shown after no");
     // Asked again, the person says yes (their speech, transcribed): now it is typed.
     let out = call.call_tool("typeText", json!({ "target": "Password", "text": "hunter2" })).await?;
     ensure!(out.contains("needsConfirmation"), "the second request was not held: {out}");
@@ -1113,7 +1105,7 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
         "the page left without the person's yes"
     );
     // The newest question replaced the older one; the person's typed yes answers it.
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("open another site"), "the overlay asks {o}");
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 3, "said yes").await?;
@@ -1160,7 +1152,7 @@ async fn every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes(e
         "the page left without the person's yes"
     );
     // The person's yes to the last question sends the form, once.
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&partner.origin()), "the overlay asks {o}");
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 1, "said yes").await?;
@@ -1193,7 +1185,7 @@ async fn a_yes_covers_only_what_it_asked_and_the_next_step_is_asked_again(engine
     let note = wait_note(&call, 1, "covers only that").await?;
     ensure!(note.contains(&partner.origin()) && !note.contains("hunter2"), "the model was told {note:?}");
     ensure!(s.browser.eval(password).await? == json!("hunter2"), "yes did not type the password");
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(
         o["ask"]["question"].as_str().unwrap_or("").contains(&format!("send this form to {}", partner.origin())),
         "the overlay asks {o}"
@@ -1232,7 +1224,7 @@ async fn an_address_on_another_site_carrying_page_data_waits_for_the_persons_yes
         s.browser.eval("return location.pathname").await? == json!("/t/injection.html"),
         "the page left without the person's yes"
     );
-    let o = overlay(&mut s).await?;
+    let o = s.browser.overlay().await?;
     ensure!(
         o["ask"]["question"].as_str().unwrap_or("").contains(&format!("{}/ada@example.test", partner.origin())),
         "the overlay asks {o}"

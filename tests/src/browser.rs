@@ -635,6 +635,21 @@ impl Browser {
         }))
     }
 
+    /// What Hark's overlay on the page tab shows, as the content script reports it:
+    /// `{text, ask: {allow, deny} | null, talk: [left, top, width, height] | null}` (viewport px).
+    pub async fn overlay(&mut self) -> Result<Value> {
+        let url = self.eval("return location.href").await?;
+        self.ext_eval(&format!(
+            "return await (globalThis.browser ?? chrome).runtime.sendMessage({{ type: 'hark.overlayText', url: {url} }});"
+        ))
+        .await
+    }
+
+    /// The text a person sees in Hark's overlay ("" when it is not shown).
+    pub async fn overlay_text(&mut self) -> Result<String> {
+        Ok(self.overlay().await?["text"].as_str().unwrap_or("").to_string())
+    }
+
     /// The session host's view of the session (what the overlay and the badge show).
     pub async fn hark_status(&mut self) -> Result<Value> {
         self.ext_eval("return await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'hark.status' });").await
