@@ -50,9 +50,11 @@
   function followsLink(el, ev) {
     const a = el.closest('a[href]');
     if (!a || !ev || ev.defaultPrevented) return false;
-    if (a.target && a.target !== '_self' && a.target !== '_top' && a.target !== '_parent') return false;
+    // A drawing's link (SVG) keeps its target and address as attributes only.
+    const target = typeof a.target === 'string' ? a.target : a.getAttribute('target') || '';
+    if (target && target !== '_self' && target !== '_top' && target !== '_parent') return false;
     try {
-      const to = new URL(a.href, location.href);
+      const to = new URL(typeof a.href === 'string' ? a.href : a.getAttribute('href'), location.href);
       if (!/^https?:$/.test(to.protocol)) return false;
       const here = new URL(location.href);
       return to.href.split('#')[0] !== here.href.split('#')[0] || !to.hash;
@@ -68,7 +70,8 @@
     let ev = null;
     const seen = (e) => { ev = e; };
     addEventListener('click', seen);
-    try { el.click(); } finally { removeEventListener('click', seen); }
+    // A drawn widget (an SVG element) has no click(): the same event, dispatched.
+    try { if (typeof el.click === 'function') el.click(); else mouse(el, 'click'); } finally { removeEventListener('click', seen); }
     return followsLink(el, ev) || navigatingNow() || location.href !== startUrl;
   }
 

@@ -62,7 +62,21 @@
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'svg', 'SVG', 'CANVAS', 'VIDEO', 'AUDIO', 'OBJECT', 'EMBED', 'MAP', 'PICTURE', 'SOURCE', 'TRACK', 'BR', 'HR', 'WBR']);
   const TEXT_BLOCKS = new Set(['P', 'LI', 'TD', 'TH', 'DD', 'DT', 'BLOCKQUOTE', 'FIGCAPTION', 'CAPTION', 'PRE', 'LEGEND', 'ADDRESS']);
   const INLINE = new Set(['A', 'ABBR', 'B', 'BDI', 'BDO', 'CITE', 'CODE', 'DATA', 'DFN', 'EM', 'FONT', 'I', 'IMG', 'KBD', 'MARK', 'Q', 'S', 'SAMP', 'SMALL', 'SPAN', 'STRONG', 'SUB', 'SUP', 'TIME', 'U', 'VAR', 'BR', 'WBR', 'LABEL', 'INS', 'DEL']);
-  const INTERACTIVE_ROLES = new Set(['link', 'button', 'textbox', 'searchbox', 'checkbox', 'radio', 'combobox', 'listbox', 'slider', 'spinbutton', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'treeitem', 'clickable']);
+  // WAI-ARIA 1.2 widgets a person operates one at a time: each gets a ref. (The composite
+  // widgets — grid, menu, radiogroup, tablist, tree — and structure such as tabpanel or row get
+  // one only when the page made them focusable or clickable; their items are listed anyway.)
+  const INTERACTIVE_ROLES = new Set(['link', 'button', 'textbox', 'searchbox', 'checkbox', 'radio', 'combobox', 'listbox', 'slider', 'spinbutton', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'treeitem', 'gridcell', 'scrollbar', 'progressbar', 'clickable']);
+  // Roles named by their content (accname 1.2 "name from: contents"); the rest only by an author's
+  // label (aria-labelledby, aria-label, the host language's label, title).
+  const NAME_FROM_CONTENT = new Set(['link', 'button', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'treeitem', 'gridcell', 'cell', 'row', 'columnheader', 'rowheader', 'heading', 'tooltip', 'combobox', 'clickable', '']);
+  // Groups inside an item (a tree item's subtree, a menu item's submenu) are not part of its name.
+  const NESTED_GROUPS = new Set(['group', 'tree', 'treegrid', 'grid', 'menu', 'menubar', 'listbox', 'tablist', 'radiogroup', 'dialog']);
+  // What can be operated inside another control or a drawing: such a subtree is walked for them.
+  const WIDGET_SELECTOR = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [onclick], [tabindex]:not([tabindex="-1"]), [contenteditable=""], [contenteditable=true], ' +
+    Array.from(INTERACTIVE_ROLES, (r) => `[role=${r}]`).join(', ');
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  // Inside a drawing only the widgets count; these parts are never drawn or read.
+  const SVG_UNSEEN = new Set(['title', 'desc', 'defs', 'style', 'script', 'clipPath', 'mask', 'symbol', 'linearGradient', 'radialGradient', 'pattern', 'marker', 'filter', 'metadata']);
   const LANDMARK_TAGS = { NAV: 'navigation', MAIN: 'main', ASIDE: 'complementary', DIALOG: 'dialog', SEARCH: 'search' };
   const LANDMARK_ROLES = new Set(['banner', 'navigation', 'main', 'contentinfo', 'complementary', 'search', 'form', 'region', 'dialog']);
   const BUTTON_SELECTOR = 'button, input[type=button], input[type=submit], input[type=reset], input[type=image], [role=button], a, summary';
@@ -76,6 +90,10 @@
       // A button that opens a list of options is a drop-down to the person (select-only combobox).
       if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
       return explicit;
+    }
+    if (el.namespaceURI === SVG_NS) {
+      if (el.localName === 'a' && (el.hasAttribute('href') || el.hasAttribute('xlink:href'))) return 'link';
+      return actsOnClick(el) ? 'clickable' : '';
     }
     const tag = el.tagName;
     if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
@@ -103,7 +121,8 @@
     }
     if (LANDMARK_TAGS[tag]) return LANDMARK_TAGS[tag];
     if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
-    if (actsOnClick(el)) return 'clickable';
+    // A feed's article or a sortable column made clickable is still heard as what it is.
+    if (actsOnClick(el)) return tag === 'ARTICLE' ? 'article' : tag === 'TH' ? (el.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader') : 'clickable';
     return '';
   }
 
@@ -162,7 +181,9 @@
         if (c.nodeType === 3) { stack.push(c); continue; }
         if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
         if (CONTROL_TAGS.has(c.tagName) && !(withButtons && c.tagName === 'BUTTON')) continue;
-        if ((!withButtons && c.getAttribute('role') === 'button') || !visible(c)) continue;
+        if (c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
+        const cRole = c.getAttribute('role');
+        if ((!withButtons && cRole === 'button') || (withButtons && NESTED_GROUPS.has(cRole)) || !visible(c)) continue;
         stack.push(c);
       }
       // Whitespace collapsed as it comes: indentation must not use up the length limit.
@@ -172,12 +193,34 @@
     return cut(squash(out), max);
   }
 
-  function accessibleName(el) {
+  // The text an aria-labelledby target gives: its own label, else its text, hidden or not (a
+  // label kept out of sight still names), scripts and <noscript> markup never.
+  const UNREAD = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'script', 'style', 'title', 'desc']);
+  function referencedText(n) {
+    const aria = squash(n.getAttribute('aria-label'));
+    if (aria) return aria;
+    if (n.tagName === 'INPUT') return isSensitive(n) ? '' : squash(n.value);
+    let out = '';
+    const stack = [n];
+    while (stack.length && out.length < 400) {
+      const x = stack.pop();
+      if (x.nodeType === 3) { out += x.data; continue; }
+      if (x.nodeType !== 1 || (x !== n && UNREAD.has(x.tagName))) continue;
+      if (x !== n && !INLINE.has(x.tagName)) out += ' ';
+      for (let c = x.lastChild; c; c = c.previousSibling) stack.push(c);
+    }
+    return squash(out);
+  }
+
+  // The W3C accname steps people meet: aria-labelledby (never followed further), aria-label, the
+  // host language's label (a field's <label>, an image's alt, a drawing's <title>, a group's
+  // legend), content for the roles named by it, then title and what the element points at.
+  function accessibleName(el, role = roleOf(el)) {
     const labelledby = el.getAttribute('aria-labelledby');
     if (labelledby) {
       const root = el.getRootNode();
-      const t = labelledby.split(/\s+/).map((id) => root.getElementById?.(id) || document.getElementById(id)).filter(Boolean).map((n) => squash(n.textContent)).join(' ');
-      if (t) return t;
+      const t = labelledby.split(/\s+/).map((id) => root.getElementById?.(id) || document.getElementById(id)).filter(Boolean).map(referencedText).join(' ');
+      if (t.trim()) return squash(t);
     }
     const aria = squash(el.getAttribute('aria-label'));
     if (aria) return aria;
@@ -192,6 +235,17 @@
       if (labels) return labels;
       return squash(el.getAttribute('placeholder') || el.title || el.name || '');
     }
+    if (tag === 'IMG') return squash(el.getAttribute('alt') || el.title);
+    if (tag === 'IFRAME' || tag === 'FRAME') return squash(el.title);
+    if (el.namespaceURI === SVG_NS) {
+      const title = Array.from(el.children).find((c) => c.localName === 'title');
+      if (title) return squash(title.textContent);
+    }
+    if (tag === 'FIELDSET') {
+      const legend = Array.from(el.children).find((c) => c.tagName === 'LEGEND');
+      if (legend) return visibleText(legend, 200);
+    }
+    if (!NAME_FROM_CONTENT.has(role)) return squash(el.title);
     let t = visibleText(el, 200, true);
     if (!t) {
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
@@ -204,9 +258,12 @@
   // A link with nothing to read (an image without alt text) is named by where it goes, as a
   // screen reader would say it: the path on this site, the host and path elsewhere.
   function destination(el) {
-    if (el.tagName !== 'A' || !el.href) return '';
+    if (el.localName !== 'a') return '';
+    // A drawing's link keeps its address in an SVGAnimatedString.
+    const href = typeof el.href === 'string' ? el.href : el.href?.baseVal || el.getAttribute('xlink:href');
+    if (!href) return '';
     let u;
-    try { u = new URL(el.href); } catch (_) { return ''; }
+    try { u = new URL(href, document.baseURI); } catch (_) { return ''; }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return '';
     // A link within this document ("#", "#top") goes nowhere a name could say.
     if (u.host === location.host && u.pathname === location.pathname && u.search === location.search) return u.hash.length > 1 ? u.hash : '';
@@ -233,6 +290,11 @@
     if (role === 'textbox' || role === 'searchbox' || role === 'spinbutton' || role === 'slider') {
       if ('value' in el && typeof el.value === 'string') return cut(el.value, 200);
       if (el.isContentEditable) return textOf(el, 200);
+    }
+    // An ARIA range (a drawn slider, a progress bar) says its value in words or as a number.
+    if (role === 'slider' || role === 'spinbutton' || role === 'progressbar' || role === 'scrollbar') {
+      const v = squash(el.getAttribute('aria-valuetext') || el.getAttribute('aria-valuenow'));
+      if (v) return cut(v, 200);
     }
     return undefined;
   }
@@ -342,6 +404,25 @@
     return path;
   }
 
+  function controlNode(el, role, name, button, frameVisible) {
+    const n = { ref: refFor(el), role, name, inView: frameVisible && inView(el, innerWidth, innerHeight) };
+    if (button) n.button = true;
+    const sensitive = isSensitive(el);
+    if (sensitive) n.sensitive = true;
+    if (el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) n.checked = !!el.checked;
+    else if (el.hasAttribute('aria-checked')) n.checked = el.getAttribute('aria-checked') === 'true';
+    if (el.hasAttribute('aria-expanded')) n.expanded = el.getAttribute('aria-expanded') === 'true';
+    else if (el.tagName === 'SUMMARY' && el.parentElement?.tagName === 'DETAILS') n.expanded = el.parentElement.open;
+    if (el.hasAttribute('aria-selected')) n.selected = el.getAttribute('aria-selected') === 'true';
+    if (el.disabled || el.getAttribute('aria-disabled') === 'true') n.disabled = true;
+    if (!sensitive) {
+      const v = fieldValue(el, role);
+      if (v && looksLikeCard(v)) n.sensitive = true;
+      else if (v) n.value = v;
+    }
+    return n;
+  }
+
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
   async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined } = {}) {
@@ -367,6 +448,11 @@
       return true;
     }
 
+    // `inText`: false = text is read; true = the text is already said (inside a text block or a
+    // name), headings and controls still listed; ONLY_CONTROLS = inside a control or a drawing,
+    // where only the widgets nested in it are listed.
+    const ONLY_CONTROLS = 2;
+
     // Generators: the walk pauses (yield) when its slice is used up and goes on where it was. The
     // page may change in between; the walk then sees the page as it is when it gets there.
     function* visitChildren(parent, inText, frameVisible) {
@@ -387,7 +473,22 @@
         if (el === fromEl) reached = true;
         else if (!path.has(el)) return; // wholly before `from`
       }
-      if (SKIP_TAGS.has(el.tagName) || isOverlay(el)) return;
+      if (isOverlay(el)) return;
+      if (el.namespaceURI === SVG_NS) {
+        if (SVG_UNSEEN.has(el.localName) || !visible(el)) return;
+        // A drawing is a picture, unless the page drew widgets into it (a chart's legend switches,
+        // a map's links, a slider's knob): those are found by the browser's own query, not by
+        // visiting each of a chart's thousands of shapes.
+        if (el.localName === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el)) && !actsOnClick(el)) {
+          let outer = null;
+          for (const w of el.querySelectorAll(WIDGET_SELECTOR)) {
+            if (outer && outer.contains(w)) continue;
+            outer = w;
+            yield* visit(w, ONLY_CONTROLS, frameVisible);
+          }
+          return;
+        }
+      } else if (SKIP_TAGS.has(el.tagName)) return;
       if (!visible(el)) return;
       if (isPrivate(el) && !buttonsOnly) {
         push({ role: 'text', name: '(private content, hidden by request)', inView: frameVisible && inView(el, vw, vh) });
@@ -402,12 +503,15 @@
           let origin = '';
           try { origin = new URL(el.src, location.href).host; } catch (_) { /* a bad address */ }
           const title = squash(el.title || el.getAttribute('aria-label'));
-          push({ role: 'text', name: `(a frame${title ? ` "${cut(title, 60)}"` : ''} from ${origin || 'another site'}: another site's content, which Hark cannot read or change)`, inView: frameVisible && inView(el, vw, vh) });
+          const n = { role: 'text', name: `(a frame${title ? ` "${cut(title, 60)}"` : ''} from ${origin || 'another site'}: another site's content, which Hark cannot read or change)`, inView: frameVisible && inView(el, vw, vh) };
+          // A frame the page made clickable or focusable is still an element to act on.
+          if (actsOnClick(el)) Object.assign(n, { ref: refFor(el), role: 'frame', name: `${title || 'untitled'} (another site's frame: Hark cannot read or change its content)` });
+          push(n);
         }
         return;
       }
       const role = roleOf(el);
-      if (role === 'heading' && !buttonsOnly) {
+      if (role === 'heading' && !buttonsOnly && inText !== ONLY_CONTROLS) {
         const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
         const name = visibleText(el, 200);
         // A heading people can click or focus (a section toggle) is also an element to act on.
@@ -417,39 +521,30 @@
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) yield* visitChildren(el, true, frameVisible);
         return;
       }
-      if (INTERACTIVE_ROLES.has(role)) {
+      // A control: one ref, its name and states. A real control speaks through its name; widgets
+      // nested in it (a tree item's subtree, a menu item's submenu, a listbox's options) follow.
+      // Generic clickables and elements of any other role the page made focusable or clickable
+      // (a tab panel, a feed's article, a sortable column header) hold content of their own:
+      // when their name already says all of it (a formula, a card title), only the controls and
+      // headings inside follow, not the same words again piece by piece.
+      const leaf = INTERACTIVE_ROLES.has(role) && role !== 'clickable';
+      const control = leaf || role === 'clickable' || (role !== '' && actsOnClick(el));
+      if (control) {
         const button = isButton(el, role);
         let name = '';
         if (!buttonsOnly || button) {
-          name = cut(accessibleName(el), 160);
-          const n = { ref: refFor(el), role, name, inView: frameVisible && inView(el, vw, vh) };
-          if (button) n.button = true;
-          const sensitive = isSensitive(el);
-          if (sensitive) n.sensitive = true;
-          if (el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) n.checked = !!el.checked;
-          else if (el.hasAttribute('aria-checked')) n.checked = el.getAttribute('aria-checked') === 'true';
-          if (el.hasAttribute('aria-expanded')) n.expanded = el.getAttribute('aria-expanded') === 'true';
-          else if (el.tagName === 'SUMMARY' && el.parentElement?.tagName === 'DETAILS') n.expanded = el.parentElement.open;
-          if (el.hasAttribute('aria-selected')) n.selected = el.getAttribute('aria-selected') === 'true';
-          if (el.disabled || el.getAttribute('aria-disabled') === 'true') n.disabled = true;
-          if (!sensitive) {
-            const v = fieldValue(el, role);
-            if (v && looksLikeCard(v)) n.sensitive = true;
-            else if (v) n.value = v;
-          }
-          if (!push(n)) return;
+          name = cut(accessibleName(el, role), 160);
+          if (!push(controlNode(el, role, name, button, frameVisible))) return;
         }
-        // Generic clickables can hold content of their own; real controls speak through their name.
-        // When the name already says all of the content (a formula, a card title), only the
-        // controls and headings inside are listed, not the same words again piece by piece.
-        if (role === 'clickable') {
-          const said = name !== '' && name === visibleText(el, 400, true);
-          yield* visitChildren(el, inText || said, frameVisible);
+        if (leaf) {
+          if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) yield* visitChildren(el, ONLY_CONTROLS, frameVisible);
+          return;
         }
-        return;
+        // Its own text is read like any block's below, unless the name said it all.
+        if (!inText && name !== '' && name === visibleText(el, 400, true)) inText = true;
       }
-      if (!buttonsOnly) {
-        if (LANDMARK_ROLES.has(role)) {
+      if (!buttonsOnly && inText !== ONLY_CONTROLS) {
+        if (LANDMARK_ROLES.has(role) && !control) {
           push({ role, name: squash(el.getAttribute('aria-label')), inView: frameVisible && inView(el, vw, vh) });
         } else if (!inText) {
           // A MathML formula reads as one line, not a line per symbol.

@@ -70,6 +70,76 @@
       eq(roles, ['link', '', 'checkbox', 'switch', 'slider', 'searchbox', 'combobox', 'switch', 'heading', ''], 'roles');
     });
 
+  // ---- reach: every widget of WAI-ARIA 1.2 a person can operate has a ref ---------------------------
+  // The outline's lines with refs, as `role "name" (states) = value` without the ref itself.
+  async function controls() {
+    const r = await run({ op: 'collect' });
+    if (!r.ok) throw new Error(`collect failed: ${show(r)}`);
+    return r.nodes.filter((n) => n.ref).map((n) => {
+      const states = [n.checked === true && 'checked', n.expanded === true && 'expanded', n.expanded === false && 'collapsed', n.selected && 'selected'].filter(Boolean);
+      return `${n.role} "${n.name}"${states.length ? ` (${states.join(', ')})` : ''}${n.value ? ` = ${n.value}` : ''}`;
+    });
+  }
+  function listed(lines, want, what) {
+    for (const w of want) if (!lines.includes(w)) throw new Error(`${what}: ${show(w)} is not among ${show(lines)}`);
+  }
+  test('widgets drawn in SVG are listed, named by their <title> or label, and a click reaches them',
+    '<svg width="300" height="60" role="group" aria-label="Size">' +
+    '<g id="small" role="radio" tabindex="0" aria-checked="true"><title>Small</title><circle cx="20" cy="20" r="10"/></g>' +
+    '<g role="radio" tabindex="-1" aria-checked="false"><title>Large</title><circle cx="60" cy="20" r="15"/></g>' +
+    '<g role="slider" tabindex="0" aria-label="Volume" aria-valuenow="30" aria-valuetext="30 percent"><rect x="100" width="80" height="10"/></g>' +
+    '<a href="/map/north"><text x="200" y="30">North</text></a>' +
+    '<text x="10" y="55">A chart label that is not a control</text></svg>',
+    async () => {
+      const lines = await controls();
+      listed(lines, ['radio "Small" (checked)', 'radio "Large"', 'slider "Volume" = 30 percent', 'link "North"'], 'svg widgets');
+      lacks(lines.join('\n'), 'chart label', 'svg text read as a control');
+      let clicked = 0;
+      $('#small').addEventListener('click', () => clicked++);
+      const small = (await run({ op: 'collect' })).nodes.find((n) => n.name === 'Small');
+      const r = await run({ op: 'click', ref: small.ref });
+      if (!r.ok) throw new Error(`click failed: ${show(r)}`);
+      eq(clicked, 1, 'clicks on the drawn radio');
+    });
+  test('a switch, a pressed state and a label kept out of sight name controls as people hear them',
+    '<span id="dm">Dark mode</span><button role="switch" aria-checked="true" aria-labelledby="dm"></button>' +
+    '<span id="cl" hidden>Close dialog</span><button aria-labelledby="cl">×</button>' +
+    '<span id="ns">Weather <noscript><img src="/w.png"></noscript>today</span><a href="/w" aria-labelledby="ns"><img src="/w.png"></a>',
+    async () => {
+      listed(await controls(), ['switch "Dark mode" (checked)', 'button "Close dialog"', 'link "Weather today"'], 'names');
+    });
+  test('tree items below other tree items are each reachable and named without their subtree',
+    '<ul role="tree" aria-label="Files"><li role="treeitem" aria-expanded="true"><span>Documents</span>' +
+    '<ul role="group"><li role="treeitem">Reports</li><li role="treeitem" aria-expanded="false">Invoices</li></ul></li></ul>',
+    async () => listed(await controls(), ['treeitem "Documents" (expanded)', 'treeitem "Reports"', 'treeitem "Invoices" (collapsed)'], 'tree'));
+  test('an ARIA listbox lists each option with its state; a native select stays one control',
+    '<div role="listbox" aria-label="Color" tabindex="0"><div role="option" aria-selected="true">Red</div><div role="option" aria-selected="false">Blue</div></div>' +
+    '<select aria-label="Size"><option>S</option><option selected>M</option></select>',
+    async () => {
+      const lines = await controls();
+      listed(lines, ['listbox "Color"', 'option "Red" (selected)', 'option "Blue"', 'combobox "Size" = M'], 'listbox');
+      lacks(lines.join('\n'), 'option "S"', 'native options');
+    });
+  test('structure the page made focusable or clickable is reachable and its content still read',
+    '<div role="tablist"><button role="tab" aria-selected="true">Specs</button></div>' +
+    '<div role="tabpanel" tabindex="0">Weight 2 kg <a href="/manual">Manual</a></div>' +
+    '<div role="feed"><article tabindex="0" aria-labelledby="t1"><h3 id="t1">First post</h3><p>Body of the first post</p></article></div>' +
+    '<table><tr><th role="columnheader" tabindex="0" aria-sort="none">Price</th></tr><tr><td>3</td></tr></table>' +
+    '<div role="radiogroup" tabindex="0" aria-label="Plan"><span role="radio" aria-checked="false">Basic</span></div>' +
+    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="20" height="20" alt="Zoom in" onclick="void 0">',
+    async () => {
+      const lines = await controls();
+      listed(lines, ['tab "Specs" (selected)', 'tabpanel ""', 'link "Manual"', 'article "First post"', 'columnheader "Price"',
+        'radiogroup "Plan"', 'radio "Basic"', 'clickable "Zoom in"'], 'reach');
+      const all = await outline();
+      has(all.join('\n'), 'Weight 2 kg', 'tab panel text');
+      has(all.join('\n'), 'Body of the first post', 'article text');
+    });
+  test('a menu item with a submenu is named by its own words; the submenu items follow',
+    '<ul role="menubar"><li role="menuitem" aria-haspopup="true" aria-expanded="true">File' +
+    '<ul role="menu"><li role="menuitem">Open</li><li role="menuitemcheckbox" aria-checked="true">Autosave</li></ul></li></ul>',
+    async () => listed(await controls(), ['menuitem "File" (expanded)', 'menuitem "Open"', 'menuitemcheckbox "Autosave" (checked)'], 'menu'));
+
   // ---- what is seen ---------------------------------------------------------------------------------
   test('hidden, aria-hidden, display:none and visibility:hidden elements are not seen',
     '<p id="v">seen</p><p id="h1" hidden>a</p><p id="h2" aria-hidden="true">b</p><div style="display:none"><p id="h3">c</p></div>' +
