@@ -72,7 +72,11 @@ function pageLinks(api) {
     ports.set(tabId, port);
     port.onMessage.addListener((m) => {
       const w = m && waiting.get(m.id);
-      if (w && w.port === port && typeof m.json === 'string') { waiting.delete(m.id); w.settle(m.json); }
+      if (w && w.port === port && typeof m.json === 'string') {
+        waiting.delete(m.id);
+        if (w.timing && typeof m.ms === 'number') w.timing.pageMs = m.ms;
+        w.settle(m.json);
+      }
     });
     port.onDisconnect.addListener(() => {
       if (ports.get(tabId) === port) ports.delete(tabId);
@@ -80,7 +84,8 @@ function pageLinks(api) {
     });
   });
   // The tab's answer (JSON text) over its port, or null when the relay should carry the command.
-  function run(tabId, command, rereadable) {
+  // `timing.pageMs` gets the executor's own time when the page says it.
+  function run(tabId, command, rereadable, timing) {
     const port = ports.get(tabId);
     if (!port) return null;
     return new Promise((resolve) => {
@@ -92,7 +97,7 @@ function pageLinks(api) {
         resolve(rereadable ? null : JSON.stringify({ ok: false, error: `the page did not answer within ${DIRECT_TIMEOUT_MS / 1000} s; it may be busy or gone` }));
       }, DIRECT_TIMEOUT_MS);
       const settle = (json) => { clearTimeout(timer); resolve(json); };
-      waiting.set(id, { settle, port, rereadable });
+      waiting.set(id, { settle, port, rereadable, timing });
       try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); settle(null); }
     });
   }
@@ -191,21 +196,26 @@ export function createSessionHost(bridge) {
     const limit = ACTION_OPS.has(command.op) ? ACTION_PATIENCE_MS : PAGE_PATIENCE_MS;
     let timer;
     const late = new Promise((resolve) => { timer = setTimeout(() => resolve(JSON.stringify({ ok: false, error: stuckWords(command.op, limit) })), limit); });
-    const json = await Promise.race([pageAnswer(session, command, rereadable), late]);
+    // ms: the round trip to the page; pageMs: the executor's own part of it (when it says).
+    const timing = { op: command.op, ms: 0 };
+    const json = await Promise.race([pageAnswer(session, command, rereadable, timing), late]);
     clearTimeout(timer);
     if (session !== s) return;
-    session.timings.push({ op: command.op, ms: performance.now() - started });
+    timing.ms = performance.now() - started;
+    session.timings.push(timing);
+    if (session.timings.length > 100) session.timings.shift();
     perform(session.core.on_page_result(id, json), session);
   }
 
-  async function pageAnswer(session, command, rereadable) {
+  async function pageAnswer(session, command, rereadable, timing) {
     try {
-      const json = await direct.run(session.tabId, command, rereadable);
+      const json = await direct.run(session.tabId, command, rereadable, timing);
       if (json != null) return json;
       let result = await bridge.page(session.tabId, command);
       // The document left while a relayed command ran there (content/main.js): a read runs again
       // on the new one, a change is answered with the words.
       if (result && result.gone && rereadable) result = await bridge.page(session.tabId, command);
+      if (result && typeof result.ms === 'number') timing.pageMs = result.ms;
       return JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
     } catch (e) {
       return JSON.stringify({ ok: false, error: String((e && e.message) || e) });

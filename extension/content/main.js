@@ -50,9 +50,11 @@
       if (!m || typeof m.id !== 'number') return;
       // As one JSON string: the browser passes a string through its messaging far cheaper than a
       // deep object (a page's collect result can hold thousands of nodes), and the core wants text.
+      // `ms`: the executor's own time, for the session host's timings (status.pageTimings).
       const port = link;
       Hark.executor.execute(m.command).then((result) => {
-        try { port.postMessage({ id: m.id, json: JSON.stringify(result) }); } catch (_) { /* the session went away meanwhile */ }
+        const ms = result && typeof result.ms === 'number' ? result.ms : undefined;
+        try { port.postMessage({ id: m.id, json: JSON.stringify(result), ms }); } catch (_) { /* the session went away meanwhile */ }
       });
     });
     link.onDisconnect.addListener(() => { link = null; });

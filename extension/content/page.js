@@ -84,8 +84,23 @@
   // Something the page made clickable or focusable by hand (onclick, tabindex >= 0).
   const actsOnClick = (el) => el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
 
+  // The non-abstract roles of WAI-ARIA 1.2; DPUB-ARIA (doc-*) and Graphics ARIA (graphics-*)
+  // roles are known by their prefix. The digital-publishing references are links.
+  const ARIA_ROLES = new Set(['alert', 'alertdialog', 'application', 'article', 'banner', 'blockquote', 'button', 'caption', 'cell', 'checkbox', 'code', 'columnheader', 'combobox', 'complementary', 'contentinfo', 'definition', 'deletion', 'dialog', 'directory', 'document', 'emphasis', 'feed', 'figure', 'form', 'generic', 'grid', 'gridcell', 'group', 'heading', 'img', 'insertion', 'link', 'list', 'listbox', 'listitem', 'log', 'main', 'marquee', 'math', 'meter', 'menu', 'menubar', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'navigation', 'none', 'note', 'option', 'paragraph', 'presentation', 'progressbar', 'radio', 'radiogroup', 'region', 'row', 'rowgroup', 'rowheader', 'scrollbar', 'search', 'searchbox', 'separator', 'slider', 'spinbutton', 'status', 'strong', 'subscript', 'superscript', 'switch', 'tab', 'table', 'tablist', 'tabpanel', 'term', 'textbox', 'time', 'timer', 'toolbar', 'tooltip', 'tree', 'treegrid', 'treeitem']);
+  const LINK_ROLES = new Set(['doc-backlink', 'doc-biblioref', 'doc-glossref', 'doc-noteref']);
+  // ARIA: the first token of `role` that names a known role counts; with none, the element's own.
+  function explicitRole(el) {
+    const attr = el.getAttribute('role');
+    if (!attr) return '';
+    for (const token of attr.trim().toLowerCase().split(/\s+/)) {
+      if (LINK_ROLES.has(token)) return 'link';
+      if (ARIA_ROLES.has(token) || token.startsWith('doc-') || token.startsWith('graphics-')) return token;
+    }
+    return '';
+  }
+
   function roleOf(el) {
-    const explicit = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
+    const explicit = explicitRole(el);
     if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
       // A button that opens a list of options is a drop-down to the person (select-only combobox).
       if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
@@ -140,7 +155,8 @@
   }
 
   const PRIVATE = '[data-hark-private], [data-private]';
-  const isPrivate = (el) => el.matches(PRIVATE);
+  // Asked of every element a walk passes: two attribute lookups, not a selector match.
+  const isPrivate = (el) => el.hasAttribute('data-hark-private') || el.hasAttribute('data-private');
 
   // Card-number-like digit runs (13-19 digits passing the Luhn check) never leave the page.
   function luhn(digits) {
@@ -177,8 +193,15 @@
     const stack = [block];
     while (stack.length && out.length < max * 1.5) {
       const node = stack.pop();
+      if (typeof node === 'string') { out += ` ${node} `; continue; }
       for (let c = node.lastChild; c; c = c.previousSibling) {
         if (c.nodeType === 3) { stack.push(c); continue; }
+        // In a name, an image inside says its text alternative (accname: each child's own name).
+        if (withButtons && c.nodeType === 1 && (c.tagName === 'IMG' || c.localName === 'svg') && !isPrivate(c) && visible(c)) {
+          const alt = imageText(c);
+          if (alt) stack.push(alt);
+          continue;
+        }
         if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
         if (CONTROL_TAGS.has(c.tagName) && !(withButtons && c.tagName === 'BUTTON')) continue;
         if (c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
@@ -191,6 +214,13 @@
       else if (node !== block && !INLINE.has(node.tagName)) out += ' ';
     }
     return cut(squash(out), max);
+  }
+
+  // An image's text alternative: alt (or title) for <img>, aria-label or <title> for a drawing.
+  function imageText(img) {
+    if (img.tagName === 'IMG') return squash(img.getAttribute('aria-label') || img.getAttribute('alt') || img.title);
+    const title = Array.from(img.children).find((c) => c.localName === 'title');
+    return squash(img.getAttribute('aria-label') || (title && title.textContent));
   }
 
   // The text an aria-labelledby target gives: its own label, else its text, hidden or not (a
@@ -453,22 +483,33 @@
     // where only the widgets nested in it are listed.
     const ONLY_CONTROLS = 2;
 
-    // Generators: the walk pauses (yield) when its slice is used up and goes on where it was. The
-    // page may change in between; the walk then sees the page as it is when it gets there.
-    function* visitChildren(parent, inText, frameVisible) {
-      const shadow = shadowOf(parent);
-      const kids = shadow ? shadow.children : parent.children;
-      for (const child of kids) {
-        if (truncated) return;
-        if (child.tagName === 'SLOT') {
-          for (const slotted of child.assignedElements({ flatten: true })) yield* visit(slotted, inText, frameVisible);
-          if (!child.assignedElements().length) yield* visitChildren(child, inText, frameVisible);
-        } else yield* visit(child, inText, frameVisible);
+    // The walk keeps its own stack of elements still to visit, last pushed visited first, so
+    // pushing children last to first visits them in page order. An explicit stack rather than
+    // recursion: no generator or frame per element on pages of 100,000 elements, and the walk
+    // can pause (its slice used up) and go on where it was. Each entry's mode packs how its text
+    // is read (`inText`), whether its frame is in view, and whether it is a <slot> to expand.
+    const stack = [], modes = [];
+    const FRAME_VISIBLE = 4, SLOT = 8;
+    const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
+    function pushChildren(parent, inText, frameVisible) {
+      const mode = modeOf(inText, frameVisible);
+      const root = shadowOf(parent) || parent;
+      for (let c = root.lastElementChild; c; c = c.previousElementSibling) {
+        stack.push(c);
+        modes.push(c.tagName === 'SLOT' ? mode | SLOT : mode);
       }
     }
+    function pushAll(els, inText, frameVisible) {
+      const mode = modeOf(inText, frameVisible);
+      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); }
+    }
+    // A slot shows what is assigned to it, else its own (fallback) content.
+    function pushSlot(slot, inText, frameVisible) {
+      if (!slot.assignedElements().length) pushChildren(slot, inText, frameVisible);
+      pushAll(slot.assignedElements({ flatten: true }), inText, frameVisible);
+    }
 
-    function* visit(el, inText, frameVisible) {
-      if (s.due()) yield;
+    function visit(el, inText, frameVisible) {
       if (!reached) {
         if (el === fromEl) reached = true;
         else if (!path.has(el)) return; // wholly before `from`
@@ -480,12 +521,11 @@
         // a map's links, a slider's knob): those are found by the browser's own query, not by
         // visiting each of a chart's thousands of shapes.
         if (el.localName === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el)) && !actsOnClick(el)) {
-          let outer = null;
+          const widgets = [];
           for (const w of el.querySelectorAll(WIDGET_SELECTOR)) {
-            if (outer && outer.contains(w)) continue;
-            outer = w;
-            yield* visit(w, ONLY_CONTROLS, frameVisible);
+            if (!widgets.length || !widgets[widgets.length - 1].contains(w)) widgets.push(w);
           }
+          pushAll(widgets, ONLY_CONTROLS, frameVisible);
           return;
         }
       } else if (SKIP_TAGS.has(el.tagName)) return;
@@ -497,7 +537,7 @@
       if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
-        if (doc && doc.body) yield* visitChildren(doc.body, false, frameVisible && inView(el, vw, vh));
+        if (doc && doc.body) pushChildren(doc.body, false, frameVisible && inView(el, vw, vh));
         else if (!buttonsOnly && el.src) {
           // Another site's frame: the browser keeps it from this page's scripts, and from Hark's.
           let origin = '';
@@ -518,7 +558,7 @@
         const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
         if (actsOnClick(el)) n.ref = n.sectionRef;
         if (name && !push(n)) return;
-        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) yield* visitChildren(el, true, frameVisible);
+        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) pushChildren(el, true, frameVisible);
         return;
       }
       // A control: one ref, its name and states. A real control speaks through its name; widgets
@@ -537,7 +577,7 @@
           if (!push(controlNode(el, role, name, button, frameVisible))) return;
         }
         if (leaf) {
-          if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) yield* visitChildren(el, ONLY_CONTROLS, frameVisible);
+          if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) pushChildren(el, ONLY_CONTROLS, frameVisible);
           return;
         }
         // Its own text is read like any block's below, unless the name said it all.
@@ -570,11 +610,25 @@
           }
         }
       }
-      yield* visitChildren(el, inText, frameVisible);
+      pushChildren(el, inText, frameVisible);
     }
 
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
-    if (document.body && !(await runInSlices(visitChildren(document.body, false, true), s))) truncated = true;
+    if (document.body) pushChildren(document.body, false, true);
+    let paused = false;
+    while (stack.length && !truncated) {
+      if (s.due()) {
+        if (s.late()) { truncated = true; break; }
+        await s.pause();
+        paused = true;
+      }
+      const el = stack.pop(), mode = modes.pop();
+      // The page may have changed while the walk paused: what it removed is not on it any more.
+      if (paused && !el.isConnected) continue;
+      const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
+      if (mode & SLOT) pushSlot(el, inText, frameVisible);
+      else visit(el, inText, frameVisible);
+    }
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,

@@ -43,6 +43,28 @@
   test('a link holding only an image is named by the alt text',
     '<a id="a" href="/news/today"><img alt="Today\'s news" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></a>',
     () => eq(dom().accessibleName($('#a')), "Today's news", 'name'));
+  test('images inside a named-from-content control say their text alternative, in order',
+    '<a id="a" href="/me"><img alt="Profile" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="> Jane</a>' +
+    '<a id="b" href="/"><svg role="img" width="20" height="10"><title>TIME Logo</title><path d="M0 0h9v9z"/></svg></a>' +
+    '<button id="c"><svg width="10" height="10" aria-label="Search"></svg> now</button>',
+    () => {
+      eq(dom().accessibleName($('#a')), 'Profile Jane', 'img alt then text');
+      eq(dom().accessibleName($('#b')), 'TIME Logo', "a drawing's <title>");
+      eq(dom().accessibleName($('#c')), 'Search now', "a drawing's aria-label then text");
+    });
+  test('the first role token the browser knows counts; publishing references are links',
+    '<p>Text<a id="n" role="doc-noteref" href="#fn1">[1]</a>.</p><button id="b" role="fancy">Go</button>' +
+    '<div id="s" role="toggle switch" aria-checked="true" tabindex="0">Wi-Fi</div><a id="back" role="doc-backlink" href="#r1">↩</a>',
+    () => {
+      eq(dom().roleOf($('#n')), 'link', 'doc-noteref');
+      eq(dom().roleOf($('#back')), 'link', 'doc-backlink');
+      eq(dom().roleOf($('#b')), 'button', 'an unknown role leaves the element its own');
+      eq(dom().roleOf($('#s')), 'switch', 'the first known token');
+      return outline().then((o) => {
+        has(o.join('\n'), 'link "[1]"', 'outline');
+        has(o.join('\n'), 'switch "Wi-Fi"', 'outline');
+      });
+    });
   test('an image link without alt text is named by where it goes, never by its query',
     '<a id="a" href="/news/today?session=SECRET1"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></a>' +
     '<a id="b" href="https://other.example/docs/intro/?token=SECRET2"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></a>',
