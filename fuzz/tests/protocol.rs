@@ -50,7 +50,13 @@ fn fuzz_server_event_parsing() {
         // An event Hark parsed is one of the types it names (or Unknown), and it survives the trip
         // back to text: the local peer and the tests send what Hark parses.
         let name = event.type_name();
-        let wire: Value = serde_json::from_str(&text).expect("a parsed event is JSON");
+        // Fields Hark does not read are skipped at any depth (serde_json skips without recursing);
+        // a JSON tree of the same text stops at 128 levels.
+        let wire: Value = match serde_json::from_str(&text) {
+            Ok(wire) => wire,
+            Err(e) if e.to_string().contains("recursion limit") => return Ok(()),
+            Err(e) => panic!("a parsed event is JSON: {e}"),
+        };
         let sent_type = wire.get("type").and_then(Value::as_str).unwrap_or("");
         if event == ServerEvent::Unknown {
             prop_assert!(

@@ -11,48 +11,160 @@ fn is_none<T>(v: &Option<T>) -> bool {
     v.is_none()
 }
 
-/// A content part of a message item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ContentPart {
-    InputText {
-        text: String,
-    },
-    InputAudio {
-        #[serde(default, skip_serializing_if = "is_none")]
-        audio: Option<String>,
-        #[serde(default, skip_serializing_if = "is_none")]
-        transcript: Option<String>,
-    },
-    OutputText {
-        text: String,
-    },
-    OutputAudio {
-        #[serde(default, skip_serializing_if = "is_none")]
-        audio: Option<String>,
-        #[serde(default, skip_serializing_if = "is_none")]
-        transcript: Option<String>,
-    },
-    /// `output_text` as the GA spec names it in `response.content_part.added`/`.done` (and as
-    /// the beta interface named it everywhere). OpenAI's own examples use both spellings in both
-    /// places, so both parse wherever a part may appear.
-    Text {
-        text: String,
-    },
-    /// `output_audio` as `response.content_part.*` (and the beta interface) name it.
-    Audio {
-        #[serde(default, skip_serializing_if = "is_none")]
-        audio: Option<String>,
-        #[serde(default, skip_serializing_if = "is_none")]
-        transcript: Option<String>,
-    },
+/// An enum tagged by `type` on the wire, from one list of variants: `"tag" | "alias" => Variant
+/// { fields }`. Serializing is serde's internally tagged form. Reading takes `type` first and then
+/// only that variant's fields (a struct per variant in the `$bodies` module), where serde's own
+/// internally tagged reading buffers every event into its generic `Content` first: that machinery
+/// was a third of the WASM core. Unknown tags are the `other` variant when there is one, else an
+/// error; a document without a string `type` is an error.
+macro_rules! typed_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($bodies:ident, $kind:ident) {
+            $(
+                $(#[$vmeta:meta])*
+                $tag:literal $(| $alias:literal)* => $variant:ident {
+                    $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* $(,)?
+                }
+            ),* $(,)?
+            $( ; $(#[$ometa:meta])* other => $other:ident )?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Serialize)]
+        #[serde(tag = "type")]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[serde(rename = $tag)]
+                $variant { $( $(#[$fmeta])* $field: $fty ),* },
+            )*
+            $( $(#[$ometa])* $other, )?
+        }
+
+        /// Which variant, without its fields.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $kind {
+            $( $variant, )*
+        }
+
+        mod $bodies {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[derive(Deserialize)]
+                pub(super) struct $variant { $( $(#[$fmeta])* pub(super) $field: $fty ),* }
+            )*
+        }
+
+        impl $name {
+            /// Reads one from JSON text: its `type`, then, when `wanted` says so, that variant's
+            /// fields straight from the text (no JSON tree in between, unlike the generic
+            /// `Deserialize`); `Ok(None)` for a variant not wanted. Inlined with a `wanted` that
+            /// is decided at compile time, the variants not wanted cost no code at all.
+            #[allow(dead_code)]
+            #[inline(always)]
+            pub fn from_text_where(text: &str, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
+                use serde::de::Error as _;
+                #[derive(Deserialize)]
+                struct Tag {
+                    #[serde(rename = "type")]
+                    tag: Option<String>,
+                }
+                if !text.trim_start().starts_with('{') {
+                    return Err(serde_json::Error::custom(concat!("a ", stringify!($name), " is a JSON object")));
+                }
+                let Some(tag) = serde_json::from_str::<Tag>(text)?.tag else {
+                    return Err(serde_json::Error::missing_field("type"));
+                };
+                match tag.as_str() {
+                    $(
+                        $tag $(| $alias)* => {
+                            if !wanted($kind::$variant) {
+                                return Ok(None);
+                            }
+                            let body: $bodies::$variant = serde_json::from_str(text)?;
+                            Ok(Some($name::$variant { $( $field: body.$field ),* }))
+                        }
+                    )*
+                    $( _ => Ok(Some($name::$other)), )?
+                    #[allow(unreachable_patterns)]
+                    other => Err(serde_json::Error::unknown_variant(other, &[$($tag),*])),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let mut doc = Value::deserialize(deserializer)?;
+                let Some(fields) = doc.as_object_mut() else {
+                    return Err(D::Error::custom(concat!("a ", stringify!($name), " is a JSON object")));
+                };
+                let tag = match fields.remove("type") {
+                    Some(Value::String(tag)) => tag,
+                    Some(_) => return Err(D::Error::custom("`type` is not a string")),
+                    None => return Err(D::Error::missing_field("type")),
+                };
+                match tag.as_str() {
+                    $(
+                        $tag $(| $alias)* => {
+                            let body: $bodies::$variant = serde_json::from_value(doc).map_err(D::Error::custom)?;
+                            Ok($name::$variant { $( $field: body.$field ),* })
+                        }
+                    )*
+                    $( _ => Ok($name::$other), )?
+                    #[allow(unreachable_patterns)]
+                    other => Err(D::Error::unknown_variant(other, &[$($tag),*])),
+                }
+            }
+        }
+    };
 }
 
-/// A conversation item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Item {
-    Message {
+typed_enum! {
+    /// A content part of a message item.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum ContentPart (content_part_bodies, ContentPartKind) {
+        "input_text" => InputText {
+            text: String,
+        },
+        "input_audio" => InputAudio {
+            #[serde(default, skip_serializing_if = "is_none")]
+            audio: Option<String>,
+            #[serde(default, skip_serializing_if = "is_none")]
+            transcript: Option<String>,
+        },
+        "output_text" => OutputText {
+            text: String,
+        },
+        "output_audio" => OutputAudio {
+            #[serde(default, skip_serializing_if = "is_none")]
+            audio: Option<String>,
+            #[serde(default, skip_serializing_if = "is_none")]
+            transcript: Option<String>,
+        },
+        /// `output_text` as the GA spec names it in `response.content_part.added`/`.done` (and as
+        /// the beta interface named it everywhere). OpenAI's own examples use both spellings in both
+        /// places, so both parse wherever a part may appear.
+        "text" => Text {
+            text: String,
+        },
+        /// `output_audio` as `response.content_part.*` (and the beta interface) name it.
+        "audio" => Audio {
+            #[serde(default, skip_serializing_if = "is_none")]
+            audio: Option<String>,
+            #[serde(default, skip_serializing_if = "is_none")]
+            transcript: Option<String>,
+        },
+    }
+}
+
+typed_enum! {
+    /// A conversation item.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Item (item_bodies, ItemKind) {
+    "message" => Message {
         #[serde(default, skip_serializing_if = "is_none")]
         id: Option<String>,
         role: Role,
@@ -60,7 +172,7 @@ pub enum Item {
         #[serde(default, skip_serializing_if = "is_none")]
         status: Option<String>,
     },
-    FunctionCall {
+    "function_call" => FunctionCall {
         #[serde(default, skip_serializing_if = "is_none")]
         id: Option<String>,
         call_id: String,
@@ -70,13 +182,14 @@ pub enum Item {
         #[serde(default, skip_serializing_if = "is_none")]
         status: Option<String>,
     },
-    FunctionCallOutput {
+    "function_call_output" => FunctionCallOutput {
         #[serde(default, skip_serializing_if = "is_none")]
         id: Option<String>,
         call_id: String,
         /// Usually JSON, always a string.
         output: String,
     },
+}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,46 +399,40 @@ fn response_object() -> String {
     "realtime.response".into()
 }
 
-/// Events the server (OpenAI, or Hark's local peer) sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum ServerEvent {
-    #[serde(rename = "error")]
-    Error {
+typed_enum! {
+    /// Events the server (OpenAI, or Hark's local peer) sends.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum ServerEvent (server_event_bodies, ServerEventKind) {
+    "error" => Error {
         #[serde(default)]
         event_id: String,
         error: ErrorBody,
     },
-    #[serde(rename = "session.created")]
-    SessionCreated {
+    "session.created" => SessionCreated {
         #[serde(default)]
         event_id: String,
         session: Value,
     },
-    #[serde(rename = "session.updated")]
-    SessionUpdated {
+    "session.updated" => SessionUpdated {
         #[serde(default)]
         event_id: String,
         session: Value,
     },
-    #[serde(rename = "conversation.item.added")]
-    ConversationItemAdded {
+    "conversation.item.added" => ConversationItemAdded {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         previous_item_id: Option<String>,
         item: Item,
     },
-    #[serde(rename = "conversation.item.done")]
-    ConversationItemDone {
+    "conversation.item.done" => ConversationItemDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         previous_item_id: Option<String>,
         item: Item,
     },
-    #[serde(rename = "input_audio_buffer.speech_started")]
-    SpeechStarted {
+    "input_audio_buffer.speech_started" => SpeechStarted {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -333,8 +440,7 @@ pub enum ServerEvent {
         #[serde(default)]
         item_id: String,
     },
-    #[serde(rename = "input_audio_buffer.speech_stopped")]
-    SpeechStopped {
+    "input_audio_buffer.speech_stopped" => SpeechStopped {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -342,8 +448,7 @@ pub enum ServerEvent {
         #[serde(default)]
         item_id: String,
     },
-    #[serde(rename = "input_audio_buffer.committed")]
-    InputAudioBufferCommitted {
+    "input_audio_buffer.committed" => InputAudioBufferCommitted {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -351,8 +456,7 @@ pub enum ServerEvent {
         #[serde(default)]
         item_id: String,
     },
-    #[serde(rename = "conversation.item.input_audio_transcription.delta")]
-    InputTranscriptionDelta {
+    "conversation.item.input_audio_transcription.delta" => InputTranscriptionDelta {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -361,8 +465,7 @@ pub enum ServerEvent {
         content_index: u32,
         delta: String,
     },
-    #[serde(rename = "conversation.item.input_audio_transcription.completed")]
-    InputTranscriptionCompleted {
+    "conversation.item.input_audio_transcription.completed" => InputTranscriptionCompleted {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -376,8 +479,7 @@ pub enum ServerEvent {
         #[serde(default, skip_serializing_if = "is_none")]
         usage: Option<Value>,
     },
-    #[serde(rename = "conversation.item.input_audio_transcription.failed")]
-    InputTranscriptionFailed {
+    "conversation.item.input_audio_transcription.failed" => InputTranscriptionFailed {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -386,20 +488,17 @@ pub enum ServerEvent {
         content_index: u32,
         error: TranscriptionError,
     },
-    #[serde(rename = "response.created")]
-    ResponseCreated {
+    "response.created" => ResponseCreated {
         #[serde(default)]
         event_id: String,
         response: Response,
     },
-    #[serde(rename = "response.done")]
-    ResponseDone {
+    "response.done" => ResponseDone {
         #[serde(default)]
         event_id: String,
         response: Response,
     },
-    #[serde(rename = "response.output_item.added")]
-    OutputItemAdded {
+    "response.output_item.added" => OutputItemAdded {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -408,8 +507,7 @@ pub enum ServerEvent {
         output_index: u32,
         item: Item,
     },
-    #[serde(rename = "response.output_item.done")]
-    OutputItemDone {
+    "response.output_item.done" => OutputItemDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -418,8 +516,7 @@ pub enum ServerEvent {
         output_index: u32,
         item: Item,
     },
-    #[serde(rename = "response.content_part.added")]
-    ContentPartAdded {
+    "response.content_part.added" => ContentPartAdded {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -432,8 +529,7 @@ pub enum ServerEvent {
         content_index: u32,
         part: ContentPart,
     },
-    #[serde(rename = "response.content_part.done")]
-    ContentPartDone {
+    "response.content_part.done" => ContentPartDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -446,8 +542,7 @@ pub enum ServerEvent {
         content_index: u32,
         part: ContentPart,
     },
-    #[serde(rename = "response.output_text.delta", alias = "response.text.delta")]
-    OutputTextDelta {
+    "response.output_text.delta" | "response.text.delta" => OutputTextDelta {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -460,8 +555,7 @@ pub enum ServerEvent {
         content_index: u32,
         delta: String,
     },
-    #[serde(rename = "response.output_text.done", alias = "response.text.done")]
-    OutputTextDone {
+    "response.output_text.done" | "response.text.done" => OutputTextDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -474,8 +568,7 @@ pub enum ServerEvent {
         content_index: u32,
         text: String,
     },
-    #[serde(rename = "response.output_audio_transcript.delta", alias = "response.audio_transcript.delta")]
-    OutputAudioTranscriptDelta {
+    "response.output_audio_transcript.delta" | "response.audio_transcript.delta" => OutputAudioTranscriptDelta {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -488,8 +581,7 @@ pub enum ServerEvent {
         content_index: u32,
         delta: String,
     },
-    #[serde(rename = "response.output_audio_transcript.done", alias = "response.audio_transcript.done")]
-    OutputAudioTranscriptDone {
+    "response.output_audio_transcript.done" | "response.audio_transcript.done" => OutputAudioTranscriptDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -502,8 +594,7 @@ pub enum ServerEvent {
         content_index: u32,
         transcript: String,
     },
-    #[serde(rename = "response.function_call_arguments.delta")]
-    FunctionCallArgumentsDelta {
+    "response.function_call_arguments.delta" => FunctionCallArgumentsDelta {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -515,8 +606,7 @@ pub enum ServerEvent {
         call_id: String,
         delta: String,
     },
-    #[serde(rename = "response.function_call_arguments.done")]
-    FunctionCallArgumentsDone {
+    "response.function_call_arguments.done" => FunctionCallArgumentsDone {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
@@ -529,47 +619,49 @@ pub enum ServerEvent {
         name: String,
         arguments: String,
     },
-    #[serde(rename = "output_audio_buffer.started")]
-    OutputAudioBufferStarted {
+    "output_audio_buffer.started" => OutputAudioBufferStarted {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         response_id: String,
     },
-    #[serde(rename = "output_audio_buffer.stopped")]
-    OutputAudioBufferStopped {
+    "output_audio_buffer.stopped" => OutputAudioBufferStopped {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         response_id: String,
     },
-    #[serde(rename = "output_audio_buffer.cleared")]
-    OutputAudioBufferCleared {
+    "output_audio_buffer.cleared" => OutputAudioBufferCleared {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         response_id: String,
     },
-    #[serde(rename = "rate_limits.updated")]
-    RateLimitsUpdated {
+    "rate_limits.updated" => RateLimitsUpdated {
         #[serde(default)]
         event_id: String,
         #[serde(default)]
         rate_limits: Vec<Value>,
     },
+    ;
     /// Any event type Hark does not act on (OpenAI adds new ones over time).
-    #[serde(other)]
-    Unknown,
+    other => Unknown
+}
 }
 
 impl ServerEvent {
+    /// Any server event: the variant its `type` names, `Unknown` for a type Hark does not know.
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        // serde also reads an internally tagged enum from a JSON array (`["response.done", …]`,
-        // fields by position): no server sends that, and Hark must not act on it.
-        if !text.trim_start().starts_with('{') {
-            return Err(<serde_json::Error as serde::de::Error>::custom("a server event is a JSON object"));
-        }
-        serde_json::from_str(text)
+        Ok(ServerEvent::from_text_where(text, |_| true)?.expect("every variant is wanted"))
+    }
+    /// Only the events `wanted` names are read whole; `Ok(None)` for the others (their `type` is
+    /// still checked). A client that acts on a few events carries the code for those only.
+    #[inline(always)]
+    pub fn parse_where(
+        text: &str,
+        wanted: impl Fn(ServerEventKind) -> bool,
+    ) -> Result<Option<Self>, serde_json::Error> {
+        ServerEvent::from_text_where(text, wanted)
     }
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server events always serialize")
@@ -586,6 +678,36 @@ impl ServerEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_wanted_events_are_read_whole_and_any_type_is_checked() {
+        let done = r#"{"type":"response.function_call_arguments.done","call_id":"c1","name":"click","arguments":"{}"}"#;
+        let wanted = |k| k == ServerEventKind::FunctionCallArgumentsDone;
+        assert!(matches!(
+            ServerEvent::parse_where(done, wanted),
+            Ok(Some(ServerEvent::FunctionCallArgumentsDone { ref call_id, .. })) if call_id == "c1"
+        ));
+        // Not wanted: not read further, even with fields that would not parse.
+        let created = r#"{"type":"session.created","session":{"id":"s"}}"#;
+        assert!(matches!(ServerEvent::parse_where(created, wanted), Ok(None)));
+        let odd = r#"{"type":"rate_limits.updated","rate_limits":"not a list"}"#;
+        assert!(matches!(ServerEvent::parse_where(odd, wanted), Ok(None)));
+        assert!(ServerEvent::parse(odd).is_err());
+        // A wanted event with a field missing, a type Hark does not know, no type, not an object.
+        assert!(
+            ServerEvent::parse_where(r#"{"type":"response.function_call_arguments.done","name":"x"}"#, wanted).is_err()
+        );
+        assert_eq!(ServerEvent::parse(r#"{"type":"response.new_thing","x":1}"#).unwrap(), ServerEvent::Unknown);
+        assert!(ServerEvent::parse(r#"{"call_id":"c1"}"#).is_err());
+        assert!(ServerEvent::parse(r#"["response.done",{}]"#).is_err());
+        assert!(ServerEvent::parse(r#"{"type":7}"#).is_err());
+        // The generic reading (a JSON tree) agrees with the text one.
+        let response = r#"{"type":"response.done","response":{"id":"r1","status":"completed","output":[{"type":"function_call","call_id":"c2","name":"undo","arguments":"{}"},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hi"},{"type":"audio","transcript":"hi"}]}]}}"#;
+        let by_text = ServerEvent::parse(response).unwrap();
+        assert_eq!(serde_json::from_str::<ServerEvent>(response).unwrap(), by_text);
+        assert_eq!(serde_json::from_value::<ServerEvent>(serde_json::to_value(&by_text).unwrap()).unwrap(), by_text);
+        assert!(serde_json::from_str::<Item>(r#"{"type":"mystery"}"#).is_err());
+    }
 
     #[test]
     fn function_call_done_parses_as_openai_sends_it() {

@@ -205,9 +205,32 @@ pub fn catalogue() -> Vec<ToolDef> {
     ]
 }
 
+/// The names of every tool in [`catalogue`], in its order (a test holds them equal). A list of its
+/// own: the wasm core names the tools in errors and must not carry the catalogue's schemas and
+/// descriptions for that (some 30 KB).
+pub const NAMES: &[&str] = &[
+    GET_PAGE_HTML,
+    CHANGE_BACKGROUND_COLOR,
+    CHANGE_TEXT_COLOR,
+    CHANGE_BUTTON_STYLE,
+    CLICK,
+    TYPE_TEXT,
+    PRESS_KEY,
+    SELECT_OPTION,
+    SET_CHECKED,
+    SCROLL,
+    NAVIGATE,
+    ZOOM_TEXT,
+    SHOW_LABELS,
+    FIND_TEXT,
+    READ_TEXT,
+    UNDO,
+    RESET_PAGE,
+];
+
 /// The names of every tool in [`catalogue`].
 pub fn names() -> Vec<String> {
-    catalogue().into_iter().map(|t| t.name).collect()
+    NAMES.iter().map(|n| n.to_string()).collect()
 }
 
 /// Why a call from the model cannot be run. The message goes back to the model as the call's
@@ -782,7 +805,7 @@ impl ToolCall {
             }
             UNDO => ToolCall::Undo,
             RESET_PAGE => ToolCall::ResetPage,
-            other => return Err(ArgError::UnknownFunction(other.to_string(), names().join(", "))),
+            other => return Err(ArgError::UnknownFunction(other.to_string(), NAMES.join(", "))),
         })
     }
 }
@@ -1021,6 +1044,12 @@ mod tests {
         assert_eq!(ButtonSize::parse("2x").unwrap(), ButtonSize::Scale(2.0));
         assert_eq!(ButtonSize::parse("bigger").unwrap(), ButtonSize::Scale(1.5));
         assert_eq!(ButtonSize::parse("18").unwrap(), ButtonSize::Px(18.0));
+    }
+
+    #[test]
+    fn the_name_list_is_the_catalogues() {
+        let catalogued: Vec<String> = catalogue().into_iter().map(|t| t.name).collect();
+        assert_eq!(catalogued, names());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hark_protocol::events::{ClientEvent, Item, ServerEvent};
+use hark_protocol::events::{ClientEvent, Item, ServerEvent, ServerEventKind};
 use hark_protocol::prices::Price;
 use hark_protocol::tools::ToolCall;
 use serde::Deserialize;
@@ -280,8 +280,9 @@ impl Session {
         if self.closed {
             return vec![];
         }
-        // Events Hark cannot parse are not worth stopping a conversation for.
-        let Ok(event) = ServerEvent::parse(text) else {
+        // Events Hark cannot parse are not worth stopping a conversation for; those it does not
+        // act on are not read further than their type.
+        let Ok(Some(event)) = ServerEvent::parse_where(text, acts_on) else {
             return vec![];
         };
         let mut out = Vec::new();
@@ -573,6 +574,30 @@ impl Session {
             self.response_wanted = false;
         }
     }
+}
+
+/// The server events `on_server_event` acts on (its match arms): only these are read whole, so the
+/// core carries parsing code for these alone. An event missing here is never seen by the session.
+fn acts_on(kind: ServerEventKind) -> bool {
+    use ServerEventKind as K;
+    matches!(
+        kind,
+        K::Error
+            | K::SpeechStarted
+            | K::InputTranscriptionDelta
+            | K::InputTranscriptionCompleted
+            | K::OutputAudioTranscriptDelta
+            | K::OutputTextDelta
+            | K::OutputAudioTranscriptDone
+            | K::OutputTextDone
+            | K::ResponseCreated
+            | K::OutputAudioBufferStarted
+            | K::OutputAudioBufferStopped
+            | K::OutputAudioBufferCleared
+            | K::FunctionCallArgumentsDone
+            | K::OutputItemDone
+            | K::ResponseDone
+    )
 }
 
 #[cfg(test)]
