@@ -53,7 +53,8 @@
       // `ms`: the executor's own time, for the session host's timings (status.pageTimings).
       const port = link;
       Hark.executor.execute(m.command).then((result) => {
-        const ms = result && typeof result.ms === 'number' ? result.ms : undefined;
+        const timed = /** @type {{ ms?: unknown } | null} */ (result);
+        const ms = timed && typeof timed.ms === 'number' ? timed.ms : undefined;
         try { port.postMessage({ id: m.id, json: JSON.stringify(result), ms }); } catch (_) { /* the session went away meanwhile */ }
       });
     });

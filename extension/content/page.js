@@ -48,10 +48,15 @@
   // like anything else. Browsers give extensions the key (Firefox: openOrClosedShadowRoot in
   // content scripts; Chromium: chrome.dom). Only custom elements are asked: closed roots on
   // built-in elements are rare, and asking the browser for each of 100,000 elements is not free.
+  // Only these elements and custom ones can hold a shadow root (DOM's attachShadow list): the
+  // rest are not asked at all.
   const extensionApi = globalThis.browser ?? globalThis.chrome;
-  function shadowOf(el) {
+  const SHADOW_HOSTS = new Set(['ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BODY', 'DIV', 'FOOTER', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'MAIN', 'NAV', 'P', 'SECTION', 'SPAN']);
+  function shadowOf(el, tag = el.tagName) {
+    const custom = tag.includes('-');
+    if (!custom && !SHADOW_HOSTS.has(tag.toUpperCase())) return null;
     if (el.shadowRoot) return el.shadowRoot;
-    if (!el.localName.includes('-') || isOverlay(el)) return null;
+    if (!custom || isOverlay(el)) return null;
     try {
       if ('openOrClosedShadowRoot' in el) return el.openOrClosedShadowRoot || null;
       return extensionApi?.dom?.openOrClosedShadowRoot?.(el) || null;
@@ -99,18 +104,20 @@
     return '';
   }
 
-  function roleOf(el) {
+  // `tag`: el.tagName when the caller has it (each DOM read costs, in Firefox's content scripts
+  // more than the rest of the check).
+  function roleOf(el, tag = el.tagName) {
     const explicit = explicitRole(el);
     if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
       // A button that opens a list of options is a drop-down to the person (select-only combobox).
       if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
       return explicit;
     }
-    if (el.namespaceURI === SVG_NS) {
-      if (el.localName === 'a' && (el.hasAttribute('href') || el.hasAttribute('xlink:href'))) return 'link';
+    // HTML elements have upper-case tag names: only the others need their namespace read.
+    if (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS) {
+      if (tag === 'a' && (el.hasAttribute('href') || el.hasAttribute('xlink:href'))) return 'link';
       return actsOnClick(el) ? 'clickable' : '';
     }
-    const tag = el.tagName;
     if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
     switch (tag) {
       case 'A': return el.hasAttribute('href') ? 'link' : actsOnClick(el) ? 'clickable' : '';
@@ -135,7 +142,7 @@
       case 'SECTION': return el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ? 'region' : '';
     }
     if (LANDMARK_TAGS[tag]) return LANDMARK_TAGS[tag];
-    if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
+    if (el.hasAttribute('contenteditable') && el.isContentEditable) return 'textbox';
     // A feed's article or a sortable column made clickable is still heard as what it is.
     if (actsOnClick(el)) return tag === 'ARTICLE' ? 'article' : tag === 'TH' ? (el.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader') : 'clickable';
     return '';
@@ -195,16 +202,21 @@
       const node = stack.pop();
       if (typeof node === 'string') { out += ` ${node} `; continue; }
       for (let c = node.lastChild; c; c = c.previousSibling) {
-        if (c.nodeType === 3) { stack.push(c); continue; }
+        // Each DOM read counts here (Firefox's content scripts pay for every one): read once.
+        const type = c.nodeType;
+        if (type === 3) { stack.push(c); continue; }
+        if (type !== 1) continue;
+        const tag = c.tagName;
         // In a name, an image inside says its text alternative (accname: each child's own name).
-        if (withButtons && c.nodeType === 1 && (c.tagName === 'IMG' || c.localName === 'svg') && !isPrivate(c) && visible(c)) {
-          const alt = imageText(c);
+        if (withButtons && (tag === 'IMG' || tag === 'svg')) {
+          const alt = !isPrivate(c) && visible(c) ? imageText(c) : '';
           if (alt) stack.push(alt);
           continue;
         }
-        if (c.nodeType !== 1 || SKIP_TAGS.has(c.tagName) || isOverlay(c) || isPrivate(c)) continue;
-        if (CONTROL_TAGS.has(c.tagName) && !(withButtons && c.tagName === 'BUTTON')) continue;
-        if (c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
+        if (SKIP_TAGS.has(tag) || isOverlay(c) || isPrivate(c)) continue;
+        if (CONTROL_TAGS.has(tag) && !(withButtons && tag === 'BUTTON')) continue;
+        // Only SVG and MathML have lower-case tag names.
+        if (tag.charCodeAt(0) >= 97 && c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
         const cRole = c.getAttribute('role');
         if ((!withButtons && cRole === 'button') || (withButtons && NESTED_GROUPS.has(cRole)) || !visible(c)) continue;
         stack.push(c);
@@ -356,10 +368,11 @@
     return false;
   }
 
+  const SEEN = { visibilityProperty: true }; // one options object for every call
   function visible(el) {
     if (el.hidden || el.getAttribute('aria-hidden') === 'true' || el.inert) return false;
     if (el.checkVisibility) {
-      if (el.checkVisibility({ visibilityProperty: true })) return true;
+      if (el.checkVisibility(SEEN)) return true;
       return getComputedStyle(el).display === 'contents';
     }
     const cs = getComputedStyle(el);
@@ -491,12 +504,13 @@
     const stack = [], modes = [];
     const FRAME_VISIBLE = 4, SLOT = 8;
     const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
-    function pushChildren(parent, inText, frameVisible) {
+    function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
+      const shadow = shadowOf(parent, tag);
       const mode = modeOf(inText, frameVisible);
-      const root = shadowOf(parent) || parent;
-      for (let c = root.lastElementChild; c; c = c.previousElementSibling) {
+      // A <slot> shows what is assigned to it only in a shadow tree; elsewhere it is a box.
+      for (let c = (shadow || parent).lastElementChild; c; c = c.previousElementSibling) {
         stack.push(c);
-        modes.push(c.tagName === 'SLOT' ? mode | SLOT : mode);
+        modes.push(shadow && c.tagName === 'SLOT' ? mode | SLOT : mode);
       }
     }
     function pushAll(els, inText, frameVisible) {
@@ -515,12 +529,13 @@
         else if (!path.has(el)) return; // wholly before `from`
       }
       if (isOverlay(el)) return;
-      if (el.namespaceURI === SVG_NS) {
+      const tag = el.tagName;
+      if (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS) {
         if (SVG_UNSEEN.has(el.localName) || !visible(el)) return;
         // A drawing is a picture, unless the page drew widgets into it (a chart's legend switches,
         // a map's links, a slider's knob): those are found by the browser's own query, not by
         // visiting each of a chart's thousands of shapes.
-        if (el.localName === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el)) && !actsOnClick(el)) {
+        if (tag === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el, tag)) && !actsOnClick(el)) {
           const widgets = [];
           for (const w of el.querySelectorAll(WIDGET_SELECTOR)) {
             if (!widgets.length || !widgets[widgets.length - 1].contains(w)) widgets.push(w);
@@ -528,13 +543,13 @@
           pushAll(widgets, ONLY_CONTROLS, frameVisible);
           return;
         }
-      } else if (SKIP_TAGS.has(el.tagName)) return;
+      } else if (SKIP_TAGS.has(tag)) return;
       if (!visible(el)) return;
       if (isPrivate(el) && !buttonsOnly) {
         push({ role: 'text', name: '(private content, hidden by request)', inView: frameVisible && inView(el, vw, vh) });
         return;
       }
-      if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
+      if (tag === 'IFRAME' || tag === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
         if (doc && doc.body) pushChildren(doc.body, false, frameVisible && inView(el, vw, vh));
@@ -550,15 +565,15 @@
         }
         return;
       }
-      const role = roleOf(el);
+      const role = roleOf(el, tag);
       if (role === 'heading' && !buttonsOnly && inText !== ONLY_CONTROLS) {
-        const level = +(el.getAttribute('aria-level') || el.tagName.slice(1)) || 2;
+        const level = +(el.getAttribute('aria-level') || tag.slice(1)) || 2;
         const name = visibleText(el, 200);
         // A heading people can click or focus (a section toggle) is also an element to act on.
         const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
         if (actsOnClick(el)) n.ref = n.sectionRef;
         if (name && !push(n)) return;
-        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) pushChildren(el, true, frameVisible);
+        if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) pushChildren(el, true, frameVisible, tag);
         return;
       }
       // A control: one ref, its name and states. A real control speaks through its name; widgets
@@ -577,7 +592,7 @@
           if (!push(controlNode(el, role, name, button, frameVisible))) return;
         }
         if (leaf) {
-          if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) pushChildren(el, ONLY_CONTROLS, frameVisible);
+          if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) pushChildren(el, ONLY_CONTROLS, frameVisible, tag);
           return;
         }
         // Its own text is read like any block's below, unless the name said it all.
@@ -588,7 +603,7 @@
           push({ role, name: squash(el.getAttribute('aria-label')), inView: frameVisible && inView(el, vw, vh) });
         } else if (!inText) {
           // A MathML formula reads as one line, not a line per symbol.
-          let block = TEXT_BLOCKS.has(el.tagName) || el.localName === 'math';
+          let block = TEXT_BLOCKS.has(tag) || tag === 'math';
           let direct = '';
           if (!block) {
             let allInline = true;
@@ -610,7 +625,7 @@
           }
         }
       }
-      pushChildren(el, inText, frameVisible);
+      pushChildren(el, inText, frameVisible, tag);
     }
 
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.

@@ -52,6 +52,18 @@
       eq(dom().accessibleName($('#b')), 'TIME Logo', "a drawing's <title>");
       eq(dom().accessibleName($('#c')), 'Search now', "a drawing's aria-label then text");
     });
+  test('what shadow roots on built-in elements show is read, slots in page order',
+    '<div id="d"></div><p>Between</p><span id="s"><b>Slotted</b></span>',
+    () => {
+      $('#d').attachShadow({ mode: 'open' }).innerHTML = '<h2>Card</h2><button>Inside a div</button>';
+      $('#s').attachShadow({ mode: 'open' }).innerHTML = '<button>Before</button><slot></slot><a href="/x">After</a>';
+      return outline().then((o) => {
+        const text = o.join('\n');
+        for (const want of ['heading "Card"', 'button "Inside a div"', 'button "Before"', 'text "Slotted"', 'link "After"']) has(text, want, 'outline');
+        eq(o.findIndex((l) => l.includes('Before')) < o.findIndex((l) => l.includes('Slotted')), true, 'slot content after what precedes the slot');
+        eq(o.findIndex((l) => l.includes('Slotted')) < o.findIndex((l) => l.includes('After')), true, 'slot content before what follows it');
+      });
+    });
   test('the first role token the browser knows counts; publishing references are links',
     '<p>Text<a id="n" role="doc-noteref" href="#fn1">[1]</a>.</p><button id="b" role="fancy">Go</button>' +
     '<div id="s" role="toggle switch" aria-checked="true" tabindex="0">Wi-Fi</div><a id="back" role="doc-backlink" href="#r1">↩</a>',

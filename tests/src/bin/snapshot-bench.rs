@@ -870,7 +870,7 @@ fn print_report(engine: Engine, all: &[Row], runs: usize, aria_modes: &HashMap<S
     let ok_ms = medians.iter().filter(|&&x| x <= GOAL_MEDIAN_MS).count();
 
     println!(
-        "Summary (medians over {n} pages): html/hark {:.0}×, hark/aria {:.2}, addressable {:.0}% (all elements pooled: {found}/{total} = {:.1}%; \
+        "Summary (medians over {n} pages): html/hark {:.0}×, hark/aria {:.2} (NaN: not measured), addressable {:.0}% (all elements pooled: {found}/{total} = {:.1}%; \
          reading on with from=: {:.0}% median, {found_big}/{total} pooled; in the viewport: {view_found}/{view_total}), \
          build time median {:.1} ms, p95 {:.1} ms (median of per-page values; of which host↔page collect {:.1} ms, in-page collect {:.1} ms; \
          the peer's round trip, data channel included: {:.1} ms). Totals: html {} tokens, hark {}, aria {}, all answers read on {} (most answers on one page: {}; reading on, per answer: median {:.1} ms, worst page's median {:.1} ms). {unnamed} elements had no name.",
@@ -898,12 +898,16 @@ fn print_report(engine: Engine, all: &[Row], runs: usize, aria_modes: &HashMap<S
         median(&html_ratio),
         verdict(median(&html_ratio) >= GOAL_HTML_RATIO)
     );
-    println!(
-        "  ≤{GOAL_ARIA_RATIO}× the aria snapshot's tokens:                 median {:>6.2}×   {}  ({ok_aria}/{} pages meet it)",
-        median(&aria_ratio),
-        verdict(!aria_ratio.is_empty() && median(&aria_ratio) <= GOAL_ARIA_RATIO),
-        aria_ratio.len()
-    );
+    if aria_ratio.is_empty() {
+        println!("  ≤{GOAL_ARIA_RATIO}× the aria snapshot's tokens:                 not measured here (Playwright drives Chromium only)");
+    } else {
+        println!(
+            "  ≤{GOAL_ARIA_RATIO}× the aria snapshot's tokens:                 median {:>6.2}×   {}  ({ok_aria}/{} pages meet it)",
+            median(&aria_ratio),
+            verdict(median(&aria_ratio) <= GOAL_ARIA_RATIO),
+            aria_ratio.len()
+        );
+    }
     println!(
         "  100% of visible interactive elements addressable: pooled {:>6.1}%   {}  (reading on with from=; first answer alone: {:.1}%, {ok_addr}/{n} pages at 100%; in the viewport only: {:.1}%, {})",
         found_big as f64 * 100.0 / total.max(1) as f64,
