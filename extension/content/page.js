@@ -507,10 +507,10 @@
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
       const shadow = shadowOf(parent, tag);
       const mode = modeOf(inText, frameVisible);
-      // A <slot> shows what is assigned to it only in a shadow tree; elsewhere it is a box.
+      // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
       for (let c = (shadow || parent).lastElementChild; c; c = c.previousElementSibling) {
         stack.push(c);
-        modes.push(shadow && c.tagName === 'SLOT' ? mode | SLOT : mode);
+        modes.push(c.tagName === 'SLOT' ? mode | SLOT : mode);
       }
     }
     function pushAll(els, inText, frameVisible) {
