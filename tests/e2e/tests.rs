@@ -608,6 +608,9 @@ async fn page_cannot_command_the_extension(engine: Engine) -> Result<()> {
     let outputs = call.function_outputs();
     ensure!(outputs.is_empty(), "Hark sent function outputs nobody asked for: {outputs:?}");
     ensure!(s.peer.calls().len() == 1, "the page toggled extra sessions");
+    // Nor did the forged shortcut or clicks stop the person's session.
+    let status = s.status().await?;
+    ensure!(status["state"] != json!("off"), "the page stopped the session: {status}");
     s.stop().await;
     Ok(())
 }

@@ -16,8 +16,13 @@ function attack() {
     window.dispatchEvent(new MessageEvent('message', { data: c, origin: location.origin }));
     sent += 5;
   }
-  // Forged keyboard shortcut and forged clicks on anything Hark may have put in the page.
-  document.dispatchEvent(new KeyboardEvent('keydown', { key: 'H', code: 'KeyH', altKey: true, shiftKey: true, bubbles: true }));
+  // Forged keyboard shortcut (the one manifest.json suggests, Alt+Shift+K, pressed and released)
+  // and forged clicks on anything Hark may have put in the page.
+  for (const type of ['keydown', 'keyup']) {
+    const key = { key: 'K', code: 'KeyK', keyCode: 75, altKey: true, shiftKey: true, bubbles: true };
+    document.dispatchEvent(new KeyboardEvent(type, key));
+    window.dispatchEvent(new KeyboardEvent(type, key));
+  }
   for (const el of document.querySelectorAll('body > *')) {
     if (el.shadowRoot) for (const b of el.shadowRoot.querySelectorAll('button')) b.click();
   }
