@@ -228,7 +228,9 @@
     return cut(squash(out), max);
   }
 
-  // An image's text alternative: alt (or title) for <img>, aria-label or <title> for a drawing.
+  // An image's text alternative: aria-label, alt or title for <img>; aria-label or the <title>
+  // child for a drawing (or any part of one). Used for an image's own name and for images inside
+  // a name from content.
   function imageText(img) {
     if (img.tagName === 'IMG') return squash(img.getAttribute('aria-label') || img.getAttribute('alt') || img.title);
     const title = Array.from(img.children).find((c) => c.localName === 'title');
@@ -277,11 +279,11 @@
       if (labels) return labels;
       return squash(el.getAttribute('placeholder') || el.title || el.name || '');
     }
-    if (tag === 'IMG') return squash(el.getAttribute('alt') || el.title);
+    if (tag === 'IMG') return imageText(el);
     if (tag === 'IFRAME' || tag === 'FRAME') return squash(el.title);
     if (el.namespaceURI === SVG_NS) {
-      const title = Array.from(el.children).find((c) => c.localName === 'title');
-      if (title) return squash(title.textContent);
+      const title = imageText(el);
+      if (title) return title;
     }
     if (tag === 'FIELDSET') {
       const legend = Array.from(el.children).find((c) => c.tagName === 'LEGEND');

@@ -64,7 +64,7 @@ macro_rules! typed_enum {
             /// is decided at compile time, the variants not wanted cost no code at all.
             #[allow(dead_code)]
             #[inline(always)]
-            pub fn from_text_where(text: &str, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
+            fn from_text_where(text: &str, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
                 use serde::de::Error as _;
                 #[derive(Deserialize)]
                 struct Tag {
