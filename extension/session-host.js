@@ -23,6 +23,7 @@ const MIC_WAIT_MS = 3000;
 // for gathering to complete cost Chromium ~145 ms of every start (extension-bench's legs).
 const ICE_GATHER_WAIT_MS = 1000;
 const MAX_LINES = 30;
+const BUDGET_ASK_MS = 2000;
 const TRANSCRIPT_EVERY_MS = 100;
 
 let wasmReady = null;
@@ -185,10 +186,46 @@ export function createSessionHost(bridge) {
       } else if (a.kind === 'ui') {
         const { kind, ...update } = a;
         if (update.error && update.error.fatal) fatal = true;
+        if (update.usage) reportUsage(session, update.usage);
         emitUi(update);
       }
     }
     if (fatal) teardown(session, false);
+  }
+
+  // With a daily budget, the companion counts each call from its own line to the model; the
+  // session's meter is reported too, for when that line drops. Its answer is today's budget line.
+  function reportUsage(session, usage) {
+    const cost = usage.cost_usd;
+    if (!session.budget || !session.callId || typeof cost !== 'number' || cost === session.reportedUsd) return;
+    session.reportedUsd = cost;
+    fetch(`${session.base}/api/usage`, {
+      method: 'POST',
+      headers: { ...session.auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ call_id: session.callId, cost_usd: cost }),
+      cache: 'no-store',
+    }).then((r) => (r.ok ? r.json() : null)).then((j) => {
+      const summary = j && j.budget && j.budget.summary;
+      if (summary && session === s && session.core) perform(session.core.on_budget(summary), session);
+    }).catch(() => {});
+  }
+
+  // Today's budget as the companion has it now; null when it cannot say within BUDGET_ASK_MS.
+  async function budgetNow(session) {
+    try {
+      const r = await fetch(`${session.base}/api/status`, { headers: session.auth, cache: 'no-store', signal: AbortSignal.timeout(BUDGET_ASK_MS) });
+      return r.ok ? (await r.json()).budget ?? null : null;
+    } catch (_) { return null; }
+  }
+
+  // The call ended from the far side. With a daily budget the companion may have ended it: then
+  // its words say so, not "connection closed". Only the first such signal of a session counts.
+  async function farEnd(session, actions) {
+    if (session !== s || session.ending) return;
+    session.ending = true;
+    const budget = session.budget ? await budgetNow(session) : null;
+    if (session !== s || !session.core) return;
+    fail(session, budget && budget.exhausted ? core.budget_spent(budget.message || '') : actions());
   }
 
   async function runPage(session, id, command, rereadable) {
@@ -325,7 +362,7 @@ export function createSessionHost(bridge) {
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, talkOpen: true });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
     // the microphone only while focused); step 2 takes the answer.
@@ -339,6 +376,8 @@ export function createSessionHost(bridge) {
     if (session !== s || my !== generation) return;
     const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
     const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
+    session.base = base;
+    session.auth = auth;
 
     // 1. Is the companion there, and what does it offer?
     let status;
@@ -357,6 +396,7 @@ export function createSessionHost(bridge) {
     leg('status');
     const localMode = status.mode === 'local';
     session.localMode = localMode;
+    session.budget = !!status.budget;
     session.core = new core.HarkCore(JSON.stringify({
       session_update: status.session_update ?? null,
       local_mode: localMode,
@@ -370,6 +410,8 @@ export function createSessionHost(bridge) {
       // The options page keeps text; the core takes the default for what is not a number.
       idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
     }));
+    // The companion's daily budget, shown with the meter from the start.
+    if (status.budget && status.budget.summary) perform(session.core.on_budget(status.budget.summary), session);
 
     // 2. The microphone: the person's stored decision for the extension's origin. The background
     // sends a person who was never asked to Hark's own page first, where the browser can ask.
@@ -431,17 +473,18 @@ export function createSessionHost(bridge) {
       perform(session.core.on_server_event(text), session);
     };
     dc.onclose = () => {
-      if (session === s && session.core) fail(session, session.core.on_channel_closed(''));
+      if (session === s && session.core) farEnd(session, () => session.core.on_channel_closed(''));
     };
     // Before the channel opened, a failure is a connection that never came up; after, one lost.
     pc.onconnectionstatechange = () => {
       if (session !== s) return;
       const state = pc.connectionState;
       const up = session.readyMs != null;
-      if (state === 'failed') fail(session, up ? core.connection_lost('the network path to the model failed') : core.connection_failed('ICE/DTLS failed'));
+      if (state === 'failed' && up) farEnd(session, () => core.connection_lost('the network path to the model failed'));
+      else if (state === 'failed') fail(session, core.connection_failed('ICE/DTLS failed'));
       else if (state === 'disconnected' && up) {
         session.lostTimer ??= setTimeout(() => {
-          if (session === s && pc.connectionState !== 'connected') fail(session, core.connection_lost(`no network path for ${LOST_AFTER_MS / 1000} s`));
+          if (session === s && pc.connectionState !== 'connected') farEnd(session, () => core.connection_lost(`no network path for ${LOST_AFTER_MS / 1000} s`));
         }, LOST_AFTER_MS);
       } else if (state === 'connected') {
         leg('connected');

@@ -58,6 +58,8 @@ const CODES: &[&str] = &[
     "upstream_connect_timeout",
     "upstream_timeout",
     "upstream_malformed",
+    "daily_budget_spent",
+    "bad_usage",
 ];
 
 /// The companions under test: the same router over different backends and limits.
@@ -78,6 +80,7 @@ fn state(backend: Backend, limits: Limits, mode: Mode) -> Arc<AppState> {
         price: hark_protocol::prices::price_of(&SessionSettings::default().model),
         admission: Admission::new(limits.rate_per_minute, limits.max_concurrent),
         limits,
+        sideband: None,
     })
 }
 
@@ -86,7 +89,7 @@ impl Companions {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let fake = rt.block_on(FakeUpstream::start(KEY, &SessionSettings::default()));
         let upstream = |api| {
-            Backend::Upstream(Box::new(
+            Backend::Upstream(Arc::new(
                 Upstream::new(UpstreamOptions {
                     kind: UpstreamKind::OpenAi,
                     base_url: fake.base_url(),
@@ -172,6 +175,7 @@ fn route() -> impl Strategy<Value = (String, String)> {
     prop_oneof![
         14 => (method("POST"), Just("/api/rtc-connect".to_string())),
         3 => (method("GET"), Just("/api/status".to_string())),
+        1 => (method("POST"), Just("/api/usage".to_string())),
         1 => (method("GET"), Just("/healthz".to_string())),
         2 => (method("POST"), select(odd).prop_map(str::to_string)),
         1 => (method("GET"), (select(odd), mutate::odd_string()).prop_map(|(p, s)| format!("{p}{s}"))),
@@ -517,6 +521,12 @@ fn fuzz_companion_requests() {
                     let doc: StatusDoc =
                         serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("status doc: {e}")))?;
                     prop_assert_eq!(doc.ready, matches!(st.backend, Backend::Upstream(_)));
+                }
+                "/api/usage" => {
+                    // No budget on these companions: a report that reads counts nothing.
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&body).map_err(|e| TestCaseError::fail(format!("usage: {e}")))?;
+                    prop_assert_eq!(&v["budget"], &serde_json::Value::Null);
                 }
                 "/healthz" => {
                     let v: serde_json::Value =

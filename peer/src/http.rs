@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -16,10 +18,11 @@ use hark_protocol::events::{ErrorBody, HttpErrorDoc};
 use hark_protocol::sdp::check_offer;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::sync::broadcast;
 
 use crate::conversation::new_id;
 use crate::rtc::{start_call, CallSpec};
-use crate::script::{CallHandle, Faults, ToolInvocation};
+use crate::script::{CallHandle, Command, Faults, ToolInvocation};
 use crate::session::{self, Flavour};
 use crate::PeerShared;
 
@@ -94,6 +97,7 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
         .route("/_peer/calls/{id}/send_raw", post(send_raw))
         .route("/_peer/calls/{id}/stop_media", post(stop_media))
         .route("/_peer/calls/{id}/hangup", post(control_hangup))
+        .route("/_peer/calls/{id}/cut_sideband", post(control_cut_sideband))
         .route("/_peer/wait_call", get(wait_call))
         .route("/_peer/faults", get(get_faults).put(put_faults).delete(clear_faults))
         .route("/_peer/on_open", get(get_on_open).put(put_on_open).delete(clear_on_open))
@@ -101,7 +105,7 @@ pub(crate) fn router(shared: Arc<PeerShared>) -> Router {
         .route_layer(middleware::from_fn(crate::access::control_host));
     let api = Router::new()
         .route("/v1/realtime/calls", post(create_call))
-        .route("/v1/realtime", post(create_call_beta))
+        .route("/v1/realtime", post(create_call_beta).get(sideband))
         .route("/v1/realtime/calls/{id}/hangup", post(hangup))
         .route_layer(middleware::from_fn_with_state(shared.clone(), crate::access::required_key));
     let api = if shared.config.control_api { api.merge(control) } else { api };
@@ -367,6 +371,88 @@ async fn hangup(
     Ok(StatusCode::OK.into_response())
 }
 
+#[derive(Deserialize)]
+struct SidebandQuery {
+    call_id: Option<String>,
+}
+
+/// `GET /v1/realtime?call_id=rtc_…` upgraded to a WebSocket: the "sideband" connection a server
+/// holds to a live call with its standard key. It gets the call's server events as they are sent
+/// to the data channel, and its client events act on the call.
+async fn sideband(
+    State(shared): State<Arc<PeerShared>>,
+    headers: HeaderMap,
+    Query(q): Query<SidebandQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    check_key(&headers)?;
+    let Some(id) = q.call_id.filter(|id| !id.is_empty()) else {
+        return Err(ApiError::bad_request(session::invalid(
+            "missing_required_parameter",
+            "Missing required parameter: 'call_id'.",
+            Some("call_id"),
+        )));
+    };
+    let Some(call) = find_call(&shared, &id).filter(|c| id != "latest" && !c.info().ended) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            session::invalid("call_not_found", format!("Call '{id}' not found."), Some("call_id")),
+        ));
+    };
+    if *call.shared.sideband_cut.borrow() {
+        return Err(ApiError::for_status(503, None));
+    }
+    let upgrade = upgrade.map_err(|e| {
+        ApiError::bad_request(session::invalid("invalid_request", format!("The sideband is a WebSocket: {e}"), None))
+    })?;
+    Ok(upgrade.on_upgrade(move |socket| serve_sideband(socket, call)))
+}
+
+async fn serve_sideband(mut socket: WebSocket, call: CallHandle) {
+    let mut events = call.shared.sideband.subscribe();
+    let mut cut = call.shared.sideband_cut.subscribe();
+    call.shared.update(|s| {
+        s.info.sidebands_open += 1;
+        s.info.sidebands_ever += 1;
+    });
+    let mut ended = call.info().ended;
+    while !ended {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(Some(text)) => {
+                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) | Err(broadcast::error::RecvError::Closed) => ended = true,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(call = %call.id(), "sideband too slow: {n} events dropped");
+                }
+            },
+            m = socket.recv() => match m {
+                Some(Ok(Message::Text(text))) => {
+                    if call.send(Command::SidebandText(text.to_string())).is_err() {
+                        ended = true;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            // A cut drops the connection with no closing handshake, like a network failure.
+            _ = async { cut.wait_for(|c| *c).await.is_ok() } => {
+                call.shared.update(|s| s.info.sidebands_open -= 1);
+                return;
+            }
+        }
+    }
+    if ended {
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame { code: close_code::NORMAL, reason: "call ended".into() })))
+            .await;
+    }
+    call.shared.update(|s| s.info.sidebands_open -= 1);
+}
+
 // ---------------------------------------------------------------- control endpoints (/_peer)
 
 async fn local_only(
@@ -524,6 +610,11 @@ struct StopBody {
 async fn stop_media(State(s): State<Arc<PeerShared>>, Path(id): Path<String>, body: Option<Json<StopBody>>) -> Control {
     let stop = body.map(|b| b.stop).unwrap_or(true);
     call_or_404(&s, &id)?.stop_media(stop)?;
+    ok()
+}
+
+async fn control_cut_sideband(State(s): State<Arc<PeerShared>>, Path(id): Path<String>) -> Control {
+    call_or_404(&s, &id)?.cut_sideband();
     ok()
 }
 

@@ -166,6 +166,7 @@ impl CallTask {
             s.info.ended = true;
             s.info.channel_open = false;
         });
+        let _ = self.shared.sideband.send(None);
         tracing::info!(call = %self.id, "call ended");
     }
 
@@ -333,6 +334,12 @@ impl CallTask {
             Command::SendRaw(text) => self.write_text(&text, "raw"),
             Command::StopMedia(stop) => self.media_stopped = stop,
             Command::Hangup => return false,
+            Command::SidebandText(text) => {
+                let value = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text.clone()));
+                self.shared.update(|s| s.info.sideband_events.push(value));
+                let actions = self.conv.on_client_text(&text);
+                self.run(actions);
+            }
         }
         true
     }
@@ -373,9 +380,15 @@ impl CallTask {
         }
     }
 
+    /// To the data channel and to every sideband connection (OpenAI sends a call's server events
+    /// to both).
     fn send_event(&mut self, ev: &ServerEvent) {
         let kind = ev.type_name();
-        self.write_text(&ev.to_json(), &kind);
+        let text = ev.to_json();
+        if self.shared.sideband.receiver_count() > 0 {
+            let _ = self.shared.sideband.send(Some(Arc::from(text.as_str())));
+        }
+        self.write_text(&text, &kind);
     }
 
     fn write_text(&mut self, text: &str, kind: &str) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::audio::AudioStats;
 
@@ -78,6 +78,14 @@ pub struct CallInfo {
     pub session: Value,
     /// Types of every server event sent, in order.
     pub sent_types: Vec<String>,
+    /// Sideband WebSockets (`/v1/realtime?call_id=`) open on the call now, and ever.
+    #[serde(default)]
+    pub sidebands_open: usize,
+    #[serde(default)]
+    pub sidebands_ever: usize,
+    /// Client events received over a sideband, in order.
+    #[serde(default)]
+    pub sideband_events: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,17 +109,29 @@ pub(crate) enum Command {
     SendRaw(String),
     StopMedia(bool),
     Hangup,
+    /// A client event that came over the call's sideband WebSocket.
+    SidebandText(String),
 }
 
 pub(crate) struct CallShared {
     pub state: Mutex<CallState>,
     pub version: watch::Sender<u64>,
+    /// Every server event of the call as sent (JSON text), for its sideband connections; `None`
+    /// when the call has ended.
+    pub sideband: broadcast::Sender<Option<Arc<str>>>,
+    /// A test cut the call's sideband: open ones close, new ones are refused.
+    pub sideband_cut: watch::Sender<bool>,
 }
 
 impl CallShared {
     pub fn new(id: &str) -> Arc<Self> {
         let state = CallState { info: CallInfo { id: id.to_string(), ..Default::default() }, events: Vec::new() };
-        Arc::new(CallShared { state: Mutex::new(state), version: watch::channel(0).0 })
+        Arc::new(CallShared {
+            state: Mutex::new(state),
+            version: watch::channel(0).0,
+            sideband: broadcast::channel(1024).0,
+            sideband_cut: watch::channel(false).0,
+        })
     }
 
     pub fn update(&self, f: impl FnOnce(&mut CallState)) {
@@ -213,7 +233,7 @@ impl CallHandle {
         tokio::time::timeout(timeout, fut).await.map_err(|_| ScriptError::Timeout(timeout, "a client event"))?
     }
 
-    fn send(&self, c: Command) -> Result<(), ScriptError> {
+    pub(crate) fn send(&self, c: Command) -> Result<(), ScriptError> {
         self.commands.send(c).map_err(|_| ScriptError::CallEnded(self.id.clone()))
     }
 
@@ -282,6 +302,12 @@ impl CallHandle {
     /// End the call, as `POST /v1/realtime/calls/{id}/hangup` does.
     pub fn hangup(&self) -> Result<(), ScriptError> {
         self.send(Command::Hangup)
+    }
+
+    /// Cuts the call's sideband, as a network drop would: open sideband WebSockets close without
+    /// a close frame's reason and new ones are refused (503). The call itself goes on.
+    pub fn cut_sideband(&self) {
+        self.shared.sideband_cut.send_replace(true);
     }
 
     /// Wait until the call has ended.

@@ -102,6 +102,22 @@ impl Price {
     }
 }
 
+/// Enough digits to see a small session move: $0.0042, $0.123, $12.35. In integers: Rust's float
+/// formatting with a precision would add some 13 KB to the WASM core for these three lines.
+pub fn dollars(usd: f64) -> String {
+    let places = if usd < 0.01 {
+        4
+    } else if usd < 1.0 {
+        3
+    } else {
+        2
+    };
+    let scale = 10u64.pow(places);
+    // Half a unit rounds up, as people round a price (12.345 → 12.35), whatever the binary digits.
+    let units = (usd.max(0.0) * scale as f64 + 1e-6).round() as u64;
+    format!("${}.{:0width$}", units / scale, units % scale, width = places as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,6 +129,13 @@ pub enum ConfigError {
     NoConfigDir,
     #[error("the config file's price for {model:?}: {problem}")]
     BadPrice { model: String, problem: String },
+    #[error("the daily budget {0} is not an amount of USD (a number ≥ 0; 0 starts no sessions)")]
+    BadBudget(String),
+    #[error(
+        "a daily budget needs the price of model {model:?}, which Hark's table does not know: add \
+[prices.\"{model}\"] with all six rates (USD per 1M tokens) to companion.toml"
+    )]
+    BudgetWithoutPrice { model: String },
 }
 
 /// Command-line interface of `hark-companion`. Every setting also reads an environment variable;
@@ -200,6 +207,10 @@ pub struct Cli {
     /// ended and its resources freed [default: the local peer's, 30000]
     #[arg(long, env = "HARK_LOCAL_WEBRTC_TIMEOUT_MS", value_name = "MS")]
     pub local_webrtc_timeout_ms: Option<u64>,
+    /// USD a day sessions may spend; when spent, the companion ends live sessions and starts no
+    /// new ones until the next day (0: none at all) [default: no budget]
+    #[arg(long, env = "HARK_DAILY_BUDGET_USD", value_name = "USD")]
+    pub daily_budget_usd: Option<f64>,
     /// Pairing token file [default: <user config dir>/hark/pairing-token]
     #[arg(long, env = "HARK_TOKEN_FILE", value_name = "PATH")]
     pub token_file: Option<PathBuf>,
@@ -231,6 +242,8 @@ pub struct FileConfig {
     pub allowed_origins: Option<Vec<String>>,
     pub token_file: Option<PathBuf>,
     pub media_ip: Option<IpAddr>,
+    /// See [`Cli::daily_budget_usd`].
+    pub daily_budget_usd: Option<f64>,
     #[serde(default)]
     pub limits: FileLimits,
     /// `[prices."model-name"]` with all six rates (USD per 1M tokens): new or changed prices for
@@ -312,6 +325,8 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// Prices from the config file, over the table (see [`Settings::price`]).
     pub prices: BTreeMap<String, Price>,
+    /// USD a day the companion lets sessions spend (`None`: no budget). See [`crate::budget`].
+    pub daily_budget_usd: Option<f64>,
 }
 
 impl Settings {
@@ -332,7 +347,26 @@ impl Settings {
             media_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             config_file: None,
             prices: BTreeMap::new(),
+            daily_budget_usd: None,
         }
+    }
+
+    /// Today's spend for the daily budget: a file next to the pairing token.
+    pub fn spend_file(&self) -> PathBuf {
+        self.token_file.with_file_name(crate::budget::SPEND_FILE_NAME)
+    }
+
+    /// The budget's checks that need the whole configuration: a budget needs a price for the
+    /// model, or its spend cannot be counted.
+    pub fn check_budget(&self) -> Result<(), ConfigError> {
+        let Some(limit) = self.daily_budget_usd else { return Ok(()) };
+        if !limit.is_finite() || limit < 0.0 {
+            return Err(ConfigError::BadBudget(limit.to_string()));
+        }
+        if self.price().is_none() {
+            return Err(ConfigError::BudgetWithoutPrice { model: self.session.model.clone() });
+        }
+        Ok(())
     }
 
     /// The session model's price: the config file's, else the table's (`None`: unknown).
@@ -443,7 +477,9 @@ impl Settings {
             media_ip: cli.media_ip.or(file.media_ip).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             config_file,
             prices: file.prices,
+            daily_budget_usd: cli.daily_budget_usd.or(file.daily_budget_usd),
         })
+        .and_then(|s| s.check_budget().map(|()| s))
     }
 
     /// Whether the companion will use OpenAI (true) or the local peer (false).
@@ -471,6 +507,8 @@ impl Settings {
             "instructions": self.session.instructions,
             "transcription_model": self.session.transcription_model,
             "price": self.price(),
+            "daily_budget_usd": self.daily_budget_usd,
+            "spend_file": self.daily_budget_usd.map(|_| self.spend_file()),
             "allowed_origins": self.allowed_origins,
             "limits": self.limits,
             "token_file": self.token_file,
@@ -569,6 +607,39 @@ mod tests {
         assert!(validate_origin_pattern("moz-extension://*").is_ok());
         assert!(validate_origin_pattern("*").is_err());
         assert!(validate_origin_pattern("chrome-extension://*abc").is_err());
+    }
+
+    #[test]
+    fn the_daily_budget_comes_from_flag_over_file_and_must_be_an_amount_with_a_price() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(CONFIG_FILE_NAME);
+        let resolve = |toml: &str, flag: Option<f64>| {
+            std::fs::write(&file, toml).unwrap();
+            let cli = Cli {
+                config: Some(file.clone()),
+                token_file: Some(dir.path().join(TOKEN_FILE_NAME)),
+                daily_budget_usd: flag,
+                ..Default::default()
+            };
+            Settings::resolve(&cli, |_| None)
+        };
+        let s = resolve("daily_budget_usd = 2.5", None).unwrap();
+        assert_eq!(s.daily_budget_usd, Some(2.5));
+        assert_eq!(s.spend_file(), dir.path().join(crate::budget::SPEND_FILE_NAME));
+        assert_eq!(resolve("daily_budget_usd = 2.5", Some(0.0)).unwrap().daily_budget_usd, Some(0.0));
+        assert_eq!(resolve("", None).unwrap().daily_budget_usd, None);
+        assert!(matches!(resolve("daily_budget_usd = -1.0", None), Err(ConfigError::BadBudget(_))));
+        assert!(matches!(resolve("daily_budget_usd = nan", None), Err(ConfigError::BadBudget(_))));
+        assert!(matches!(resolve("daily_budget_usd = \"ten\"", None), Err(ConfigError::ParseFile { .. })));
+        // A model without a price cannot have a budget, unless the file gives its price.
+        let e = resolve("model = \"gpt-realtime-next\"\ndaily_budget_usd = 1.0", None).unwrap_err();
+        assert!(e.to_string().contains("[prices.\"gpt-realtime-next\"]"), "{e}");
+        let priced = "model = \"gpt-realtime-next\"\ndaily_budget_usd = 1.0\n[prices.\"gpt-realtime-next\"]\n\
+text_in = 1.0\ntext_in_cached = 0.1\ntext_out = 2.0\naudio_in = 3.0\naudio_in_cached = 0.3\naudio_out = 4.0\n";
+        assert!(resolve(priced, None).is_ok());
+        // A malformed price is refused whether or not there is a budget.
+        let broken = priced.replace("audio_out = 4.0", "audio_out = -4.0");
+        assert!(matches!(resolve(&broken, None), Err(ConfigError::BadPrice { .. })));
     }
 
     #[test]

@@ -73,10 +73,16 @@ OPENAI_API_KEY set (or --api-key-file)."
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
 
-    #[error("{method} is not supported on {path}: use POST /api/rtc-connect, GET /api/status or GET /healthz.")]
+    #[error("{}", .0.message.as_deref().unwrap_or("today's budget is spent"))]
+    BudgetSpent(Box<crate::budget::BudgetDoc>),
+
+    #[error("the usage report is not valid: {0}. Send {{\"call_id\": \"rtc_…\", \"cost_usd\": <number ≥ 0>}}.")]
+    BadUsage(String),
+
+    #[error("{method} is not supported on {path}: use POST /api/rtc-connect, POST /api/usage, GET /api/status or GET /healthz.")]
     MethodNotAllowed { method: String, path: String },
 
-    #[error("no such endpoint: {0}. The companion serves POST /api/rtc-connect, GET /api/status and GET /healthz.")]
+    #[error("no such endpoint: {0}. The companion serves POST /api/rtc-connect, POST /api/usage, GET /api/status and GET /healthz.")]
     NotFound(String),
 }
 
@@ -183,6 +189,8 @@ impl ApiError {
             ApiError::Busy(_) => "busy",
             ApiError::NoUpstream(_) => "no_upstream",
             ApiError::Upstream(e) => e.code(),
+            ApiError::BudgetSpent(_) => "daily_budget_spent",
+            ApiError::BadUsage(_) => "bad_usage",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
         }
@@ -199,6 +207,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy(_) | ApiError::NoUpstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Upstream(e) => e.status(),
+            ApiError::BudgetSpent(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadUsage(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }

@@ -6,17 +6,21 @@
 //! - [`token`]: the pairing token file,
 //! - [`guard`]: Host check, CORS, token check, rate limit, concurrency cap,
 //! - [`upstream`]: the upstream exchange and its failures,
+//! - [`budget`]: the daily budget and today's spend (a file next to the pairing token),
+//! - [`sideband`]: the companion's own line to each live call, for the budget,
 //! - [`routes`]: the HTTP API,
 //! - [`error`]: every error with its status and JSON,
 //! - [`fake_upstream`]: an in-process stand-in for OpenAI that checks requests as OpenAI documents
 //!   them (tests and the benchmark).
 
+pub mod budget;
 pub mod config;
 pub mod error;
 pub mod fake_upstream;
 pub mod guard;
 pub mod local;
 pub mod routes;
+pub mod sideband;
 pub mod token;
 pub mod upstream;
 
@@ -27,10 +31,12 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use budget::Budget;
 use config::{ConfigError, Settings};
 use guard::Admission;
 use local::LocalPeer;
 use routes::{AppState, Backend, Mode};
+use sideband::Sideband;
 use token::{LoadedToken, PairingToken, TokenError};
 use upstream::{Upstream, UpstreamKind, UpstreamOptions};
 
@@ -45,6 +51,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error, hint: &'static str },
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    #[error(transparent)]
+    Budget(#[from] budget::BudgetError),
 }
 
 /// A running companion.
@@ -59,6 +67,7 @@ pub struct Companion {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     local: Option<LocalPeer>,
+    sideband: Option<Arc<Sideband>>,
 }
 
 impl Companion {
@@ -80,6 +89,18 @@ impl Companion {
 
         let (mode, backend, local, upstream_url) = build_backend(&settings).await?;
         let ready = matches!(backend, Backend::Upstream(_));
+        // Local mode spends nothing: its budget would count the local peer's made-up usage.
+        let sideband = match (&backend, settings.daily_budget_usd) {
+            (Backend::Upstream(up), Some(limit)) if mode == Mode::Openai => {
+                settings.check_budget()?;
+                let price = settings
+                    .price()
+                    .ok_or(ConfigError::BudgetWithoutPrice { model: settings.session.model.clone() })?;
+                let budget = Arc::new(Budget::load(limit, price, settings.spend_file())?);
+                Some(Arc::new(Sideband::new(up.base_url(), up.key().clone(), up.kind(), budget, up.clone())))
+            }
+            _ => None,
+        };
         let state = Arc::new(AppState {
             token: token.token.clone(),
             allowed_hosts: guard::allowed_hosts(addr),
@@ -90,6 +111,7 @@ impl Companion {
             price: settings.price(),
             limits: settings.limits.clone(),
             admission: Admission::new(settings.limits.rate_per_minute, settings.limits.max_concurrent),
+            sideband: sideband.clone(),
         });
         let app = routes::router(state);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -113,7 +135,7 @@ impl Companion {
             token_file = %settings.token_file.display(),
             "hark-companion listening"
         );
-        Ok(Companion { addr, mode, ready, token, settings, upstream_url, stop: Some(stop), task, local })
+        Ok(Companion { addr, mode, ready, token, settings, upstream_url, stop: Some(stop), task, local, sideband })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -155,6 +177,20 @@ impl Companion {
                 "  mode: local, unavailable ({}). Speech needs an OpenAI key: set OPENAI_API_KEY or pass --api-key-file.\n",
                 self.upstream_url
             )),
+        }
+        if self.sideband.is_none() && s.daily_budget_usd.is_some() {
+            out.push_str("  daily budget: not used in local mode (it spends nothing)\n");
+        }
+        if let Some(sb) = &self.sideband {
+            let doc = sb.budget().doc();
+            out.push_str(&format!(
+                "  daily budget: {} (spend kept in {})\n",
+                doc.summary,
+                sb.budget().path().display()
+            ));
+            if let Some(message) = &doc.message {
+                out.push_str(&format!("  {message}\n"));
+            }
         }
         if !s.bind.is_loopback() {
             out.push_str(&format!(
@@ -227,14 +263,14 @@ async fn build_backend(settings: &Settings) -> Result<(Mode, Backend, Option<Loc
         let up = Upstream::new(opts(UpstreamKind::OpenAi, settings.upstream_url.clone(), key))
             .map_err(|e| StartError::Client(e.to_string()))?;
         let url = up.url().to_string();
-        return Ok((Mode::Openai, Backend::Upstream(Box::new(up)), None, url));
+        return Ok((Mode::Openai, Backend::Upstream(Arc::new(up)), None, url));
     }
     match LocalPeer::start(settings.media_ip, &settings.limits).await {
         Ok(peer) => {
             let up = Upstream::new(opts(UpstreamKind::LocalPeer, peer.base_url.clone(), peer.key.clone()))
                 .map_err(|e| StartError::Client(e.to_string()))?;
             let url = peer.base_url.clone();
-            Ok((Mode::Local, Backend::Upstream(Box::new(up)), Some(peer), url))
+            Ok((Mode::Local, Backend::Upstream(Arc::new(up)), Some(peer), url))
         }
         Err(why) => {
             tracing::warn!(reason = %why, "the local peer could not start; session set-up is unavailable until an OpenAI key is configured");

@@ -1,4 +1,4 @@
-//! The HTTP API: `POST /api/rtc-connect`, `GET /api/status`, `GET /healthz`.
+//! The HTTP API: `POST /api/rtc-connect`, `POST /api/usage`, `GET /api/status`, `GET /healthz`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,9 +17,11 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::budget::BudgetDoc;
 use crate::config::{Limits, UpstreamApi};
 use crate::error::ApiError;
 use crate::guard::{self, Admission, Paired};
+use crate::sideband::Sideband;
 use crate::token::PairingToken;
 use crate::upstream::Upstream;
 
@@ -53,7 +55,7 @@ impl Mode {
 /// Where offers go.
 #[derive(Debug)]
 pub enum Backend {
-    Upstream(Box<Upstream>),
+    Upstream(Arc<Upstream>),
     /// No upstream could be started; every offer is answered with this reason.
     Unavailable(&'static str),
 }
@@ -70,6 +72,8 @@ pub struct AppState {
     pub price: Option<Price>,
     pub limits: Limits,
     pub admission: Admission,
+    /// With a daily budget: the budget and the companion's line to each live call.
+    pub sideband: Option<Arc<Sideband>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -95,6 +99,9 @@ pub struct StatusDoc {
     /// The model's price (USD per 1M tokens) for the extension's cost meter; `null`: unknown.
     #[serde(default)]
     pub price: Option<Price>,
+    /// The daily budget and today's spend; `null`: no budget.
+    #[serde(default)]
+    pub budget: Option<BudgetDoc>,
     pub version: String,
 }
 
@@ -103,6 +110,7 @@ pub fn router(state: Shared) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/status", get(status))
         .route("/api/rtc-connect", post(rtc_connect))
+        .route("/api/usage", post(usage))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard::cors))
@@ -130,6 +138,7 @@ async fn status(State(st): State<Shared>, _: Paired) -> Json<StatusDoc> {
         session_update,
         transcription_model: st.session.transcription_model.clone(),
         price: st.price,
+        budget: st.sideband.as_ref().map(|sb| sb.budget().doc()),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
@@ -175,6 +184,9 @@ async fn rtc_connect(
         Backend::Upstream(u) => u,
         Backend::Unavailable(why) => return Err(ApiError::NoUpstream(why)),
     };
+    if let Some(sb) = &st.sideband {
+        sb.budget().admit().map_err(|doc| ApiError::BudgetSpent(Box::new(doc)))?;
+    }
     let _permit = st.admission.admit()?;
 
     let started = Instant::now();
@@ -189,6 +201,10 @@ async fn rtc_connect(
         "session set up"
     );
 
+    if let (Some(sb), Some(id)) = (&st.sideband, &answer.call_id) {
+        sb.watch(id.clone());
+    }
+
     let mut resp = (StatusCode::OK, answer.sdp).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/sdp"));
@@ -198,6 +214,40 @@ async fn rtc_connect(
         h.insert(CALL_ID_HEADER, id);
     }
     Ok(resp)
+}
+
+/// `POST /api/usage`: the extension's meter for its call, `{"call_id", "cost_usd"}` (cumulative).
+/// The budget counts it where the companion's own sideband reading is lower (it was lost).
+#[derive(Debug, serde::Deserialize)]
+struct UsageReport {
+    call_id: String,
+    cost_usd: f64,
+}
+
+/// Usage reports are a few dozen bytes.
+const MAX_USAGE_BYTES: usize = 4096;
+
+async fn usage(State(st): State<Shared>, _: Paired, body: Body) -> Result<Json<Value>, ApiError> {
+    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, MAX_USAGE_BYTES).collect())
+        .await
+        .map_err(|_| ApiError::BadUsage("the report did not arrive in time".into()))?
+        .map_err(|_| ApiError::BadUsage(format!("the report is larger than {MAX_USAGE_BYTES} bytes")))?
+        .to_bytes();
+    let report: UsageReport = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadUsage(e.to_string()))?;
+    if report.call_id.is_empty() || report.call_id.len() > 128 {
+        return Err(ApiError::BadUsage("call_id must be the call's id (1 to 128 characters)".into()));
+    }
+    if !report.cost_usd.is_finite() || report.cost_usd < 0.0 {
+        return Err(ApiError::BadUsage(format!("cost_usd {} is not an amount", report.cost_usd)));
+    }
+    let Some(sb) = &st.sideband else {
+        return Ok(Json(serde_json::json!({ "budget": null })));
+    };
+    if sb.budget().reported(&report.call_id, report.cost_usd) {
+        let sb = sb.clone();
+        tokio::spawn(async move { sb.spent().await });
+    }
+    Ok(Json(serde_json::json!({ "budget": sb.budget().doc() })))
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {

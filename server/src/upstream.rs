@@ -64,6 +64,9 @@ pub struct Upstream {
     kind: UpstreamKind,
     api: UpstreamApi,
     url: reqwest::Url,
+    base_url: String,
+    /// `{base}/v1/realtime/calls/`, where a call's hangup is posted.
+    calls_url: String,
     auth: HeaderValue,
     key: ApiKey,
     model: String,
@@ -142,6 +145,8 @@ impl Upstream {
             kind: opts.kind,
             api: opts.api,
             url,
+            calls_url: format!("{}/v1/realtime/calls/", opts.base_url),
+            base_url: opts.base_url.clone(),
             auth,
             key: opts.key,
             model: opts.session.model.clone(),
@@ -161,6 +166,16 @@ impl Upstream {
 
     pub fn api(&self) -> UpstreamApi {
         self.api
+    }
+
+    /// The base URL (`https://api.openai.com`, or the local peer's).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The key the upstream takes (for the sideband, which uses the same one).
+    pub fn key(&self) -> &ApiKey {
+        &self.key
     }
 
     /// The URL offers are posted to.
@@ -221,6 +236,24 @@ impl Upstream {
             Err(e) => return Err(e),
         };
         Err(self.status_error(status, retry_after, &body))
+    }
+
+    /// Ends a live call: `POST {base}/v1/realtime/calls/{call_id}/hangup`.
+    pub async fn hangup(&self, call_id: &str) -> Result<(), UpstreamError> {
+        let url = format!("{}{call_id}/hangup", self.calls_url);
+        let resp = self
+            .client
+            .post(url)
+            .header(header::AUTHORIZATION, self.auth.clone())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = self.read_limited(resp, MAX_ERROR_BYTES).await.unwrap_or_default();
+        Err(self.status_error(status, None, &body))
     }
 
     fn status_error(&self, status: StatusCode, retry_after: Option<HeaderValue>, body: &[u8]) -> UpstreamError {

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 
 use hark_e2e::browser::{Engine, Launch};
 use hark_e2e::stack::Stack;
+use hark_protocol::prices::Price;
 
+use crate::faults::press_for_a_failing_start;
 use crate::tests::TestFn;
 
 pub const ALL: &[(&str, TestFn)] = &[
@@ -22,6 +24,15 @@ pub const ALL: &[(&str, TestFn)] = &[
     }),
     ("push_to_talk_sends_the_held_turn_and_gets_it_answered", |e| {
         Box::pin(push_to_talk_sends_the_held_turn_and_gets_it_answered(e))
+    }),
+    ("a_spent_daily_budget_ends_the_session_with_words_and_starts_no_new_one", |e| {
+        Box::pin(a_spent_daily_budget_ends_the_session_with_words_and_starts_no_new_one(e))
+    }),
+    ("a_dropped_sideband_leaves_the_session_working_and_the_budget_counts_harks_meter", |e| {
+        Box::pin(a_dropped_sideband_leaves_the_session_working_and_the_budget_counts_harks_meter(e))
+    }),
+    ("a_budget_of_zero_starts_no_session_and_says_how_to_change_it", |e| {
+        Box::pin(a_budget_of_zero_starts_no_session_and_says_how_to_change_it(e))
     }),
 ];
 
@@ -203,6 +214,139 @@ async fn push_to_talk_sends_the_held_turn_and_gets_it_answered(engine: Engine) -
         .with_context(|| format!("client events since the start: {:?}", types_after_open(&call)))?;
     ensure!(commits(&call) == before, "a tap committed a turn: {:?}", types_after_open(&call));
     ensure!(st["error"].is_null(), "the tap showed an error: {st}");
+    s.stop().await;
+    Ok(())
+}
+
+/// A price that makes the budget easy to reason about: input is free, output costs $1,000 per 1M
+/// tokens. A two-word answer then costs well under the $0.10 budget; a long one passes it.
+const BUDGET_USD: f64 = 0.1;
+const BUDGET_PRICE: Price = Price {
+    text_in: 0.0,
+    text_in_cached: 0.0,
+    text_out: 1000.0,
+    audio_in: 0.0,
+    audio_in_cached: 0.0,
+    audio_out: 1000.0,
+};
+
+async fn budget_stack(engine: Engine) -> Result<Stack> {
+    budget_stack_of(engine, BUDGET_USD).await
+}
+
+async fn budget_stack_of(engine: Engine, usd: f64) -> Result<Stack> {
+    Stack::start_tweaked(
+        engine,
+        Launch::default(),
+        |_| (),
+        |c| {
+            c.prices.insert(c.session.model.clone(), BUDGET_PRICE);
+            c.daily_budget_usd = Some(usd);
+        },
+    )
+    .await
+}
+
+/// Some 500 tokens of answer: about $0.50 at [`BUDGET_PRICE`].
+fn long_answer() -> String {
+    "The background is navy now and the headings are white, as you asked. ".repeat(30)
+}
+
+fn spent(st: &Value) -> bool {
+    st["state"] == "error" && st["error"]["title"].as_str().unwrap_or("").contains("budget is spent")
+}
+
+async fn wait_overlay(s: &mut Stack, what: &str, has: impl Fn(&str) -> bool) -> Result<String> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let shown = s.browser.overlay_text().await?;
+        if has(&shown) {
+            return Ok(shown);
+        }
+        ensure!(Instant::now() < deadline, "the overlay does not show {what}: {shown:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn a_spent_daily_budget_ends_the_session_with_words_and_starts_no_new_one(engine: Engine) -> Result<()> {
+    let mut s = budget_stack(engine).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    call.wait_for("the companion's sideband", WAIT, |i| i.sidebands_open == 1).await?;
+    // Today's budget shows with the meter from the start.
+    wait_overlay(&mut s, "today's budget", |t| t.contains("of the $0.100 daily budget")).await?;
+
+    call.say("Done.")?;
+    let cost = |st: &Value| st["ui"]["usage"]["cost_usd"].as_f64().unwrap_or(0.0);
+    let st = s.wait_status("the meter", WAIT, |st| cost(st) > 0.0).await?;
+    ensure!(cost(&st) < BUDGET_USD && st["state"] != "error", "a short answer ended the session: {st}");
+
+    let t0 = Instant::now();
+    call.say(&long_answer())?;
+    let st = s.wait_status("the budget's words", WAIT, spent).await?;
+    let ms = t0.elapsed().as_millis();
+    let words = st["error"]["message"].as_str().unwrap_or("").to_string();
+    ensure!(
+        words.contains("ended this session") && words.contains("00:00") && words.contains("daily_budget_usd"),
+        "the words: {words}"
+    );
+    call.wait_ended(WAIT).await.context("the companion did not hang up the call")?;
+    wait_overlay(&mut s, "the budget's words", |t| t.contains("budget is spent")).await?;
+    println!("figure: {} budget spent: words after {ms} ms: {words}", engine.name());
+
+    // No new session today: refused with words, also by a restarted companion (the spend is kept).
+    for round in ["the same companion", "a restarted companion"] {
+        if round == "a restarted companion" {
+            s.kill_companion().await?;
+            s.restart_companion().await?;
+        }
+        press_for_a_failing_start(&mut s).await?;
+        let st = s
+            .wait_status(&format!("{round}: the refused start"), WAIT, |st| {
+                spent(st) && !st["error"]["message"].as_str().unwrap_or("").contains("ended this session")
+            })
+            .await?;
+        let words = st["error"]["message"].as_str().unwrap_or("");
+        ensure!(words.contains("is spent") && words.contains("00:00"), "{round}: {words}");
+        ensure!(s.peer.calls().len() == 1, "{round}: the refused start reached the model");
+    }
+    s.stop().await;
+    Ok(())
+}
+
+async fn a_dropped_sideband_leaves_the_session_working_and_the_budget_counts_harks_meter(engine: Engine) -> Result<()> {
+    let mut s = budget_stack(engine).await?;
+    s.open(PAGE).await?;
+    let call = s.start_hark().await?;
+    call.wait_for("the companion's sideband", WAIT, |i| i.sidebands_open == 1).await?;
+    call.cut_sideband();
+    call.wait_for("the sideband to drop", WAIT, |i| i.sidebands_open == 0).await?;
+
+    // The session goes on, and the budget line says whose count it is now.
+    call.say("Done.")?;
+    let shown = wait_overlay(&mut s, "the fallback", |t| t.contains("counts it from Hark's meter")).await?;
+    let st = s.status().await?;
+    ensure!(st["active"] == true && st["state"] != "error", "the session did not go on: {st}");
+    ensure!(!call.info().ended, "the call ended with its sideband");
+
+    // Hark's own meter passes the budget: the companion ends the call all the same.
+    call.say(&long_answer())?;
+    let st = s.wait_status("the budget's words", WAIT, spent).await?;
+    call.wait_ended(WAIT).await.context("the companion did not hang up on Hark's meter")?;
+    println!("figure: {} sideband cut: overlay {shown:?}; then {}", engine.name(), st["error"]["message"]);
+    s.stop().await;
+    Ok(())
+}
+
+async fn a_budget_of_zero_starts_no_session_and_says_how_to_change_it(engine: Engine) -> Result<()> {
+    let mut s = budget_stack_of(engine, 0.0).await?;
+    s.open(PAGE).await?;
+    press_for_a_failing_start(&mut s).await?;
+    let st = s.wait_status("the refused start", WAIT, spent).await?;
+    let words = st["error"]["message"].as_str().unwrap_or("");
+    ensure!(words.contains("daily budget is $0") && words.contains("daily_budget_usd"), "the words: {words}");
+    wait_overlay(&mut s, "the words", |t| t.contains("budget is spent")).await?;
+    ensure!(s.peer.calls().is_empty(), "a session reached the model with a budget of 0");
     s.stop().await;
     Ok(())
 }

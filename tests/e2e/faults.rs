@@ -51,7 +51,7 @@ fn has_words(st: &Value, words: &[&str]) -> bool {
 /// Presses the toolbar button for a start expected to fail. Firefox: then waits (reading tabs
 /// from the browser's chrome only, which takes no focus) until the session tab has settled its
 /// microphone or has already gone, before WebDriver switches windows again.
-async fn press_for_a_failing_start(s: &mut Stack) -> Result<()> {
+pub(crate) async fn press_for_a_failing_start(s: &mut Stack) -> Result<()> {
     s.browser.press_toolbar_button().await?;
     if s.browser.engine != Engine::Firefox {
         return Ok(());

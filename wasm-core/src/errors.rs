@@ -31,6 +31,20 @@ pub fn companion_unreachable(url: &str) -> UiError {
     )
 }
 
+const BUDGET_SPENT: &str = "Today's budget is spent";
+
+/// The companion ended the call: today's budget is spent. `message` is the companion's (what was
+/// spent, until when, how to raise the budget).
+pub fn budget_spent(message: &str) -> UiError {
+    let message = message.trim();
+    let message = if message.is_empty() {
+        "The companion ended this session: today's budget is spent. New sessions start again tomorrow.".to_owned()
+    } else {
+        format!("The companion ended this session. {}", message.chars().take(600).collect::<String>())
+    };
+    fatal(BUDGET_SPENT, message)
+}
+
 /// The companion answered `status` with `body` to `/api/rtc-connect` or `/api/status`.
 pub fn companion_http(status: u16, body: &str) -> UiError {
     let err = serde_json::from_str::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
@@ -44,6 +58,7 @@ pub fn companion_http(status: u16, body: &str) -> UiError {
         (_, "upstream_quota_exceeded") => "OpenAI quota used up",
         (_, "upstream_rate_limited") => "OpenAI rate limit",
         (_, "local_peer_busy") => "Local mode busy",
+        (_, "daily_budget_spent") => BUDGET_SPENT,
         (_, c) if c.contains("no_upstream") || c.contains("no_key") || c.contains("speech") => {
             "No OpenAI key on the companion"
         }
@@ -199,11 +214,13 @@ pub fn describe_status(body: &str) -> Result<(String, bool), String> {
     let model = v.get("model").and_then(|m| m.as_str()).unwrap_or("?");
     let voice = v.get("voice").and_then(|m| m.as_str()).unwrap_or("?");
     let speech = v.get("speech").and_then(|s| s.as_bool()).unwrap_or(mode == "openai");
+    let budget = v.pointer("/budget/summary").and_then(|s| s.as_str()).map(|s| format!(" {s}.")).unwrap_or_default();
     let text = if mode == "local" {
         "Connected. The companion has no OpenAI key, so it runs in local mode: typed commands only (e.g. \"make the background navy\"). Start hark-companion with OPENAI_API_KEY set for speech.".to_string()
     } else {
         format!("Connected. OpenAI mode: model {model}, voice {voice}. Speech works.")
     };
+    let text = text + &budget;
     Ok((text, speech))
 }
 

@@ -3,7 +3,7 @@
 //! overlay, so the person sees what a session spends while it runs.
 
 use hark_protocol::events::Usage;
-use hark_protocol::prices::Price;
+use hark_protocol::prices::{dollars, Price};
 use serde::Serialize;
 
 /// What the overlay shows; `text` is the line itself.
@@ -21,6 +21,8 @@ pub struct CostMeter {
     model: Option<String>,
     tokens: u64,
     cost_usd: f64,
+    /// The companion's daily budget line ("Today: $0.12 of the $1.00 daily budget"), if it has one.
+    budget: Option<String>,
 }
 
 impl CostMeter {
@@ -40,9 +42,16 @@ impl CostMeter {
         self.meter()
     }
 
+    /// The companion's words on today's budget, shown after the session's own figures.
+    pub fn set_budget(&mut self, summary: &str) -> Meter {
+        let summary = summary.trim();
+        self.budget = (!summary.is_empty()).then(|| summary.chars().take(300).collect());
+        self.meter()
+    }
+
     pub fn meter(&self) -> Meter {
         let tokens = grouped(self.tokens);
-        let (cost_usd, text) = match &self.price {
+        let (cost_usd, mut text) = match &self.price {
             Some(_) => {
                 (Some(self.cost_usd), format!("This session: {tokens} tokens, about {}", dollars(self.cost_usd)))
             }
@@ -55,6 +64,10 @@ impl CostMeter {
                 (None, format!("This session: {tokens} tokens ({why})"))
             }
         };
+        if let Some(budget) = &self.budget {
+            text.push_str(". ");
+            text.push_str(budget);
+        }
         Meter { tokens: self.tokens, cost_usd, text }
     }
 }
@@ -70,22 +83,6 @@ fn grouped(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// Enough digits to see a small session move: $0.0042, $0.123, $12.35. In integers: Rust's float
-/// formatting with a precision would add some 13 KB to the WASM core for these three lines.
-fn dollars(usd: f64) -> String {
-    let places = if usd < 0.01 {
-        4
-    } else if usd < 1.0 {
-        3
-    } else {
-        2
-    };
-    let scale = 10u64.pow(places);
-    // Half a unit rounds up, as people round a price (12.345 → 12.35), whatever the binary digits.
-    let units = (usd.max(0.0) * scale as f64 + 1e-6).round() as u64;
-    format!("${}.{:0width$}", units / scale, units % scale, width = places as usize)
 }
 
 #[cfg(test)]
@@ -125,6 +122,17 @@ mod tests {
         // A broken price is no price.
         let broken = Price { text_in: f64::NAN, ..price_of("gpt-realtime").unwrap() };
         assert_eq!(CostMeter::new(Some(broken), None).add(&usage(1, 1)).cost_usd, None);
+    }
+
+    #[test]
+    fn the_companions_budget_line_follows_the_sessions_figures() {
+        let mut m = CostMeter::new(price_of("gpt-realtime"), Some("gpt-realtime".into()));
+        m.add(&usage(1000, 0));
+        let shown = m.set_budget(" Today: $0.12 of the $1.00 daily budget ");
+        assert_eq!(shown.text, "This session: 1,000 tokens, about $0.0040. Today: $0.12 of the $1.00 daily budget");
+        // The next response keeps the line; an empty one removes it.
+        assert!(m.add(&usage(10, 0)).text.ends_with("daily budget"));
+        assert_eq!(m.set_budget("").text, "This session: 1,010 tokens, about $0.0040");
     }
 
     #[test]

@@ -247,6 +247,11 @@ impl Session {
         }
     }
 
+    /// The companion's daily budget line, from its answer to the meter's report.
+    pub fn on_budget(&mut self, summary: &str) -> Vec<Action> {
+        vec![Action::usage(self.meter.set_budget(summary))]
+    }
+
     pub fn on_channel_closed(&mut self, reason: &str) -> Vec<Action> {
         if self.closed {
             return vec![];

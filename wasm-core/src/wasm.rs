@@ -37,6 +37,10 @@ impl HarkCore {
     pub fn on_page_result(&mut self, request_id: u32, result_json: &str) -> String {
         to_json(&self.session.on_page_result(request_id, result_json))
     }
+    /// The companion's daily budget line (`/api/status` or `/api/usage`'s `budget.summary`).
+    pub fn on_budget(&mut self, summary: &str) -> String {
+        to_json(&self.session.on_budget(summary))
+    }
     pub fn on_user_text(&mut self, text: &str) -> String {
         to_json(&self.session.on_user_text(text))
     }
@@ -74,6 +78,12 @@ fn ui_error(e: crate::action::UiError) -> String {
 #[wasm_bindgen]
 pub fn companion_unreachable(url: &str) -> String {
     ui_error(errors::companion_unreachable(url))
+}
+
+/// Actions for: the companion ended the call because today's budget is spent (`message`: its words).
+#[wasm_bindgen]
+pub fn budget_spent(message: &str) -> String {
+    ui_error(errors::budget_spent(message))
 }
 
 /// Actions for: the companion answered an HTTP error.
