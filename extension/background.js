@@ -15,7 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Nothing of Hark's runs in a page where no session runs: the executor and the overlay are injected
 // when Hark starts on a tab, and into each new document of that tab while its session runs. A
 // second injection into the same document is a no-op (each file returns if it is already there).
-const CONTENT_FILES = ['content/page.js', 'content/styles.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'];
+const CONTENT_FILES = ['content/page.js', 'content/readable.js', 'content/styles.js', 'content/views.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'];
 async function injectContent(tabId) {
   await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: CONTENT_FILES });
 }

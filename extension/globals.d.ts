@@ -9,6 +9,10 @@ interface HarkContent {
   /** page.js: the page model (visibility, roles, names, refs) the other parts read. */
   dom?: any;
   styles?: any;
+  /** readable.js: contrast checks and fixes after color changes. */
+  readable?: any;
+  /** views.js: themes, text spacing, reduced motion. */
+  views?: any;
   actions?: any;
   marks?: any;
   overlay?: any;

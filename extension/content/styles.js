@@ -24,8 +24,10 @@
   // A change first decides what to write (reading computed styles), then writes: reads between
   // writes would make the browser recompute styles once per element. Writing goes in slices, the
   // elements in view first, until the command's deadline; what is left is said in words.
-  function change(op) {
-    const entry = { op, before: new Map(), sets: new Map(), extend: null };
+  // `readable`: after its writes, the change also recolors text its colors left hard to read
+  // (content/readable.js), in the same journal entry (one undo), on re-renders too.
+  function change(op, readable = false) {
+    const entry = { op, before: new Map(), sets: new Map(), extend: null, readable, undoing: [] };
     const planned = []; // [el, prop, value] in the order they are written
     entry.set = (el, prop, value) => {
       if (!entry.before.has(el)) {
@@ -48,36 +50,66 @@
       // How the change reaches what the page adds later: `fn(root, set, slices)` styles one new
       // subtree (a generator, like the first pass).
       extendWith(fn) { entry.extend = fn; },
-      // Writes what was planned. `{changed, left}`: elements styled, elements not reached.
-      async commit(s = slicer(COMMIT_BUDGET_MS)) {
-        if (!planned.length) return { changed: 0, left: 0 };
-        // In the journal from the first write: re-renders meanwhile are kept like any other.
-        journal.push(entry);
-        keepChanges();
-        let i = 0;
-        for (; i < planned.length; i++) {
-          const [el, prop, value] = planned[i];
-          entry.set(el, prop, value);
-          if (s.due()) {
-            observer?.takeRecords(); // our own writes
-            if (s.late()) { i++; break; }
-            await s.pause();
-          }
-        }
+      // What undo (and reset) also does besides restoring styles, e.g. play paused media again.
+      onUndo(fn) { entry.undoing.push(fn); },
+      // After commit: one more write at once, in the same entry (what needs the new layout).
+      write(el, prop, value) {
+        if (!journal.includes(entry)) { journal.push(entry); keepChanges(); }
+        entry.set(el, prop, value);
         observer?.takeRecords();
-        const left = new Set();
-        for (let j = i; j < planned.length; j++) if (!entry.before.has(planned[j][0])) left.add(planned[j][0]);
-        if (!entry.before.size) journal.splice(journal.indexOf(entry), 1);
-        keepChanges();
-        return { changed: entry.before.size, left: left.size };
+      },
+      // Writes what was planned, then (readable) what keeps text readable. `{changed, left,
+      // readable}`: elements styled, elements not reached, the contrast pass's report.
+      async commit(s = slicer(COMMIT_BUDGET_MS)) {
+        const out = await writePlanned(s);
+        if (readable && out.changed) out.readable = await keepReadable();
+        return out;
       },
     };
+    async function writePlanned(s) {
+      if (!planned.length) return { changed: 0, left: 0 };
+      // In the journal from the first write: re-renders meanwhile are kept like any other.
+      journal.push(entry);
+      keepChanges();
+      let i = 0;
+      for (; i < planned.length; i++) {
+        const [el, prop, value] = planned[i];
+        entry.set(el, prop, value);
+        if (s.due()) {
+          observer?.takeRecords(); // our own writes
+          if (s.late()) { i++; break; }
+          await s.pause();
+        }
+      }
+      observer?.takeRecords();
+      const left = new Set();
+      for (let j = i; j < planned.length; j++) if (!entry.before.has(planned[j][0])) left.add(planned[j][0]);
+      if (!entry.before.size) journal.splice(journal.indexOf(entry), 1);
+      keepChanges();
+      return { changed: entry.before.size, left: left.size };
+    }
+    // Reads every text element first (one style recalculation), then writes the fixes.
+    async function keepReadable() {
+      const s = slicer(READABLE_BUDGET_MS);
+      const fixes = [];
+      const report = Hark.readable.report();
+      const done = await Hark.dom.runInSlices(Hark.readable.plan(document.body, (el, p, v) => fixes.push([el, p, v]), s, report), s);
+      const w = slicer(Infinity);
+      for (const [el, p, v] of fixes) {
+        entry.set(el, p, v);
+        if (w.due()) { observer?.takeRecords(); await w.pause(); }
+      }
+      observer?.takeRecords();
+      return { ...report, complete: done };
+    }
   }
 
   // A command plans until PLAN_BUDGET_MS and writes for up to COMMIT_BUDGET_MS more: well inside
   // the 10 s the session host waits for an answer.
   const PLAN_BUDGET_MS = 5000;
   const COMMIT_BUDGET_MS = 2500;
+  // The contrast pass after a color change reads each text element's colors once.
+  const READABLE_BUDGET_MS = 1500;
 
   // In view first (stable otherwise): a cut-short change is cut where the person is not looking.
   async function inViewFirst(elements, s) {
@@ -128,18 +160,24 @@
     if (!last) return { ok: true, undone: null, remaining: 0 };
     keepChanges();
     await restoreAll(last.before);
+    runUndoing([last]);
     return { ok: true, undone: last.op, remaining: journal.length };
   }
 
   async function reset() {
     sweepDetached();
     const pairs = [...firstSeen];
+    const entries = journal.splice(0);
     firstSeen.clear();
-    journal.length = 0;
     keepChanges();
     await restoreAll(pairs);
+    runUndoing(entries.reverse());
     Hark.marks?.clear();
     return { ok: true, restored: pairs.length };
+  }
+
+  function runUndoing(entries) {
+    for (const e of entries) for (const fn of e.undoing) { try { fn(); } catch (_) { /* the page's own */ } }
   }
 
   // Elements the page threw away leave the journal, their style given back first (a page that
@@ -199,6 +237,13 @@
         const plan = (el, prop, value) => planned.push([el, prop, value]);
         for (const r of roots) drain(e.extend(r, plan, null));
         for (const [el, prop, value] of planned) e.set(el, prop, value);
+        if (e.readable) {
+          // What the page added is read after the change's writes, like the first pass.
+          const fixes = [];
+          const fix = (el, prop, value) => fixes.push([el, prop, value]);
+          for (const r of roots) drain(Hark.readable.plan(r, fix, null));
+          for (const [el, prop, value] of fixes) e.set(el, prop, value);
+        }
       }
     }
     if (firstSeen.size > 2 * sweptAt + 256) sweepDetached();
@@ -277,7 +322,7 @@
   // The page background is what a large element (at least half the viewport) shows where nothing
   // sits on top of it: #content-wrapper on SB Admin, body on an article page. Sample a grid of
   // points, find the topmost opaque painter at each, and pick the large painter seen most often.
-  async function setPageBackground({ color, textColor }) {
+  async function setPageBackground({ color, textColor, keepExact }) {
     const vw = innerWidth, vh = innerHeight, area = vw * vh;
     const html = document.documentElement, body = document.body;
     const canvasKey = (paintOf(html) || (body && paintOf(body)) || { key: 'rgb(255, 255, 255)' }).key;
@@ -305,7 +350,7 @@
     let winner = 'canvas', best = 0;
     for (const [k, n] of seen) if (n > best) { best = n; winner = k; }
     const dominant = winner === 'canvas' ? canvasKey : paintOf(winner).key;
-    const ch = change('changeBackgroundColor');
+    const ch = change('changeBackgroundColor', !keepExact);
     const s = slicer(PLAN_BUDGET_MS);
     const paint = (el) => {
       ch.set(el, 'background-color', color);
@@ -360,9 +405,9 @@
     }
   }
 
-  async function setTextColor({ color }) {
+  async function setTextColor({ color, keepExact }) {
     if (!document.body) return { ok: false, error: 'the page has no body' };
-    const ch = change('changeTextColor');
+    const ch = change('changeTextColor', !keepExact);
     const s = slicer(PLAN_BUDGET_MS);
     ch.set(document.body, 'color', color);
     if (!(await Hark.dom.runInSlices(colorText(document.body, ch.set, color, s), s))) return tooBig('changeTextColor');
@@ -400,7 +445,7 @@
     }
   }
 
-  async function styleButtons({ refs, fontPx, scale, color, textColor, doc }) {
+  async function styleButtons({ refs, fontPx, scale, color, textColor, doc, keepExact }) {
     if (refs && refs.length && otherDocument(doc)) return otherDocument(doc);
     let targets;
     if (refs && refs.length) {
@@ -417,7 +462,7 @@
       if (!(await Hark.dom.runInSlices(allButtons(document, targets, s), s))) return tooBig('changeButtonStyle');
       targets = await inViewFirst(targets, s);
     }
-    const ch = change('changeButtonStyle');
+    const ch = change('changeButtonStyle', !!color && !keepExact);
     const styleOne = (el, set) => {
       const cs = getComputedStyle(el);
       if (fontPx || scale) {
@@ -454,8 +499,8 @@
       yield* allButtons(root, found, slices);
       for (const el of found) if (!named || named.has(`${el.tagName}|${accessibleName(el)}`)) styleOne(el, set);
     });
-    const { changed, left } = await ch.commit();
-    return { ok: true, changed, left: left + targets.length - planned, labels };
+    const { changed, left, readable } = await ch.commit();
+    return { ok: true, changed, left: left + targets.length - planned, labels, readable };
   }
 
   // ---- text zoom: journaled, relative to the page's own sizes ------------------------------------
@@ -493,7 +538,8 @@
     journal: { changes: journal.length, elements: firstSeen.size, entries: journal.reduce((n, e) => n + e.before.size, 0) },
   });
   for (const [name, fn] of Object.entries({ stats, setPageBackground, setTextColor, styleButtons, zoomText, undo, reset })) Hark.executor.register(name, fn);
-  Hark.styles = true;
+  // For content/views.js: the journal and the walk.
+  Hark.styles = { change, eachElementIn, tooBig, PLAN_BUDGET_MS };
   // How many elements Hark let go of since the last answer (the executor adds it to the next one).
   Hark.takeStyleFights = () => { const n = givenUp; givenUp = 0; return n; };
 })();

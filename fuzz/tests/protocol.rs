@@ -130,10 +130,10 @@ fn fuzz_tool_call_parsing() {
                     check_target(t, false)?;
                 }
             }
-            ToolCall::ChangeBackgroundColor { color } | ToolCall::ChangeTextColor { color } => {
+            ToolCall::ChangeBackgroundColor { color, .. } | ToolCall::ChangeTextColor { color, .. } => {
                 prop_assert!(!color.original.is_empty())
             }
-            ToolCall::ChangeButtonStyle { target, size, color } => {
+            ToolCall::ChangeButtonStyle { target, size, color, .. } => {
                 prop_assert!(size.is_some() || color.is_some());
                 check_target(target, false)?;
                 match size {
@@ -168,6 +168,9 @@ fn fuzz_tool_call_parsing() {
                 }
             }
             ToolCall::ZoomText { percent } => prop_assert!((MIN_ZOOM_PERCENT..=MAX_ZOOM_PERCENT).contains(percent)),
+            ToolCall::ChangePageView { theme, text_spacing, reduced_motion } => {
+                prop_assert!(theme.is_some() || *text_spacing || *reduced_motion)
+            }
             ToolCall::FindText { occurrence, .. } => prop_assert!((1..=10_000).contains(occurrence)),
             ToolCall::ReadText { what, max_tokens } => {
                 prop_assert!((100..=MAX_SNAPSHOT_TOKENS).contains(max_tokens));

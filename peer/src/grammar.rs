@@ -121,6 +121,27 @@ fn interpret_one(text: &str) -> Result<PlannedCall, String> {
     if joined == "read" || joined.contains("what's on") || joined.contains("what is on") || (about_page && reading) {
         return call(tools::GET_PAGE_HTML, json!({}));
     }
+    // Views: "dark mode", "make the page sepia", "high contrast", "more spacing", "stop the animations".
+    let theme = ["dark", "light", "sepia"]
+        .into_iter()
+        .find(|t| has(t))
+        .or(joined.contains("high contrast").then_some("high-contrast"));
+    let view_words = ["mode", "theme", "page", "view"].iter().any(|w| has(w)) || lower.len() <= 2;
+    let spacing = has("spacing") || joined.contains("space out");
+    let motion = has("motion") || has("animations") || has("animation");
+    if (theme.is_some() && view_words && !has("background") && !has("text")) || spacing || motion {
+        let mut args = json!({});
+        if let Some(t) = theme {
+            args["theme"] = json!(t);
+        }
+        if spacing {
+            args["textSpacing"] = json!(true);
+        }
+        if motion {
+            args["reducedMotion"] = json!(true);
+        }
+        return call(tools::CHANGE_PAGE_VIEW, args);
+    }
     if let Some(i) = lower.iter().position(|w| w == "background" || w == "bg") {
         let after = &ws[i + 1..];
         let before = &ws[..i];
@@ -397,15 +418,55 @@ mod tests {
         ] {
             let c = one(text);
             assert_eq!(c.name, tools::CHANGE_BACKGROUND_COLOR, "{text}");
-            let ToolCall::ChangeBackgroundColor { color } = valid(&c) else { panic!() };
+            let ToolCall::ChangeBackgroundColor { color, .. } = valid(&c) else { panic!() };
             assert_eq!(color.hex(), hex, "{text}");
         }
     }
 
     #[test]
+    fn page_views_in_the_ways_people_type_them() {
+        for (text, want) in [
+            (
+                "dark mode",
+                ToolCall::ChangePageView {
+                    theme: Some(tools::Theme::Dark),
+                    text_spacing: false,
+                    reduced_motion: false,
+                },
+            ),
+            (
+                "make the page sepia",
+                ToolCall::ChangePageView {
+                    theme: Some(tools::Theme::Sepia),
+                    text_spacing: false,
+                    reduced_motion: false,
+                },
+            ),
+            (
+                "high contrast view",
+                ToolCall::ChangePageView {
+                    theme: Some(tools::Theme::HighContrast),
+                    text_spacing: false,
+                    reduced_motion: false,
+                },
+            ),
+            ("more text spacing", ToolCall::ChangePageView { theme: None, text_spacing: true, reduced_motion: false }),
+            (
+                "stop the animations",
+                ToolCall::ChangePageView { theme: None, text_spacing: false, reduced_motion: true },
+            ),
+        ] {
+            assert_eq!(valid(&one(text)), want, "{text}");
+        }
+        // Colors that name a shade stay color changes.
+        assert_eq!(one("make the background dark blue").name, tools::CHANGE_BACKGROUND_COLOR);
+        assert_eq!(one("make the text light gray").name, tools::CHANGE_TEXT_COLOR);
+    }
+
+    #[test]
     fn text_colors() {
         let c = one("text color white");
-        let ToolCall::ChangeTextColor { color } = valid(&c) else { panic!("{c:?}") };
+        let ToolCall::ChangeTextColor { color, .. } = valid(&c) else { panic!("{c:?}") };
         assert_eq!(color.hex(), "#ffffff");
         assert_eq!(one("make the text light sea green").name, tools::CHANGE_TEXT_COLOR);
     }

@@ -33,6 +33,7 @@ pub const SET_CHECKED: &str = "setChecked";
 pub const SCROLL: &str = "scroll";
 pub const NAVIGATE: &str = "navigate";
 pub const ZOOM_TEXT: &str = "zoomText";
+pub const CHANGE_PAGE_VIEW: &str = "changePageView";
 pub const SHOW_LABELS: &str = "showLabels";
 pub const FIND_TEXT: &str = "findText";
 pub const READ_TEXT: &str = "readText";
@@ -80,14 +81,18 @@ pub fn catalogue() -> Vec<ToolDef> {
         ),
         def(
             CHANGE_BACKGROUND_COLOR,
-            "Change the background color of the page the person sees.",
-            json!({ "color": { "type": "string", "description": "Any CSS color: a name, #hex, rgb() or hsl()." } }),
+            "Change the background color of the page the person sees. Text it would leave hard to read is recolored to stay readable (and the answer says which).",
+            json!({ "color": { "type": "string", "description": "Any CSS color: a name, #hex, rgb() or hsl()." },
+                    "keepExactColors": { "type": "boolean",
+                "description": "Only when the person asks to keep exactly these colors: Hark then leaves text its colors make hard to read as it is (by default it recolors that text so it stays readable)." } }),
             &["color"],
         ),
         def(
             CHANGE_TEXT_COLOR,
-            "Change the color of the page's text: body text, headings and links.",
-            json!({ "color": { "type": "string", "description": "Any CSS color: a name, #hex, rgb() or hsl()." } }),
+            "Change the color of the page's text: body text, headings and links. Text the color would leave hard to read on its background is given the nearest readable shade.",
+            json!({ "color": { "type": "string", "description": "Any CSS color: a name, #hex, rgb() or hsl()." },
+                    "keepExactColors": { "type": "boolean",
+                "description": "Only when the person asks to keep exactly these colors: Hark then leaves text its colors make hard to read as it is (by default it recolors that text so it stays readable)." } }),
             &["color"],
         ),
         def(
@@ -97,7 +102,9 @@ pub fn catalogue() -> Vec<ToolDef> {
                 "target": target,
                 "size": { "type": "string",
                     "description": "small, medium, large, x-large, bigger, smaller, or a CSS size like \"20px\"." },
-                "color": { "type": "string", "description": "Button background color: any CSS color." }
+                "color": { "type": "string", "description": "Button background color: any CSS color." },
+                "keepExactColors": { "type": "boolean",
+                "description": "Only when the person asks to keep exactly these colors: Hark then leaves text its colors make hard to read as it is (by default it recolors that text so it stays readable)." }
             }),
             &[],
         ),
@@ -173,6 +180,19 @@ pub fn catalogue() -> Vec<ToolDef> {
             &["percent"],
         ),
         def(
+            CHANGE_PAGE_VIEW,
+            "Change how the whole page looks, for reading it: a theme (text stays readable; images and video \
+             are left as they are), WCAG text spacing, and/or reduced motion. Undo or resetPage restore the page.",
+            json!({
+                "theme": { "type": "string", "enum": ["dark", "light", "high-contrast", "sepia"] },
+                "textSpacing": { "type": "boolean",
+                    "description": "true: line height 1.5, paragraph spacing 2×, letter spacing 0.12em, word spacing 0.16em." },
+                "reducedMotion": { "type": "boolean",
+                    "description": "true: animations and transitions off, autoplaying video and audio paused." }
+            }),
+            &[],
+        ),
+        def(
             SHOW_LABELS,
             "Show (or hide) a number on every interactive element in view, so the person can say \"click 12\": \
              then pass the number as `target` to click and the other tools. The numbers go away when the page changes.",
@@ -221,6 +241,7 @@ pub const NAMES: &[&str] = &[
     SCROLL,
     NAVIGATE,
     ZOOM_TEXT,
+    CHANGE_PAGE_VIEW,
     SHOW_LABELS,
     FIND_TEXT,
     READ_TEXT,
@@ -271,6 +292,44 @@ pub enum ArgError {
     Screens,
     #[error("occurrence must be 1 or more (1 = the first match)")]
     Occurrence,
+    #[error("theme '{0}' is not one Hark has; use dark, light, high-contrast or sepia")]
+    Theme(String),
+    #[error("give a theme, textSpacing: true or reducedMotion: true (to go back to the page's own look, call undo or resetPage)")]
+    NoView,
+}
+
+/// A page theme (`changePageView`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Dark,
+    Light,
+    HighContrast,
+    Sepia,
+}
+
+impl Theme {
+    /// The names people and models use: "dark", "dark mode", "night", "high contrast", ...
+    pub fn parse(input: &str) -> Result<Self, ArgError> {
+        let s = input.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        let s = s.trim_end_matches("-mode").trim_end_matches("-theme");
+        Ok(match s {
+            "dark" | "night" | "black" => Theme::Dark,
+            "light" | "day" | "white" | "bright" => Theme::Light,
+            "high-contrast" | "contrast" | "highcontrast" | "hc" => Theme::HighContrast,
+            "sepia" | "reading" | "paper" | "warm" => Theme::Sepia,
+            _ => return Err(ArgError::Theme(input.chars().take(40).collect())),
+        })
+    }
+
+    /// As the page command and the words say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Dark => "dark",
+            Theme::Light => "light",
+            Theme::HighContrast => "high-contrast",
+            Theme::Sepia => "sepia",
+        }
+    }
 }
 
 /// How big a button should be.
@@ -567,16 +626,21 @@ pub enum ToolCall {
         max_tokens: u32,
         from: Option<String>,
     },
+    /// `keep_exact`: the person asked for exactly these colors; text they leave hard to read
+    /// is not recolored.
     ChangeBackgroundColor {
         color: CssColor,
+        keep_exact: bool,
     },
     ChangeTextColor {
         color: CssColor,
+        keep_exact: bool,
     },
     ChangeButtonStyle {
         target: Target,
         size: Option<ButtonSize>,
         color: Option<CssColor>,
+        keep_exact: bool,
     },
     Click {
         target: Target,
@@ -608,6 +672,12 @@ pub enum ToolCall {
     },
     ZoomText {
         percent: u32,
+    },
+    /// At least one of the three is set.
+    ChangePageView {
+        theme: Option<Theme>,
+        text_spacing: bool,
+        reduced_motion: bool,
     },
     ShowLabels {
         show: bool,
@@ -719,8 +789,14 @@ impl ToolCall {
                     Some(_) => return Err(ArgError::WrongType { name: "from", expected: "a ref like \"e120\"" }),
                 },
             },
-            CHANGE_BACKGROUND_COLOR => ToolCall::ChangeBackgroundColor { color: CssColor::parse(a.str("color")?)? },
-            CHANGE_TEXT_COLOR => ToolCall::ChangeTextColor { color: CssColor::parse(a.str("color")?)? },
+            CHANGE_BACKGROUND_COLOR => ToolCall::ChangeBackgroundColor {
+                color: CssColor::parse(a.str("color")?)?,
+                keep_exact: a.opt_bool("keepExactColors")?.unwrap_or(false),
+            },
+            CHANGE_TEXT_COLOR => ToolCall::ChangeTextColor {
+                color: CssColor::parse(a.str("color")?)?,
+                keep_exact: a.opt_bool("keepExactColors")?.unwrap_or(false),
+            },
             CHANGE_BUTTON_STYLE => {
                 let size = a.opt_str("size")?.map(ButtonSize::parse).transpose()?;
                 let color = a.opt_str("color")?.map(CssColor::parse).transpose()?;
@@ -728,7 +804,8 @@ impl ToolCall {
                     return Err(ArgError::NothingToChange);
                 }
                 let target = a.opt_str("target")?.or(a.opt_str("ref")?).or(a.opt_str("label")?);
-                ToolCall::ChangeButtonStyle { target: Target::parse(target), size, color }
+                let keep_exact = a.opt_bool("keepExactColors")?.unwrap_or(false);
+                ToolCall::ChangeButtonStyle { target: Target::parse(target), size, color, keep_exact }
             }
             CLICK => ToolCall::Click { target: a.one_target()? },
             TYPE_TEXT => {
@@ -773,6 +850,15 @@ impl ToolCall {
                     return Err(ArgError::Percent(p));
                 }
                 ToolCall::ZoomText { percent: p }
+            }
+            CHANGE_PAGE_VIEW => {
+                let theme = a.opt_str("theme")?.map(Theme::parse).transpose()?;
+                let text_spacing = a.opt_bool("textSpacing")?.unwrap_or(false);
+                let reduced_motion = a.opt_bool("reducedMotion")?.unwrap_or(false);
+                if theme.is_none() && !text_spacing && !reduced_motion {
+                    return Err(ArgError::NoView);
+                }
+                ToolCall::ChangePageView { theme, text_spacing, reduced_motion }
             }
             SHOW_LABELS => ToolCall::ShowLabels { show: a.opt_bool("show")?.unwrap_or(true) },
             FIND_TEXT => {
@@ -826,19 +912,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn page_views_take_the_names_people_use_and_need_something_to_do() {
+        let view = |args: &str| ToolCall::parse(CHANGE_PAGE_VIEW, args);
+        assert_eq!(
+            view(r#"{"theme":"Dark mode"}"#).unwrap(),
+            ToolCall::ChangePageView { theme: Some(Theme::Dark), text_spacing: false, reduced_motion: false }
+        );
+        assert_eq!(
+            view(r#"{"theme":"high contrast","textSpacing":"yes","reducedMotion":true}"#).unwrap(),
+            ToolCall::ChangePageView { theme: Some(Theme::HighContrast), text_spacing: true, reduced_motion: true }
+        );
+        assert!(matches!(
+            view(r#"{"theme":"sepia_theme"}"#),
+            Ok(ToolCall::ChangePageView { theme: Some(Theme::Sepia), .. })
+        ));
+        assert!(view(r#"{"theme":"plaid"}"#).unwrap_err().to_string().contains("dark, light, high-contrast or sepia"));
+        assert!(view(r#"{"textSpacing":false}"#).unwrap_err().to_string().contains("undo"));
+        assert!(matches!(view(r#"{"reducedMotion":3}"#), Err(ArgError::WrongType { .. })));
+    }
+
+    #[test]
     fn seed_calls_keep_working() {
         assert!(matches!(ToolCall::parse("getPageHTML", "{}"), Ok(ToolCall::GetPageHtml { target: None, .. })));
         assert!(matches!(
             ToolCall::parse("getPageHTML", ""),
             Ok(ToolCall::GetPageHtml { max_tokens: DEFAULT_SNAPSHOT_TOKENS, .. })
         ));
-        let ToolCall::ChangeBackgroundColor { color } =
+        let ToolCall::ChangeBackgroundColor { color, keep_exact: false } =
             ToolCall::parse("changeBackgroundColor", r#"{"color":"dark blue"}"#).unwrap()
         else {
             panic!()
         };
         assert_eq!(color.css(), "rgb(0, 0, 139)");
-        let ToolCall::ChangeButtonStyle { target, size, color } =
+        let ToolCall::ChangeButtonStyle { target, size, color, .. } =
             ToolCall::parse("changeButtonStyle", r#"{"size":"large","color":"red"}"#).unwrap()
         else {
             panic!()

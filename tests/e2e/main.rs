@@ -16,6 +16,7 @@ mod first_run;
 mod hostile;
 mod keyboard;
 mod page_units;
+mod readable;
 mod tests;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -40,6 +41,7 @@ fn main() {
             .chain(keyboard::ALL)
             .chain(page_units::ALL)
             .chain(controls::ALL)
+            .chain(readable::ALL)
         {
             let test = *test;
             trials.push(Trial::test(format!("{}::{name}", engine.name()), move || run(engine, test)));

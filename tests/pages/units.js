@@ -241,6 +241,53 @@
       eq(['#h', '#p', '#a'].map((c) => $(c).getAttribute('style')), before, 'style attributes after undo');
     });
 
+  // ---- readable text after color changes (content/readable.js) ----------------------------------
+  test('contrast follows WCAG: black on white is 21:1, #767676 on white just passes 4.5:1',
+    '',
+    () => {
+      const { contrast } = globalThis.__hark.readable;
+      const c = (r, g, b) => ({ r, g, b, a: 1 });
+      eq(Math.round(contrast(c(0, 0, 0), c(255, 255, 255)) * 100) / 100, 21, 'black on white');
+      eq(Math.round(contrast(c(118, 118, 118), c(255, 255, 255)) * 100) / 100, 4.54, '#767676 on white');
+      eq(contrast(c(10, 20, 30), c(10, 20, 30)), 1, 'a color on itself');
+    });
+  test('a fixed color keeps its hue and moves only as far as it must',
+    '',
+    () => {
+      const { contrast, readableOn } = globalThis.__hark.readable;
+      const navy = { r: 0, g: 0, b: 128, a: 1 }, gray = { r: 90, g: 92, b: 105, a: 1 };
+      const fixed = readableOn(gray, navy, 4.5);
+      const ratio = contrast(fixed, navy);
+      if (ratio < 4.5 || ratio > 5.2) throw new Error(`on navy: ${show(fixed)} is ${ratio}:1`);
+      if (!(fixed.r > gray.r && fixed.b >= fixed.r)) throw new Error(`not lightened, or lost its blue: ${show(fixed)}`);
+      const pink = readableOn({ r: 255, g: 200, b: 210, a: 1 }, { r: 255, g: 255, b: 255, a: 1 }, 3);
+      if (!(pink.r > pink.g && contrast(pink, { r: 255, g: 255, b: 255, a: 1 }) >= 3)) throw new Error(`pink on white: ${show(pink)}`);
+    });
+  test('a background change recolors only the text it leaves unreadable, and undo gives it back',
+    '<div id="card" style="background: #fffbe6"><p id="in">On a pale yellow card</p></div><p id="out" style="color: #5a5c69">On the page</p>' +
+    '<p id="img" style="background-image: linear-gradient(#000, #fff); color: #777">Over a gradient</p>',
+    async () => {
+      const before = ['#in', '#out', '#img'].map((c) => $(c).getAttribute('style'));
+      const r = await run({ op: 'setPageBackground', color: 'rgb(0, 0, 128)', textColor: 'rgb(255, 255, 255)' });
+      if (!r.ok) throw new Error(show(r));
+      const { contrast } = globalThis.__hark.readable;
+      const rgb = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
+      const ratio = contrast(rgb($('#out')), { r: 0, g: 0, b: 128, a: 1 });
+      if (ratio < 4.5) throw new Error(`#out reads ${ratio}:1 on navy`);
+      eq($('#in').getAttribute('style'), before[0], 'text on its own pale card is left alone');
+      eq($('#img').getAttribute('style'), before[2], 'text over a gradient is left alone');
+      if (!r.readable || r.readable.adjusted < 1 || r.readable.unknown < 1) throw new Error(`report: ${show(r.readable)}`);
+      await run({ op: 'undo' });
+      eq(['#in', '#out', '#img'].map((c) => $(c).getAttribute('style')), before, 'style attributes after undo');
+    });
+  test('keepExact leaves the exact colors, unreadable or not',
+    '<p id="out" style="color: #5a5c69">On the page</p>',
+    async () => {
+      const r = await run({ op: 'setPageBackground', color: 'rgb(0, 0, 128)', textColor: 'rgb(255, 255, 255)', keepExact: true });
+      if (!r.ok || r.readable) throw new Error(show(r));
+      eq(getComputedStyle($('#out')).color, 'rgb(90, 92, 105)', 'the exact color');
+    });
+
   globalThis.runUnits = async () => {
     const fixture = document.getElementById('fixture');
     const results = [];

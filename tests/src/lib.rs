@@ -3,6 +3,7 @@
 //! pages served on the test's own addresses, all inside a network namespace of the test's own.
 
 pub mod browser;
+pub mod contrast;
 pub mod netns;
 pub mod pixels;
 pub mod site;

@@ -3,7 +3,7 @@
 //! label matches), each answered by the executor; every path ends in an output, never a hang.
 
 use hark_protocol::color::CssColor;
-use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, ToolCall};
+use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, Theme, ToolCall};
 use serde_json::json;
 
 use crate::labels;
@@ -71,6 +71,7 @@ pub enum Finish {
     Act(Act),
     Navigate(NavigateTo),
     Zoom(u32),
+    View { theme: Option<Theme>, text_spacing: bool, reduced_motion: bool },
     Labels { show: bool },
     Find { text: String },
     Read,
@@ -151,6 +152,8 @@ impl Act {
 pub struct ButtonStyle {
     pub size: Option<ButtonSize>,
     pub color: Option<CssColor>,
+    /// The person wants exactly this color (see [`ToolCall::ChangeButtonStyle`]).
+    pub keep_exact: bool,
 }
 
 /// The call's output, plus a short line for the overlay's transcript.
@@ -165,6 +168,16 @@ impl Output {
     pub fn error(message: impl Into<String>) -> Output {
         let message = message.into();
         Output { text: json!({"ok": false, "error": message}).to_string(), ok: false, summary: message }
+    }
+    /// `done` whose `note` (the contrast pass's words for the model) stays out of the overlay's
+    /// line, which says only how many text elements were recolored.
+    fn noted(message: String, note: &str, extra: serde_json::Value) -> Output {
+        let recolored = extra.pointer("/readable/recolored").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let mut out = Output::done(message.clone() + note, extra);
+        if recolored > 0 {
+            out.summary = format!("{message} Recolored {recolored} text elements so they stay readable.");
+        }
+        out
     }
     fn done(message: String, extra: serde_json::Value) -> Output {
         let mut v = json!({"ok": true, "message": message});
@@ -213,6 +226,7 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
         color: style.color.as_ref().map(CssColor::css),
         text_color: style.color.as_ref().map(|c| readable_text_on(c).to_string()),
         doc: None,
+        keep_exact: style.keep_exact,
     }
 }
 
@@ -255,15 +269,20 @@ pub fn start(call: ToolCall) -> Next {
         ToolCall::GetPageHtml { target: Some(Target::All), max_tokens, from, .. } => {
             Next::Page(outline_collect(max_tokens, from.as_deref()), Plan::Snapshot { max_tokens, from })
         }
-        ToolCall::ChangeBackgroundColor { color } => Next::Page(
-            PageCommand::SetPageBackground { color: color.css(), text_color: readable_text_on(&color).into() },
+        ToolCall::ChangeBackgroundColor { color, keep_exact } => Next::Page(
+            PageCommand::SetPageBackground {
+                color: color.css(),
+                text_color: readable_text_on(&color).into(),
+                keep_exact,
+            },
             Plan::Finish { what: Finish::Background(color) },
         ),
-        ToolCall::ChangeTextColor { color } => {
-            Next::Page(PageCommand::SetTextColor { color: color.css() }, Plan::Finish { what: Finish::Text(color) })
-        }
-        ToolCall::ChangeButtonStyle { target, size, color } => {
-            let style = ButtonStyle { size, color };
+        ToolCall::ChangeTextColor { color, keep_exact } => Next::Page(
+            PageCommand::SetTextColor { color: color.css(), keep_exact },
+            Plan::Finish { what: Finish::Text(color) },
+        ),
+        ToolCall::ChangeButtonStyle { target, size, color, keep_exact } => {
+            let style = ButtonStyle { size, color, keep_exact };
             match target {
                 Target::All => Next::Page(style_command(None, &style), Plan::Finish { what: Finish::Buttons(style) }),
                 t @ (Target::Ref(_) | Target::Number(_)) => Next::Page(
@@ -299,6 +318,10 @@ pub fn start(call: ToolCall) -> Next {
             };
             Next::Page(command, Plan::Finish { what: Finish::Navigate(to) })
         }
+        ToolCall::ChangePageView { theme, text_spacing, reduced_motion } => Next::Page(
+            PageCommand::SetView { theme: theme.map(|t| t.as_str().to_owned()), text_spacing, reduced_motion },
+            Plan::Finish { what: Finish::View { theme, text_spacing, reduced_motion } },
+        ),
         ToolCall::ZoomText { percent } => Next::Page(
             PageCommand::ZoomText { scale: percent as f32 / 100.0 },
             Plan::Finish { what: Finish::Zoom(percent) },
@@ -496,8 +519,49 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
     }
 }
 
+/// What the contrast pass did, as words for the model (it tells the person, and may offer their
+/// exact colors) and as data; empty without a pass or when it found nothing to say.
+fn readable_note(res: &PageResult) -> (String, serde_json::Value) {
+    let Some(r) = &res.readable else { return (String::new(), serde_json::Value::Null) };
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    let mut words = String::new();
+    if r.adjusted > 0 {
+        let example = r
+            .examples
+            .first()
+            .map(|e| {
+                format!(
+                    " (e.g. {} \"{}\": {} → {}; its contrast was {}:1)",
+                    e.tag,
+                    e.text,
+                    e.was,
+                    e.now,
+                    (e.ratio * 10.0).round() / 10.0
+                )
+            })
+            .unwrap_or_default();
+        words.push_str(&format!(
+            " To keep it readable, recolored {} text element{} that had too little contrast with what is behind them{example}; each now has at least 4.5:1 (3:1 for large text). Tell the person; if they want their exact colors anyway, call again with keepExactColors: true.",
+            r.adjusted,
+            plural(r.adjusted),
+        ));
+    }
+    if r.unknown > 0 {
+        words.push_str(&format!(
+            " {} text element{} over images or gradients could not be checked for contrast.",
+            r.unknown,
+            plural(r.unknown)
+        ));
+    }
+    if !r.complete {
+        words.push_str(" The page is large: not every text element was checked for contrast in time.");
+    }
+    (words, json!({"recolored": r.adjusted, "checked": r.checked, "unchecked": r.unknown}))
+}
+
 fn finish(what: Finish, res: &PageResult) -> Output {
     let changed = res.changed.unwrap_or(0);
+    let (note, readable) = readable_note(res);
     match what {
         Finish::Background(c) => {
             let from = res
@@ -505,20 +569,19 @@ fn finish(what: Finish, res: &PageResult) -> Output {
                 .as_deref()
                 .map(|f| format!(" (was {f})"))
                 .unwrap_or_default();
-            Output::done(
+            Output::noted(
                 format!("Changed the page background to {}{from}.", c.original),
-                json!({"changed": changed, "color": c.css()}),
+                &note,
+                json!({"changed": changed, "color": c.css(), "readable": readable}),
             )
         }
         Finish::Text(c) if changed == 0 => {
             Output::error(format!("found no visible text to color {}", c.original))
         }
-        Finish::Text(c) => Output::done(
-            format!(
-                "Changed the text color to {} on {changed} elements.",
-                c.original
-            ),
-            json!({"changed": changed, "color": c.css()}),
+        Finish::Text(c) => Output::noted(
+            format!("Changed the text color to {} on {changed} elements.", c.original),
+            &note,
+            json!({"changed": changed, "color": c.css(), "readable": readable}),
         ),
         Finish::Buttons(_) if changed == 0 => {
             Output::error("found no buttons to change on this page")
@@ -528,9 +591,10 @@ fn finish(what: Finish, res: &PageResult) -> Output {
                 [one] if changed == 1 => format!("the \"{one}\" button"),
                 _ => format!("{changed} buttons"),
             };
-            Output::done(
+            Output::noted(
                 format!("Gave {which} {}.", describe_style(&style)),
-                json!({"changed": changed, "buttons": res.labels}),
+                &note,
+                json!({"changed": changed, "buttons": res.labels, "readable": readable}),
             )
         }
         Finish::Act(act) => acted(act, res),
@@ -542,6 +606,34 @@ fn finish(what: Finish, res: &PageResult) -> Output {
                 NavigateTo::Url(u) => format!("Opening {}.", res.url.as_deref().unwrap_or(&u)),
             };
             Output::done(message, json!({"url": res.url}))
+        }
+        Finish::View { theme, text_spacing, reduced_motion } => {
+            let mut parts = Vec::new();
+            if let Some(t) = theme {
+                parts.push(format!("a {} theme ({changed} elements restyled; images and video left as they are)", t.as_str().replace('-', " ")));
+            }
+            if text_spacing {
+                let opened = match res.unclipped.unwrap_or(0) {
+                    0 => String::new(),
+                    1 => "; a box that would have cut the text off now shows all of it".to_owned(),
+                    n => format!("; {n} boxes that would have cut the text off now show all of it"),
+                };
+                parts.push(format!("WCAG text spacing (line height 1.5, paragraphs 2×, letters 0.12em, words 0.16em{opened})"));
+            }
+            if reduced_motion {
+                let (a, p) = (res.animations.unwrap_or(0), res.paused.unwrap_or(0));
+                parts.push(format!(
+                    "reduced motion ({a} animation{} stopped, {p} playing video{} or sound{} paused, transitions off)",
+                    if a == 1 { "" } else { "s" },
+                    if p == 1 { "" } else { "s" },
+                    if p == 1 { "" } else { "s" },
+                ));
+            }
+            Output::noted(
+                format!("Gave the page {}. Undo or resetPage bring its own look back.", parts.join(", ")),
+                &note,
+                json!({"changed": changed, "readable": readable}),
+            )
         }
         Finish::Zoom(p) if changed == 0 => Output::error(format!("found no text to zoom to {p}%")),
         Finish::Zoom(p) => Output::done(
@@ -715,14 +807,53 @@ mod tests {
         let Next::Page(cmd, plan) = run("changeBackgroundColor", r#"{"color":"dark blue"}"#) else { panic!() };
         assert_eq!(
             cmd,
-            PageCommand::SetPageBackground { color: "rgb(0, 0, 139)".into(), text_color: "rgb(255, 255, 255)".into() }
+            PageCommand::SetPageBackground {
+                color: "rgb(0, 0, 139)".into(),
+                text_color: "rgb(255, 255, 255)".into(),
+                keep_exact: false
+            }
         );
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":3,"from":"rgb(248, 249, 252)"}"#) else {
             panic!()
         };
         assert!(out.ok && out.text.contains("dark blue") && out.text.contains("248"), "{}", out.text);
         let Next::Page(cmd, _) = run("changeTextColor", r##"{"color":"#fff"}"##) else { panic!() };
-        assert_eq!(cmd, PageCommand::SetTextColor { color: "rgb(255, 255, 255)".into() });
+        assert_eq!(cmd, PageCommand::SetTextColor { color: "rgb(255, 255, 255)".into(), keep_exact: false });
+        let Next::Page(cmd, _) = run("changeTextColor", r##"{"color":"#fff","keepExactColors":true}"##) else {
+            panic!()
+        };
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"setTextColor","color":"rgb(255, 255, 255)","keepExact":true}"#
+        );
+    }
+
+    #[test]
+    fn recolored_text_is_told_to_the_model_with_the_way_to_keep_exact_colors() {
+        let Next::Page(_, plan) = run("changeBackgroundColor", r#"{"color":"navy"}"#) else { panic!() };
+        let res = r#"{"ok":true,"changed":4,"from":"rgb(248, 249, 252)","readable":{"checked":120,"adjusted":14,
+            "unknown":2,"complete":true,"examples":[{"tag":"h1","text":"Dashboard","was":"rgb(90, 92, 105)",
+            "now":"rgb(160, 162, 190)","ground":"rgb(0, 0, 128)","ratio":2.07,"need":3}]}}"#;
+        let Next::Done(out) = on_result(plan, res) else { panic!() };
+        let v: serde_json::Value = serde_json::from_str(&out.text).unwrap();
+        let message = v["message"].as_str().unwrap();
+        for part in [
+            "recolored 14 text elements",
+            "h1 \"Dashboard\"",
+            "2.1:1",
+            "keepExactColors: true",
+            "2 text elements over images",
+        ] {
+            assert!(message.contains(part), "{part:?} is not in {message}");
+        }
+        assert_eq!(v["readable"], serde_json::json!({"recolored": 14, "checked": 120, "unchecked": 2}));
+        // The overlay's line is short: what was done, and how many were recolored.
+        assert_eq!(out.summary, "Changed the page background to navy (was rgb(248, 249, 252)). Recolored 14 text elements so they stay readable.");
+        // Nothing to say: the message is the plain one.
+        let Next::Page(_, plan) = run("changeBackgroundColor", r#"{"color":"navy"}"#) else { panic!() };
+        let res = r#"{"ok":true,"changed":4,"readable":{"checked":120,"adjusted":0,"unknown":0,"complete":true,"examples":[]}}"#;
+        let Next::Done(out) = on_result(plan, res) else { panic!() };
+        assert_eq!(out.summary, "Changed the page background to navy.");
     }
 
     #[test]
@@ -744,7 +875,8 @@ mod tests {
                 scale: None,
                 color: Some("rgb(255, 255, 0)".into()),
                 text_color: Some("rgb(17, 17, 17)".into()),
-                doc: None
+                doc: None,
+                keep_exact: false
             }
         );
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":1,"labels":["Success"]}"#) else { panic!() };
@@ -797,6 +929,34 @@ mod tests {
         assert_eq!(cmd, PageCommand::ZoomText { scale: 1.5 });
         let Next::Done(out) = on_result(plan, r#"{"ok":true,"changed":0}"#) else { panic!() };
         assert!(!out.ok);
+    }
+
+    #[test]
+    fn page_views_are_one_command_and_their_words_say_what_changed() {
+        let Next::Page(cmd, plan) =
+            run("changePageView", r#"{"theme":"dark mode","textSpacing":true,"reducedMotion":true}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            serde_json::to_string(&cmd).unwrap(),
+            r#"{"op":"setView","theme":"dark","textSpacing":true,"reducedMotion":true}"#
+        );
+        let res = r#"{"ok":true,"changed":812,"animations":3,"paused":1,"unclipped":2,
+            "readable":{"checked":90,"adjusted":5,"unknown":0,"complete":true,"examples":[]}}"#;
+        let Next::Done(out) = on_result(plan, res) else { panic!() };
+        for part in [
+            "a dark theme (812 elements",
+            "WCAG text spacing",
+            "2 boxes",
+            "3 animations stopped, 1 playing video or sound paused",
+            "recolored 5 text elements",
+            "Undo or resetPage",
+        ] {
+            assert!(out.text.contains(part), "{part:?} is not in {}", out.text);
+        }
+        let Next::Page(cmd, _) = run("changePageView", r#"{"reducedMotion":true}"#) else { panic!() };
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), r#"{"op":"setView","reducedMotion":true}"#);
     }
 
     #[test]

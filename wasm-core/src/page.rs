@@ -43,10 +43,22 @@ pub enum PageCommand {
     },
     /// Paint the dominant visible page background (and html/body) with `color`; form fields that
     /// painted the same color get `textColor` so they stay readable.
+    /// `keepExact`: leave text these colors make hard to read as it is (by default the page
+    /// recolors it; see `content/readable.js` and [`Readable`]).
     #[serde(rename_all = "camelCase")]
-    SetPageBackground { color: String, text_color: String },
+    SetPageBackground {
+        color: String,
+        text_color: String,
+        #[serde(skip_serializing_if = "is_false")]
+        keep_exact: bool,
+    },
     /// Color the page's visible text (body text, headings, links), not buttons or form fields.
-    SetTextColor { color: String },
+    #[serde(rename_all = "camelCase")]
+    SetTextColor {
+        color: String,
+        #[serde(skip_serializing_if = "is_false")]
+        keep_exact: bool,
+    },
     /// Restyle buttons: the ones in `refs`, or every button when `refs` is absent.
     #[serde(rename_all = "camelCase")]
     StyleButtons {
@@ -67,6 +79,8 @@ pub enum PageCommand {
         /// answers "stale" instead of acting on whatever element now has that ref.
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
+        #[serde(skip_serializing_if = "is_false")]
+        keep_exact: bool,
     },
     /// Click one element (scrolled into view first), as a person would.
     Click {
@@ -156,6 +170,18 @@ pub enum PageCommand {
     },
     /// Scale the page's text to `scale` × its own size (journaled like every style change).
     ZoomText { scale: f32 },
+    /// A theme (`dark`, `light`, `high-contrast`, `sepia`), WCAG text spacing and/or reduced
+    /// motion, in one journal entry (one undo); text the theme leaves hard to read is recolored
+    /// (`content/views.js`).
+    #[serde(rename_all = "camelCase")]
+    SetView {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        theme: Option<String>,
+        #[serde(skip_serializing_if = "is_false")]
+        text_spacing: bool,
+        #[serde(skip_serializing_if = "is_false")]
+        reduced_motion: bool,
+    },
     /// Draw (or remove) numbered labels on the interactive elements in view; `#12` then names
     /// the element labelled 12 wherever a ref is accepted.
     ShowLabels { show: bool },
@@ -195,6 +221,12 @@ pub struct PageResult {
     pub changed: Option<u32>,
     /// For `setPageBackground`: the color that was replaced, as the browser computed it.
     pub from: Option<String>,
+    /// For color changes: the contrast pass that keeps text readable.
+    pub readable: Option<Readable>,
+    /// For `setView`: CSS animations stopped, media paused, clipped boxes opened for spaced text.
+    pub animations: Option<u32>,
+    pub paused: Option<u32>,
+    pub unclipped: Option<u32>,
     /// For `styleButtons`: labels of the buttons changed (first few).
     pub labels: Vec<String>,
     /// For `undo`: the op undone (absent when nothing was left to undo).
@@ -242,6 +274,33 @@ pub struct PageResult {
     pub page_undid: Option<u32>,
     /// For style commands cut short by their deadline on a huge page: elements left unchanged.
     pub left: Option<u32>,
+}
+
+/// What the contrast pass after a color change did (`content/readable.js`): text elements
+/// checked, recolored (their contrast was under 4.5:1, 3:1 for large text), and left unchecked
+/// because an image or gradient is behind them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Readable {
+    pub checked: u32,
+    pub adjusted: u32,
+    pub unknown: u32,
+    /// False when the pass ran out of time before it had read every text element.
+    pub complete: bool,
+    pub examples: Vec<ReadableFix>,
+}
+
+/// One recolored text element: what it says, its color before and after, the ground and the
+/// contrast it had and needed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReadableFix {
+    pub tag: String,
+    pub text: String,
+    pub was: String,
+    pub now: String,
+    pub ratio: f64,
+    pub need: f64,
 }
 
 /// One label `showLabels` drew.
@@ -408,6 +467,7 @@ mod tests {
             color: None,
             text_color: None,
             doc: None,
+            keep_exact: false,
         };
         assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"op":"styleButtons","refs":["e3"],"fontPx":22.0}"#);
         let c = PageCommand::Html { element_ref: Some("e1".into()), selector: None, max_chars: 800, doc: None };
