@@ -62,12 +62,13 @@ if [ -n "$lint_stale" ]; then
   say "installing tests/lint's tools (npm ci):$lint_stale"
   (cd "$lint_dir" && npm ci --no-audit --no-fund)
 fi
-# playwright-core for the snapshot benchmark's aria snapshots (drives /usr/bin/chromium; no browser download).
-# Only that benchmark needs it, so a machine without npm still sets up and tests.
-if [ ! -d "$HARK_ROOT/tests/aria/node_modules/playwright-core" ]; then
+# playwright-core for the snapshot benchmark's aria snapshots (drives /usr/bin/chromium; no browser download)
+# and darkreader for the theme benchmark's comparison. Only the benchmarks need them, so a machine
+# without npm still sets up and tests.
+if [ ! -d "$HARK_ROOT/tests/aria/node_modules/playwright-core" ] || [ ! -d "$HARK_ROOT/tests/aria/node_modules/darkreader" ]; then
   if command -v npm >/dev/null; then
-    say "installing playwright-core for tests/aria (npm ci)"
-    (cd "$HARK_ROOT/tests/aria" && npm ci --no-audit --no-fund) || say "warning: npm ci failed; snapshot-bench cannot take aria snapshots"
+    say "installing playwright-core and darkreader for tests/aria (npm ci)"
+    (cd "$HARK_ROOT/tests/aria" && npm ci --no-audit --no-fund) || say "warning: npm ci failed; snapshot-bench cannot take aria snapshots, theme-bench cannot compare with Dark Reader"
   else
     say "warning: npm is missing (apt-get install nodejs npm); snapshot-bench cannot take aria snapshots"
   fi

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod contrast;
+pub mod corpus;
 pub mod netns;
 pub mod pixels;
 pub mod site;

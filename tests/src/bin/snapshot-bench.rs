@@ -30,6 +30,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use hark_e2e::browser::{Engine, WINDOW};
+use hark_e2e::corpus::{held_out, pages as corpus_pages};
 use hark_e2e::stack::Stack;
 
 const DEFAULT_RUNS: usize = 12;
@@ -41,8 +42,6 @@ const GOAL_HTML_RATIO: f64 = 30.0;
 const GOAL_ARIA_RATIO: f64 = 0.7;
 const GOAL_ADDRESSABLE: f64 = 1.0;
 const GOAL_MEDIAN_MS: f64 = 20.0;
-/// The corpus folder whose pages are measured but never looked at one by one.
-const HELD_OUT: &str = "heldout";
 
 fn percentile(v: &[f64], p: f64) -> f64 {
     let mut v = v.to_vec();
@@ -84,36 +83,6 @@ fn main() -> Result<()> {
     }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(bench(runs, only, engines))
-}
-
-/// Every `DIR/*.html` of the corpus, as the page server's paths, folders and names sorted.
-fn corpus_pages() -> Result<Vec<String>> {
-    let root = hark_e2e::corpus_dir();
-    let mut dirs: Vec<String> = std::fs::read_dir(&root)
-        .with_context(|| format!("{} (set HARK_CORPUS)", root.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    dirs.sort();
-    let mut pages = Vec::new();
-    for dir in dirs {
-        let mut names: Vec<String> = std::fs::read_dir(root.join(&dir))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".html"))
-            .collect();
-        names.sort();
-        pages.extend(names.into_iter().map(|n| format!("/corpus/{dir}/{n}")));
-    }
-    if pages.is_empty() {
-        bail!("{} holds no DIR/*.html pages (set HARK_CORPUS)", root.display());
-    }
-    Ok(pages)
-}
-
-fn held_out(page: &str) -> bool {
-    page.trim_start_matches("/corpus/").starts_with(&format!("{HELD_OUT}/"))
 }
 
 // ---- Playwright's aria snapshot (tests/aria) ------------------------------------------------------
