@@ -28,6 +28,16 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// A benchmark's `--engine chromium|firefox|both` (`None`: the flag came without a value).
+    pub fn choice(arg: Option<&str>) -> anyhow::Result<Vec<Engine>> {
+        match arg {
+            Some("chromium") => Ok(vec![Engine::Chromium]),
+            Some("firefox") => Ok(vec![Engine::Firefox]),
+            Some("both") => Ok(vec![Engine::Chromium, Engine::Firefox]),
+            _ => anyhow::bail!("--engine chromium|firefox|both"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Engine::Chromium => "chromium",

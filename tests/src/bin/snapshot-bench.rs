@@ -70,14 +70,7 @@ fn main() -> Result<()> {
         match a.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).filter(|n| *n >= 1).context("--runs N")?,
             "--only" => only = Some(args.next().context("--only SUBSTRING")?),
-            "--engine" => {
-                engines = match args.next().as_deref() {
-                    Some("chromium") => vec![Engine::Chromium],
-                    Some("firefox") => vec![Engine::Firefox],
-                    Some("both") => vec![Engine::Chromium, Engine::Firefox],
-                    _ => bail!("--engine chromium|firefox|both"),
-                }
-            }
+            "--engine" => engines = Engine::choice(args.next().as_deref())?,
             other => bail!("unknown argument {other:?} (--runs N, --only SUBSTRING, --engine chromium|firefox|both)"),
         }
     }

@@ -72,14 +72,7 @@ fn main() -> Result<()> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--only" => only = Some(args.next().context("--only SUBSTRING")?),
-            "--engine" => {
-                engines = match args.next().as_deref() {
-                    Some("chromium") => vec![Engine::Chromium],
-                    Some("firefox") => vec![Engine::Firefox],
-                    Some("both") => vec![Engine::Chromium, Engine::Firefox],
-                    _ => bail!("--engine chromium|firefox|both"),
-                }
-            }
+            "--engine" => engines = Engine::choice(args.next().as_deref())?,
             other => bail!("unknown argument {other:?} (--only SUBSTRING, --engine chromium|firefox|both)"),
         }
     }
