@@ -758,8 +758,15 @@
     return { host, root };
   }
 
+  // Whether `el` holds text of its own (a non-blank text node child), not only in its children:
+  // what the style changes color, zoom, space and check for contrast.
+  function hasOwnText(el) {
+    for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) return true;
+    return false;
+  }
+
   Hark.dom = {
-    ownHost, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
+    ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };

@@ -8,7 +8,7 @@
   'use strict';
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.readable || !Hark.dom) return;
-  const { parseColor, isOverlay, visible, cut, SKIP_TAGS } = Hark.dom;
+  const { parseColor, isOverlay, visible, cut, hasOwnText, SKIP_TAGS } = Hark.dom;
 
   const WHITE = { r: 255, g: 255, b: 255, a: 1 };
   const BLACK = { r: 0, g: 0, b: 0, a: 1 };
@@ -76,8 +76,7 @@
   const FIELD_TAGS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
   function ownText(el) {
     if (FIELD_TAGS.has(el.tagName)) return el.tagName !== 'INPUT' || !NO_TEXT_INPUTS.has(/** @type {HTMLInputElement} */ (el).type);
-    for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) return true;
-    return false;
+    return hasOwnText(el);
   }
 
   // A new report for one pass (what the answer tells the model).
@@ -122,5 +121,5 @@
     return out;
   }
 
-  Hark.readable = { plan, report, contrast, readableOn, groundOf: (el) => groundOf(el, new Map()) };
+  Hark.readable = { plan, report, contrast, readableOn };
 })();

@@ -391,9 +391,7 @@
     };
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, { acceptNode });
     const consider = (el) => {
-      let hasText = false;
-      for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) { hasText = true; break; }
-      if (hasText || (TEXT_TAGS.has(el.tagName) && el.tagName !== 'DIV' && el.tagName !== 'SPAN')) set(el, 'color', color);
+      if (Hark.dom.hasOwnText(el) || (TEXT_TAGS.has(el.tagName) && el.tagName !== 'DIV' && el.tagName !== 'SPAN')) set(el, 'color', color);
     };
     if (root !== document.body && root.nodeType === 1) {
       if (acceptNode(root) !== NodeFilter.FILTER_ACCEPT) return;
@@ -507,9 +505,7 @@
   const ownSize = new WeakMap(); // element -> { fs, lh } in px before any zoom
   // Sizes are measured before any is written (writes are planned, see change()).
   const zoomIn = (root, set, k, slices) => eachElementIn(root, (el) => {
-      let text = CONTROL_TAGS.has(el.tagName);
-      for (const c of el.childNodes) if (!text && c.nodeType === 3 && c.data.trim()) text = true;
-      if (!text) return;
+      if (!CONTROL_TAGS.has(el.tagName) && !Hark.dom.hasOwnText(el)) return;
       let size = ownSize.get(el);
       if (!size) {
         const cs = getComputedStyle(el);

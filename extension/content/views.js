@@ -8,7 +8,7 @@
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.views || !Hark.styles || !Hark.executor) return;
   const { change, eachElementIn, tooBig, PLAN_BUDGET_MS } = Hark.styles;
-  const { parseColor, slicer } = Hark.dom;
+  const { parseColor, slicer, hasOwnText } = Hark.dom;
 
   // ---- colors: HSL (h in degrees, s and l in 0..1) ------------------------------------------------
   function toHsl({ r, g, b }) {
@@ -92,11 +92,6 @@
       const c = parseColor(cs.getPropertyValue(`border-${side}-color`));
       if (c && c.a > 0) set(el, `border-${side}-color`, mapped(theme.border, c));
     }
-  }
-
-  function hasOwnText(el) {
-    for (const c of el.childNodes) if (c.nodeType === 3 && c.data.trim()) return true;
-    return false;
   }
 
   // WCAG 1.4.12's four, relative to each element's own font size.

@@ -127,29 +127,29 @@ async fn call_through(s: &Setup, companion: &Companion) -> Result<(RtcClient, Ca
     Ok((client, call))
 }
 
-async fn companion_get(companion: &Companion, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("http://{}{path}", companion.local_addr()))
+/// A paired request to the companion, as the extension makes it: (status, JSON body).
+async fn ask(companion: &Companion, path: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("http://{}{path}", companion.local_addr());
+    let http = reqwest::Client::new();
+    let req = match body {
+        Some(b) => http.post(url).json(&b),
+        None => http.get(url),
+    };
+    let r = req
         .bearer_auth(companion.token().reveal())
         .header("origin", format!("chrome-extension://{HARK_CHROME_EXTENSION_ID}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn report(companion: &Companion, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("http://{}/api/usage", companion.local_addr()))
-        .bearer_auth(companion.token().reveal())
-        .header("origin", format!("chrome-extension://{HARK_CHROME_EXTENSION_ID}"))
-        .json(&body)
         .send()
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn companion_get(companion: &Companion, path: &str) -> Value {
+    ask(companion, path, None).await.1
+}
+
+async fn report(companion: &Companion, body: Value) -> (u16, Value) {
+    ask(companion, "/api/usage", Some(body)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

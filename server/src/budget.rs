@@ -120,10 +120,6 @@ impl Budget {
         &self.path
     }
 
-    pub fn limit_usd(&self) -> f64 {
-        self.limit_usd
-    }
-
     /// Runs `f` on today's state (rolling over to a new day first); saves when `f` says it changed.
     fn with_state<T>(&self, f: impl FnOnce(&mut SpendFile) -> T) -> T
     where
@@ -215,9 +211,9 @@ impl Budget {
         let cost = self.price.cost_usd(usage);
         self.with_state(|st| {
             st.calls.entry(call_id.to_owned()).or_default().sideband_usd += cost;
-            Spent(self.exhausted_at(Self::spent(st)))
+            Spent { spent: self.exhausted_at(Self::spent(st)), changed: cost > 0.0 }
         })
-        .0
+        .spent
     }
 
     /// The extension's meter for the call (cumulative USD). Returns whether the budget is now
@@ -225,13 +221,20 @@ impl Budget {
     /// set up before a restart marks it live again (it is hung up with the others).
     pub fn reported(&self, call_id: &str, cumulative_usd: f64) -> bool {
         self.with_state(|st| {
-            if let Some(c) = st.calls.get_mut(call_id) {
-                c.reported_usd = c.reported_usd.max(cumulative_usd);
-                c.live = true;
-            }
-            Spent(self.exhausted_at(Self::spent(st)))
+            // A report that adds nothing (the same meter again, or a call not set up today) is
+            // not written to disk.
+            let changed = match st.calls.get_mut(call_id) {
+                Some(c) => {
+                    c.live = true;
+                    let grew = cumulative_usd > c.reported_usd;
+                    c.reported_usd = c.reported_usd.max(cumulative_usd);
+                    grew
+                }
+                None => false,
+            };
+            Spent { spent: self.exhausted_at(Self::spent(st)), changed }
         })
-        .0
+        .spent
     }
 
     /// Calls set up today and not known to have ended.
@@ -295,11 +298,14 @@ impl Changed for Save {
         self.0
     }
 }
-/// A cost was added: always saved; carries whether the budget is spent.
-struct Spent(bool);
+/// A cost may have been added (saved when it was); carries whether the budget is spent.
+struct Spent {
+    spent: bool,
+    changed: bool,
+}
 impl Changed for Spent {
     fn changed(&self) -> bool {
-        true
+        self.changed
     }
 }
 /// A read.

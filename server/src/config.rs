@@ -356,17 +356,16 @@ impl Settings {
         self.token_file.with_file_name(crate::budget::SPEND_FILE_NAME)
     }
 
-    /// The budget's checks that need the whole configuration: a budget needs a price for the
-    /// model, or its spend cannot be counted.
-    pub fn check_budget(&self) -> Result<(), ConfigError> {
-        let Some(limit) = self.daily_budget_usd else { return Ok(()) };
+    /// The daily budget and the price its spend is counted at (`None`: no budget). A budget
+    /// needs a price for the model, or its spend cannot be counted.
+    pub fn budget(&self) -> Result<Option<(f64, Price)>, ConfigError> {
+        let Some(limit) = self.daily_budget_usd else { return Ok(None) };
         if !limit.is_finite() || limit < 0.0 {
             return Err(ConfigError::BadBudget(limit.to_string()));
         }
-        if self.price().is_none() {
-            return Err(ConfigError::BudgetWithoutPrice { model: self.session.model.clone() });
-        }
-        Ok(())
+        let price =
+            self.price().ok_or_else(|| ConfigError::BudgetWithoutPrice { model: self.session.model.clone() })?;
+        Ok(Some((limit, price)))
     }
 
     /// The session model's price: the config file's, else the table's (`None`: unknown).
@@ -479,7 +478,7 @@ impl Settings {
             prices: file.prices,
             daily_budget_usd: cli.daily_budget_usd.or(file.daily_budget_usd),
         })
-        .and_then(|s| s.check_budget().map(|()| s))
+        .and_then(|s| s.budget().map(|_| s))
     }
 
     /// Whether the companion will use OpenAI (true) or the local peer (false).

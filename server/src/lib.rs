@@ -90,12 +90,8 @@ impl Companion {
         let (mode, backend, local, upstream_url) = build_backend(&settings).await?;
         let ready = matches!(backend, Backend::Upstream(_));
         // Local mode spends nothing: its budget would count the local peer's made-up usage.
-        let sideband = match (&backend, settings.daily_budget_usd) {
-            (Backend::Upstream(up), Some(limit)) if mode == Mode::Openai => {
-                settings.check_budget()?;
-                let price = settings
-                    .price()
-                    .ok_or(ConfigError::BudgetWithoutPrice { model: settings.session.model.clone() })?;
+        let sideband = match (&backend, settings.budget()?) {
+            (Backend::Upstream(up), Some((limit, price))) if mode == Mode::Openai => {
                 let budget = Arc::new(Budget::load(limit, price, settings.spend_file())?);
                 Some(Arc::new(Sideband::new(up.base_url(), up.key().clone(), up.kind(), budget, up.clone())))
             }

@@ -113,6 +113,21 @@ impl Stack {
         Ok(())
     }
 
+    /// Opens a page and waits until it has finished loading (`document.readyState` complete, at
+    /// most 20 s), then `settle` more for what it does on load: the benchmarks measure a page at rest.
+    pub async fn open_loaded(&mut self, path: &str, settle: Duration) -> Result<()> {
+        self.open(path).await?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.browser.eval("return document.readyState").await? != json!("complete") {
+            if std::time::Instant::now() > deadline {
+                bail!("the page did not finish loading");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(settle).await;
+        Ok(())
+    }
+
     /// Presses the toolbar button and waits for the session: the peer's call with its channel open.
     pub async fn start_hark(&mut self) -> Result<CallHandle> {
         self.browser.press_toolbar_button().await?;

@@ -557,15 +557,7 @@ async fn measure(
     runs: usize,
     tokens: &impl Fn(&str) -> usize,
 ) -> Result<(Row, String)> {
-    s.open(page).await?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.browser.eval("return document.readyState").await? != json!("complete") {
-        if Instant::now() > deadline {
-            bail!("the page did not finish loading");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    s.open_loaded(page, Duration::from_millis(500)).await?;
     let url = s.browser.eval("return location.href").await?.as_str().unwrap_or_default().to_string();
 
     // Hark's snapshot, `runs` times; the host's own page round trips come from its status.

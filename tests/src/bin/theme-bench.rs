@@ -111,7 +111,7 @@ async fn bench_engine(engine: Engine, pages: &[String], reader_js: &str) -> Resu
         let shown = if held_out(page) { format!("a held-out page ({})", i + 1) } else { page.clone() };
         eprintln!("[{} {}/{}] {shown}", engine.name(), i + 1, pages.len());
         let measured = async {
-            load(&mut s, page).await?;
+            s.open_loaded(page, Duration::from_millis(300)).await?;
             let t0 = Instant::now();
             let out = call.call_tool("changePageView", json!({ "theme": "dark" })).await.map_err(|e| anyhow!("{e}"))?;
             let call_ms = t0.elapsed().as_secs_f64() * 1000.0;
@@ -129,7 +129,7 @@ async fn bench_engine(engine: Engine, pages: &[String], reader_js: &str) -> Resu
             let hark = Look { call_ms, ..look(&mut s, ms).await? };
             call.call_tool("resetPage", json!({})).await.map_err(|e| anyhow!("{e}"))?;
 
-            load(&mut s, page).await?;
+            s.open_loaded(page, Duration::from_millis(300)).await?;
             let injected = s
                 .browser
                 .eval(&format!(
@@ -155,19 +155,6 @@ async fn bench_engine(engine: Engine, pages: &[String], reader_js: &str) -> Resu
     }
     s.stop().await;
     Ok(rows)
-}
-
-async fn load(s: &mut Stack, page: &str) -> Result<()> {
-    s.open(page).await?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.browser.eval("return document.readyState").await? != json!("complete") {
-        if Instant::now() > deadline {
-            bail!("the page did not finish loading");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    Ok(())
 }
 
 async fn look(s: &mut Stack, ms: f64) -> Result<Look> {
