@@ -190,7 +190,7 @@ pub fn corpus() -> Vec<RawPage> {
         include_str!("../../wasm-core/tests/fixtures/readability__wikipedia.json"),
     ]
     .iter()
-    .map(|t| serde_json::from_str(t).expect("corpus page"))
+    .map(|t| RawPage::from_json(t).expect("corpus page"))
     .collect()
 }
 

@@ -59,31 +59,29 @@ macro_rules! typed_enum {
 
         impl $name {
             /// Reads one from JSON text: its `type`, then, when `wanted` says so, that variant's
-            /// fields straight from the text (no JSON tree in between, unlike the generic
-            /// `Deserialize`); `Ok(None)` for a variant not wanted. Inlined with a `wanted` that
-            /// is decided at compile time, the variants not wanted cost no code at all.
+            /// fields (through the one JSON tree, see [`crate::json`]); `Ok(None)` for a variant
+            /// not wanted. Inlined with a `wanted` that is decided at compile time, the variants
+            /// not wanted cost no code at all.
             #[allow(dead_code)]
             #[inline(always)]
             fn from_text_where(text: &str, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
                 use serde::de::Error as _;
-                #[derive(Deserialize)]
-                struct Tag {
-                    #[serde(rename = "type")]
-                    tag: Option<String>,
-                }
-                if !text.trim_start().starts_with('{') {
+                let doc: Value = serde_json::from_str(text)?;
+                let Some(fields) = doc.as_object() else {
                     return Err(serde_json::Error::custom(concat!("a ", stringify!($name), " is a JSON object")));
-                }
-                let Some(tag) = serde_json::from_str::<Tag>(text)?.tag else {
-                    return Err(serde_json::Error::missing_field("type"));
                 };
-                match tag.as_str() {
+                let tag = match fields.get("type") {
+                    Some(Value::String(tag)) => tag.as_str(),
+                    Some(_) => return Err(serde_json::Error::custom("`type` is not a string")),
+                    None => return Err(serde_json::Error::missing_field("type")),
+                };
+                match tag {
                     $(
                         $tag $(| $alias)* => {
                             if !wanted($kind::$variant) {
                                 return Ok(None);
                             }
-                            let body: $bodies::$variant = serde_json::from_str(text)?;
+                            let body: $bodies::$variant = crate::json::from_tree(&doc)?;
                             Ok(Some($name::$variant { $( $field: body.$field ),* }))
                         }
                     )*
@@ -109,7 +107,7 @@ macro_rules! typed_enum {
                 match tag.as_str() {
                     $(
                         $tag $(| $alias)* => {
-                            let body: $bodies::$variant = serde_json::from_value(doc).map_err(D::Error::custom)?;
+                            let body: $bodies::$variant = crate::json::from_tree(&doc).map_err(D::Error::custom)?;
                             Ok($name::$variant { $( $field: body.$field ),* })
                         }
                     )*

@@ -5,6 +5,8 @@
 //! - [`sdp`]: the checks an SDP offer must pass before anyone spends an upstream call on it,
 //! - [`color`]: CSS color validation shared by the core, the local peer's grammar and the tests,
 //! - [`prices`]: what each realtime model costs per 1M tokens (the cost meter's one table),
+//! - [`json`]: the one way the WASM core reads JSON text into a type (text, then tree),
+//! - [`number`]: decimal numbers in words and CSS, without the standard float parser's tables,
 //! - `schema_check` (feature `schema-check`, tests only): checks against OpenAI's published
 //!   Realtime schemas, vendored in `schemas/`.
 //!
@@ -12,6 +14,8 @@
 
 pub mod color;
 pub mod events;
+pub mod json;
+pub mod number;
 pub mod prices;
 #[cfg(any(test, feature = "schema-check"))]
 pub mod schema_check;

@@ -355,11 +355,11 @@ impl ButtonSize {
             "smaller" => Ok(ButtonSize::Scale(0.75)),
             _ => {
                 if let Some(v) = s.strip_suffix("px") {
-                    v.trim().parse::<f32>().map_err(|_| err()).and_then(px)
+                    number(v.trim()).ok_or_else(err).and_then(px)
                 } else if let Some(v) = s.strip_suffix("rem").or_else(|| s.strip_suffix("em")) {
-                    v.trim().parse::<f32>().map_err(|_| err()).and_then(|v| px(v * 16.0))
+                    number(v.trim()).ok_or_else(err).and_then(|v| px(v * 16.0))
                 } else if let Some(v) = s.strip_suffix('%') {
-                    v.trim().parse::<f32>().map_err(|_| err()).and_then(|v| {
+                    number(v.trim()).ok_or_else(err).and_then(|v| {
                         if (10.0..=1000.0).contains(&v) {
                             Ok(ButtonSize::Scale(v / 100.0))
                         } else {
@@ -367,18 +367,18 @@ impl ButtonSize {
                         }
                     })
                 } else if let Some(v) = s.strip_suffix('x') {
-                    v.trim()
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|v| (0.1..=10.0).contains(v))
-                        .map(ButtonSize::Scale)
-                        .ok_or_else(err)
+                    number(v.trim()).filter(|v| (0.1..=10.0).contains(v)).map(ButtonSize::Scale).ok_or_else(err)
                 } else {
-                    s.parse::<f32>().map_err(|_| err()).and_then(px)
+                    number(&s).ok_or_else(err).and_then(px)
                 }
             }
         }
     }
+}
+
+/// A size number in words, as `f32`.
+fn number(text: &str) -> Option<f32> {
+    crate::number::parse(text).map(|v| v as f32)
 }
 
 /// Keys `pressKey` can press (named as in `KeyboardEvent.key`).
@@ -743,7 +743,9 @@ impl Args {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(wrong),
-            Some(Value::String(s)) => s.trim().trim_end_matches('%').trim().parse::<f64>().map(Some).map_err(|_| wrong),
+            Some(Value::String(s)) => {
+                crate::number::parse(s.trim().trim_end_matches('%').trim()).map(Some).ok_or(wrong)
+            }
             Some(_) => Err(wrong),
         }
     }

@@ -271,6 +271,15 @@ async fn button_style_changes_one_button_by_label_or_all(engine: Engine) -> Resu
     ensure!(total > 0 && orange * 3 > total, "the button on screen is not orange ({orange} of {total} pixels)");
     let other_after = s.browser.eval(&format!("{BUTTON_BY_LABEL}('Split Button Info')")).await?;
     ensure!(other_after["bg"] == other_before["bg"], "another button changed too");
+    // A label in another script, said in lowercase, names the button written in capitals (the
+    // core lowercases non-ASCII text with the browser's own toLowerCase).
+    s.browser
+        .eval("document.querySelector('.card-body').insertAdjacentHTML('beforeend', '<button class=\"btn btn-light\" id=\"umlaut\">ΟΔΟΣ ΞΕΝΙΑΣ</button>'); return true")
+        .await?;
+    let out = call.call_tool("changeButtonStyle", json!({ "target": "οδος ξενιας", "color": "rgb(0, 0, 255)" })).await?;
+    ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle by a non-English label failed: {out}");
+    let bg = s.browser.eval("return getComputedStyle(document.getElementById('umlaut')).backgroundColor").await?;
+    ensure!(bg == json!("rgb(0, 0, 255)"), "the button labelled in capitals is {bg}");
     // No target: every button, including links styled as buttons and input buttons.
     let out = call.call_tool("changeButtonStyle", json!({ "color": "rgb(0, 128, 0)" })).await?;
     ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle (all) failed: {out}");

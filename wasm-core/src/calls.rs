@@ -7,7 +7,7 @@ use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirectio
 use serde_json::json;
 
 use crate::labels;
-use crate::page::{PageCommand, PageResult};
+use crate::page::{PageAnswer, PageCommand, PageResult};
 use crate::snapshot::{self, RawPage};
 
 /// How many nodes the executor may return for one snapshot (bounds its work on huge pages).
@@ -354,10 +354,6 @@ pub fn start(call: ToolCall) -> Next {
     }
 }
 
-fn raw_page(value: serde_json::Value) -> Result<RawPage, String> {
-    serde_json::from_value(value).map_err(|e| format!("the page's element list is unreadable ({e})"))
-}
-
 fn describe_style(style: &ButtonStyle) -> String {
     let mut how = Vec::new();
     match &style.size {
@@ -373,7 +369,12 @@ fn describe_style(style: &ButtonStyle) -> String {
 
 /// The next step once the page answered `result` (the executor's JSON).
 pub fn on_result(plan: Plan, result: &str) -> Next {
-    let (res, value) = match PageResult::parse(result) {
+    on_answer(plan, PageResult::read(result))
+}
+
+/// The next step once the page's answer is read (see [`PageResult::read`]).
+pub fn on_answer(plan: Plan, answer: PageAnswer) -> Next {
+    let (res, value) = match PageResult::succeeded(answer) {
         Ok(r) => r,
         Err(e) => return Next::Done(Output::error(e)),
     };
@@ -414,21 +415,19 @@ fn with_fight_note(next: Next, page_undid: Option<u32>) -> Next {
 
 fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
     match plan {
-        Plan::Snapshot { max_tokens, from } => match raw_page(value) {
-            Ok(page) => {
-                let text = match from.as_deref() {
-                    None => snapshot::format(&page, max_tokens),
-                    Some(from) => match snapshot::format_from(&page, from, max_tokens) {
-                        Ok(text) => text,
-                        Err(e) => return Next::Done(Output::error(e)),
-                    },
-                };
-                let summary =
-                    format!("read the page ({} nodes, ~{} tokens)", page.nodes.len(), snapshot::estimate_tokens(&text));
-                Next::Done(Output { text, ok: true, summary })
-            }
-            Err(e) => Next::Done(Output::error(e)),
-        },
+        Plan::Snapshot { max_tokens, from } => {
+            let page = RawPage::from_tree(&value);
+            let text = match from.as_deref() {
+                None => snapshot::format(&page, max_tokens),
+                Some(from) => match snapshot::format_from(&page, from, max_tokens) {
+                    Ok(text) => text,
+                    Err(e) => return Next::Done(Output::error(e)),
+                },
+            };
+            let summary =
+                format!("read the page ({} nodes, ~{} tokens)", page.nodes.len(), snapshot::estimate_tokens(&text));
+            Next::Done(Output { text, ok: true, summary })
+        }
         Plan::Html { max_tokens } => {
             let html = res.html.unwrap_or_default();
             let total = res.total_chars.unwrap_or(html.len() as u32);
@@ -443,78 +442,72 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 summary: "read an element's HTML".into(),
             })
         }
-        Plan::HtmlByLabel { label, max_tokens } => match raw_page(value) {
-            Ok(page) => {
-                let interactive: Vec<_> = page.nodes.into_iter().filter(|n| n.element_ref.is_some()).collect();
-                match labels::best_match(&interactive, &label) {
-                    Ok(n) => Next::Page(
-                        PageCommand::Html {
-                            element_ref: n.element_ref.clone(),
-                            selector: None,
-                            max_chars: max_tokens * 4,
-                            doc: None,
-                        },
-                        Plan::Html { max_tokens },
-                    ),
-                    Err(e) => Next::Done(Output::error(e.replace("button", "element"))),
-                }
+        Plan::HtmlByLabel { label, max_tokens } => {
+            let page = RawPage::from_tree(&value);
+            let interactive: Vec<_> = page.nodes.into_iter().filter(|n| n.element_ref.is_some()).collect();
+            match labels::best_match(&interactive, &label) {
+                Ok(n) => Next::Page(
+                    PageCommand::Html {
+                        element_ref: n.element_ref.clone(),
+                        selector: None,
+                        max_chars: max_tokens * 4,
+                        doc: None,
+                    },
+                    Plan::Html { max_tokens },
+                ),
+                Err(e) => Next::Done(Output::error(e.replace("button", "element"))),
             }
-            Err(e) => Next::Done(Output::error(e)),
-        },
-        Plan::StyleByLabel { label, style } => match raw_page(value) {
-            Ok(page) => match labels::best_match(&page.nodes, &label) {
+        }
+        Plan::StyleByLabel { label, style } => {
+            let page = RawPage::from_tree(&value);
+            match labels::best_match(&page.nodes, &label) {
                 Ok(n) => {
                     let refs = vec![n.element_ref.clone().unwrap_or_default()];
                     Next::Page(style_command(Some(refs), &style), Plan::Finish { what: Finish::Buttons(style) })
                 }
                 Err(e) => Next::Done(Output::error(e)),
-            },
-            Err(e) => Next::Done(Output::error(e)),
-        },
-        Plan::ActByLabel { label, act } => match raw_page(value) {
-            Ok(page) => {
-                let (roles, noun, plural) = act.kinds();
-                let candidates: Vec<_> = page
-                    .nodes
-                    .into_iter()
-                    .filter(|n| n.element_ref.is_some())
-                    .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
-                    .collect();
-                match labels::best_match_of(&candidates, &label, noun, plural) {
-                    Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::Finish { what: Finish::Act(act) }),
-                    Err(e) => Next::Done(Output::error(e)),
-                }
             }
-            Err(e) => Next::Done(Output::error(e)),
-        },
-        Plan::ReadByLabel { label, max_tokens } => match raw_page(value) {
-            Ok(page) => {
-                // Headings (by their section ref) first: "read the Installation section".
-                let candidates: Vec<_> = page
-                    .nodes
-                    .into_iter()
-                    .filter_map(|mut n| {
-                        if n.section_ref.is_some() {
-                            n.element_ref = n.section_ref.take();
-                        }
-                        n.element_ref.is_some().then_some(n)
-                    })
-                    .collect();
-                match labels::best_match_of(&candidates, &label, "section or element", "sections and elements") {
-                    Ok(n) => Next::Page(
-                        PageCommand::ReadText {
-                            element_ref: n.element_ref.clone(),
-                            page: false,
-                            max_chars: max_tokens * 4,
-                            doc: None,
-                        },
-                        Plan::Finish { what: Finish::Read },
-                    ),
-                    Err(e) => Next::Done(Output::error(e)),
-                }
+        }
+        Plan::ActByLabel { label, act } => {
+            let page = RawPage::from_tree(&value);
+            let (roles, noun, plural) = act.kinds();
+            let candidates: Vec<_> = page
+                .nodes
+                .into_iter()
+                .filter(|n| n.element_ref.is_some())
+                .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
+                .collect();
+            match labels::best_match_of(&candidates, &label, noun, plural) {
+                Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::Finish { what: Finish::Act(act) }),
+                Err(e) => Next::Done(Output::error(e)),
             }
-            Err(e) => Next::Done(Output::error(e)),
-        },
+        }
+        Plan::ReadByLabel { label, max_tokens } => {
+            let page = RawPage::from_tree(&value);
+            // Headings (by their section ref) first: "read the Installation section".
+            let candidates: Vec<_> = page
+                .nodes
+                .into_iter()
+                .filter_map(|mut n| {
+                    if n.section_ref.is_some() {
+                        n.element_ref = n.section_ref.take();
+                    }
+                    n.element_ref.is_some().then_some(n)
+                })
+                .collect();
+            match labels::best_match_of(&candidates, &label, "section or element", "sections and elements") {
+                Ok(n) => Next::Page(
+                    PageCommand::ReadText {
+                        element_ref: n.element_ref.clone(),
+                        page: false,
+                        max_chars: max_tokens * 4,
+                        doc: None,
+                    },
+                    Plan::Finish { what: Finish::Read },
+                ),
+                Err(e) => Next::Done(Output::error(e)),
+            }
+        }
         Plan::Finish { what } => Next::Done(finish(what, &res)),
     }
 }

@@ -35,6 +35,11 @@ impl Check {
             Check::DataInUrl => "dataInUrl",
         }
     }
+
+    /// The check `name()` names.
+    pub fn named(name: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.name() == name)
+    }
 }
 
 /// Second-level names under a two-letter country code that are public suffixes
@@ -120,8 +125,7 @@ const FILLER: &[&str] = &[
 ];
 
 fn words(utterance: &str) -> Vec<String> {
-    utterance
-        .to_lowercase()
+    crate::case::lowercase(utterance)
         .replace('’', "'")
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())

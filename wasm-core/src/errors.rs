@@ -47,7 +47,7 @@ pub fn budget_spent(message: &str) -> UiError {
 
 /// The companion answered `status` with `body` to `/api/rtc-connect` or `/api/status`.
 pub fn companion_http(status: u16, body: &str) -> UiError {
-    let err = serde_json::from_str::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
+    let err = hark_protocol::json::read::<ErrorDoc>(body).map(|d| d.error).unwrap_or_default();
     let code = err.code.as_deref().unwrap_or("");
     let detail = if err.message.is_empty() { body.chars().take(300).collect::<String>() } else { err.message.clone() };
     let title = match (status, code) {

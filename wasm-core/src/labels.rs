@@ -5,7 +5,7 @@ use crate::snapshot::RawNode;
 /// Lowercase words without punctuation, without filler ("the", "button").
 pub fn words(s: &str) -> Vec<String> {
     let cleaned: String =
-        s.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect();
+        crate::case::lowercase(s).chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
     cleaned
         .split_whitespace()
         .filter(|w| !matches!(*w, "the" | "a" | "an" | "button" | "buttons" | "btn" | "link" | "field"))

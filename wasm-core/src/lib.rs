@@ -4,8 +4,10 @@
 
 pub mod action;
 pub mod calls;
+pub mod case;
 pub mod confirm;
 pub mod errors;
+pub mod few;
 pub mod idle;
 pub mod labels;
 pub mod language;
@@ -13,6 +15,7 @@ pub mod meter;
 pub mod page;
 pub mod session;
 pub mod snapshot;
+pub mod tree;
 pub mod voice;
 pub mod wasm;
 

@@ -5,14 +5,15 @@
 //! Wire form: `{"op":"collect",...}`; every result is `{"ok":true,...}` or
 //! `{"ok":false,"error":"..."}`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::confirm::Check;
+use crate::tree::Fields;
 
 // Deserialize only in tests: the core never reads commands, and every derive costs wasm size.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(Deserialize))]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum PageCommand {
     /// Walk the DOM once; answer a [`crate::snapshot::RawPage`]. `buttonsOnly` lists just what a
@@ -212,8 +213,7 @@ pub const PAGE_GONE: &str =
     "the page went away while Hark was acting on it (it navigated or closed); call getPageHTML to see the new page";
 
 /// The parts of every result the core reads. Fields a command does not produce stay default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default)]
 pub struct PageResult {
     pub ok: bool,
     pub error: Option<String>,
@@ -274,13 +274,14 @@ pub struct PageResult {
     pub page_undid: Option<u32>,
     /// For style commands cut short by their deadline on a huge page: elements left unchanged.
     pub left: Option<u32>,
+    /// The document the result describes (every executor result names it).
+    pub doc_id: Option<String>,
 }
 
 /// What the contrast pass after a color change did (`content/readable.js`): text elements
 /// checked, recolored (their contrast was under 4.5:1, 3:1 for large text), and left unchecked
 /// because an image or gradient is behind them.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct Readable {
     pub checked: u32,
     pub adjusted: u32,
@@ -292,8 +293,7 @@ pub struct Readable {
 
 /// One recolored text element: what it says, its color before and after, the ground and the
 /// contrast it had and needed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct ReadableFix {
     pub tag: String,
     pub text: String,
@@ -304,11 +304,9 @@ pub struct ReadableFix {
 }
 
 /// One label `showLabels` drew.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct Numbered {
     pub n: u32,
-    #[serde(rename = "ref")]
     pub element_ref: String,
     pub role: String,
     pub name: String,
@@ -384,13 +382,6 @@ impl PageCommand {
     }
 }
 
-/// The document a `collect` result describes (every executor result names it).
-#[derive(Deserialize)]
-struct DocOnly {
-    #[serde(rename = "docId", default)]
-    doc_id: Option<String>,
-}
-
 /// What a held command waits for: the person's yes to `question`, for `kind`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
@@ -401,8 +392,8 @@ pub struct Held {
 
 /// For a result that says the command waits for the person's yes: why, the question, the check.
 /// A result without a known check (or a question) is not held: it is a failure like any other.
-pub fn confirmation_request(result: &str) -> Option<Held> {
-    let r: PageResult = serde_json::from_str(result).ok()?;
+pub fn confirmation_request(answer: &PageAnswer) -> Option<Held> {
+    let r = answer.as_ref().ok()?.0.clone();
     if !r.needs_confirmation {
         return None;
     }
@@ -421,17 +412,101 @@ pub fn may_need_confirmation(command: &PageCommand) -> bool {
     )
 }
 
-pub fn doc_id_of(result: &str) -> Option<String> {
-    serde_json::from_str::<DocOnly>(result).ok().and_then(|d| d.doc_id)
-}
+/// The executor's answer, read once: its fields and the whole JSON document (plans that read a
+/// `collect`'s elements take them from the document). The core reads JSON one way, text to tree
+/// to type: a second, text-to-type path for the same types doubled serde's code in the WASM.
+pub type PageAnswer = Result<(PageResult, Value), String>;
 
 impl PageResult {
-    /// A result that is not valid JSON, or says it failed, becomes an error message.
-    pub fn parse(text: &str) -> Result<(PageResult, Value), String> {
+    /// JSON that is unreadable, or not an object of the expected shape, becomes an error message;
+    /// a failed result stays a result (it may ask for the person's yes).
+    pub fn read(text: &str) -> PageAnswer {
         let value: Value =
             serde_json::from_str(text).map_err(|e| format!("the page answered something unreadable ({e})"))?;
-        let result: PageResult = serde_json::from_value(value.clone())
-            .map_err(|e| format!("the page answered an unexpected shape ({e})"))?;
+        let fields = Fields::of(&value);
+        if !fields.is_object() {
+            return Err("the page answered something that is not an object".into());
+        }
+        Ok((PageResult::from_fields(fields), value))
+    }
+
+    fn from_fields(f: Fields) -> PageResult {
+        let readable = f.object("readable");
+        PageResult {
+            ok: f.flag("ok"),
+            error: f.text("error"),
+            changed: f.count("changed"),
+            from: f.text("from"),
+            readable: readable.is_object().then(|| Readable {
+                checked: readable.count("checked").unwrap_or(0),
+                adjusted: readable.count("adjusted").unwrap_or(0),
+                unknown: readable.count("unknown").unwrap_or(0),
+                complete: readable.flag("complete"),
+                examples: readable
+                    .list("examples")
+                    .map(Fields::of)
+                    .map(|e| ReadableFix {
+                        tag: e.text_or_empty("tag"),
+                        text: e.text_or_empty("text"),
+                        was: e.text_or_empty("was"),
+                        now: e.text_or_empty("now"),
+                        ratio: e.number("ratio").unwrap_or(0.0),
+                        need: e.number("need").unwrap_or(0.0),
+                    })
+                    .collect(),
+            }),
+            animations: f.count("animations"),
+            paused: f.count("paused"),
+            unclipped: f.count("unclipped"),
+            labels: f.texts("labels"),
+            undone: f.text("undone"),
+            remaining: f.count("remaining"),
+            restored: f.count("restored"),
+            html: f.text("html"),
+            truncated: f.flag("truncated"),
+            total_chars: f.count("totalChars"),
+            label: f.text("label"),
+            role: f.text("role"),
+            option: f.text("option"),
+            checked: f.boolean("checked"),
+            navigating: f.flag("navigating"),
+            gone: f.flag("gone"),
+            scroll_y: f.number("scrollY"),
+            scroll_height: f.number("scrollHeight"),
+            url: f.text("url"),
+            effect: f.text("effect"),
+            numbered: f
+                .list("numbered")
+                .map(Fields::of)
+                .map(|n| Numbered {
+                    n: n.count("n").unwrap_or(0),
+                    element_ref: n.text_or_empty("ref"),
+                    role: n.text_or_empty("role"),
+                    name: n.text_or_empty("name"),
+                })
+                .collect(),
+            count: f.count("count"),
+            index: f.count("index"),
+            snippets: f.texts("snippets"),
+            text: f.text("text"),
+            source: f.text("source"),
+            needs_confirmation: f.flag("needsConfirmation"),
+            question: f.text("question"),
+            kind: f.text("kind").and_then(|k| Check::named(&k)),
+            page_undid: f.count("pageUndid"),
+            left: f.count("left"),
+            doc_id: f.text("docId"),
+        }
+    }
+
+    /// A result that is not valid JSON, or says it failed, becomes an error message.
+    pub fn parse(text: &str) -> PageAnswer {
+        PageResult::succeeded(PageResult::read(text))
+    }
+
+    /// A failed result becomes its message.
+    pub fn succeeded(answer: PageAnswer) -> PageAnswer {
+        let (result, value) = answer?;
         if !result.ok && result.gone {
             return Err(PAGE_GONE.into());
         }
@@ -495,14 +570,21 @@ mod tests {
         );
         assert_eq!(c.confirmations(), [Check::SensitiveField, Check::CrossOriginForm]);
         assert!(c.clone().unconfirmed().confirmations().is_empty());
-        let held = confirmation_request(
+        let held = confirmation_request(&PageResult::read(
             r#"{"ok":false,"needsConfirmation":true,"kind":"dataInUrl","question":"Allow: open?","error":"why"}"#,
-        );
+        ));
         assert_eq!(held, Some(Held { reason: "why".into(), question: "Allow: open?".into(), kind: Check::DataInUrl }));
         // No check named, or one the core does not know: not something a yes can cover.
-        assert_eq!(confirmation_request(r#"{"ok":false,"needsConfirmation":true,"question":"Allow: open?"}"#), None);
         assert_eq!(
-            confirmation_request(r#"{"ok":false,"needsConfirmation":true,"kind":"all","question":"Allow: open?"}"#),
+            confirmation_request(&PageResult::read(
+                r#"{"ok":false,"needsConfirmation":true,"question":"Allow: open?"}"#
+            )),
+            None
+        );
+        assert_eq!(
+            confirmation_request(&PageResult::read(
+                r#"{"ok":false,"needsConfirmation":true,"kind":"all","question":"Allow: open?"}"#
+            )),
             None
         );
     }

@@ -3,26 +3,24 @@
 //! arrived, and exactly one `response.create` follows once every call of a finished response is
 //! answered (and no other response is running), so the model always gets to speak again.
 
-use std::collections::{HashMap, HashSet};
-
 use hark_protocol::events::{ClientEvent, Item, ServerEvent, ServerEventKind};
 use hark_protocol::prices::Price;
 use hark_protocol::tools::ToolCall;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::action::{Action, UiError, UiState, UiUpdate};
 use crate::calls::{self, Next, Output, Plan};
 use crate::confirm::{self, Check, Decision, Pending};
 use crate::errors;
+use crate::few::{FewMap, FewSet};
 use crate::idle::IdleWatch;
 use crate::language;
 use crate::meter::CostMeter;
-use crate::page::{self, PageCommand};
+use crate::page::{self, PageCommand, PageResult};
+use crate::tree::Fields;
 
 /// What the session host learned before the channel opened.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
     /// `/api/status`'s `session_update`: a beta session to send in `session.update`.
     pub session_update: Option<Value>,
@@ -32,23 +30,51 @@ pub struct SessionOptions {
     pub voice: Option<String>,
     pub instructions: Option<String>,
     /// The person's language (ISO 639-1, e.g. `fr`; empty = automatic): see [`crate::language`].
-    #[serde(default)]
     pub language: Option<String>,
     /// `/api/status`'s transcription model: a language for the transcription goes with it.
-    #[serde(default)]
     pub transcription_model: Option<String>,
     /// Stop after this many minutes without use (`None`: the default; 0: never): see [`crate::idle`].
-    #[serde(default)]
     pub idle_minutes: Option<f64>,
     /// Push-to-talk (the options page's talk mode "hold"): no turn detection; the person holds
     /// the overlay's Talk button while speaking and their turn is committed on release.
-    #[serde(default)]
     pub push_to_talk: bool,
     /// `/api/status`'s model and its price (the cost meter): see [`crate::meter`].
-    #[serde(default)]
     pub model: Option<String>,
-    #[serde(default)]
     pub price: Option<Price>,
+}
+
+impl SessionOptions {
+    /// The options as the session host writes them (JSON text; see [`crate::tree`]).
+    pub fn from_json(text: &str) -> Result<SessionOptions, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let f = Fields::of(&value);
+        if !f.is_object() {
+            return Err("the options are not a JSON object".into());
+        }
+        let price = f.object("price");
+        let rate = |key: &str| price.number(key);
+        Ok(SessionOptions {
+            session_update: f.value("session_update").cloned(),
+            local_mode: f.flag("local_mode"),
+            voice: f.text("voice"),
+            instructions: f.text("instructions"),
+            language: f.text("language"),
+            transcription_model: f.text("transcription_model"),
+            idle_minutes: f.number("idle_minutes"),
+            push_to_talk: f.flag("push_to_talk"),
+            model: f.text("model"),
+            price: (|| {
+                Some(Price {
+                    text_in: rate("text_in")?,
+                    text_in_cached: rate("text_in_cached")?,
+                    text_out: rate("text_out")?,
+                    audio_in: rate("audio_in")?,
+                    audio_in_cached: rate("audio_in_cached")?,
+                    audio_out: rate("audio_out")?,
+                })
+            })(),
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -71,33 +97,33 @@ Type commands in the box below, e.g. \"make the background navy\". Start hark-co
 pub struct Session {
     options: SessionOptions,
     calls: Vec<Call>,
-    seen_calls: HashSet<String>,
+    seen_calls: FewSet<String>,
     /// Page request id → (call id, what it waits for).
-    requests: HashMap<u32, (String, Plan)>,
+    requests: FewMap<u32, (String, Plan)>,
     next_request: u32,
-    done_responses: HashSet<String>,
+    done_responses: FewSet<String>,
     /// Responses the server started and has not finished (`response.created`, no `response.done`
     /// yet): a new `response.create` waits until none runs.
-    running: HashSet<String>,
+    running: FewSet<String>,
     /// A `response.create` was sent and no `response.created` has come for it yet.
     requested: bool,
     response_wanted: bool,
     response_create_event: Option<String>,
     events_sent: u32,
-    lines: HashMap<String, String>,
+    lines: FewMap<String, String>,
     typed: u32,
     speaking: bool,
     closed: bool,
     /// The document whose refs the model (and label matching) last saw.
     ref_doc: Option<String>,
     /// Commands sent that the executor may hold for the person's yes, by request id.
-    holdable: HashMap<u32, PageCommand>,
+    holdable: FewMap<u32, PageCommand>,
     /// The question waiting for the person's answer.
     pending: Option<Pending<PageCommand, Plan>>,
     asks: u32,
     /// Requests running a command the person said yes to → (question, the command, how to word
     /// the result).
-    confirmed_runs: HashMap<u32, (String, PageCommand, Plan)>,
+    confirmed_runs: FewMap<u32, (String, PageCommand, Plan)>,
     /// The last command the person said yes to, as the model asked for it (no confirmations),
     /// once it ran: the model often asks again after hearing "yes".
     last_allowed: Option<PageCommand>,
@@ -398,11 +424,12 @@ impl Session {
     }
 
     pub fn on_page_result(&mut self, request_id: u32, result: &str) -> Vec<Action> {
+        let answer = PageResult::read(result);
         if let Some((question, command, plan)) = self.confirmed_runs.remove(&request_id) {
             let mut out = Vec::new();
             // The yes covered one check; the command met another: that is a question of its own.
             if let Some(held) =
-                page::confirmation_request(result).filter(|h| !command.confirmations().contains(&h.kind))
+                page::confirmation_request(&answer).filter(|h| !command.confirmations().contains(&h.kind))
             {
                 self.ask(held.question.clone(), held.kind, command.confirmed(held.kind), plan, &mut out);
                 self.tell_model(confirm::next_question_note(&question, &held.question), &mut out);
@@ -410,7 +437,7 @@ impl Session {
                 return out;
             }
             self.last_allowed = Some(command.unconfirmed());
-            let (ok, what) = match calls::on_result(plan, result) {
+            let (ok, what) = match calls::on_answer(plan, answer) {
                 Next::Done(o) => (o.ok, o.summary),
                 Next::Page(..) => (false, "Hark lost track of it".to_string()),
             };
@@ -422,7 +449,7 @@ impl Session {
         let Some((call_id, plan)) = self.requests.remove(&request_id) else {
             return vec![];
         };
-        if let (Some(command), Some(held)) = (holdable, page::confirmation_request(result)) {
+        if let (Some(command), Some(held)) = (holdable, page::confirmation_request(&answer)) {
             let mut out = Vec::new();
             let asked = command.clone().unconfirmed();
             let waiting = |question: &str, reason: &str| Output {
@@ -455,12 +482,12 @@ impl Session {
             return out;
         }
         if plan.awaits_collect() {
-            if let Some(doc) = crate::page::doc_id_of(result) {
+            if let Some(doc) = answer.as_ref().ok().and_then(|(r, _)| r.doc_id.clone()) {
                 self.ref_doc = Some(doc);
             }
         }
         let mut out = Vec::new();
-        let next = calls::on_result(plan, result);
+        let next = calls::on_answer(plan, answer);
         self.advance(call_id, next, &mut out);
         self.flush(&mut out);
         out
@@ -502,7 +529,7 @@ impl Session {
     }
 
     fn append_line(&mut self, id: &str, delta: &str) -> String {
-        let line = self.lines.entry(id.to_string()).or_default();
+        let line = self.lines.get_or_default(id.to_string());
         line.push_str(delta);
         line.clone()
     }
@@ -560,7 +587,7 @@ impl Session {
             c.sent = true;
         }
         let done = &self.done_responses;
-        let finished: HashSet<String> = self
+        let finished: Vec<String> = self
             .calls
             .iter()
             .map(|c| c.response_id.clone())

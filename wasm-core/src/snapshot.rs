@@ -4,11 +4,14 @@
 //! the model knows to ask for more. Tokens are estimated as chars/4 (o200k averages about that on
 //! English page text).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
-/// What the executor's `collect` returns.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+use crate::tree::Fields;
+
+/// What the executor's `collect` returns (read with [`RawPage::from_tree`]; written out by tests).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RawPage {
     pub url: String,
     pub title: String,
@@ -22,8 +25,7 @@ pub struct RawPage {
     pub from_found: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Viewport {
     pub width: f64,
     pub height: f64,
@@ -31,8 +33,8 @@ pub struct Viewport {
 
 /// One node of the page, in document order. `role` is `heading`, `text`, a landmark role
 /// (`navigation`, `main`, ...) or an interactive role (`link`, `button`, `textbox`, ...).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RawNode {
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub element_ref: Option<String>,
@@ -57,6 +59,52 @@ pub struct RawNode {
     /// A heading's own ref (not printed): `readText` reads the section it opens.
     #[serde(rename = "sectionRef", skip_serializing_if = "Option::is_none")]
     pub section_ref: Option<String>,
+}
+
+impl RawPage {
+    /// A `collect` result as the executor wrote it (see [`crate::tree`] for why not serde).
+    pub fn from_tree(value: &Value) -> RawPage {
+        let f = Fields::of(value);
+        let viewport = f.object("viewport");
+        RawPage {
+            url: f.text_or_empty("url"),
+            title: f.text_or_empty("title"),
+            viewport: Viewport {
+                width: viewport.number("width").unwrap_or(0.0),
+                height: viewport.number("height").unwrap_or(0.0),
+            },
+            scroll_y: f.number("scrollY").unwrap_or(0.0),
+            scroll_height: f.number("scrollHeight").unwrap_or(0.0),
+            nodes: f.list("nodes").map(|n| RawNode::from_fields(Fields::of(n))).collect(),
+            truncated: f.flag("truncated"),
+            from_found: f.flag("fromFound"),
+        }
+    }
+
+    /// The same from JSON text (tests, benchmarks and fixtures).
+    pub fn from_json(text: &str) -> Result<RawPage, serde_json::Error> {
+        Ok(RawPage::from_tree(&serde_json::from_str(text)?))
+    }
+}
+
+impl RawNode {
+    fn from_fields(f: Fields) -> RawNode {
+        RawNode {
+            element_ref: f.text("ref"),
+            role: f.text_or_empty("role"),
+            name: f.text_or_empty("name"),
+            level: f.count("level").and_then(|l| u8::try_from(l).ok()),
+            in_view: f.flag("inView"),
+            checked: f.boolean("checked"),
+            expanded: f.boolean("expanded"),
+            selected: f.boolean("selected"),
+            disabled: f.flag("disabled"),
+            value: f.text("value"),
+            sensitive: f.flag("sensitive"),
+            button: f.flag("button"),
+            section_ref: f.text("sectionRef"),
+        }
+    }
 }
 
 pub const LANDMARKS: &[&str] =

@@ -5,9 +5,9 @@
 use wasm_bindgen::prelude::*;
 
 use crate::action::{to_json, Action};
+use crate::errors;
 use crate::session::{Session, SessionOptions};
 use crate::voice::VoiceWatch;
-use crate::{errors, snapshot};
 
 #[wasm_bindgen]
 pub struct HarkCore {
@@ -24,7 +24,7 @@ impl HarkCore {
         let options: SessionOptions = if config_json.trim().is_empty() {
             SessionOptions::default()
         } else {
-            serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("bad core config: {e}")))?
+            SessionOptions::from_json(config_json).map_err(|e| JsError::new(&format!("bad core config: {e}")))?
         };
         Ok(HarkCore { session: Session::new(options), voice: VoiceWatch::default() })
     }
@@ -129,13 +129,6 @@ pub fn describe_status(body: &str) -> String {
         Ok((text, speech)) => serde_json::json!({"text": text, "speech": speech}).to_string(),
         Err(e) => serde_json::json!({"error": e}).to_string(),
     }
-}
-
-/// The snapshot text for a raw `collect` result (for benchmarks and debugging).
-#[wasm_bindgen]
-pub fn format_snapshot(raw_json: &str, max_tokens: u32) -> Result<String, JsError> {
-    let page: snapshot::RawPage = serde_json::from_str(raw_json).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(snapshot::format(&page, max_tokens))
 }
 
 #[cfg(test)]

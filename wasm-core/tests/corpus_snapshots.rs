@@ -14,7 +14,7 @@ fn fixtures() -> Vec<(String, RawPage, usize)> {
         let text = std::fs::read_to_string(&path).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let outer = v["outerHtmlChars"].as_u64().unwrap() as usize;
-        let page: RawPage = serde_json::from_value(v).unwrap();
+        let page = RawPage::from_tree(&v);
         out.push((path.file_stem().unwrap().to_string_lossy().into_owned(), page, outer));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
