@@ -226,6 +226,7 @@ function onEnded(tabId, ui) {
 async function host(cmd, args = {}) {
   if (cmd === 'start') {
     await ensureHost(args.tabId);
+    pressLeg(args, 'hostListening');
     return api.runtime.sendMessage({ target: 'session-host', cmd, ...args });
   }
   const answer = (await hostExists())
@@ -306,7 +307,13 @@ async function restrictedReason(tabId) {
   return null;
 }
 
-async function start(tabId, overrides, { asked = false } = {}) {
+// When the person pressed (epoch ms, the clock every extension context shares): the session host
+// times its start from here, and `pressLegs` says where the time before it went (ms from the
+// press; status().pressLegs and .hostAfterClick, printed by extension-bench).
+const now = () => performance.timeOrigin + performance.now();
+const pressLeg = (args, name) => { if (args.pressLegs) args.pressLegs[name] = Math.round((now() - args.clickedAt) * 10) / 10; };
+
+async function start(tabId, overrides, { asked = false, clickedAt = now() } = {}) {
   const why = await restrictedReason(tabId);
   if (why) {
     showBadge('error', { title: 'Hark cannot run here', message: why });
@@ -331,14 +338,17 @@ async function start(tabId, overrides, { asked = false } = {}) {
   // says hello when it is wired and shows the overlay of the session by then. A page extensions may not
   // enter is worded by the first page command.
   injectContent(tabId).catch(() => {});
-  return inTurn(() => host('start', { tabId, settings: config }));
+  const args = { tabId, settings: config, clickedAt, pressLegs: {} };
+  pressLeg(args, 'checked');
+  return inTurn(() => host('start', args));
 }
 
 // The toolbar button, the shortcut and "Start on tab" all come here.
 async function toggle(tabId, overrides) {
+  const clickedAt = now();
   const st = await host('status');
   if (st.active && st.tabId === tabId) return stop();
-  return start(tabId, overrides);
+  return start(tabId, overrides, { clickedAt });
 }
 
 async function tabFor(msg) {

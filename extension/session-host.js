@@ -112,6 +112,9 @@ function pageLinks(api) {
 }
 
 export function createSessionHost(bridge) {
+  // The host's document opens for a start: the core compiles while the start message is on its way
+  // (12 ms of every Chromium start otherwise). A failure shows at the start, which awaits it again.
+  loadCore().catch(() => { wasmReady = null; });
   const direct = pageLinks(globalThis.browser ?? globalThis.chrome);
   let s = null; // the running session
   let generation = 0;
@@ -346,9 +349,11 @@ export function createSessionHost(bridge) {
   }
 
   // Any unexpected failure still ends in words, never in a session stuck "connecting".
-  async function start(tab, settings) {
+  // `clickedAt`: when the person pressed (epoch ms; absent when the start came another way);
+  // `pressLegs`: where the background's part of the start went (ms from the press).
+  async function start(tab, settings, clickedAt, pressLegs) {
     try {
-      await startSession(tab, settings);
+      await startSession(tab, settings, clickedAt, pressLegs);
     } catch (e) {
       const session = s;
       emitUi({ state: 'error', error: { title: 'Hark failed to start', message: String((e && e.message) || e), fatal: true } });
@@ -357,89 +362,30 @@ export function createSessionHost(bridge) {
     }
   }
 
-  async function startSession(tab, settings) {
+  async function startSession(tab, settings, clickedAt, pressLegs) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, hostAfterClick: null, pressLegs: null, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
-    // the microphone only while focused); step 2 takes the answer.
+    // the microphone only while focused); the answer is taken after the companion's status.
     const micRequest = navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
     session.micRequest = micRequest;
-    micRequest.catch(() => {}); // answered in step 2; a session ended before then stops it in teardown
-    // Where a start's time goes (ms from here; status().legs, printed by extension-bench).
+    micRequest.catch(() => {}); // a session ended before it is answered stops it in teardown
+    // Where a start's time goes (ms from here; status().legs, printed by extension-bench), and
+    // how long the press took to reach here (opening this document is most of it).
     const leg = (name) => { session.legs[name] ??= Math.round((performance.now() - session.t0) * 10) / 10; };
+    session.hostAfterClick = Number.isFinite(clickedAt) ? Math.round((performance.timeOrigin + session.t0 - clickedAt) * 10) / 10 : null;
+    session.pressLegs = pressLegs && typeof pressLegs === 'object' ? pressLegs : null;
     await loadCore();
     leg('core');
     if (session !== s || my !== generation) return;
-    const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
-    const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
-    session.base = base;
-    session.auth = auth;
 
-    // 1. Is the companion there, and what does it offer?
-    let status;
-    try {
-      const ask = () => fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
-      // A request the network took away (Chromium aborts requests in flight when the machine's
-      // networks change: ERR_NETWORK_CHANGED, seen on a first start) is not a companion that is
-      // down: this read is asked once more before the person is told so.
-      const r = await ask().catch(() => new Promise((resolve) => setTimeout(resolve, 300)).then(ask));
-      if (!r.ok) return fail(session, core.companion_http_error(r.status, await r.text()));
-      status = await r.json();
-    } catch (e) {
-      return fail(session, core.companion_unreachable(base));
-    }
-    if (session !== s) return;
-    leg('status');
-    const localMode = status.mode === 'local';
-    session.localMode = localMode;
-    session.budget = !!status.budget;
-    session.core = new core.HarkCore(JSON.stringify({
-      session_update: status.session_update ?? null,
-      local_mode: localMode,
-      voice: settings.voice || null,
-      instructions: settings.instructions || null,
-      language: settings.language || null,
-      transcription_model: status.transcription_model ?? null,
-      model: status.model ?? null,
-      price: status.price ?? null,
-      push_to_talk: settings.talkMode === 'hold',
-      // The options page keeps text; the core takes the default for what is not a number.
-      idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
-    }));
-    // The companion's daily budget, shown with the meter from the start.
-    if (status.budget && status.budget.summary) perform(session.core.on_budget(status.budget.summary), session);
-
-    // 2. The microphone: the person's stored decision for the extension's origin. The background
-    // sends a person who was never asked to Hark's own page first, where the browser can ask.
-    // Without it the session goes on for typed commands, with words on how to give Hark its voice.
-    // Firefox asks again in this tab when the decision was not remembered: that question may wait
-    // for the person, so the session does not; a late yes still gives the session its voice.
-    const waitMic = () => Promise.race([micRequest, new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS))]);
-    try {
-      session.mic = await waitMic();
-      // Not answered: either this document lost the focus before the browser handed it the
-      // microphone (the person clicked back to their page), or the browser is asking. Take the
-      // focus back once and wait again; still nothing means a question only the person can answer.
-      if (!session.mic && !document.hasFocus() && bridge.takeFocus) {
-        await bridge.takeFocus();
-        session.mic = await waitMic();
-      }
-      if (!session.mic) {
-        perform(core.microphone_error('NoAnswer', await microphonePermission(), BROWSER), session);
-        micRequest.then((stream) => lateMicrophone(session, stream), () => {});
-      }
-    } catch (e) {
-      perform(core.microphone_error((e && e.name) || 'NotFoundError', await microphonePermission(), BROWSER), session);
-    }
-    if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
-    leg('microphone');
-    bridge.microphoneSettled?.(tab, !!session.mic);
-
-    // 3. WebRTC: mic track (or receive-only audio), remote audio, the events channel.
+    // 1. WebRTC first: the offer gathers its candidate (~30 ms in Chromium) while the companion's
+    // status and the microphone are asked for (they took ~20 ms before it began): remote audio,
+    // the microphone's slot, the events channel. Nothing is sent anywhere before step 4.
     const pc = (session.pc = new RTCPeerConnection());
     session.audio = document.createElement('audio');
     session.audio.autoplay = true;
@@ -451,9 +397,8 @@ export function createSessionHost(bridge) {
       meterRemote(session, stream);
     };
     pollInboundLevel(session);
-    if (session.mic) for (const t of session.mic.getAudioTracks()) pc.addTrack(t, session.mic);
-    // No microphone yet: send nothing, but keep the slot for one that is allowed later.
-    else session.micSlot = pc.addTransceiver('audio', { direction: 'sendrecv' });
+    // The microphone's slot: its track arrives in step 3 (or later, or never).
+    session.micSlot = pc.addTransceiver('audio', { direction: 'sendrecv' });
     const dc = (session.dc = pc.createDataChannel('oai-events'));
     dc.onopen = () => {
       if (session !== s) return;
@@ -496,7 +441,8 @@ export function createSessionHost(bridge) {
       if (session === s && (!session.dc || session.dc.readyState !== 'open')) fail(session, core.connection_failed(`no connection after ${CONNECT_TIMEOUT_MS / 1000} s`));
     }, CONNECT_TIMEOUT_MS);
 
-    try {
+    // null once the offer has a candidate (or gathering ended), else what went wrong.
+    const offer = (async () => {
       await pc.setLocalDescription(await pc.createOffer());
       await new Promise((resolve) => {
         if (pc.iceGatheringState === 'complete' || /^a=candidate:/m.test(pc.localDescription.sdp)) return resolve();
@@ -505,10 +451,81 @@ export function createSessionHost(bridge) {
         pc.addEventListener('icecandidate', (e) => { if (e.candidate) done(); });
         pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') done(); });
       });
+      return null;
+    })().catch((e) => String((e && e.message) || e));
+
+    const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
+    const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
+    session.base = base;
+    session.auth = auth;
+
+    // 2. Is the companion there, and what does it offer?
+    let status;
+    try {
+      const ask = () => fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
+      // A request the network took away (Chromium aborts requests in flight when the machine's
+      // networks change: ERR_NETWORK_CHANGED, seen on a first start) is not a companion that is
+      // down: this read is asked once more before the person is told so.
+      const r = await ask().catch(() => new Promise((resolve) => setTimeout(resolve, 300)).then(ask));
+      if (!r.ok) return fail(session, core.companion_http_error(r.status, await r.text()));
+      status = await r.json();
     } catch (e) {
-      return fail(session, core.connection_failed(String(e && e.message)));
+      return fail(session, core.companion_unreachable(base));
     }
     if (session !== s) return;
+    leg('status');
+    const localMode = status.mode === 'local';
+    session.localMode = localMode;
+    session.budget = !!status.budget;
+    session.core = new core.HarkCore(JSON.stringify({
+      session_update: status.session_update ?? null,
+      local_mode: localMode,
+      voice: settings.voice || null,
+      instructions: settings.instructions || null,
+      language: settings.language || null,
+      transcription_model: status.transcription_model ?? null,
+      model: status.model ?? null,
+      price: status.price ?? null,
+      push_to_talk: settings.talkMode === 'hold',
+      // The options page keeps text; the core takes the default for what is not a number.
+      idle_minutes: String(settings.idleMinutes ?? '').trim() === '' ? null : Number(settings.idleMinutes),
+    }));
+    // The companion's daily budget, shown with the meter from the start.
+    if (status.budget && status.budget.summary) perform(session.core.on_budget(status.budget.summary), session);
+
+    // The microphone: the person's stored decision for the extension's origin. The background
+    // sends a person who was never asked to Hark's own page first, where the browser can ask.
+    // Without it the session goes on for typed commands, with words on how to give Hark its voice.
+    // Firefox asks again in this tab when the decision was not remembered: that question may wait
+    // for the person, so the session does not; a late yes still gives the session its voice.
+    const waitMic = () => Promise.race([micRequest, new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS))]);
+    try {
+      session.mic = await waitMic();
+      // Not answered: either this document lost the focus before the browser handed it the
+      // microphone (the person clicked back to their page), or the browser is asking. Take the
+      // focus back once and wait again; still nothing means a question only the person can answer.
+      if (!session.mic && !document.hasFocus() && bridge.takeFocus) {
+        await bridge.takeFocus();
+        session.mic = await waitMic();
+      }
+      if (!session.mic) {
+        perform(core.microphone_error('NoAnswer', await microphonePermission(), BROWSER), session);
+        micRequest.then((stream) => lateMicrophone(session, stream), () => {});
+      }
+    } catch (e) {
+      perform(core.microphone_error((e && e.name) || 'NotFoundError', await microphonePermission(), BROWSER), session);
+    }
+    if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
+    leg('microphone');
+    bridge.microphoneSettled?.(tab, !!session.mic);
+
+    // 3. The microphone's track goes into the slot the offer already has (no renegotiation);
+    // without one the slot sends nothing and keeps its place for a microphone allowed later.
+    const micTrack = session.mic && session.mic.getAudioTracks()[0];
+    if (micTrack) await session.micSlot.sender.replaceTrack(micTrack).catch(() => {});
+    const offerFailed = await offer;
+    if (session !== s) return;
+    if (offerFailed !== null) return fail(session, core.connection_failed(offerFailed));
     leg('offerGathered');
 
     // 4. The companion forwards the offer upstream and returns the answer.
@@ -587,6 +604,8 @@ export function createSessionHost(bridge) {
       callId: (s && s.callId) || null,
       readyMs: s ? s.readyMs : null,
       legs: s ? s.legs : null,
+      hostAfterClick: s ? s.hostAfterClick : null,
+      pressLegs: s ? s.pressLegs : null,
       pageTimings: s ? s.timings.slice(-50) : [],
       callLatencies: s ? s.callLatencies.slice(-50) : [],
     };

@@ -38,7 +38,7 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   switch (msg.cmd) {
     case 'start':
       document.title = 'Hark: starting';
-      host.start(msg.tabId, msg.settings).catch((e) => console.error('Hark start failed', e));
+      host.start(msg.tabId, msg.settings, msg.clickedAt, msg.pressLegs).catch((e) => console.error('Hark start failed', e));
       sendResponse({ ok: true });
       return;
     case 'stop': host.stop(); sendResponse({ ok: true }); return;

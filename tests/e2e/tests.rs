@@ -276,7 +276,8 @@ async fn button_style_changes_one_button_by_label_or_all(engine: Engine) -> Resu
     s.browser
         .eval("document.querySelector('.card-body').insertAdjacentHTML('beforeend', '<button class=\"btn btn-light\" id=\"umlaut\">ΟΔΟΣ ΞΕΝΙΑΣ</button>'); return true")
         .await?;
-    let out = call.call_tool("changeButtonStyle", json!({ "target": "οδος ξενιας", "color": "rgb(0, 0, 255)" })).await?;
+    let out =
+        call.call_tool("changeButtonStyle", json!({ "target": "οδος ξενιας", "color": "rgb(0, 0, 255)" })).await?;
     ensure!(!out.to_lowercase().contains("error"), "changeButtonStyle by a non-English label failed: {out}");
     let bg = s.browser.eval("return getComputedStyle(document.getElementById('umlaut')).backgroundColor").await?;
     ensure!(bg == json!("rgb(0, 0, 255)"), "the button labelled in capitals is {bg}");

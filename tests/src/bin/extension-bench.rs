@@ -17,7 +17,7 @@ use hark_e2e::browser::{Browser, Engine, Launch, Microphone};
 use hark_e2e::site::Site;
 use hark_e2e::stack::Stack;
 
-const READY_RUNS: usize = 10;
+const READY_RUNS: usize = 30;
 const CALL_RUNS: usize = 15;
 
 fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
@@ -33,10 +33,24 @@ fn main() -> Result<()> {
         std::process::exit(code);
     }
     hark_e2e::init_tls();
+    let mut engines = vec![Engine::Chromium, Engine::Firefox];
+    // The page-load comparison over the corpus is most of the run; `--session-only` skips it.
+    let mut cost_where_off_too = true;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--engine" => engines = Engine::choice(args.next().as_deref())?,
+            "--session-only" => cost_where_off_too = false,
+            other => anyhow::bail!("unknown argument {other:?} (--engine chromium|firefox|both, --session-only)"),
+        }
+    }
     wasm_size()?;
     let rt = tokio::runtime::Runtime::new()?;
-    for engine in [Engine::Chromium, Engine::Firefox] {
-        rt.block_on(cost_where_off(engine)).with_context(|| format!("{}: cost where Hark is off", engine.name()))?;
+    for engine in engines {
+        if cost_where_off_too {
+            rt.block_on(cost_where_off(engine))
+                .with_context(|| format!("{}: cost where Hark is off", engine.name()))?;
+        }
         rt.block_on(bench(engine)).with_context(|| engine.name())?;
     }
     Ok(())
@@ -150,6 +164,9 @@ async fn bench(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/index.html").await?;
     let mut ready = Vec::new();
+    let (mut host_after_click, mut in_browser) = (Vec::new(), Vec::new());
+    // The background's part, ms from the press (extension/background.js `pressLeg`).
+    let mut press_legs: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     // The session host's legs, ms from its start (extension/session-host.js `leg`).
     let mut legs: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for _ in 0..READY_RUNS {
@@ -162,6 +179,14 @@ async fn bench(engine: Engine) -> Result<()> {
         for (name, ms) in st["legs"].as_object().into_iter().flatten() {
             legs.entry(name.clone()).or_default().extend(ms.as_f64());
         }
+        for (name, ms) in st["pressLegs"].as_object().into_iter().flatten() {
+            press_legs.entry(name.clone()).or_default().extend(ms.as_f64());
+        }
+        // The browser's own clock: the background's press → the session host's start.
+        if let (Some(host), Some(open)) = (st["hostAfterClick"].as_f64(), st["legs"]["channelOpen"].as_f64()) {
+            host_after_click.push(host);
+            in_browser.push(host + open);
+        }
         s.browser.press_toolbar_button().await?;
         s.wait_state(&["off"], Duration::from_secs(10)).await?;
     }
@@ -170,6 +195,19 @@ async fn bench(engine: Engine) -> Result<()> {
         engine.name(),
         percentile(ready.clone(), 0.5),
         percentile(ready, 0.95)
+    );
+    println!(
+        "{}: click-to-ready in the browser (press → channel open, the browser's clock, without the \
+         harness's WebDriver steps): median {:.0} ms, p95 {:.0} ms; of it, press → session host started: median {:.0} ms",
+        engine.name(),
+        percentile(in_browser.clone(), 0.5),
+        percentile(in_browser, 0.95),
+        percentile(host_after_click, 0.5)
+    );
+    println!(
+        "{}: before the session host, median ms from the press: {}",
+        engine.name(),
+        press_legs.iter().map(|(k, v)| format!("{k} {:.0}", percentile(v.clone(), 0.5))).collect::<Vec<_>>().join(", ")
     );
     let mut legs: Vec<(String, f64)> = legs.into_iter().map(|(k, v)| (k, percentile(v, 0.5))).collect();
     legs.sort_by(|a, b| a.1.total_cmp(&b.1));
