@@ -421,6 +421,7 @@ export function createSessionHost(bridge) {
       if (session === s && session.core) farEnd(session, () => session.core.on_channel_closed(''));
     };
     // Before the channel opened, a failure is a connection that never came up; after, one lost.
+    pc.oniceconnectionstatechange = () => { if (pc.iceConnectionState === 'connected') leg('ice'); };
     pc.onconnectionstatechange = () => {
       if (session !== s) return;
       const state = pc.connectionState;
