@@ -589,6 +589,54 @@ mod tests {
         );
     }
 
+    /// The hand-written reader knows every field by the name the executor writes it with.
+    #[test]
+    fn every_result_field_is_read_by_its_executor_name() {
+        let text = r##"{"ok":true,"error":"e","changed":1,"from":"rgb(1, 2, 3)",
+            "readable":{"checked":2,"adjusted":3,"unknown":4,"complete":true,
+                "examples":[{"tag":"h1","text":"Title","was":"#555","now":"#eee","ratio":2.1,"need":4.5}]},
+            "animations":5,"paused":6,"unclipped":7,"labels":["Save"],"undone":"changeTextColor",
+            "remaining":8,"restored":9,"html":"<b>","truncated":true,"totalChars":10,"label":"Login",
+            "role":"link","option":"Red","checked":false,"navigating":true,"gone":true,"scrollY":11.5,
+            "scrollHeight":12,"url":"https://example.org/","effect":"submitted the form",
+            "numbered":[{"n":1,"ref":"e3","role":"button","name":"Go"}],"count":13,"index":14,
+            "snippets":["a"],"text":"t","source":"page","needsConfirmation":true,"question":"Allow?",
+            "kind":"dataInUrl","pageUndid":15,"left":16,"docId":"d1"}"##;
+        let (r, _) = PageResult::read(text).unwrap();
+        let readable = r.readable.as_ref().unwrap();
+        let fix = &readable.examples[0];
+        let n = &r.numbered[0];
+        assert_eq!(
+            (r.ok, r.error.as_deref(), r.changed, r.from.as_deref()),
+            (true, Some("e"), Some(1), Some("rgb(1, 2, 3)"))
+        );
+        assert_eq!((readable.checked, readable.adjusted, readable.unknown, readable.complete), (2, 3, 4, true));
+        assert_eq!(
+            (fix.tag.as_str(), fix.text.as_str(), fix.was.as_str(), fix.now.as_str(), fix.ratio, fix.need),
+            ("h1", "Title", "#555", "#eee", 2.1, 4.5)
+        );
+        assert_eq!(
+            (r.animations, r.paused, r.unclipped, r.labels.as_slice()),
+            (Some(5), Some(6), Some(7), &["Save".to_string()][..])
+        );
+        assert_eq!((r.undone.as_deref(), r.remaining, r.restored), (Some("changeTextColor"), Some(8), Some(9)));
+        assert_eq!((r.html.as_deref(), r.truncated, r.total_chars), (Some("<b>"), true, Some(10)));
+        assert_eq!(
+            (r.label.as_deref(), r.role.as_deref(), r.option.as_deref(), r.checked),
+            (Some("Login"), Some("link"), Some("Red"), Some(false))
+        );
+        assert_eq!((r.navigating, r.gone, r.scroll_y, r.scroll_height), (true, true, Some(11.5), Some(12.0)));
+        assert_eq!((r.url.as_deref(), r.effect.as_deref()), (Some("https://example.org/"), Some("submitted the form")));
+        assert_eq!((n.n, n.element_ref.as_str(), n.role.as_str(), n.name.as_str()), (1, "e3", "button", "Go"));
+        assert_eq!((r.count, r.index, r.snippets.as_slice()), (Some(13), Some(14), &["a".to_string()][..]));
+        assert_eq!((r.text.as_deref(), r.source.as_deref()), (Some("t"), Some("page")));
+        assert_eq!(
+            (r.needs_confirmation, r.question.as_deref(), r.kind),
+            (true, Some("Allow?"), Some(Check::DataInUrl))
+        );
+        assert_eq!((r.page_undid, r.left, r.doc_id.as_deref()), (Some(15), Some(16), Some("d1")));
+    }
+
     #[test]
     fn failed_and_garbled_results_become_messages() {
         assert_eq!(PageResult::parse(r#"{"ok":false,"error":"ref e9 is stale"}"#).unwrap_err(), "ref e9 is stale");

@@ -635,6 +635,29 @@ fn acts_on(kind: ServerEventKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every option by the name session-host.js writes it with.
+    #[test]
+    fn every_option_is_read_by_its_session_host_name() {
+        let o = SessionOptions::from_json(
+            r#"{"session_update":{"type":"realtime"},"local_mode":true,"voice":"marin","instructions":"Be brief.",
+                "language":"fr","transcription_model":"gpt-4o-transcribe","model":"gpt-realtime","push_to_talk":true,
+                "idle_minutes":2.5,"price":{"text_in":4,"text_in_cached":0.4,"text_out":16,"audio_in":32,
+                "audio_in_cached":0.4,"audio_out":64}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.session_update, Some(json!({"type": "realtime"})));
+        assert!(o.local_mode && o.push_to_talk);
+        assert_eq!((o.voice.as_deref(), o.instructions.as_deref()), (Some("marin"), Some("Be brief.")));
+        assert_eq!((o.language.as_deref(), o.transcription_model.as_deref()), (Some("fr"), Some("gpt-4o-transcribe")));
+        assert_eq!((o.model.as_deref(), o.idle_minutes), (Some("gpt-realtime"), Some(2.5)));
+        assert_eq!(o.price.map(|p| (p.text_in, p.audio_out)), Some((4.0, 64.0)));
+        // A price with a rate missing is no price; nulls are absent; text that is not an object is refused.
+        let partial =
+            SessionOptions::from_json(r#"{"price":{"text_in":4},"session_update":null,"voice":null}"#).unwrap();
+        assert!(partial.price.is_none() && partial.session_update.is_none() && partial.voice.is_none());
+        assert!(SessionOptions::from_json("[1]").is_err() && SessionOptions::from_json("{").is_err());
+    }
     use crate::page::PageCommand;
 
     fn args_done(resp: &str, call: &str, name: &str, args: &str) -> String {

@@ -476,6 +476,38 @@ pub fn format_from(page: &RawPage, from: &str, max_tokens: u32) -> Result<String
 mod tests {
     use super::*;
 
+    /// The hand-written reader knows every field by the name the executor (and `Serialize`) uses.
+    #[test]
+    fn every_field_reads_back_as_written() {
+        let node = RawNode {
+            element_ref: Some("e7".into()),
+            role: "checkbox".into(),
+            name: "Remember me".into(),
+            level: Some(3),
+            in_view: true,
+            checked: Some(true),
+            expanded: Some(false),
+            selected: Some(true),
+            disabled: true,
+            value: Some("x".into()),
+            sensitive: true,
+            button: true,
+            section_ref: Some("e8".into()),
+        };
+        let page = RawPage {
+            url: "https://example.org/".into(),
+            title: "Example".into(),
+            viewport: Viewport { width: 1280.0, height: 900.0 },
+            scroll_y: 120.5,
+            scroll_height: 5000.0,
+            nodes: vec![node, RawNode { role: "text".into(), name: "Hello".into(), ..RawNode::default() }],
+            truncated: true,
+            from_found: true,
+        };
+        let text = serde_json::to_string(&page).unwrap();
+        assert_eq!(RawPage::from_json(&text).unwrap(), page, "{text}");
+    }
+
     pub fn node(role: &str, name: &str, r: Option<&str>, in_view: bool) -> RawNode {
         RawNode {
             role: role.into(),
