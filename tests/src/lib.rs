@@ -9,6 +9,7 @@ pub mod netns;
 pub mod pixels;
 pub mod site;
 pub mod stack;
+pub mod stats;
 pub mod xvfb;
 
 use std::path::PathBuf;

@@ -16,17 +16,10 @@ use serde_json::json;
 use hark_e2e::browser::{Browser, Engine, Launch, Microphone};
 use hark_e2e::site::Site;
 use hark_e2e::stack::Stack;
+use hark_e2e::stats::percentile;
 
 const READY_RUNS: usize = 30;
 const CALL_RUNS: usize = 15;
-
-fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
 
 fn main() -> Result<()> {
     if let Some(code) = hark_e2e::netns::reexec_inside() {
@@ -193,23 +186,23 @@ async fn bench(engine: Engine) -> Result<()> {
     println!(
         "{}: click-to-ready over {READY_RUNS} runs: median {:.0} ms, p95 {:.0} ms",
         engine.name(),
-        percentile(ready.clone(), 0.5),
-        percentile(ready, 0.95)
+        percentile(&ready, 0.5),
+        percentile(&ready, 0.95)
     );
     println!(
         "{}: click-to-ready in the browser (press → channel open, the browser's clock, without the \
          harness's WebDriver steps): median {:.0} ms, p95 {:.0} ms; of it, press → session host started: median {:.0} ms",
         engine.name(),
-        percentile(in_browser.clone(), 0.5),
-        percentile(in_browser, 0.95),
-        percentile(host_after_click, 0.5)
+        percentile(&in_browser, 0.5),
+        percentile(&in_browser, 0.95),
+        percentile(&host_after_click, 0.5)
     );
     println!(
         "{}: before the session host, median ms from the press: {}",
         engine.name(),
-        press_legs.iter().map(|(k, v)| format!("{k} {:.0}", percentile(v.clone(), 0.5))).collect::<Vec<_>>().join(", ")
+        press_legs.iter().map(|(k, v)| format!("{k} {:.0}", percentile(v, 0.5))).collect::<Vec<_>>().join(", ")
     );
-    let mut legs: Vec<(String, f64)> = legs.into_iter().map(|(k, v)| (k, percentile(v, 0.5))).collect();
+    let mut legs: Vec<(String, f64)> = legs.into_iter().map(|(k, v)| (k, percentile(&v, 0.5))).collect();
     legs.sort_by(|a, b| a.1.total_cmp(&b.1));
     println!(
         "{}: session host legs, median ms from its start: {}",
@@ -263,8 +256,8 @@ async fn bench(engine: Engine) -> Result<()> {
             }
             println!(
                 "  {page:40} {name:22} median {:6.1} ms  p95 {:6.1} ms  (output {out_len} chars)",
-                percentile(times.clone(), 0.5),
-                percentile(times, 0.95)
+                percentile(&times, 0.5),
+                percentile(&times, 0.95)
             );
         }
     }
@@ -272,8 +265,8 @@ async fn bench(engine: Engine) -> Result<()> {
         "{}: executor ready after DOMContentLoaded, over {} navigations: median {:.0} ms, max {:.0} ms",
         engine.name(),
         ready_after_dcl.len(),
-        percentile(ready_after_dcl.clone(), 0.5),
-        percentile(ready_after_dcl, 1.0)
+        percentile(&ready_after_dcl, 0.5),
+        percentile(&ready_after_dcl, 1.0)
     );
     s.stop().await;
     Ok(())

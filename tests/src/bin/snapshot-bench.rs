@@ -32,6 +32,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use hark_e2e::browser::{Engine, WINDOW};
 use hark_e2e::corpus::{held_out, pages as corpus_pages};
 use hark_e2e::stack::Stack;
+use hark_e2e::stats::{median, percentile};
 
 const DEFAULT_RUNS: usize = 12;
 /// At most this many answers when reading a page on with `from=`.
@@ -42,20 +43,6 @@ const GOAL_HTML_RATIO: f64 = 30.0;
 const GOAL_ARIA_RATIO: f64 = 0.7;
 const GOAL_ADDRESSABLE: f64 = 1.0;
 const GOAL_MEDIAN_MS: f64 = 20.0;
-
-fn percentile(v: &[f64], p: f64) -> f64 {
-    let mut v = v.to_vec();
-    v.retain(|x| x.is_finite());
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
-
-fn median(v: &[f64]) -> f64 {
-    percentile(v, 0.5)
-}
 
 fn main() -> Result<()> {
     if let Some(code) = hark_e2e::netns::reexec_inside() {

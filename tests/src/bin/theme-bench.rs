@@ -26,6 +26,7 @@ use hark_e2e::browser::Engine;
 use hark_e2e::contrast::{dark_share, AUDIT_JS};
 use hark_e2e::corpus::{held_out, pages as corpus_pages};
 use hark_e2e::stack::Stack;
+use hark_e2e::stats::{median, percentile};
 
 /// Waits until nothing in the page changed for 300 ms (at most 10 s), for Dark Reader, which
 /// restyles asynchronously; answers the ms from `t0` to the last change.
@@ -171,26 +172,6 @@ async fn look(s: &mut Stack, ms: f64) -> Result<Look> {
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
-
-fn p95(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[((v.len() - 1) as f64 * 0.95).round() as usize]
-    }
-}
-
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -223,7 +204,7 @@ fn report(engine: Engine, rows: &[Row], reader_version: &str) {
         }
         let wins = set.iter().filter(|r| r.hark.readable >= r.reader.readable).count();
         let faster = set.iter().filter(|r| r.hark.ms <= r.reader.ms).count();
-        let m = |f: &dyn Fn(&Row) -> f64| median(set.iter().map(|r| f(r)).collect());
+        let m = |f: &dyn Fn(&Row) -> f64| median(&set.iter().map(|r| f(r)).collect::<Vec<_>>());
         let all_text = |f: &dyn Fn(&Row) -> (u64, f64)| {
             let (n, ok) =
                 set.iter().map(|r| f(r)).fold((0u64, 0.0), |(n, ok), (c, share)| (n + c, ok + c as f64 * share));
@@ -248,8 +229,8 @@ fn report(engine: Engine, rows: &[Row], reader_version: &str) {
             m(&|r| r.hark.ms),
             m(&|r| r.hark.call_ms),
             m(&|r| r.reader.ms),
-            p95(set.iter().map(|r| r.hark.ms).collect()),
-            p95(set.iter().map(|r| r.reader.ms).collect()),
+            percentile(&set.iter().map(|r| r.hark.ms).collect::<Vec<_>>(), 0.95),
+            percentile(&set.iter().map(|r| r.reader.ms).collect::<Vec<_>>(), 0.95),
             pct(m(&|r| r.hark.dark)),
             pct(m(&|r| r.reader.dark)),
         );
