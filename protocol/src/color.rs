@@ -2,7 +2,8 @@
 //! hsl(), hwb() (CSS Color Level 4, both the comma and the space syntax, with an alpha).
 //!
 //! Our own parser rather than a library: the one we used (csscolorparser) also reads lab and
-//! oklch, whose trigonometry, and its float parser's tables, cost ~25 KB of the WASM core;
+//! oklch, and with its trigonometry and the standard float parser it brought, replacing it (and
+//! `str::parse::<f32>`, see [`crate::number`]) took 32 KB raw, 20 KB gzipped, off the WASM core;
 //! people name colors, they do not speak oklch.
 
 use thiserror::Error;

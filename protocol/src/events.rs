@@ -58,15 +58,20 @@ macro_rules! typed_enum {
         }
 
         impl $name {
-            /// Reads one from JSON text: its `type`, then, when `wanted` says so, that variant's
-            /// fields (through the one JSON tree, see [`crate::json`]); `Ok(None)` for a variant
-            /// not wanted. Inlined with a `wanted` that is decided at compile time, the variants
-            /// not wanted cost no code at all.
+            /// Reads one from JSON text (through the one JSON tree, see [`crate::json`]); see
+            /// [`Self::from_tree_where`].
             #[allow(dead_code)]
             #[inline(always)]
             fn from_text_where(text: &str, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
+                Self::from_tree_where(&serde_json::from_str(text)?, wanted)
+            }
+
+            /// Its `type`, then, when `wanted` says so, that variant's fields; `Ok(None)` for a
+            /// variant not wanted. Inlined with a `wanted` that is decided at compile time, the
+            /// variants not wanted cost no code at all.
+            #[inline(always)]
+            fn from_tree_where(doc: &Value, wanted: impl Fn($kind) -> bool) -> Result<Option<Self>, serde_json::Error> {
                 use serde::de::Error as _;
-                let doc: Value = serde_json::from_str(text)?;
                 let Some(fields) = doc.as_object() else {
                     return Err(serde_json::Error::custom(concat!("a ", stringify!($name), " is a JSON object")));
                 };
@@ -81,7 +86,7 @@ macro_rules! typed_enum {
                             if !wanted($kind::$variant) {
                                 return Ok(None);
                             }
-                            let body: $bodies::$variant = crate::json::from_tree(&doc)?;
+                            let body: $bodies::$variant = crate::json::from_tree(doc)?;
                             Ok(Some($name::$variant { $( $field: body.$field ),* }))
                         }
                     )*
@@ -95,25 +100,11 @@ macro_rules! typed_enum {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
-                let mut doc = Value::deserialize(deserializer)?;
-                let Some(fields) = doc.as_object_mut() else {
-                    return Err(D::Error::custom(concat!("a ", stringify!($name), " is a JSON object")));
-                };
-                let tag = match fields.remove("type") {
-                    Some(Value::String(tag)) => tag,
-                    Some(_) => return Err(D::Error::custom("`type` is not a string")),
-                    None => return Err(D::Error::missing_field("type")),
-                };
-                match tag.as_str() {
-                    $(
-                        $tag $(| $alias)* => {
-                            let body: $bodies::$variant = crate::json::from_tree(&doc).map_err(D::Error::custom)?;
-                            Ok($name::$variant { $( $field: body.$field ),* })
-                        }
-                    )*
-                    $( _ => Ok($name::$other), )?
-                    #[allow(unreachable_patterns)]
-                    other => Err(D::Error::unknown_variant(other, &[$($tag),*])),
+                let doc = Value::deserialize(deserializer)?;
+                match $name::from_tree_where(&doc, |_| true) {
+                    Ok(Some(read)) => Ok(read),
+                    Ok(None) => unreachable!("every variant is wanted"),
+                    Err(e) => Err(D::Error::custom(e)),
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! - reading some types straight from text and others from a tree carried two parsers per type;
 //!   one path carries one;
 //! - serde_json's own tree input also reads a struct from a JSON array (`[1, "x"]` for `{a, b}`),
-//!   a form no Realtime event uses, and that path was ~17 KB of the WASM core (issue 11). [`Tree`]
+//!   a form no Realtime event uses, and that path was 17 KB (raw) of the WASM core (issue 11). [`Tree`]
 //!   reads structs from objects only.
 //!
 //! The tree costs an allocation per node, which is nothing at the rate events and answers come.

@@ -1,5 +1,5 @@
 //! Decimal numbers in text (`12`, `-0.5`, `.25`, `1e3`), read without the standard library's
-//! float parser: its exact-rounding tables cost ~15 KB in the WASM core, and every number Hark
+//! float parser: its exact-rounding table alone is 10 KB of the WASM core, and every number Hark
 //! reads from words (a size, a percentage, a color channel) needs a few digits, not 17.
 
 /// `text` as a number: an optional sign, digits with an optional fraction, an optional exponent.

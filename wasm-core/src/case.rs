@@ -1,6 +1,6 @@
 //! Lowercasing text in any script. In the browser, JavaScript's own `toLowerCase` does it (the
-//! same Unicode default case mapping as Rust's): Rust's case tables cost ~10 KB of the WASM
-//! core, and every browser carries them already. ASCII, most of what Hark compares, never leaves
+//! same Unicode default case mapping as Rust's): Rust's case tables and code were 18 KB raw,
+//! 8 KB gzipped, of the WASM core, and every browser carries them already. ASCII, most of what Hark compares, never leaves
 //! Rust.
 
 /// `text` in lowercase.

@@ -8,12 +8,16 @@
 //! command, the command goes back with `confirmed: [the checks said yes to]`, and the executor
 //! skips only those; a second check the same command meets is a second question.
 
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 
 /// Why a command waits for the person's yes. The one list of these: the executor
 /// (`extension/content/actions.js`, its `CHECK` table) answers `needsConfirmation` with one of
 /// these names as `kind`, and skips a check only when the command's `confirmed` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Read from results by `Check::named`; deserialized only by tests (their `PageCommand`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub enum Check {
     /// Typing into a password, card or one-time-code field.

@@ -1,6 +1,6 @@
 //! A map and a set for the few entries a session keeps at a time (page requests in flight,
 //! responses running, call ids seen): a `Vec` searched in order. The standard `HashMap` and
-//! `HashSet` carried ~13 KB of hash-table code per key and value type into the WASM core
+//! `HashSet` carried 13 KB (raw) of hash-table code, a copy per key and value type, into the WASM core
 //! (issue 11 asks for ≤ 150 KB), to index maps that hold a handful of entries.
 
 use std::borrow::Borrow;
