@@ -86,16 +86,23 @@
   const LANDMARK_ROLES = new Set(['banner', 'navigation', 'main', 'contentinfo', 'complementary', 'search', 'form', 'region', 'dialog']);
   const BUTTON_SELECTOR = 'button, input[type=button], input[type=submit], input[type=reset], input[type=image], [role=button], a, summary';
 
+  // Every attribute question about one element asked of one list, read in one DOM call. In
+  // Firefox's content scripts each DOM call costs more than the check itself (measured: a walk's
+  // time is mostly calls), and most elements carry none of the attributes asked about. Functions
+  // below take such a list as `names` where a walk has it, and read it themselves otherwise.
+  /** @param {Element} el */
+  const namesOf = (el) => el.getAttributeNames();
+
   // Something the page made clickable or focusable by hand (onclick, tabindex >= 0).
-  const actsOnClick = (el) => el.hasAttribute('onclick') || (el.hasAttribute('tabindex') && el.tabIndex >= 0);
+  const actsOnClick = (el, names = namesOf(el)) => names.includes('onclick') || (names.includes('tabindex') && el.tabIndex >= 0);
 
   // The non-abstract roles of WAI-ARIA 1.2; DPUB-ARIA (doc-*) and Graphics ARIA (graphics-*)
   // roles are known by their prefix. The digital-publishing references are links.
   const ARIA_ROLES = new Set(['alert', 'alertdialog', 'application', 'article', 'banner', 'blockquote', 'button', 'caption', 'cell', 'checkbox', 'code', 'columnheader', 'combobox', 'complementary', 'contentinfo', 'definition', 'deletion', 'dialog', 'directory', 'document', 'emphasis', 'feed', 'figure', 'form', 'generic', 'grid', 'gridcell', 'group', 'heading', 'img', 'insertion', 'link', 'list', 'listbox', 'listitem', 'log', 'main', 'marquee', 'math', 'meter', 'menu', 'menubar', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'navigation', 'none', 'note', 'option', 'paragraph', 'presentation', 'progressbar', 'radio', 'radiogroup', 'region', 'row', 'rowgroup', 'rowheader', 'scrollbar', 'search', 'searchbox', 'separator', 'slider', 'spinbutton', 'status', 'strong', 'subscript', 'superscript', 'switch', 'tab', 'table', 'tablist', 'tabpanel', 'term', 'textbox', 'time', 'timer', 'toolbar', 'tooltip', 'tree', 'treegrid', 'treeitem']);
   const LINK_ROLES = new Set(['doc-backlink', 'doc-biblioref', 'doc-glossref', 'doc-noteref']);
   // ARIA: the first token of `role` that names a known role counts; with none, the element's own.
-  function explicitRole(el) {
-    const attr = el.getAttribute('role');
+  function explicitRole(el, names = namesOf(el)) {
+    const attr = names.includes('role') && el.getAttribute('role');
     if (!attr) return '';
     for (const token of attr.trim().toLowerCase().split(/\s+/)) {
       if (LINK_ROLES.has(token)) return 'link';
@@ -104,30 +111,31 @@
     return '';
   }
 
-  // `tag`: el.tagName when the caller has it (each DOM read costs, in Firefox's content scripts
-  // more than the rest of the check).
-  function roleOf(el, tag = el.tagName) {
-    const explicit = explicitRole(el);
+  // `tag` and `names` (namesOf): when the caller has them (each DOM read costs, in Firefox's
+  // content scripts more than the rest of the check).
+  function roleOf(el, tag = el.tagName, names = namesOf(el)) {
+    const explicit = explicitRole(el, names);
+    const popsList = () => names.includes('aria-haspopup') && el.getAttribute('aria-haspopup') === 'listbox';
     if (explicit && explicit !== 'none' && explicit !== 'presentation' && explicit !== 'generic') {
       // A button that opens a list of options is a drop-down to the person (select-only combobox).
-      if (explicit === 'button' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
+      if (explicit === 'button' && popsList()) return 'combobox';
       return explicit;
     }
     // HTML elements have upper-case tag names: only the others need their namespace read.
     if (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS) {
-      if (tag === 'a' && (el.hasAttribute('href') || el.hasAttribute('xlink:href'))) return 'link';
-      return actsOnClick(el) ? 'clickable' : '';
+      if (tag === 'a' && (names.includes('href') || names.includes('xlink:href'))) return 'link';
+      return actsOnClick(el, names) ? 'clickable' : '';
     }
-    if (tag === 'BUTTON' && el.getAttribute('aria-haspopup') === 'listbox') return 'combobox';
+    if (tag === 'BUTTON' && popsList()) return 'combobox';
     switch (tag) {
-      case 'A': return el.hasAttribute('href') ? 'link' : actsOnClick(el) ? 'clickable' : '';
+      case 'A': return names.includes('href') ? 'link' : actsOnClick(el, names) ? 'clickable' : '';
       case 'BUTTON': case 'SUMMARY': return 'button';
       case 'SELECT': return el.multiple || el.size > 1 ? 'listbox' : 'combobox';
       case 'TEXTAREA': return 'textbox';
       case 'INPUT': {
         const t = (el.type || 'text').toLowerCase();
         if (['button', 'submit', 'reset', 'image', 'file'].includes(t)) return 'button';
-        if (t === 'checkbox') return el.getAttribute('switch') !== null ? 'switch' : 'checkbox';
+        if (t === 'checkbox') return names.includes('switch') ? 'switch' : 'checkbox';
         if (t === 'radio') return 'radio';
         if (t === 'range') return 'slider';
         if (t === 'number') return 'spinbutton';
@@ -142,17 +150,21 @@
       case 'SECTION': return el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ? 'region' : '';
     }
     if (LANDMARK_TAGS[tag]) return LANDMARK_TAGS[tag];
-    if (el.hasAttribute('contenteditable') && el.isContentEditable) return 'textbox';
+    if (names.includes('contenteditable') && el.isContentEditable) return 'textbox';
     // A feed's article or a sortable column made clickable is still heard as what it is.
-    if (actsOnClick(el)) return tag === 'ARTICLE' ? 'article' : tag === 'TH' ? (el.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader') : 'clickable';
+    if (actsOnClick(el, names)) return tag === 'ARTICLE' ? 'article' : tag === 'TH' ? (el.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader') : 'clickable';
     return '';
   }
 
   // Values that must never leave the page.
   const SENSITIVE_NAME = /(card|cc)[-_ ]?(num|number|no\b)|cardnumber|\bcvv|\bcvc|\bcsc\b|security[-_ ]?code|\biban\b|\bssn\b|one[-_ ]?time|\botp\b|passw|passcode|\bpin\b/i;
   function isSensitive(el) {
-    if (el.closest('[data-hark-private], [data-private]')) return true;
-    if (el.tagName !== 'INPUT' && el.tagName !== 'TEXTAREA' && el.tagName !== 'SELECT') return false;
+    return !!el.closest('[data-hark-private], [data-private]') || sensitiveField(el);
+  }
+  // A field whose value is private by its kind or its name (a walk has left private parts out
+  // already, so it asks only this).
+  function sensitiveField(el, tag = el.tagName) {
+    if (tag !== 'INPUT' && tag !== 'TEXTAREA' && tag !== 'SELECT') return false;
     const type = (el.getAttribute('type') || '').toLowerCase();
     if (type === 'password' || type === 'hidden') return true;
     const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
@@ -162,8 +174,8 @@
   }
 
   const PRIVATE = '[data-hark-private], [data-private]';
-  // Asked of every element a walk passes: two attribute lookups, not a selector match.
-  const isPrivate = (el) => el.hasAttribute('data-hark-private') || el.hasAttribute('data-private');
+  // Asked of every element a walk passes: a look in its attribute names, not a selector match.
+  const isPrivate = (el, names = namesOf(el)) => names.includes('data-hark-private') || names.includes('data-private');
 
   // Card-number-like digit runs (13-19 digits passing the Luhn check) never leave the page.
   function luhn(digits) {
@@ -209,16 +221,19 @@
         const tag = c.tagName;
         // In a name, an image inside says its text alternative (accname: each child's own name).
         if (withButtons && (tag === 'IMG' || tag === 'svg')) {
-          const alt = !isPrivate(c) && visible(c) ? imageText(c) : '';
+          const names = namesOf(c);
+          const alt = !isPrivate(c, names) && visible(c, names) ? imageText(c) : '';
           if (alt) stack.push(alt);
           continue;
         }
-        if (SKIP_TAGS.has(tag) || isOverlay(c) || isPrivate(c)) continue;
+        if (SKIP_TAGS.has(tag) || isOverlay(c)) continue;
         if (CONTROL_TAGS.has(tag) && !(withButtons && tag === 'BUTTON')) continue;
+        const names = namesOf(c);
+        if (isPrivate(c, names)) continue;
         // Only SVG and MathML have lower-case tag names.
         if (tag.charCodeAt(0) >= 97 && c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
-        const cRole = c.getAttribute('role');
-        if ((!withButtons && cRole === 'button') || (withButtons && NESTED_GROUPS.has(cRole)) || !visible(c)) continue;
+        const cRole = names.includes('role') ? c.getAttribute('role') : null;
+        if ((!withButtons && cRole === 'button') || (withButtons && NESTED_GROUPS.has(cRole)) || !visible(c, names)) continue;
         stack.push(c);
       }
       // Whitespace collapsed as it comes: indentation must not use up the length limit.
@@ -259,16 +274,16 @@
   // The W3C accname steps people meet: aria-labelledby (never followed further), aria-label, the
   // host language's label (a field's <label>, an image's alt, a drawing's <title>, a group's
   // legend), content for the roles named by it, then title and what the element points at.
-  function accessibleName(el, role = roleOf(el)) {
-    const labelledby = el.getAttribute('aria-labelledby');
+  function accessibleName(el, role = roleOf(el), tag = el.tagName, names = namesOf(el)) {
+    const labelledby = names.includes('aria-labelledby') && el.getAttribute('aria-labelledby');
     if (labelledby) {
       const root = el.getRootNode();
       const t = labelledby.split(/\s+/).map((id) => root.getElementById?.(id) || document.getElementById(id)).filter(Boolean).map(referencedText).join(' ');
       if (t.trim()) return squash(t);
     }
-    const aria = squash(el.getAttribute('aria-label'));
+    const aria = names.includes('aria-label') ? squash(el.getAttribute('aria-label')) : '';
     if (aria) return aria;
-    const tag = el.tagName;
+    const title = () => (names.includes('title') ? squash(el.title) : '');
     if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') {
       const t = (el.type || '').toLowerCase();
       // An icon button (empty value) is better named by its title ("Search") than "Submit".
@@ -280,8 +295,8 @@
       return squash(el.getAttribute('placeholder') || el.title || el.name || '');
     }
     if (tag === 'IMG') return imageText(el);
-    if (tag === 'IFRAME' || tag === 'FRAME') return squash(el.title);
-    if (el.namespaceURI === SVG_NS) {
+    if (tag === 'IFRAME' || tag === 'FRAME') return title();
+    if (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS) {
       const title = imageText(el);
       if (title) return title;
     }
@@ -289,14 +304,14 @@
       const legend = Array.from(el.children).find((c) => c.tagName === 'LEGEND');
       if (legend) return visibleText(legend, 200);
     }
-    if (!NAME_FROM_CONTENT.has(role)) return squash(el.title);
+    if (!NAME_FROM_CONTENT.has(role)) return title();
     let t = visibleText(el, 200, true);
     if (!t) {
       const img = el.querySelector('img[alt], svg[aria-label], [title]');
       t = squash(img?.getAttribute('alt') || img?.getAttribute('aria-label') || img?.getAttribute('title'));
     }
     // Where a link goes says more than an id the page's code gave it ("a", "lnk3").
-    return t || squash(el.title) || iconHint(el) || destination(el) || idHint(el);
+    return t || title() || iconHint(el) || destination(el) || idHint(el);
   }
 
   // A link with nothing to read (an image without alt text) is named by where it goes, as a
@@ -350,10 +365,12 @@
     return { r: +m[1], g: +m[2], b: +m[3], a };
   }
 
-  function looksLikeButton(el) {
+  const BUTTON_CLASS = /^(btn|button)$|^(btn|button)[-_]|[-_](btn|button)$/i;
+  function looksLikeButton(el, names = namesOf(el)) {
     if (el.tagName !== 'A') return true;
-    for (const c of el.classList) if (/^(btn|button)$|^(btn|button)[-_]|[-_](btn|button)$/i.test(c)) return true;
-    if (el.getAttribute('role') === 'button') return true;
+    // The class attribute as one string: a classList is read a DOM call per class.
+    if (names.includes('class')) for (const c of String(el.getAttribute('class')).split(/\s+/)) if (BUTTON_CLASS.test(c)) return true;
+    if (names.includes('role') && el.getAttribute('role') === 'button') return true;
     // Computed look: a padded box with its own background or border.
     const cs = getComputedStyle(el);
     if (cs.display === 'inline') return false;
@@ -364,15 +381,15 @@
     return padded && (filled || bordered);
   }
 
-  function isButton(el, role) {
+  function isButton(el, role, tag = el.tagName, names = namesOf(el)) {
     if (role === 'button') return true;
-    if (role === 'link' || role === 'clickable') return el.tagName === 'A' && looksLikeButton(el);
+    if (role === 'link' || role === 'clickable') return tag === 'A' && looksLikeButton(el, names);
     return false;
   }
 
   const SEEN = { visibilityProperty: true }; // one options object for every call
-  function visible(el) {
-    if (el.hidden || el.getAttribute('aria-hidden') === 'true' || el.inert) return false;
+  function visible(el, names = namesOf(el)) {
+    if (names.length && ((names.includes('hidden') && el.hidden) || (names.includes('aria-hidden') && el.getAttribute('aria-hidden') === 'true') || (names.includes('inert') && el.inert))) return false;
     if (el.checkVisibility) {
       if (el.checkVisibility(SEEN)) return true;
       return getComputedStyle(el).display === 'contents';
@@ -381,9 +398,11 @@
     return cs.display !== 'none' && cs.visibility !== 'hidden';
   }
 
+  // Four reads of the box, not six: each is a DOM call in Firefox's content scripts.
   function inView(el, vw, vh) {
     const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw;
+    const top = r.top, bottom = r.bottom, left = r.left, right = r.right;
+    return bottom > top && right > left && bottom > 0 && right > 0 && top < vh && left < vw;
   }
 
   // ---- working in slices: the page keeps painting and answering while Hark works -------------
@@ -449,17 +468,22 @@
     return path;
   }
 
-  function controlNode(el, role, name, button, frameVisible) {
-    const n = { ref: refFor(el), role, name, inView: frameVisible && inView(el, innerWidth, innerHeight) };
+  // `c`: what the walk knows of the element (tag, attribute names, whether private parts were
+  // left out on the way to it, the window's size) and whether its frame is in view.
+  function controlNode(el, role, name, button, c) {
+    const { tag, names } = c;
+    const n = { ref: refFor(el), role, name, inView: c.frameVisible && inView(el, c.vw, c.vh) };
     if (button) n.button = true;
-    const sensitive = isSensitive(el);
+    const sensitive = c.privateLeftOut ? sensitiveField(el, tag) : isSensitive(el);
     if (sensitive) n.sensitive = true;
-    if (el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) n.checked = !!el.checked;
-    else if (el.hasAttribute('aria-checked')) n.checked = el.getAttribute('aria-checked') === 'true';
-    if (el.hasAttribute('aria-expanded')) n.expanded = el.getAttribute('aria-expanded') === 'true';
-    else if (el.tagName === 'SUMMARY' && el.parentElement?.tagName === 'DETAILS') n.expanded = el.parentElement.open;
-    if (el.hasAttribute('aria-selected')) n.selected = el.getAttribute('aria-selected') === 'true';
-    if (el.disabled || el.getAttribute('aria-disabled') === 'true') n.disabled = true;
+    const aria = (a) => names.includes(a) ? el.getAttribute(a) : null;
+    if (tag === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) n.checked = !!el.checked;
+    else if (names.includes('aria-checked')) n.checked = aria('aria-checked') === 'true';
+    if (names.includes('aria-expanded')) n.expanded = aria('aria-expanded') === 'true';
+    else if (tag === 'SUMMARY' && el.parentElement?.tagName === 'DETAILS') n.expanded = el.parentElement.open;
+    if (names.includes('aria-selected')) n.selected = aria('aria-selected') === 'true';
+    // Links have no `disabled` (nor do drawings): not asked.
+    if ((tag !== 'A' && tag.charCodeAt(0) < 97 && el.disabled) || aria('aria-disabled') === 'true') n.disabled = true;
     if (!sensitive) {
       const v = fieldValue(el, role);
       if (v && looksLikeCard(v)) n.sensitive = true;
@@ -502,8 +526,9 @@
     // pushing children last to first visits them in page order. An explicit stack rather than
     // recursion: no generator or frame per element on pages of 100,000 elements, and the walk
     // can pause (its slice used up) and go on where it was. Each entry's mode packs how its text
-    // is read (`inText`), whether its frame is in view, and whether it is a <slot> to expand.
-    const stack = [], modes = [];
+    // is read (`inText`), whether its frame is in view, and whether it is a <slot> to expand;
+    // its tag name is kept too (read once, when it is pushed).
+    const stack = [], modes = [], tags = [];
     const FRAME_VISIBLE = 4, SLOT = 8;
     const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
@@ -511,13 +536,15 @@
       const mode = modeOf(inText, frameVisible);
       // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
       for (let c = (shadow || parent).lastElementChild; c; c = c.previousElementSibling) {
+        const tag = c.tagName;
         stack.push(c);
-        modes.push(c.tagName === 'SLOT' ? mode | SLOT : mode);
+        modes.push(tag === 'SLOT' ? mode | SLOT : mode);
+        tags.push(tag);
       }
     }
     function pushAll(els, inText, frameVisible) {
       const mode = modeOf(inText, frameVisible);
-      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); }
+      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); tags.push(els[i].tagName); }
     }
     // A slot shows what is assigned to it, else its own (fallback) content.
     function pushSlot(slot, inText, frameVisible) {
@@ -525,19 +552,21 @@
       pushAll(slot.assignedElements({ flatten: true }), inText, frameVisible);
     }
 
-    function visit(el, inText, frameVisible) {
+    // What controlNode needs from the walk besides the element; one object, refilled per control.
+    const known = { tag: '', names: /** @type {string[]} */ ([]), frameVisible: true, privateLeftOut: !buttonsOnly, vw, vh };
+    function visit(el, tag, inText, frameVisible) {
       if (!reached) {
         if (el === fromEl) reached = true;
         else if (!path.has(el)) return; // wholly before `from`
       }
       if (isOverlay(el)) return;
-      const tag = el.tagName;
+      const names = namesOf(el);
       if (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS) {
-        if (SVG_UNSEEN.has(el.localName) || !visible(el)) return;
+        if (SVG_UNSEEN.has(el.localName) || !visible(el, names)) return;
         // A drawing is a picture, unless the page drew widgets into it (a chart's legend switches,
         // a map's links, a slider's knob): those are found by the browser's own query, not by
         // visiting each of a chart's thousands of shapes.
-        if (tag === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el, tag)) && !actsOnClick(el)) {
+        if (tag === 'svg' && !INTERACTIVE_ROLES.has(roleOf(el, tag, names)) && !actsOnClick(el, names)) {
           const widgets = [];
           for (const w of el.querySelectorAll(WIDGET_SELECTOR)) {
             if (!widgets.length || !widgets[widgets.length - 1].contains(w)) widgets.push(w);
@@ -546,8 +575,8 @@
           return;
         }
       } else if (SKIP_TAGS.has(tag)) return;
-      if (!visible(el)) return;
-      if (isPrivate(el) && !buttonsOnly) {
+      if (!visible(el, names)) return;
+      if (isPrivate(el, names) && !buttonsOnly) {
         push({ role: 'text', name: '(private content, hidden by request)', inView: frameVisible && inView(el, vw, vh) });
         return;
       }
@@ -562,18 +591,18 @@
           const title = squash(el.title || el.getAttribute('aria-label'));
           const n = { role: 'text', name: `(a frame${title ? ` "${cut(title, 60)}"` : ''} from ${origin || 'another site'}: another site's content, which Hark cannot read or change)`, inView: frameVisible && inView(el, vw, vh) };
           // A frame the page made clickable or focusable is still an element to act on.
-          if (actsOnClick(el)) Object.assign(n, { ref: refFor(el), role: 'frame', name: `${title || 'untitled'} (another site's frame: Hark cannot read or change its content)` });
+          if (actsOnClick(el, names)) Object.assign(n, { ref: refFor(el), role: 'frame', name: `${title || 'untitled'} (another site's frame: Hark cannot read or change its content)` });
           push(n);
         }
         return;
       }
-      const role = roleOf(el, tag);
+      const role = roleOf(el, tag, names);
       if (role === 'heading' && !buttonsOnly && inText !== ONLY_CONTROLS) {
-        const level = +(el.getAttribute('aria-level') || tag.slice(1)) || 2;
+        const level = +((names.includes('aria-level') && el.getAttribute('aria-level')) || tag.slice(1)) || 2;
         const name = visibleText(el, 200);
         // A heading people can click or focus (a section toggle) is also an element to act on.
         const n = { role, name, level, sectionRef: refFor(el), inView: frameVisible && inView(el, vw, vh) };
-        if (actsOnClick(el)) n.ref = n.sectionRef;
+        if (actsOnClick(el, names)) n.ref = n.sectionRef;
         if (name && !push(n)) return;
         if (el.querySelector('a[href], button, input, select, textarea, [role=button], [role=link]')) pushChildren(el, true, frameVisible, tag);
         return;
@@ -585,13 +614,16 @@
       // when their name already says all of it (a formula, a card title), only the controls and
       // headings inside follow, not the same words again piece by piece.
       const leaf = INTERACTIVE_ROLES.has(role) && role !== 'clickable';
-      const control = leaf || role === 'clickable' || (role !== '' && actsOnClick(el));
+      const control = leaf || role === 'clickable' || (role !== '' && actsOnClick(el, names));
       if (control) {
-        const button = isButton(el, role);
+        const button = isButton(el, role, tag, names);
         let name = '';
         if (!buttonsOnly || button) {
-          name = cut(accessibleName(el, role), 160);
-          if (!push(controlNode(el, role, name, button, frameVisible))) return;
+          name = cut(accessibleName(el, role, tag, names), 160);
+          known.tag = tag;
+          known.names = names;
+          known.frameVisible = frameVisible;
+          if (!push(controlNode(el, role, name, button, known))) return;
         }
         if (leaf) {
           if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) pushChildren(el, ONLY_CONTROLS, frameVisible, tag);
@@ -602,7 +634,7 @@
       }
       if (!buttonsOnly && inText !== ONLY_CONTROLS) {
         if (LANDMARK_ROLES.has(role) && !control) {
-          push({ role, name: squash(el.getAttribute('aria-label')), inView: frameVisible && inView(el, vw, vh) });
+          push({ role, name: names.includes('aria-label') ? squash(el.getAttribute('aria-label')) : '', inView: frameVisible && inView(el, vw, vh) });
         } else if (!inText) {
           // A MathML formula reads as one line, not a line per symbol.
           let block = TEXT_BLOCKS.has(tag) || tag === 'math';
@@ -632,19 +664,23 @@
 
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
     if (document.body) pushChildren(document.body, false, true);
-    let paused = false;
+    // Entries below this depth of the stack were pushed before the walk last paused.
+    let pushedBeforePause = 0;
     while (stack.length && !truncated) {
       if (s.due()) {
         if (s.late()) { truncated = true; break; }
         await s.pause();
-        paused = true;
+        pushedBeforePause = stack.length;
       }
-      const el = stack.pop(), mode = modes.pop();
+      const el = stack.pop(), mode = modes.pop(), tag = tags.pop();
       // The page may have changed while the walk paused: what it removed is not on it any more.
-      if (paused && !el.isConnected) continue;
+      if (stack.length < pushedBeforePause) {
+        pushedBeforePause = stack.length;
+        if (!el.isConnected) continue;
+      }
       const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
       if (mode & SLOT) pushSlot(el, inText, frameVisible);
-      else visit(el, inText, frameVisible);
+      else visit(el, tag, inText, frameVisible);
     }
     const se = document.scrollingElement || document.documentElement;
     return {
