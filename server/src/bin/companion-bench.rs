@@ -129,6 +129,8 @@ fn rss_kib(pid: u32, field: &str) -> Option<u64> {
 
 /// Exchanges per path in one round.
 const ROUND: usize = 250;
+/// Issue 11, goal 5: what the companion may add at p99, 50 concurrent (the goal before was 2 ms).
+const GOAL_ADDED_P99_MS: f64 = 1.0;
 
 fn ms(x: Duration) -> f64 {
     x.as_secs_f64() * 1000.0
@@ -268,9 +270,9 @@ async fn bench(exchanges: usize, concurrency: usize) -> anyhow::Result<()> {
         paired_p99[paired_p99.len() - 1]
     );
     println!(
-        "goal <= 2 ms added at p99: {} (all exchanges), {} (paired-round median)",
-        if added_p99 <= 2.0 { "met" } else { "NOT met" },
-        if median <= 2.0 { "met" } else { "NOT met" }
+        "goal <= {GOAL_ADDED_P99_MS} ms added at p99 (issue 11): {} (all exchanges), {} (paired-round median)",
+        if added_p99 <= GOAL_ADDED_P99_MS { "met" } else { "NOT met" },
+        if median <= GOAL_ADDED_P99_MS { "met" } else { "NOT met" }
     );
     println!(
         "companion CPU time: {:.0} µs per exchange (user + system, {} exchanges)",
