@@ -552,8 +552,6 @@
       pushAll(slot.assignedElements({ flatten: true }), inText, frameVisible);
     }
 
-    // What controlNode needs from the walk besides the element; one object, refilled per control.
-    const known = { tag: '', names: /** @type {string[]} */ ([]), frameVisible: true, privateLeftOut: !buttonsOnly, vw, vh };
     function visit(el, tag, inText, frameVisible) {
       if (!reached) {
         if (el === fromEl) reached = true;
@@ -620,10 +618,7 @@
         let name = '';
         if (!buttonsOnly || button) {
           name = cut(accessibleName(el, role, tag, names), 160);
-          known.tag = tag;
-          known.names = names;
-          known.frameVisible = frameVisible;
-          if (!push(controlNode(el, role, name, button, known))) return;
+          if (!push(controlNode(el, role, name, button, { tag, names, frameVisible, privateLeftOut: !buttonsOnly, vw, vh }))) return;
         }
         if (leaf) {
           if (el.firstElementChild && el.querySelector(WIDGET_SELECTOR)) pushChildren(el, ONLY_CONTROLS, frameVisible, tag);
