@@ -387,9 +387,11 @@
     return false;
   }
 
+  // Hidden by the page's markup (hidden, aria-hidden, inert), whatever its styles say.
+  const hiddenByMarkup = (el, names) => names.length > 0 && ((names.includes('hidden') && el.hidden) || (names.includes('aria-hidden') && el.getAttribute('aria-hidden') === 'true') || (names.includes('inert') && el.inert));
   const SEEN = { visibilityProperty: true }; // one options object for every call
   function visible(el, names = namesOf(el)) {
-    if (names.length && ((names.includes('hidden') && el.hidden) || (names.includes('aria-hidden') && el.getAttribute('aria-hidden') === 'true') || (names.includes('inert') && el.inert))) return false;
+    if (hiddenByMarkup(el, names)) return false;
     if (el.checkVisibility) {
       if (el.checkVisibility(SEEN)) return true;
       return getComputedStyle(el).display === 'contents';
@@ -494,7 +496,11 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined } = {}) {
+  // `answerTokens`: a first answer's budget. The outline shows what is in view, then headings and
+  // controls elsewhere in page order until the budget is spent (wasm-core/src/snapshot.rs), so
+  // once the walk holds more than that from out of view, the rest of the page is only searched
+  // for what is in view (`inViewOnly`), and the answer names where reading on starts (`moreFrom`).
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, answerTokens = 0 } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const s = slicer();
@@ -505,6 +511,12 @@
     const path = fromEl ? pathTo(fromEl) : null;
     let reached = !fromEl;
 
+    // Tokens the out-of-view headings and controls listed so far take in the outline, estimated
+    // low (a line is its ref, role and a name cut to 50 characters): the walk gathers at least
+    // what the answer can show.
+    let offViewTokens = 0;
+    let inViewOnly = false, moreFrom = null;
+
     // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
     function push(n) {
       if (!reached) return true; // an ancestor of `from`: it starts before it
@@ -512,6 +524,7 @@
       if (!n.inView) {
         delete n.inView;
         if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
+        else if (n.ref || n.role === 'heading') offViewTokens += (n.name.length < 50 ? n.name.length : 50) / 6 + 6;
       }
       nodes.push(n);
       return true;
@@ -527,24 +540,27 @@
     // recursion: no generator or frame per element on pages of 100,000 elements, and the walk
     // can pause (its slice used up) and go on where it was. Each entry's mode packs how its text
     // is read (`inText`), whether its frame is in view, and whether it is a <slot> to expand;
-    // its tag name is kept too (read once, when it is pushed).
-    const stack = [], modes = [], tags = [];
+    // its tag name is kept too (read once, when it is pushed), and for children how many of
+    // their later siblings lie right under them on the stack (`later`).
+    const stack = [], modes = [], tags = [], later = [];
     const FRAME_VISIBLE = 4, SLOT = 8;
     const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
       const shadow = shadowOf(parent, tag);
       const mode = modeOf(inText, frameVisible);
+      let n = 0;
       // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
       for (let c = (shadow || parent).lastElementChild; c; c = c.previousElementSibling) {
         const tag = c.tagName;
         stack.push(c);
         modes.push(tag === 'SLOT' ? mode | SLOT : mode);
         tags.push(tag);
+        later.push(n++);
       }
     }
     function pushAll(els, inText, frameVisible) {
       const mode = modeOf(inText, frameVisible);
-      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); tags.push(els[i].tagName); }
+      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); tags.push(els[i].tagName); later.push(0); }
     }
     // A slot shows what is assigned to it, else its own (fallback) content.
     function pushSlot(slot, inText, frameVisible) {
@@ -657,26 +673,123 @@
       pushChildren(el, inText, frameVisible, tag);
     }
 
-    // At the deadline the outline so far is the answer, marked cut like one over its node limit.
-    if (document.body) pushChildren(document.body, false, true);
+    // Past the answer's budget a subtree is entered only where it shows in the window. A box out
+    // of view is left out with all it holds and remembered (`leftOut`: element -> its walk mode)
+    // for pushEscapees(); one below the window takes its later siblings with it (page flow puts
+    // them lower still; `cutSiblings`: parent -> the first of them and their mode). An element
+    // without a box of its own (display: contents, a wrapper of floats or of a fixed bar) is
+    // passed through to its children. True: visit the element as usual.
+    const leftOut = new Map(), cutSiblings = new Map();
+    function showsInView(el, tag, mode, inText, frameVisible, laterSiblings) {
+      if (mode & SLOT) return true;
+      if (!frameVisible || isOverlay(el)) return false;
+      const r = el.getBoundingClientRect();
+      const top = r.top, bottom = r.bottom, left = r.left, right = r.right;
+      if (bottom > top && right > left) {
+        if (bottom > 0 && right > 0 && top < vh && left < vw) return true;
+        if (top >= vh && laterSiblings > 0) {
+          const keep = stack.length - laterSiblings;
+          stack.length = keep; modes.length = keep; tags.length = keep; later.length = keep;
+          cutSiblings.set(el.parentNode, { first: el, mode });
+        } else {
+          leftOut.set(el, mode);
+        }
+        return false;
+      }
+      const names = namesOf(el);
+      if (!SKIP_TAGS.has(tag) && !isPrivate(el, names) && visible(el, names)) pushChildren(el, inText, frameVisible, tag);
+      return false;
+    }
+    // The walk mode `el` would have had, when it lies in a part left out; else undefined.
+    function leftOutMode(el, parent) {
+      if (leftOut.has(el)) return leftOut.get(el);
+      const cut = parent && cutSiblings.get(parent);
+      if (cut && (cut.first === el || cut.first.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) return cut.mode;
+      return undefined;
+    }
+
+    // What shows in the window from inside a part left out: a fixed or positioned element (a
+    // cookie bar in a footer, a chat button in a late wrapper) or a float hanging out of its row.
+    // The browser's hit test finds it, at points where such parts sit most (the window's bottom
+    // and top edges first, then the middle, coarse to fine) for at most ESCAPEE_MS; the walk then
+    // visits the highest part of it that shows. Returns whether any was found. (A part smaller
+    // than the points' spacing, or one the page made transparent to the pointer, is not found;
+    // on a page so large that few points fit the time, the edges are what is looked at.)
+    const ESCAPEE_MS = 3;
+    function* probePoints() {
+      const xs = (step) => { const out = []; for (let x = step / 2; x < vw; x += step) out.push(x); return out; };
+      for (const y of [vh - 10, 10, vh - 40, 40]) for (const x of xs(64)) yield [x, y];
+      for (const step of [160, 80]) {
+        for (let y = step / 2; y < vh; y += step) for (const x of xs(step)) yield [x, y];
+      }
+    }
+    function pushEscapees() {
+      const deadline = performance.now() + ESCAPEE_MS;
+      // Elements whose ancestors hold nothing left out, or that the walk visits: a hit reaching
+      // one needs no further look.
+      const settled = new Set();
+      let found = false;
+      for (const [x, y] of probePoints()) {
+        if (performance.now() > deadline) break;
+        const hit = document.elementFromPoint(x, y);
+        if (!hit || settled.has(hit)) continue;
+        const chain = [];
+        let mode;
+        for (let p = hit, parent; p && !settled.has(p); p = parent) {
+          parent = p.parentElement;
+          mode = leftOutMode(p, parent);
+          if (mode !== undefined) break;
+          chain.push(p);
+        }
+        if (mode === undefined) { for (const c of chain) settled.add(c); continue; }
+        // The highest part that shows; what lies between it and the part left out (that one
+        // included) must not hide it.
+        let top = 0;
+        for (let i = chain.length - 1; i > 0; i--) if (inView(chain[i], vw, vh)) { top = i; break; }
+        for (let i = 0; i <= top; i++) settled.add(chain[i]);
+        let hidden = false;
+        for (let a = chain[top].parentElement, i = 0; a && i < 64 && !hidden; a = a.parentElement, i++) {
+          const names = namesOf(a);
+          hidden = isPrivate(a, names) || hiddenByMarkup(a, names);
+          if (leftOutMode(a, a.parentElement) !== undefined) break;
+        }
+        if (hidden || isOverlay(chain[top])) continue;
+        stack.push(chain[top]); modes.push(mode); tags.push(chain[top].tagName); later.push(0);
+        found = true;
+      }
+      return found;
+    }
+
     // Entries below this depth of the stack were pushed before the walk last paused.
     let pushedBeforePause = 0;
-    while (stack.length && !truncated) {
-      if (s.due()) {
-        if (s.late()) { truncated = true; break; }
-        await s.pause();
-        pushedBeforePause = stack.length;
+    async function walk() {
+      while (stack.length && !truncated) {
+        if (s.due()) {
+          if (s.late()) { truncated = true; break; }
+          await s.pause();
+          pushedBeforePause = stack.length;
+        }
+        const el = stack.pop(), mode = modes.pop(), tag = tags.pop(), laterSiblings = later.pop();
+        // The page may have changed while the walk paused: what it removed is not on it any more.
+        if (stack.length < pushedBeforePause) {
+          pushedBeforePause = stack.length;
+          if (!el.isConnected) continue;
+        }
+        const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
+        if (!inViewOnly && answerTokens && offViewTokens > answerTokens) {
+          inViewOnly = true;
+          moreFrom = refFor(el);
+        }
+        if (inViewOnly && !showsInView(el, tag, mode, inText, frameVisible, laterSiblings)) continue;
+        if (mode & SLOT) pushSlot(el, inText, frameVisible);
+        else visit(el, tag, inText, frameVisible);
       }
-      const el = stack.pop(), mode = modes.pop(), tag = tags.pop();
-      // The page may have changed while the walk paused: what it removed is not on it any more.
-      if (stack.length < pushedBeforePause) {
-        pushedBeforePause = stack.length;
-        if (!el.isConnected) continue;
-      }
-      const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
-      if (mode & SLOT) pushSlot(el, inText, frameVisible);
-      else visit(el, tag, inText, frameVisible);
     }
+
+    // At the deadline the outline so far is the answer, marked cut like one over its node limit.
+    if (document.body) pushChildren(document.body, false, true);
+    await walk();
+    if ((leftOut.size || cutSiblings.size) && !truncated && pushEscapees()) await walk();
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
@@ -688,6 +801,7 @@
       scrollHeight: se ? se.scrollHeight : vh,
       nodes,
       truncated,
+      moreFrom,
       fromFound: !!fromEl,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };

@@ -197,17 +197,28 @@ pub fn corpus() -> Vec<RawPage> {
 /// A page: a random tree, or a window of a real page with some nodes replaced.
 pub fn page() -> BoxedStrategy<RawPage> {
     let corpus = std::sync::Arc::new(corpus());
-    let random = (name(), name(), (finite(), finite(), finite(), finite()), nodes(), any::<bool>(), any::<bool>())
-        .prop_map(|(title, url, (width, height, scroll_y, scroll_height), nodes, truncated, from_found)| RawPage {
-            url,
-            title,
-            viewport: Viewport { width, height },
-            scroll_y,
-            scroll_height,
-            nodes,
-            truncated,
-            from_found,
-        });
+    let random = (
+        name(),
+        name(),
+        (finite(), finite(), finite(), finite()),
+        nodes(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(name()),
+    )
+        .prop_map(
+            |(title, url, (width, height, scroll_y, scroll_height), nodes, truncated, from_found, more_from)| RawPage {
+                url,
+                title,
+                viewport: Viewport { width, height },
+                scroll_y,
+                scroll_height,
+                nodes,
+                truncated,
+                from_found,
+                more_from,
+            },
+        );
     let real = (
         any::<Index>(),
         any::<Index>(),

@@ -241,6 +241,32 @@
       eq(['#h', '#p', '#a'].map((c) => $(c).getAttribute('style')), before, 'style attributes after undo');
     });
 
+  // ---- a first outline within its budget (collect answerTokens) ---------------------------------
+  test('a first outline past its budget still finds all that is in view, fixed bars included, and reading on goes on',
+    '<button>Top of the page</button><div style="height: 3000px"></div>' +
+    Array.from({ length: 300 }, (_, i) => `<p><a href="/story/${i}">Story number ${i}</a></p>`).join('') +
+    // A cookie bar inside a footer far below, a chat button in a late wrapper, a promo hidden
+    // from assistive technology: all fixed to the window.
+    '<footer><p>Footer words</p><div style="position: fixed; bottom: 0; left: 0; right: 0; height: 60px; background: #eee">' +
+    '<button>Accept cookies</button></div></footer>' +
+    '<div><div style="position: fixed; top: 0; right: 0; width: 160px; height: 60px"><button>Chat with us</button></div></div>' +
+    '<div aria-hidden="true"><div style="position: fixed; top: 0; left: 0; width: 200px; height: 60px"><button>Hidden promo</button></div></div>',
+    async () => {
+      scrollTo(0, 0);
+      const r = await run({ op: 'collect', answerTokens: 200 });
+      if (!r.ok || !r.moreFrom) throw new Error(`the walk was not cut at its budget: ${show({ ok: r.ok, moreFrom: r.moreFrom, nodes: r.nodes.length })}`);
+      const seen = r.nodes.filter((n) => n.inView).map((n) => `${n.role} "${n.name}"`).join('; ');
+      for (const b of ['Top of the page', 'Accept cookies', 'Chat with us']) has(seen, `button "${b}"`, 'in view');
+      lacks(seen, 'Hidden promo', 'in view');
+      const stories = r.nodes.filter((n) => n.role === 'link').length;
+      if (stories > 100) throw new Error(`${stories} links out of view were listed for a 200-token answer`);
+      // Reading on from where the walk stopped listing reaches the last story.
+      const on = await run({ op: 'collect', from: r.moreFrom, maxNodes: 2000 });
+      has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');
+      // Without a budget the walk lists every story.
+      eq((await run({ op: 'collect' })).nodes.filter((n) => n.role === 'link').length, 300, 'links in a whole walk');
+    });
+
   // ---- readable text after color changes (content/readable.js) ----------------------------------
   test('contrast follows WCAG: black on white is 21:1, #767676 on white just passes 4.5:1',
     '',

@@ -232,19 +232,28 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
 
 /// One walk over the whole page (`buttons_only`: just what a person calls buttons).
 fn collect_all(buttons_only: bool) -> PageCommand {
-    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None }
+    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None, answer_tokens: None }
 }
 
-/// The walk behind an outline. Reading on (`from`) walks from that element on and only as far
-/// as an answer of `max_tokens` can show (every listed node costs a token or more).
+/// The walk behind an outline, only as far as an answer of `max_tokens` can show. A first
+/// outline walks the whole page for what is in view, and the rest in page order until the
+/// budget is spent; reading on (`from`) walks from that element on (every listed node costs a
+/// token or more).
 fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
     match from {
-        None => collect_all(false),
+        None => PageCommand::Collect {
+            buttons_only: false,
+            max_nodes: MAX_COLLECT_NODES,
+            from: None,
+            doc: None,
+            answer_tokens: Some(max_tokens),
+        },
         Some(from) => PageCommand::Collect {
             buttons_only: false,
             max_nodes: max_tokens.min(MAX_COLLECT_NODES),
             from: Some(from.to_string()),
             doc: None,
+            answer_tokens: None,
         },
     }
 }
@@ -779,19 +788,31 @@ mod tests {
     }
 
     #[test]
-    fn reading_on_walks_from_the_ref_and_only_as_far_as_the_answer_can_show() {
+    fn outlines_walk_only_as_far_as_the_answer_can_show() {
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", r#"{"from":"e40","maxTokens":900}"#).unwrap())
         else {
             panic!()
         };
         assert_eq!(
             cmd,
-            PageCommand::Collect { buttons_only: false, max_nodes: 900, from: Some("e40".into()), doc: None }
+            PageCommand::Collect {
+                buttons_only: false,
+                max_nodes: 900,
+                from: Some("e40".into()),
+                doc: None,
+                answer_tokens: None
+            }
         );
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
         assert_eq!(
             cmd,
-            PageCommand::Collect { buttons_only: false, max_nodes: MAX_COLLECT_NODES, from: None, doc: None }
+            PageCommand::Collect {
+                buttons_only: false,
+                max_nodes: MAX_COLLECT_NODES,
+                from: None,
+                doc: None,
+                answer_tokens: Some(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS)
+            }
         );
     }
 

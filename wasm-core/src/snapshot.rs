@@ -23,6 +23,10 @@ pub struct RawPage {
     pub truncated: bool,
     /// A reading-on walk (`collect {from}`) found its start element and began there.
     pub from_found: bool,
+    /// A first walk stopped listing what is out of view at its answer's budget (it still found
+    /// everything in view): reading on starts at this element.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -78,6 +82,7 @@ impl RawPage {
             nodes: f.list("nodes").map(|n| RawNode::from_fields(Fields::of(n))).collect(),
             truncated: f.flag("truncated"),
             from_found: f.flag("fromFound"),
+            more_from: f.text("moreFrom"),
         }
     }
 
@@ -306,6 +311,9 @@ impl Omitted {
     }
 }
 
+/// Longer than any ref the executor hands out ("e123456"): not printed as one.
+const MAX_REF_LEN: usize = 16;
+
 /// Format the snapshot within `max_tokens` (estimated).
 pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let budget = max_tokens as usize;
@@ -410,19 +418,33 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     if nodes.is_empty() {
         out.push_str("(The page shows no text or interactive elements.)\n");
     }
-    if prose_elsewhere > 0 {
+    // The walk stopped listing what is out of view where the budget ran out: the rest of the
+    // page is neither listed nor counted.
+    let walk_cut = page.more_from.is_some();
+    if walk_cut {
+        out.push_str("Not listed: text out of view (readText).\n");
+    } else if prose_elsewhere > 0 {
         out.push_str(&format!(
             "Not listed: {prose_elsewhere} text block{} out of view (readText).\n",
             if prose_elsewhere == 1 { "" } else { "s" }
         ));
     }
-    if omitted.total() > 0 || page.truncated {
-        let what = if omitted.total() > 0 { omitted.describe() } else { "more elements".into() };
-        // Where reading on starts: the first element left out that has a ref.
+    if omitted.total() > 0 || page.truncated || walk_cut {
+        let mut what = if omitted.total() > 0 { omitted.describe() } else { String::new() };
+        if walk_cut || page.truncated {
+            what = if what.is_empty() {
+                "the rest of the page".into()
+            } else {
+                format!("{what}, then the rest of the page")
+            };
+        }
+        // Where reading on starts: the first element left out that has a ref, else where the
+        // walk stopped listing.
         let next = (0..nodes.len())
-            .find(|&i| usable[i] && lines[i].is_none() && !nodes[i].in_view && nodes[i].any_ref().is_some());
-        let read_on = next
+            .find(|&i| usable[i] && lines[i].is_none() && !nodes[i].in_view && nodes[i].any_ref().is_some())
             .and_then(|i| nodes[i].any_ref())
+            .or(page.more_from.as_deref().filter(|r| r.len() <= MAX_REF_LEN));
+        let read_on = next
             .map(|r| format!("Call getPageHTML with from=\"{r}\" to read on in page order, or with"))
             .unwrap_or_else(|| "Call getPageHTML with".into());
         out.push_str(&format!(
@@ -503,6 +525,7 @@ mod tests {
             nodes: vec![node, RawNode { role: "text".into(), name: "Hello".into(), ..RawNode::default() }],
             truncated: true,
             from_found: true,
+            more_from: Some("e9".into()),
         };
         let text = serde_json::to_string(&page).unwrap();
         assert_eq!(RawPage::from_json(&text).unwrap(), page, "{text}");
@@ -584,6 +607,29 @@ mod tests {
         assert!(s.contains("links"));
         // Interactive elements elsewhere come before text elsewhere.
         assert!(s.contains("[e2] link"));
+    }
+
+    #[test]
+    fn a_walk_cut_at_the_budget_reads_on_where_it_stopped() {
+        let mut p = page(vec![node("button", "Top", Some("e1"), true), node("link", "Below", Some("e2"), false)]);
+        p.more_from = Some("e3".into());
+        // Everything walked fits: reading on starts where the walk stopped listing.
+        let s = format(&p, 2000);
+        assert!(s.contains("[e2] link \"Below\""), "{s}");
+        assert!(
+            s.contains("Not shown to stay within 2000 tokens: the rest of the page. Call getPageHTML with from=\"e3\""),
+            "{s}"
+        );
+        assert!(s.contains("Not listed: text out of view (readText)."), "{s}");
+        // Something walked was left out: reading on starts there, before the part not walked.
+        let mut nodes = vec![node("button", "Top", Some("e1"), true)];
+        for i in 0..400 {
+            nodes.push(node("link", &format!("Article link number {i}"), Some(&format!("e{}", i + 2)), false));
+        }
+        p.nodes = nodes;
+        let s = format(&p, 500);
+        assert!(s.contains("links, then the rest of the page. Call getPageHTML with from=\"e"), "{s}");
+        assert!(!s.contains("from=\"e3\""), "{s}");
     }
 
     #[test]
