@@ -660,9 +660,13 @@
             block = direct.length > 0 && allInline;
           }
           if (block) {
-            // Out of view the core keeps only a short preview: read no more than that.
+            // Out of view the core keeps only a short preview: read no more than that. A first
+            // answer only counts the text out of view (readText reads it): the raw text does for
+            // that, in one DOM read rather than one per part, unless private parts are inside.
             const shown = frameVisible && inView(el, vw, vh);
-            const name = visibleText(el, shown ? 400 : 120);
+            const name = shown ? visibleText(el, 400)
+              : answerTokens && !el.querySelector(PRIVATE) ? squash(el.textContent.slice(0, 180)).slice(0, 120)
+              : visibleText(el, 120);
             if (name) push({ role: 'text', name, inView: shown });
             inText = true;
           } else if (direct) {
@@ -710,21 +714,20 @@
 
     // What shows in the window from inside a part left out: a fixed or positioned element (a
     // cookie bar in a footer, a chat button in a late wrapper) or a float hanging out of its row.
-    // The browser's hit test finds it, at points where such parts sit most (the window's bottom
-    // and top edges first, then the middle, coarse to fine) for at most ESCAPEE_MS; the walk then
-    // visits the highest part of it that shows. Returns whether any was found. (A part smaller
-    // than the points' spacing, or one the page made transparent to the pointer, is not found;
-    // on a page so large that few points fit the time, the edges are what is looked at.)
-    const ESCAPEE_MS = 3;
+    // The browser's hit test finds it at fixed points: along the window's bottom and top edges,
+    // where such parts sit most, 64 px apart, then over the window 160 px apart. The walk then
+    // visits the highest part of it that shows. Returns whether any was found. (Not found: a part
+    // smaller than the points' spacing, or one the page made transparent to the pointer. On a
+    // page whose hit tests are slow, a 30,000-row table, the points after ESCAPEE_MS are skipped:
+    // the first one is not counted, as it pays for the layout any next frame would need.)
+    const ESCAPEE_MS = 4;
     function* probePoints() {
       const xs = (step) => { const out = []; for (let x = step / 2; x < vw; x += step) out.push(x); return out; };
-      for (const y of [vh - 10, 10, vh - 40, 40]) for (const x of xs(64)) yield [x, y];
-      for (const step of [160, 80]) {
-        for (let y = step / 2; y < vh; y += step) for (const x of xs(step)) yield [x, y];
-      }
+      for (const y of [vh - 24, 24]) for (const x of xs(64)) yield [x, y];
+      for (let y = 80; y < vh; y += 160) for (const x of xs(160)) yield [x, y];
     }
     function pushEscapees() {
-      const deadline = performance.now() + ESCAPEE_MS;
+      let deadline = Infinity;
       // Elements whose ancestors hold nothing left out, or that the walk visits: a hit reaching
       // one needs no further look.
       const settled = new Set();
@@ -732,6 +735,7 @@
       for (const [x, y] of probePoints()) {
         if (performance.now() > deadline) break;
         const hit = document.elementFromPoint(x, y);
+        if (deadline === Infinity) deadline = performance.now() + ESCAPEE_MS;
         if (!hit || settled.has(hit)) continue;
         const chain = [];
         let mode;
