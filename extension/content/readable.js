@@ -74,8 +74,8 @@
   // Fields show their value as text; these inputs show none.
   const NO_TEXT_INPUTS = new Set(['checkbox', 'radio', 'range', 'color', 'file', 'image', 'hidden']);
   const FIELD_TAGS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
-  function ownText(el) {
-    if (FIELD_TAGS.has(el.tagName)) return el.tagName !== 'INPUT' || !NO_TEXT_INPUTS.has(/** @type {HTMLInputElement} */ (el).type);
+  function ownText(el, tag = el.tagName) {
+    if (FIELD_TAGS.has(tag)) return tag !== 'INPUT' || !NO_TEXT_INPUTS.has(/** @type {HTMLInputElement} */ (el).type);
     return hasOwnText(el);
   }
 
@@ -86,22 +86,21 @@
   // too low: set(el, 'color', value). A generator: yields when its slice is used up. Reads only.
   function* plan(root, set, slices, out = report(), cache = new Map()) {
     if (!root || root.nodeType !== 1) return out;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
-      acceptNode: (/** @type {Element} */ el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-    });
-    const consider = (el) => {
-      if (!ownText(el) || !visible(el)) return;
+    const consider = (el, tag) => {
+      if (!ownText(el, tag) || !visible(el)) return;
       out.checked++;
       const ground = groundOf(el, cache);
       if (!ground) { out.unknown++; return; }
       const cs = getComputedStyle(el);
       const fg = parseColor(cs.color);
       if (!fg || fg.a === 0) return;
+      const seen = over(fg, ground);
+      const ratio = contrast(seen, ground);
+      // Enough for any text: the font (large text needs less) is not read.
+      if (ratio >= NORMAL) return;
       const size = parseFloat(cs.fontSize) || 16;
       const large = size >= 24 || (size >= 18.66 && (parseInt(cs.fontWeight, 10) || 400) >= 700);
       const need = large ? LARGE : NORMAL;
-      const seen = over(fg, ground);
-      const ratio = contrast(seen, ground);
       if (ratio >= need) return;
       const fixed = readableOn(seen, ground, need);
       set(el, 'color', css(fixed));
@@ -111,12 +110,28 @@
         out.examples.push({ tag: el.tagName.toLowerCase(), text, was: css(seen), now: css(fixed), ground: css(ground), ratio: Math.round(ratio * 10) / 10, need });
       }
     };
-    if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) consider(root);
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) {
-      consider(el);
-      const shadow = Hark.dom.shadowOf(el);
+    // Its own stack, as styles.js's eachElementIn (no TreeWalker filter called per element).
+    const rootTag = root.tagName;
+    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) consider(root, rootTag);
+    const stack = [];
+    for (let c = root.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+    let pushedBeforePause = 0;
+    while (stack.length) {
+      const el = stack.pop();
+      if (stack.length < pushedBeforePause) {
+        pushedBeforePause = stack.length;
+        if (!el.isConnected) continue;
+      }
+      const tag = el.tagName;
+      if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
+      consider(el, tag);
+      const shadow = Hark.dom.shadowOf(el, tag);
       if (shadow) for (const child of shadow.children) yield* plan(child, set, slices, out, cache);
-      if (slices?.due()) yield;
+      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+      if (slices?.due()) {
+        yield;
+        pushedBeforePause = stack.length;
+      }
     }
     return out;
   }

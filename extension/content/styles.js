@@ -292,17 +292,31 @@
     }
   }
 
-  // fn(el) for root and each of its descendants, skipping what Hark never styles; pauses (yield)
-  // when the slice is used up.
+  // fn(el, tag) for root and each of its descendants, skipping what Hark never styles; pauses
+  // (yield) when the slice is used up. The walk keeps its own stack (a TreeWalker's filter is a
+  // call from the browser into the content script per element, dear in Firefox); after a pause,
+  // what the page removed meanwhile is passed over.
   function* eachElementIn(root, fn, slices) {
     if (root.nodeType !== 1) return;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
-      acceptNode: (/** @type {Element} */ el) => (SKIP_TAGS.has(el.tagName) || isOverlay(el) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-    });
-    if (!SKIP_TAGS.has(root.tagName) && !isOverlay(root)) fn(root);
-    for (let el = walker.nextNode(); el; el = walker.nextNode()) {
-      fn(el);
-      if (slices?.due()) yield;
+    const rootTag = root.tagName;
+    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag);
+    const stack = [];
+    for (let c = root.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+    let pushedBeforePause = 0;
+    while (stack.length) {
+      const el = stack.pop();
+      if (stack.length < pushedBeforePause) {
+        pushedBeforePause = stack.length;
+        if (!el.isConnected) continue;
+      }
+      const tag = el.tagName;
+      if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
+      fn(el, tag);
+      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+      if (slices?.due()) {
+        yield;
+        pushedBeforePause = stack.length;
+      }
     }
   }
 

@@ -68,13 +68,14 @@
   const SVG_NS = 'http://www.w3.org/2000/svg';
   // What keeps its own pixels in every view.
   const PICTURES = new Set(['IMG', 'VIDEO', 'CANVAS', 'PICTURE', 'IFRAME', 'OBJECT', 'EMBED', 'AUDIO']);
-  const isPicture = (el) => PICTURES.has(el.tagName) || el.namespaceURI === SVG_NS;
+  // Only SVG and MathML elements have lower-case tag names: HTML ones need no namespace read.
+  const isPicture = (el, tag = el.tagName) => PICTURES.has(tag) || (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS);
 
   // `inherited`: element -> its computed color, for the walk (parents come before children). Most
   // elements inherit their color: only where the page sets its own does the theme write one, and
   // the rest inherit the mapped color (on a large page, most of the writes saved).
-  function themeOne(el, theme, set, inherited) {
-    if (isPicture(el)) return;
+  function themeOne(el, tag, theme, set, inherited) {
+    if (isPicture(el, tag)) return;
     const cs = getComputedStyle(el);
     const image = cs.backgroundImage;
     // Gradients are paint like a color; pictures (url()) stay.
@@ -85,8 +86,10 @@
     const own = !parent || inherited.get(parent) !== cs.color;
     inherited.set(el, cs.color);
     const fg = parseColor(cs.color);
-    if (theme.link && el.tagName === 'A') set(el, 'color', theme.link);
+    if (theme.link && tag === 'A') set(el, 'color', theme.link);
     else if (fg && own) set(el, 'color', mapped(theme.text, fg));
+    // Most elements have no border: one read says so for all four sides.
+    if (cs.borderStyle === 'none') return;
     for (const side of ['top', 'right', 'bottom', 'left']) {
       if (!(parseFloat(cs.getPropertyValue(`border-${side}-width`)) > 0)) continue;
       const c = parseColor(cs.getPropertyValue(`border-${side}-color`));
@@ -95,12 +98,12 @@
   }
 
   // WCAG 1.4.12's four, relative to each element's own font size.
-  function spaceOne(el, set) {
-    if (!hasOwnText(el) || isPicture(el)) return;
+  function spaceOne(el, tag, set) {
+    if (!hasOwnText(el) || isPicture(el, tag)) return;
     set(el, 'line-height', '1.5');
     set(el, 'letter-spacing', '0.12em');
     set(el, 'word-spacing', '0.16em');
-    if (el.tagName === 'P') set(el, 'margin-bottom', '2em');
+    if (tag === 'P') set(el, 'margin-bottom', '2em');
   }
 
   function stillOne(el, set, counts) {
@@ -135,9 +138,9 @@
     if (name && !theme) return { ok: false, error: `there is no ${name} theme` };
     const counts = { animations: 0 };
     const ch = change(`changePageView${name ? ' ' + name : ''}`, !!theme);
-    const styleOne = (el, set, inherited) => {
-      if (theme) themeOne(el, theme, set, inherited);
-      if (textSpacing) spaceOne(el, set);
+    const styleOne = (el, tag, set, inherited) => {
+      if (theme) themeOne(el, tag, theme, set, inherited);
+      if (textSpacing) spaceOne(el, tag, set);
       if (reducedMotion) stillOne(el, set, counts);
     };
     const html = document.documentElement;
@@ -147,13 +150,13 @@
     }
     const s = slicer(PLAN_BUDGET_MS);
     const walked = new Map();
-    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el) => styleOne(el, ch.set, walked), s), s))) return tooBig('changePageView');
+    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el, tag) => styleOne(el, tag, ch.set, walked), s), s))) return tooBig('changePageView');
     walked.clear();
     // A new subtree gets a map of its own: its root writes its color (mapping an already mapped
     // color changes little: each theme's text mapping settles on its own colors).
     ch.extendWith((root, set, slices) => {
       const seen = new Map();
-      return eachElementIn(root, (el) => styleOne(el, set, seen), slices);
+      return eachElementIn(root, (el, tag) => styleOne(el, tag, set, seen), slices);
     });
     // Playing media and script-driven animations pause; undo plays them again.
     let paused = 0;
