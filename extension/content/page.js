@@ -451,6 +451,41 @@
     }
   }
 
+  // fn(el, tag) for root and each element under it in page order, skipping what Hark never reads
+  // or styles (SKIP_TAGS, Hark's own elements); `intoShadows`: into shadow roots too. A
+  // generator: pauses (yield) when the slice is used up. The walk keeps its own stack (a
+  // TreeWalker's filter is a call from the browser into the content script per element, dear in
+  // Firefox); after a pause, what the page removed meanwhile is passed over.
+  function* eachElementIn(root, fn, slices, intoShadows = false) {
+    if (!root || root.nodeType !== 1) return;
+    const stack = [];
+    const pushChildren = (el, tag) => {
+      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+      // What a shadow root shows comes before the host's own children, as it is drawn.
+      const shadow = intoShadows && shadowOf(el, tag);
+      if (shadow) for (let c = shadow.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+    };
+    const rootTag = root.tagName;
+    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag);
+    pushChildren(root, rootTag);
+    let pushedBeforePause = 0;
+    while (stack.length) {
+      const el = stack.pop();
+      if (stack.length < pushedBeforePause) {
+        pushedBeforePause = stack.length;
+        if (!el.isConnected) continue;
+      }
+      const tag = el.tagName;
+      if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
+      fn(el, tag);
+      pushChildren(el, tag);
+      if (slices?.due()) {
+        yield;
+        pushedBeforePause = stack.length;
+      }
+    }
+  }
+
   // ---- collect: one walk over the DOM ---------------------------------------------------------
   // `el` and every element the walk passes through to reach it: ancestors across shadow roots,
   // the slots that show it, and the frames that hold it.
@@ -715,18 +750,17 @@
     // What shows in the window from inside a part left out: a fixed or positioned element (a
     // cookie bar in a footer, a chat button in a late wrapper) or a float hanging out of its row.
     // The browser's hit test finds it at fixed points: along the window's bottom and top edges,
-    // where such parts sit most, 64 px apart, then over the window 160 px apart, for at most
-    // ESCAPEE_MS (the first point not counted: it pays for the layout any next frame would need).
-    // The edges fit in that time on ordinary pages (a hit test took about 25 µs on the largest
-    // corpus article in Chromium); the points over the window are looked at as far as time
-    // allows. The walk then visits the highest part of what it found that shows. Returns whether
-    // any was found. (Not found: a part smaller than the points' spacing, or one the page made
-    // transparent to the pointer.)
+    // where such parts sit most, 64 px apart (always: 40 points on a 1280 px window, about a
+    // millisecond on ordinary pages), then over the window 160 px apart for at most ESCAPEE_MS
+    // more (on a page whose hit tests are slow, a 30,000-row table, few of those). The walk then
+    // visits the highest part of what it found that shows. Returns whether any was found. (Not
+    // found: a part smaller than the points' spacing, or one the page made transparent to the
+    // pointer.)
     const ESCAPEE_MS = 2;
     function* probePoints() {
       const xs = (step) => { const out = []; for (let x = step / 2; x < vw; x += step) out.push(x); return out; };
-      for (const y of [vh - 24, 24]) for (const x of xs(64)) yield [x, y];
-      for (let y = 80; y < vh; y += 160) for (const x of xs(160)) yield [x, y];
+      for (const y of [vh - 24, 24]) for (const x of xs(64)) yield { x, y, inside: false };
+      for (let y = 80; y < vh; y += 160) for (const x of xs(160)) yield { x, y, inside: true };
     }
     function pushEscapees() {
       let deadline = Infinity;
@@ -734,10 +768,12 @@
       // one needs no further look.
       const settled = new Set();
       let found = false;
-      for (const [x, y] of probePoints()) {
-        if (performance.now() > deadline) break;
+      for (const { x, y, inside } of probePoints()) {
+        if (inside) {
+          if (deadline === Infinity) deadline = performance.now() + ESCAPEE_MS;
+          else if (performance.now() > deadline) break;
+        }
         const hit = document.elementFromPoint(x, y);
-        if (deadline === Infinity) deadline = performance.now() + ESCAPEE_MS;
         if (!hit || settled.has(hit)) continue;
         const chain = [];
         let mode;
@@ -917,7 +953,7 @@
   }
 
   Hark.dom = {
-    ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
+    ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, eachElementIn, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };

@@ -8,7 +8,7 @@
   'use strict';
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.readable || !Hark.dom) return;
-  const { parseColor, isOverlay, visible, cut, hasOwnText, SKIP_TAGS } = Hark.dom;
+  const { parseColor, visible, cut, hasOwnText } = Hark.dom;
 
   const WHITE = { r: 255, g: 255, b: 255, a: 1 };
   const BLACK = { r: 0, g: 0, b: 0, a: 1 };
@@ -110,29 +110,7 @@
         out.examples.push({ tag: el.tagName.toLowerCase(), text, was: css(seen), now: css(fixed), ground: css(ground), ratio: Math.round(ratio * 10) / 10, need });
       }
     };
-    // Its own stack, as styles.js's eachElementIn (no TreeWalker filter called per element).
-    const rootTag = root.tagName;
-    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) consider(root, rootTag);
-    const stack = [];
-    for (let c = root.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
-    let pushedBeforePause = 0;
-    while (stack.length) {
-      const el = stack.pop();
-      if (stack.length < pushedBeforePause) {
-        pushedBeforePause = stack.length;
-        if (!el.isConnected) continue;
-      }
-      const tag = el.tagName;
-      if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
-      consider(el, tag);
-      const shadow = Hark.dom.shadowOf(el, tag);
-      if (shadow) for (const child of shadow.children) yield* plan(child, set, slices, out, cache);
-      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
-      if (slices?.due()) {
-        yield;
-        pushedBeforePause = stack.length;
-      }
-    }
+    yield* Hark.dom.eachElementIn(root, consider, slices, true);
     return out;
   }
 

@@ -7,7 +7,7 @@
   if (Hark.styles || !Hark.dom || !Hark.executor) return;
   const {
     otherDocument, elementFor, staleError, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
-    slicer, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
+    slicer, eachElementIn, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
   } = Hark.dom;
   // Runs a generator to its end at once: re-render keeping works inside one microtask.
   const drain = (gen) => { while (!gen.next().done); };
@@ -289,34 +289,6 @@
     for (const e of mine) {
       if (wholesale) e.before.set(el, el.getAttribute('style'));
       for (const [p, v] of e.sets.get(el)) el.style.setProperty(p, v, 'important');
-    }
-  }
-
-  // fn(el, tag) for root and each of its descendants, skipping what Hark never styles; pauses
-  // (yield) when the slice is used up. The walk keeps its own stack (a TreeWalker's filter is a
-  // call from the browser into the content script per element, dear in Firefox); after a pause,
-  // what the page removed meanwhile is passed over.
-  function* eachElementIn(root, fn, slices) {
-    if (root.nodeType !== 1) return;
-    const rootTag = root.tagName;
-    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag);
-    const stack = [];
-    for (let c = root.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
-    let pushedBeforePause = 0;
-    while (stack.length) {
-      const el = stack.pop();
-      if (stack.length < pushedBeforePause) {
-        pushedBeforePause = stack.length;
-        if (!el.isConnected) continue;
-      }
-      const tag = el.tagName;
-      if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
-      fn(el, tag);
-      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
-      if (slices?.due()) {
-        yield;
-        pushedBeforePause = stack.length;
-      }
     }
   }
 
