@@ -82,10 +82,13 @@
     if (image !== 'none' && !image.includes('url(')) set(el, 'background-image', 'none');
     const bg = parseColor(cs.backgroundColor);
     if (bg && bg.a > 0) set(el, 'background-color', mapped(theme.ground, bg));
+    // Read once: each read of a computed style is a DOM call (in Firefox's content scripts, a
+    // dear one).
+    const color = cs.color;
     const parent = el.parentElement;
-    const own = !parent || inherited.get(parent) !== cs.color;
-    inherited.set(el, cs.color);
-    const fg = parseColor(cs.color);
+    const own = !parent || inherited.get(parent) !== color;
+    inherited.set(el, color);
+    const fg = parseColor(color);
     if (theme.link && tag === 'A') set(el, 'color', theme.link);
     else if (fg && own) set(el, 'color', mapped(theme.text, fg));
     // Most elements have no border: one read says so for all four sides.
