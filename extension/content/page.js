@@ -400,12 +400,17 @@
     return cs.display !== 'none' && cs.visibility !== 'hidden';
   }
 
-  // Four reads of the box, not six: each is a DOM call in Firefox's content scripts.
-  function inView(el, vw, vh) {
+  // Where an element's box lies against a window of vw x vh. Four reads of the box, not six:
+  // each is a DOM call in Firefox's content scripts.
+  const NO_BOX = 0, IN_VIEW = 1, BELOW_VIEW = 2, ELSEWHERE = 3;
+  function placeOf(el, vw, vh) {
     const r = el.getBoundingClientRect();
     const top = r.top, bottom = r.bottom, left = r.left, right = r.right;
-    return bottom > top && right > left && bottom > 0 && right > 0 && top < vh && left < vw;
+    if (!(bottom > top && right > left)) return NO_BOX;
+    if (bottom > 0 && right > 0 && top < vh && left < vw) return IN_VIEW;
+    return top >= vh ? BELOW_VIEW : ELSEWHERE;
   }
+  const inView = (el, vw, vh) => placeOf(el, vw, vh) === IN_VIEW;
 
   // ---- working in slices: the page keeps painting and answering while Hark works -------------
   // Work that can grow with the page (walks, restyling thousands of elements) runs in slices of
@@ -531,11 +536,12 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  // `answerTokens`: a first answer's budget. The outline shows what is in view, then headings and
-  // controls elsewhere in page order until the budget is spent (wasm-core/src/snapshot.rs), so
-  // once the walk holds more than that from out of view, the rest of the page is only searched
-  // for what is in view (`inViewOnly`), and the answer names where reading on starts (`moreFrom`).
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, answerTokens = 0 } = {}) {
+  // `offViewLimit`: a first answer. The outline shows what is in view, then headings and controls
+  // elsewhere in page order until its budget is spent; the core says how many of those it can
+  // show at most (wasm-core/src/snapshot.rs, off_view_limit). Once the walk holds more, the rest
+  // of the page is only searched for what is in view (`inViewOnly`), and the answer names where
+  // reading on starts (`moreFrom`).
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, offViewLimit = 0 } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const s = slicer();
@@ -546,10 +552,8 @@
     const path = fromEl ? pathTo(fromEl) : null;
     let reached = !fromEl;
 
-    // Tokens the out-of-view headings and controls listed so far take in the outline, estimated
-    // low (a line is its ref, role and a name cut to 50 characters): the walk gathers at least
-    // what the answer can show.
-    let offViewTokens = 0;
+    // Out-of-view headings and controls listed so far.
+    let offView = 0;
     let inViewOnly = false, moreFrom = null;
 
     // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
@@ -559,7 +563,7 @@
       if (!n.inView) {
         delete n.inView;
         if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
-        else if (n.ref || n.role === 'heading') offViewTokens += (n.name.length < 50 ? n.name.length : 50) / 6 + 6;
+        else if (n.ref || n.role === 'heading') offView++;
       }
       nodes.push(n);
       return true;
@@ -700,7 +704,7 @@
             // that, in one DOM read rather than one per part, unless private parts are inside.
             const shown = frameVisible && inView(el, vw, vh);
             const name = shown ? visibleText(el, 400)
-              : answerTokens && !el.querySelector(PRIVATE) ? squash(el.textContent.slice(0, 180)).slice(0, 120)
+              : offViewLimit && !el.querySelector(PRIVATE) ? squash(el.textContent.slice(0, 180)).slice(0, 120)
               : visibleText(el, 120);
             if (name) push({ role: 'text', name, inView: shown });
             inText = true;
@@ -722,11 +726,10 @@
     function showsInView(el, tag, mode, inText, frameVisible, laterSiblings) {
       if (mode & SLOT) return true;
       if (!frameVisible || isOverlay(el)) return false;
-      const r = el.getBoundingClientRect();
-      const top = r.top, bottom = r.bottom, left = r.left, right = r.right;
-      if (bottom > top && right > left) {
-        if (bottom > 0 && right > 0 && top < vh && left < vw) return true;
-        if (top >= vh && laterSiblings > 0) {
+      const place = placeOf(el, vw, vh);
+      if (place === IN_VIEW) return true;
+      if (place !== NO_BOX) {
+        if (place === BELOW_VIEW && laterSiblings > 0) {
           const keep = stack.length - laterSiblings;
           stack.length = keep; modes.length = keep; tags.length = keep; later.length = keep;
           cutSiblings.set(el.parentNode, { first: el, mode });
@@ -818,7 +821,7 @@
           if (!el.isConnected) continue;
         }
         const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
-        if (!inViewOnly && answerTokens && offViewTokens > answerTokens) {
+        if (!inViewOnly && offViewLimit && offView > offViewLimit) {
           inViewOnly = true;
           moreFrom = refFor(el);
         }

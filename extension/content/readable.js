@@ -84,8 +84,9 @@
 
   // Plans `color` for each visible text element under `root` (root included) whose contrast is
   // too low: set(el, 'color', value). A generator: yields when its slice is used up. Reads only.
-  function* plan(root, set, slices, out = report(), cache = new Map()) {
+  function* plan(root, set, slices, out = report()) {
     if (!root || root.nodeType !== 1) return out;
+    const cache = new Map();
     const consider = (el, tag) => {
       if (!ownText(el, tag) || !visible(el)) return;
       out.checked++;

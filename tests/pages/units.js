@@ -241,7 +241,7 @@
       eq(['#h', '#p', '#a'].map((c) => $(c).getAttribute('style')), before, 'style attributes after undo');
     });
 
-  // ---- a first outline within its budget (collect answerTokens) ---------------------------------
+  // ---- a first outline within its budget (collect offViewLimit) --------------------------------
   test('a first outline past its budget still finds all that is in view, fixed bars included, and reading on goes on',
     '<button>Top of the page</button><div style="height: 3000px"></div>' +
     Array.from({ length: 300 }, (_, i) => `<p><a href="/story/${i}">Story number ${i}</a></p>`).join('') +
@@ -253,13 +253,13 @@
     '<div aria-hidden="true"><div style="position: fixed; top: 0; left: 0; width: 200px; height: 60px"><button>Hidden promo</button></div></div>',
     async () => {
       scrollTo(0, 0);
-      const r = await run({ op: 'collect', answerTokens: 200 });
+      const r = await run({ op: 'collect', offViewLimit: 20 });
       if (!r.ok || !r.moreFrom) throw new Error(`the walk was not cut at its budget: ${show({ ok: r.ok, moreFrom: r.moreFrom, nodes: r.nodes.length })}`);
       const seen = r.nodes.filter((n) => n.inView).map((n) => `${n.role} "${n.name}"`).join('; ');
       for (const b of ['Top of the page', 'Accept cookies', 'Chat with us']) has(seen, `button "${b}"`, 'in view');
       lacks(seen, 'Hidden promo', 'in view');
       const stories = r.nodes.filter((n) => n.role === 'link').length;
-      if (stories > 100) throw new Error(`${stories} links out of view were listed for a 200-token answer`);
+      if (stories > 100) throw new Error(`${stories} links out of view were listed past a limit of 20`);
       // Reading on from where the walk stopped listing reaches the last story.
       const on = await run({ op: 'collect', from: r.moreFrom, maxNodes: 2000 });
       has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');

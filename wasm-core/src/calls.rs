@@ -232,7 +232,7 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
 
 /// One walk over the whole page (`buttons_only`: just what a person calls buttons).
 fn collect_all(buttons_only: bool) -> PageCommand {
-    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None, answer_tokens: None }
+    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None, off_view_limit: None }
 }
 
 /// The walk behind an outline, only as far as an answer of `max_tokens` can show. A first
@@ -246,14 +246,14 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             max_nodes: MAX_COLLECT_NODES,
             from: None,
             doc: None,
-            answer_tokens: Some(max_tokens),
+            off_view_limit: Some(snapshot::off_view_limit(max_tokens)),
         },
         Some(from) => PageCommand::Collect {
             buttons_only: false,
             max_nodes: max_tokens.min(MAX_COLLECT_NODES),
             from: Some(from.to_string()),
             doc: None,
-            answer_tokens: None,
+            off_view_limit: None,
         },
     }
 }
@@ -800,7 +800,7 @@ mod tests {
                 max_nodes: 900,
                 from: Some("e40".into()),
                 doc: None,
-                answer_tokens: None
+                off_view_limit: None
             }
         );
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
@@ -811,7 +811,7 @@ mod tests {
                 max_nodes: MAX_COLLECT_NODES,
                 from: None,
                 doc: None,
-                answer_tokens: Some(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS)
+                off_view_limit: Some(snapshot::off_view_limit(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS))
             }
         );
     }

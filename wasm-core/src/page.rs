@@ -29,11 +29,12 @@ pub enum PageCommand {
         /// The document `from` came from (see [`PageCommand::StyleButtons::doc`]).
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
-        /// A first outline's budget: once the walk holds more out-of-view headings and controls
-        /// than an answer of this many tokens can show, the rest of the page is searched only
-        /// for what is in view, and the result names where reading on starts (`moreFrom`).
+        /// A first outline: once the walk holds more out-of-view headings and controls than this
+        /// (as many as its answer can show: [`crate::snapshot::off_view_limit`]), the rest of the
+        /// page is searched only for what is in view, and the result names where reading on
+        /// starts (`moreFrom`).
         #[serde(skip_serializing_if = "Option::is_none")]
-        answer_tokens: Option<u32>,
+        off_view_limit: Option<u32>,
     },
     /// One element's outerHTML (sensitive values removed), at most `maxChars`.
     #[serde(rename_all = "camelCase")]
@@ -556,7 +557,7 @@ mod tests {
         let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
         assert_eq!(
             c,
-            PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None, answer_tokens: None }
+            PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None, off_view_limit: None }
         );
     }
 
