@@ -108,14 +108,16 @@ async function openSessionTab(beside) {
   sessionTabId = (await api.tabs.create({ url: SESSION_URL, active: true, ...(near ? { index: near.index + 1, windowId: near.windowId } : {}) })).id;
 }
 
-// Until the host's script listens, messages to it fail: wait for its first answer. (An offscreen
-// document can be reported created before its module script has run.)
-async function hostListening() {
+// Until the host's script listens, messages to it fail. It says so itself as soon as it does
+// (a `hostListening` message, often before the browser reports the document created); it is also
+// asked every 10 ms, for a document that was there already or a message that went astray.
+let hostHeard = null;
+async function hostListening(heard) {
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
     const st = await api.runtime.sendMessage({ target: 'session-host', cmd: 'status' }).catch(() => undefined);
     if (st) return;
-    await sleep(10); // every start waits here once: a coarse step is time added to click-to-ready
+    if (await Promise.race([heard, sleep(10).then(() => false)])) return;
   }
   throw new Error("Hark's session host did not load");
 }
@@ -150,7 +152,8 @@ let creating = null;
 async function ensureHost(beside) {
   if (creating) return creating;
   if (await hostExists()) return;
-  creating ??= (IS_WORKER
+  const heard = new Promise((resolve) => { hostHeard = resolve; });
+  const opened = (IS_WORKER
     ? api.offscreen.createDocument({
       url: 'session.html',
       reasons: ['USER_MEDIA', 'WEB_RTC'],
@@ -158,8 +161,9 @@ async function ensureHost(beside) {
     })
     : openSessionTab(beside))
     .catch((e) => { if (!/single offscreen|already/i.test(String(e && e.message))) throw e; })
-    .then(hostListening)
-    .finally(() => { creating = null; });
+    .then(() => hostListening(heard));
+  opened.catch(() => {}); // a document that said it listens is used even if its creation complained
+  creating ??= Promise.race([heard, opened]).finally(() => { creating = null; hostHeard = null; });
   await creating;
 }
 
@@ -390,6 +394,7 @@ async function handle(msg, sender) {
     if (msg.type === 'page') return pageCommand(msg.tabId, msg.command);
     if (msg.type === 'ui') { uiForTab(msg.tabId, msg.update, msg.ui); return { ok: true }; }
     if (msg.type === 'ended') { onEnded(msg.tabId, msg.ui); return { ok: true }; }
+    if (msg.type === 'hostListening') { hostHeard?.(true); return { ok: true }; }
     return undefined;
   }
   if (msg.target) return undefined; // addressed to another context

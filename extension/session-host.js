@@ -111,6 +111,50 @@ function pageLinks(api) {
   return { run, tell };
 }
 
+// The peer connection a session talks over: remote audio, the microphone's slot (its track comes
+// later, with no renegotiation), the events channel, and the offer gathering its first candidate.
+// `offer` settles to null once the offer has a candidate (or gathering ended), else to what went
+// wrong. Nothing is sent anywhere until the session posts the offer.
+function openConnection() {
+  const pc = new RTCPeerConnection();
+  const micSlot = pc.addTransceiver('audio', { direction: 'sendrecv' });
+  const dc = pc.createDataChannel('oai-events');
+  const offer = (async () => {
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete' || /^a=candidate:/m.test(pc.localDescription.sdp)) return resolve();
+      const done = () => { clearTimeout(t); resolve(); };
+      const t = setTimeout(done, ICE_GATHER_WAIT_MS);
+      pc.addEventListener('icecandidate', (e) => { if (e.candidate) done(); });
+      pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') done(); });
+    });
+    return null;
+  })().catch((e) => String((e && e.message) || e));
+  return { pc, micSlot, dc, offer };
+}
+
+// This document opens for a start (the background creates it when the person presses Hark's
+// button, and closes it when the session ends), so its first connection is opened as it loads:
+// gathering the offer's candidate takes ~30 ms in Chromium, which then overlaps the start
+// message's way here. A later start in the same document opens its own.
+let warmConnection = null;
+function takeWarmConnection() {
+  const warm = warmConnection;
+  warmConnection = null;
+  return warm;
+}
+
+// A request the network took away (Chromium aborts requests in flight when the machine's
+// networks change: ERR_NETWORK_CHANGED, seen on a first start) is not a companion that is down:
+// it is asked once more before the person is told so.
+const askTwice = (ask) => ask().catch(() => new Promise((resolve) => setTimeout(resolve, 300)).then(ask));
+
+// Where a start's time goes: ms from the session's start (status().legs, printed by
+// extension-bench). The first time each leg is reached counts.
+function markLeg(session, name) {
+  session.legs[name] ??= Math.round((performance.now() - session.t0) * 10) / 10;
+}
+
 export function createSessionHost(bridge) {
   // The host's document opens for a start: the core compiles while the start message is on its way
   // (12 ms of every Chromium start otherwise). A failure shows at the start, which awaits it again.
@@ -367,26 +411,24 @@ export function createSessionHost(bridge) {
     const my = ++generation;
     tabId = tab;
     ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
-    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, hostAfterClick: null, pressLegs: null, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
+    const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, micSettled: null, hostAfterClick: null, pressLegs: null, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab
-    // the microphone only while focused); the answer is taken after the companion's status.
+    // the microphone only while focused); the answer is taken beside the connection.
     const micRequest = navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
     session.micRequest = micRequest;
     micRequest.catch(() => {}); // a session ended before it is answered stops it in teardown
     // Where a start's time goes (ms from here; status().legs, printed by extension-bench), and
     // how long the press took to reach here (opening this document is most of it).
-    const leg = (name) => { session.legs[name] ??= Math.round((performance.now() - session.t0) * 10) / 10; };
+    const leg = (name) => markLeg(session, name);
     session.hostAfterClick = Number.isFinite(clickedAt) ? Math.round((performance.timeOrigin + session.t0 - clickedAt) * 10) / 10 : null;
     session.pressLegs = pressLegs && typeof pressLegs === 'object' ? pressLegs : null;
-    await loadCore();
-    leg('core');
-    if (session !== s || my !== generation) return;
 
-    // 1. WebRTC first: the offer gathers its candidate (~30 ms in Chromium) while the companion's
-    // status and the microphone are asked for (they took ~20 ms before it began): remote audio,
-    // the microphone's slot, the events channel. Nothing is sent anywhere before step 4.
-    const pc = (session.pc = new RTCPeerConnection());
+    // 1. WebRTC first, taken from the one this document opened with (see openConnection).
+    const { pc, micSlot, dc, offer } = takeWarmConnection() ?? openConnection();
+    session.pc = pc;
+    session.micSlot = micSlot;
+    session.dc = dc;
     session.audio = document.createElement('audio');
     session.audio.autoplay = true;
     document.body.append(session.audio);
@@ -397,13 +439,15 @@ export function createSessionHost(bridge) {
       meterRemote(session, stream);
     };
     pollInboundLevel(session);
-    // The microphone's slot: its track arrives in step 3 (or later, or never).
-    session.micSlot = pc.addTransceiver('audio', { direction: 'sendrecv' });
-    const dc = (session.dc = pc.createDataChannel('oai-events'));
-    dc.onopen = () => {
+    // Ready ("Listening.") once the channel is open and the microphone settled: what the person
+    // says from then on is heard.
+    dc.onopen = async () => {
       if (session !== s) return;
       clearTimeout(session.timer);
       leg('channelOpen');
+      await session.micSettled;
+      if (session !== s) return;
+      leg('ready');
       session.readyMs = performance.now() - session.t0;
       perform(session.core.on_channel_open(), session);
     };
@@ -442,32 +486,24 @@ export function createSessionHost(bridge) {
       if (session === s && (!session.dc || session.dc.readyState !== 'open')) fail(session, core.connection_failed(`no connection after ${CONNECT_TIMEOUT_MS / 1000} s`));
     }, CONNECT_TIMEOUT_MS);
 
-    // null once the offer has a candidate (or gathering ended), else what went wrong.
-    const offer = (async () => {
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise((resolve) => {
-        if (pc.iceGatheringState === 'complete' || /^a=candidate:/m.test(pc.localDescription.sdp)) return resolve();
-        const done = () => { clearTimeout(t); resolve(); };
-        const t = setTimeout(done, ICE_GATHER_WAIT_MS);
-        pc.addEventListener('icecandidate', (e) => { if (e.candidate) done(); });
-        pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') done(); });
-      });
-      return null;
-    })().catch((e) => String((e && e.message) || e));
-
     const base = trimSlash(settings.companionUrl || 'http://127.0.0.1:8813');
     const auth = { Authorization: `Bearer ${String(settings.pairingToken || settings.token || '').trim()}` };
     session.base = base;
     session.auth = auth;
 
-    // 2. Is the companion there, and what does it offer?
+    // 2. The offer goes to the companion as soon as it has its candidate, while the core loads
+    // and the companion's status is asked: both answers are taken once the core is there.
+    const answered = exchangeOffer(session, offer, base, auth);
+    const statusAsked = askTwice(() => fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' }));
+    statusAsked.catch(() => {}); // taken below, unless the session ended first
+    await loadCore();
+    leg('core');
+    if (session !== s || my !== generation) return;
+
+    // 3. Is the companion there, and what does it offer?
     let status;
     try {
-      const ask = () => fetch(`${base}/api/status`, { headers: auth, cache: 'no-store' });
-      // A request the network took away (Chromium aborts requests in flight when the machine's
-      // networks change: ERR_NETWORK_CHANGED, seen on a first start) is not a companion that is
-      // down: this read is asked once more before the person is told so.
-      const r = await ask().catch(() => new Promise((resolve) => setTimeout(resolve, 300)).then(ask));
+      const r = await statusAsked;
       if (!r.ok) return fail(session, core.companion_http_error(r.status, await r.text()));
       status = await r.json();
     } catch (e) {
@@ -494,63 +530,76 @@ export function createSessionHost(bridge) {
     // The companion's daily budget, shown with the meter from the start.
     if (status.budget && status.budget.summary) perform(session.core.on_budget(status.budget.summary), session);
 
-    // The microphone: the person's stored decision for the extension's origin. The background
-    // sends a person who was never asked to Hark's own page first, where the browser can ask.
-    // Without it the session goes on for typed commands, with words on how to give Hark its voice.
-    // Firefox asks again in this tab when the decision was not remembered: that question may wait
-    // for the person, so the session does not; a late yes still gives the session its voice.
-    const waitMic = () => Promise.race([micRequest, new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS))]);
+    // 4. The microphone settles beside the connection: its track goes into the slot the offer
+    // already has (no renegotiation); the session is ready once both are there.
+    session.micSettled = settleMicrophone(session, micRequest, leg).catch(() => {});
+
+    // 5. The answer the companion brought back from upstream.
+    const answer = await answered;
+    if (session !== s) return;
+    if (answer.failed) return fail(session, answer.failed());
     try {
-      session.mic = await waitMic();
+      await pc.setRemoteDescription({ type: 'answer', sdp: core.answer_to_apply(answer.sdp) });
+    } catch (e) {
+      return fail(session, core.connection_failed(`the answer was not accepted: ${e && e.message}`));
+    }
+  }
+
+  // The offer, once it has a candidate, to the companion, which forwards it upstream: the answer
+  // SDP, or `failed` giving the words (called once the core is loaded).
+  async function exchangeOffer(session, offer, base, auth) {
+    const offerFailed = await offer;
+    if (offerFailed !== null) return { failed: () => core.connection_failed(offerFailed) };
+    if (session !== s) return { failed: () => null };
+    markLeg(session, 'offerGathered');
+    try {
+      const r = await askTwice(() => fetch(`${base}/api/rtc-connect`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/sdp' },
+        body: session.pc.localDescription.sdp,
+        cache: 'no-store',
+      }));
+      const text = await r.text();
+      if (!r.ok) return { failed: () => core.companion_http_error(r.status, text) };
+      session.callId = r.headers.get('X-Hark-Call-Id');
+      markLeg(session, 'answer');
+      return { sdp: text };
+    } catch (e) {
+      return { failed: () => core.companion_unreachable(base) };
+    }
+  }
+
+  // The person's stored decision for the extension's origin. The background sends a person who
+  // was never asked to Hark's own page first, where the browser can ask. Without it the session
+  // goes on for typed commands, with words on how to give Hark its voice. Firefox asks again in
+  // this tab when the decision was not remembered: that question may wait for the person, so the
+  // session does not; a late yes still gives the session its voice.
+  async function settleMicrophone(session, micRequest, leg) {
+    const waitMic = () => Promise.race([micRequest, new Promise((resolve) => setTimeout(() => resolve(null), MIC_WAIT_MS))]);
+    let mic = null;
+    try {
+      mic = await waitMic();
       // Not answered: either this document lost the focus before the browser handed it the
       // microphone (the person clicked back to their page), or the browser is asking. Take the
       // focus back once and wait again; still nothing means a question only the person can answer.
-      if (!session.mic && !document.hasFocus() && bridge.takeFocus) {
+      if (!mic && !document.hasFocus() && bridge.takeFocus) {
         await bridge.takeFocus();
-        session.mic = await waitMic();
+        mic = await waitMic();
       }
-      if (!session.mic) {
+      if (!mic) {
         perform(core.microphone_error('NoAnswer', await microphonePermission(), BROWSER), session);
         micRequest.then((stream) => lateMicrophone(session, stream), () => {});
       }
     } catch (e) {
       perform(core.microphone_error((e && e.name) || 'NotFoundError', await microphonePermission(), BROWSER), session);
     }
-    if (session !== s) { if (session.mic) for (const t of session.mic.getTracks()) t.stop(); return; }
+    if (session !== s) { if (mic) for (const t of mic.getTracks()) t.stop(); return; }
+    session.mic = mic;
     leg('microphone');
-    bridge.microphoneSettled?.(tab, !!session.mic);
-
-    // 3. The microphone's track goes into the slot the offer already has (no renegotiation);
-    // without one the slot sends nothing and keeps its place for a microphone allowed later.
-    const micTrack = session.mic && session.mic.getAudioTracks()[0];
+    bridge.microphoneSettled?.(session.tabId, !!mic);
+    const micTrack = mic && mic.getAudioTracks()[0];
     if (micTrack) await session.micSlot.sender.replaceTrack(micTrack).catch(() => {});
-    const offerFailed = await offer;
-    if (session !== s) return;
-    if (offerFailed !== null) return fail(session, core.connection_failed(offerFailed));
-    leg('offerGathered');
-
-    // 4. The companion forwards the offer upstream and returns the answer.
-    let answer;
-    try {
-      const r = await fetch(`${base}/api/rtc-connect`, {
-        method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/sdp' },
-        body: pc.localDescription.sdp,
-        cache: 'no-store',
-      });
-      answer = await r.text();
-      if (!r.ok) return fail(session, core.companion_http_error(r.status, answer));
-      session.callId = r.headers.get('X-Hark-Call-Id');
-      leg('answer');
-    } catch (e) {
-      return fail(session, core.companion_unreachable(base));
-    }
-    if (session !== s) return;
-    try {
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    } catch (e) {
-      return fail(session, core.connection_failed(`the answer was not accepted: ${e && e.message}`));
-    }
+    applyMic(session);
   }
 
   function stop() {
@@ -612,5 +661,11 @@ export function createSessionHost(bridge) {
     };
   }
 
-  return { start, stop, text, confirm, mute, talk, status };
+  // The first connection, opened while the start message is on its way (see takeWarmConnection).
+  function prepare() {
+    if (s || warmConnection) return;
+    try { warmConnection = openConnection(); } catch (_) { /* the start opens one, and says what fails */ }
+  }
+
+  return { start, stop, text, confirm, mute, talk, status, prepare };
 }

@@ -50,6 +50,10 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   }
 });
 
+// The background waits for this before it sends the start; meanwhile the first connection opens.
+api.runtime.sendMessage({ target: 'background', type: 'hostListening' }).catch(() => {});
+host.prepare();
+
 // This document going away (the extension reloaded or updated, the tab closed) ends the call at
 // once, when the browser runs its pagehide: the peer is told now instead of noticing the silence
 // seconds later (Chromium may tear an offscreen document down without it).

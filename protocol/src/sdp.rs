@@ -71,6 +71,23 @@ pub fn check_offer(body: &[u8]) -> Result<OfferSummary, SdpError> {
     Ok(OfferSummary { audio_sections, has_data_channel, bytes: body.len() })
 }
 
+/// The answer as the browser applies it: the same SDP without `a=ice-lite`.
+///
+/// An ICE-lite answerer (OpenAI's, the local peer) starts DTLS only once the browser nominates a
+/// candidate pair. Told the far end is lite, Chromium nominates on the check after the pair
+/// works, which its pacing sends ~48 ms later: a third of a start. Told it is a full agent, the
+/// browser nominates in its first check (RFC 8445 7.2.5.3.1, as Chromium and Firefox do for a
+/// full agent), which a lite agent accepts per 7.3.1.5 (pion's controlled agent selects the pair
+/// when its own triggered check of it succeeds, one round trip later). A lite agent never checks
+/// or controls, so nothing else the browser does depends on the flag.
+pub fn answer_to_apply(answer: &str) -> std::borrow::Cow<'_, str> {
+    let is_lite = |line: &str| line.trim_end() == "a=ice-lite";
+    if !answer.split_inclusive('\n').any(is_lite) {
+        return std::borrow::Cow::Borrowed(answer);
+    }
+    std::borrow::Cow::Owned(answer.split_inclusive('\n').filter(|l| !is_lite(l)).collect())
+}
+
 /// An offer as Chromium makes it (audio + data channel), trimmed of codecs: passes [`check_offer`].
 /// For tests and benchmarks that need a valid offer without a browser.
 pub const SAMPLE_BROWSER_OFFER: &str = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
@@ -93,6 +110,20 @@ mod tests {
         let s = check_offer(SAMPLE_BROWSER_OFFER.as_bytes()).unwrap();
         assert_eq!(s.audio_sections, 1);
         assert!(s.has_data_channel);
+    }
+
+    #[test]
+    fn the_answer_applied_loses_only_its_ice_lite_line() {
+        let answer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\na=group:BUNDLE 0 1\r\n\
+                      m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\na=setup:active\r\na=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host\r\n";
+        let applied = answer_to_apply(answer);
+        assert_eq!(applied, answer.replace("a=ice-lite\r\n", ""));
+        assert!(applied.contains("a=setup:active\r\n") && applied.ends_with("typ host\r\n"));
+        // A full agent's answer, or one with bare newlines, is applied as it came.
+        let full = answer.replace("a=ice-lite\r\n", "");
+        assert!(matches!(answer_to_apply(&full), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(answer_to_apply("v=0\na=ice-lite\nm=audio 9 x 0\n"), "v=0\nm=audio 9 x 0\n");
+        assert_eq!(answer_to_apply("a=ice-lite"), "");
     }
 
     #[test]

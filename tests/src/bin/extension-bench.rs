@@ -175,8 +175,9 @@ async fn bench(engine: Engine) -> Result<()> {
         for (name, ms) in st["pressLegs"].as_object().into_iter().flatten() {
             press_legs.entry(name.clone()).or_default().extend(ms.as_f64());
         }
-        // The browser's own clock: the background's press → the session host's start.
-        if let (Some(host), Some(open)) = (st["hostAfterClick"].as_f64(), st["legs"]["channelOpen"].as_f64()) {
+        // The browser's own clock: the background's press → the session host's start → ready
+        // (channel open and microphone settled).
+        if let (Some(host), Some(open)) = (st["hostAfterClick"].as_f64(), st["legs"]["ready"].as_f64()) {
             host_after_click.push(host);
             in_browser.push(host + open);
         }
@@ -190,7 +191,7 @@ async fn bench(engine: Engine) -> Result<()> {
         percentile(&ready, 0.95)
     );
     println!(
-        "{}: click-to-ready in the browser (press → channel open, the browser's clock, without the \
+        "{}: click-to-ready in the browser (press → channel open and microphone settled, the browser's clock, without the \
          harness's WebDriver steps): median {:.0} ms, p95 {:.0} ms; of it, press → session host started: median {:.0} ms",
         engine.name(),
         percentile(&in_browser, 0.5),
