@@ -450,16 +450,24 @@ export function createSessionHost(bridge) {
       leg('ready');
       session.readyMs = performance.now() - session.t0;
       perform(session.core.on_channel_open(), session);
+      // What the server said meanwhile, in its order, after the session is configured.
+      for (const text of early.splice(0)) onEvent(text);
     };
-    dc.onmessage = (e) => {
+    const early = [];
+    const onEvent = (text) => {
       if (session !== s || !session.core) return;
-      leg('firstEvent');
-      const text = typeof e.data === 'string' ? e.data : '';
       // Per-call latency (event arrival → output sent), for the benchmark and diagnostics.
       if (text.includes('"response.function_call_arguments.done"')) {
         try { const ev = JSON.parse(text); session.callArrivals.set(ev.call_id, { t: performance.now(), name: ev.name }); } catch (_) {}
       }
       perform(session.core.on_server_event(text), session);
+    };
+    dc.onmessage = (e) => {
+      if (session !== s || !session.core) return;
+      leg('firstEvent');
+      const text = typeof e.data === 'string' ? e.data : '';
+      if (session.readyMs == null) early.push(text);
+      else onEvent(text);
     };
     dc.onclose = () => {
       if (session === s && session.core) farEnd(session, () => session.core.on_channel_closed(''));
