@@ -49,7 +49,8 @@
 
   // What is painted behind `el`'s text (opaque), or null when an image or gradient is there.
   // `cache` (element -> ground) is shared by one pass: siblings share their ancestors' answer.
-  function groundOf(el, cache) {
+  // `own`: el's computed style, when the caller has it already.
+  function groundOf(el, cache, own = null) {
     const todo = [];
     let base = WHITE; // the canvas, where nothing is painted
     for (let e = el; e; e = behind(e)) {
@@ -59,7 +60,7 @@
     for (let i = todo.length - 1; i >= 0; i--) {
       const e = todo[i];
       if (base) {
-        const cs = getComputedStyle(e);
+        const cs = e === el && own ? own : getComputedStyle(e);
         if (cs.backgroundImage !== 'none') base = null;
         else {
           const bg = parseColor(cs.backgroundColor);
@@ -90,9 +91,9 @@
     const consider = (el, tag) => {
       if (!ownText(el, tag) || !visible(el)) return;
       out.checked++;
-      const ground = groundOf(el, cache);
-      if (!ground) { out.unknown++; return; }
       const cs = getComputedStyle(el);
+      const ground = groundOf(el, cache, cs);
+      if (!ground) { out.unknown++; return; }
       const fg = parseColor(cs.color);
       if (!fg || fg.a === 0) return;
       const seen = over(fg, ground);
