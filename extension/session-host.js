@@ -554,11 +554,12 @@ export function createSessionHost(bridge) {
   }
 
   // The offer, once it has a candidate, to the companion, which forwards it upstream: the answer
-  // SDP, or `failed` giving the words (called once the core is loaded).
+  // SDP, or `failed` giving the words (called once the core is loaded). A session stopped
+  // meanwhile posts nothing (its caller has returned already).
   async function exchangeOffer(session, offer, base, auth) {
     const offerFailed = await offer;
     if (offerFailed !== null) return { failed: () => core.connection_failed(offerFailed) };
-    if (session !== s) return { failed: () => null };
+    if (session !== s) return {};
     markLeg(session, 'offerGathered');
     try {
       const r = await askTwice(() => fetch(`${base}/api/rtc-connect`, {

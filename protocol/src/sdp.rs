@@ -73,13 +73,13 @@ pub fn check_offer(body: &[u8]) -> Result<OfferSummary, SdpError> {
 
 /// The answer as the browser applies it: the same SDP without `a=ice-lite`.
 ///
-/// An ICE-lite answerer (OpenAI's, the local peer) starts DTLS only once the browser nominates a
-/// candidate pair. Told the far end is lite, Chromium nominates on the check after the pair
-/// works, which its pacing sends ~48 ms later: a third of a start. Told it is a full agent, the
-/// browser nominates in its first check (RFC 8445 7.2.5.3.1, as Chromium and Firefox do for a
-/// full agent), which a lite agent accepts per 7.3.1.5 (pion's controlled agent selects the pair
-/// when its own triggered check of it succeeds, one round trip later). A lite agent never checks
-/// or controls, so nothing else the browser does depends on the flag.
+/// An ICE-lite answerer (the local peer; OpenAI's, we believe) starts DTLS only once the browser
+/// nominates a candidate pair. Told the far end is lite, Chromium nominates on the check after
+/// the pair works, which its pacing sends ~48 ms later: a third of a start. Told it is a full
+/// agent, Chromium (semi-aggressive nomination) puts USE-CANDIDATE in its first check. A
+/// controlled agent takes that as RFC 8445 §7.3.1.5 says: pion marks the pair and selects it
+/// when its own triggered check of it succeeds, one round trip later. A lite agent starts no
+/// checks of its own and never controls, so nothing else the browser does depends on the flag.
 pub fn answer_to_apply(answer: &str) -> std::borrow::Cow<'_, str> {
     let is_lite = |line: &str| line.trim_end() == "a=ice-lite";
     if !answer.split_inclusive('\n').any(is_lite) {

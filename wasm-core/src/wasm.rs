@@ -110,13 +110,13 @@ pub fn microphone_words(name: &str, permission: &str, browser: &str) -> String {
     serde_json::json!({"title": e.0, "message": e.1}).to_string()
 }
 
-/// Actions for: WebRTC could not connect.
 /// The answer SDP as the browser applies it (see `hark_protocol::sdp::answer_to_apply`).
 #[wasm_bindgen]
 pub fn answer_to_apply(answer: &str) -> String {
     hark_protocol::sdp::answer_to_apply(answer).into_owned()
 }
 
+/// Actions for: WebRTC could not connect.
 #[wasm_bindgen]
 pub fn connection_failed(detail: &str) -> String {
     ui_error(errors::connection_failed(detail))
