@@ -462,33 +462,34 @@
     }
   }
 
-  // fn(el, tag) for root and each element under it in page order, skipping what Hark never reads
-  // or styles (SKIP_TAGS, Hark's own elements); `intoShadows`: into shadow roots too. A
-  // generator: pauses (yield) when the slice is used up. The walk keeps its own stack (a
-  // TreeWalker's filter is a call from the browser into the content script per element, dear in
-  // Firefox); after a pause, what the page removed meanwhile is passed over.
+  // fn(el, tag, parent) for root and each element under it in page order, skipping what Hark never
+  // reads or styles (SKIP_TAGS, Hark's own elements); `intoShadows`: into shadow roots too (the
+  // parent of what a shadow root shows is its host). A generator: pauses (yield) when the slice
+  // is used up. The walk keeps its own stack (a TreeWalker's filter is a call from the browser
+  // into the content script per element, dear in Firefox) and knows each element's parent without
+  // asking; after a pause, what the page removed meanwhile is passed over.
   function* eachElementIn(root, fn, slices, intoShadows = false) {
     if (!root || root.nodeType !== 1) return;
-    const stack = [];
+    const stack = [], parents = [];
     const pushChildren = (el, tag) => {
-      for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+      for (let c = el.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); }
       // What a shadow root shows comes before the host's own children, as it is drawn.
       const shadow = intoShadows && shadowOf(el, tag);
-      if (shadow) for (let c = shadow.lastElementChild; c; c = c.previousElementSibling) stack.push(c);
+      if (shadow) for (let c = shadow.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); }
     };
     const rootTag = root.tagName;
-    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag);
+    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag, root.parentElement);
     pushChildren(root, rootTag);
     let pushedBeforePause = 0;
     while (stack.length) {
-      const el = stack.pop();
+      const el = stack.pop(), parent = parents.pop();
       if (stack.length < pushedBeforePause) {
         pushedBeforePause = stack.length;
         if (!el.isConnected) continue;
       }
       const tag = el.tagName;
       if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
-      fn(el, tag);
+      fn(el, tag, parent);
       pushChildren(el, tag);
       if (slices?.due()) {
         yield;

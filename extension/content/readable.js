@@ -83,6 +83,30 @@
   // A new report for one pass (what the answer tells the model).
   const report = () => ({ checked: 0, adjusted: 0, unknown: 0, examples: [] });
 
+  // Text of `el` in `fg` over the opaque `ground`: when its contrast is under the line for its size
+  // and it is visible text, plans the nearest color that reads (set(el, 'color', value)), counts
+  // it in `out` and answers the new color; null when it reads already. `cs`: el's computed style,
+  // read only when the contrast is low (large text needs less).
+  function keepLegible(el, tag, fg, ground, set, out, cs = null) {
+    const seen = over(fg, ground);
+    const ratio = contrast(seen, ground);
+    // Enough for any text: the font is not read.
+    if (ratio >= NORMAL || !ownText(el, tag) || !visible(el)) return null;
+    cs ??= getComputedStyle(el);
+    const size = parseFloat(cs.fontSize) || 16;
+    const large = size >= 24 || (size >= 18.66 && (parseInt(cs.fontWeight, 10) || 400) >= 700);
+    const need = large ? LARGE : NORMAL;
+    if (ratio >= need) return null;
+    const fixed = readableOn(seen, ground, need);
+    set(el, 'color', css(fixed));
+    out.adjusted++;
+    if (out.examples.length < 5) {
+      const text = cut((el.textContent || /** @type {any} */ (el).value || '').trim().replace(/\s+/g, ' '), 40);
+      out.examples.push({ tag: el.tagName.toLowerCase(), text, was: css(seen), now: css(fixed), ground: css(ground), ratio: Math.round(ratio * 10) / 10, need });
+    }
+    return fixed;
+  }
+
   // Plans `color` for each visible text element under `root` (root included) whose contrast is
   // too low: set(el, 'color', value). A generator: yields when its slice is used up. Reads only.
   function* plan(root, set, slices, out = report()) {
@@ -95,26 +119,11 @@
       const ground = groundOf(el, cache, cs);
       if (!ground) { out.unknown++; return; }
       const fg = parseColor(cs.color);
-      if (!fg || fg.a === 0) return;
-      const seen = over(fg, ground);
-      const ratio = contrast(seen, ground);
-      // Enough for any text: the font (large text needs less) is not read.
-      if (ratio >= NORMAL) return;
-      const size = parseFloat(cs.fontSize) || 16;
-      const large = size >= 24 || (size >= 18.66 && (parseInt(cs.fontWeight, 10) || 400) >= 700);
-      const need = large ? LARGE : NORMAL;
-      if (ratio >= need) return;
-      const fixed = readableOn(seen, ground, need);
-      set(el, 'color', css(fixed));
-      out.adjusted++;
-      if (out.examples.length < 5) {
-        const text = cut((el.textContent || /** @type {any} */ (el).value || '').trim().replace(/\s+/g, ' '), 40);
-        out.examples.push({ tag: el.tagName.toLowerCase(), text, was: css(seen), now: css(fixed), ground: css(ground), ratio: Math.round(ratio * 10) / 10, need });
-      }
+      if (fg && fg.a > 0) keepLegible(el, tag, fg, ground, set, out, cs);
     };
     yield* Hark.dom.eachElementIn(root, consider, slices, true);
     return out;
   }
 
-  Hark.readable = { plan, report, contrast, readableOn };
+  Hark.readable = { plan, report, contrast, readableOn, keepLegible, ownText, over, NORMAL };
 })();

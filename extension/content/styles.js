@@ -28,6 +28,7 @@
   // (content/readable.js), in the same journal entry (one undo), on re-renders too.
   function change(op, readable = false) {
     const entry = { op, before: new Map(), sets: new Map(), extend: null, readable, undoing: [] };
+    let firstCheck = null; // replaces the first contrast pass (checkWith)
     const planned = []; // [el, prop, value] in the order they are written
     entry.set = (el, prop, value) => {
       if (!entry.before.has(el)) {
@@ -50,6 +51,10 @@
       // How the change reaches what the page adds later: `fn(root, set, slices)` styles one new
       // subtree (a generator, like the first pass).
       extendWith(fn) { entry.extend = fn; },
+      // A change that planned its text colors knowing their contrast checks only what it could not
+      // know: `fn(set, slices, report)` (a generator) runs after the writes instead of the whole
+      // contrast pass. Re-rendered parts still get the whole pass.
+      checkWith(fn) { firstCheck = fn; },
       // What undo (and reset) also does besides restoring styles, e.g. play paused media again.
       onUndo(fn) { entry.undoing.push(fn); },
       // After commit: one more write at once, in the same entry (what needs the new layout).
@@ -93,7 +98,10 @@
       const s = slicer(READABLE_BUDGET_MS);
       const fixes = [];
       const report = Hark.readable.report();
-      const done = await Hark.dom.runInSlices(Hark.readable.plan(document.body, (el, p, v) => fixes.push([el, p, v]), s, report), s);
+      const fix = (el, p, v) => fixes.push([el, p, v]);
+      const check = firstCheck ? firstCheck(fix, s, report) : Hark.readable.plan(document.body, fix, s, report);
+      firstCheck = null; // once: what it holds (the plan's elements) is let go with it
+      const done = await Hark.dom.runInSlices(check, s);
       const w = slicer(Infinity);
       for (const [el, p, v] of fixes) {
         entry.set(el, p, v);

@@ -6,9 +6,10 @@
 (() => {
   'use strict';
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
-  if (Hark.views || !Hark.styles || !Hark.executor) return;
+  if (Hark.views || !Hark.styles || !Hark.executor || !Hark.readable) return;
   const { change, eachElementIn, tooBig, PLAN_BUDGET_MS } = Hark.styles;
-  const { parseColor, slicer, hasOwnText } = Hark.dom;
+  const { parseColor, slicer, hasOwnText, visible, shadowOf } = Hark.dom;
+  const readable = Hark.readable;
 
   // ---- colors: HSL (h in degrees, s and l in 0..1) ------------------------------------------------
   function toHsl({ r, g, b }) {
@@ -29,36 +30,38 @@
   // `fn` maps [h, s, l] to the theme's; the color's own alpha stays.
   function mapped(fn, c) {
     const [r, g, b] = fromHsl(fn(...toHsl(c)));
-    return c.a < 1 ? `rgba(${r}, ${g}, ${b}, ${c.a})` : `rgb(${r}, ${g}, ${b})`;
+    return { r, g, b, a: c.a };
   }
+  const cssOf = ({ r, g, b, a }) => (a < 1 ? `rgba(${r}, ${g}, ${b}, ${a})` : `rgb(${r}, ${g}, ${b})`);
+  const sameColor = (x, y) => x.r === y.r && x.g === y.g && x.b === y.b && Math.abs(x.a - y.a) < 0.01;
 
   // How each theme maps a painted surface (`ground`), a text color and a border, and the canvas.
   const THEMES = {
     dark: {
       scheme: 'dark',
-      canvas: 'rgb(24, 26, 27)',
+      canvas: { r: 24, g: 26, b: 27, a: 1 },
       ground: (h, s, l) => [h, s * 0.6, l >= 0.5 ? 0.09 + (1 - l) * 0.3 : Math.min(l, 0.3)],
       text: (h, s, l) => [h, s * 0.8, l < 0.6 ? 0.92 - l * 0.35 : l],
       border: (h, s) => [h, s * 0.5, 0.3],
     },
     light: {
       scheme: 'light',
-      canvas: 'rgb(255, 255, 255)',
+      canvas: { r: 255, g: 255, b: 255, a: 1 },
       ground: (h, s, l) => [h, s * 0.6, l < 0.5 ? 0.97 - l * 0.25 : Math.max(l, 0.9)],
       text: (h, s, l) => [h, s, l > 0.4 ? 0.12 + (1 - l) * 0.25 : l],
       border: (h, s) => [h, s * 0.5, 0.8],
     },
     'high-contrast': {
       scheme: 'dark',
-      canvas: 'rgb(0, 0, 0)',
+      canvas: { r: 0, g: 0, b: 0, a: 1 },
       ground: () => [0, 0, 0],
       text: () => [0, 0, 1],
-      link: 'rgb(255, 255, 0)',
+      link: { r: 255, g: 255, b: 0, a: 1 },
       border: () => [0, 0, 1],
     },
     sepia: {
       scheme: 'light',
-      canvas: 'rgb(244, 236, 216)',
+      canvas: { r: 244, g: 236, b: 216, a: 1 },
       ground: (_h, _s, l) => (l >= 0.5 ? [40, 0.55, 0.9 + (l - 0.5) * 0.1] : [30, 0.3, Math.min(l, 0.25)]),
       text: (_h, _s, l) => (l < 0.6 ? [28, 0.35, 0.2 + l * 0.1] : [40, 0.4, Math.max(l, 0.85)]),
       border: () => [35, 0.3, 0.75],
@@ -71,32 +74,85 @@
   // Only SVG and MathML elements have lower-case tag names: HTML ones need no namespace read.
   const isPicture = (el, tag = el.tagName) => PICTURES.has(tag) || (tag.charCodeAt(0) >= 97 && el.namespaceURI === SVG_NS);
 
-  // `inherited`: element -> its computed color, for the walk (parents come before children). Most
-  // elements inherit their color: only where the page sets its own does the theme write one, and
-  // the rest inherit the mapped color (on a large page, most of the writes saved).
-  function themeOne(el, tag, theme, set, inherited) {
+  // What a theme knows of each element it walked, before anything is written: `was`, the color the
+  // page computes for it (a string); `fg`, the color its text will show; `ground`, the opaque color
+  // that will be painted behind it (null: a picture is there, or not known).
+  const UNKNOWN = { was: null, fg: null, ground: null };
+
+  // The element whose color `el` inherits and on which it is painted: its parent in the rendered
+  // (flat) tree. `parent`: its parent in the walk (a shadow root's host for what the root shows);
+  // `hosts`: the shadow hosts walked, whose own children show in a slot.
+  const flatParent = (el, parent, hosts) => (parent && hosts.has(parent) && el.assignedSlot) || parent;
+
+  // One element of a theme. Most elements inherit their color: only where the page sets its own
+  // does the theme write one, and the rest inherit the mapped color (on a large page, most of the
+  // writes saved). `walked`: element -> what the theme knows of it (parents come before children).
+  // `check` (the first pass): text whose new colors would be hard to read is recolored in the same
+  // plan, from the colors the theme is about to write, so nothing needs reading after the writes
+  // but `check.unsure`: elements that compute their parent's color, which the page may set
+  // explicitly (then it stays as it is) or leave to inheritance (then it follows the parent's).
+  function themeOne(el, tag, parent, theme, set, walked, check) {
     if (isPicture(el, tag)) return;
     const cs = getComputedStyle(el);
     const image = cs.backgroundImage;
+    const pictured = image !== 'none' && image.includes('url(');
     // Gradients are paint like a color; pictures (url()) stay.
-    if (image !== 'none' && !image.includes('url(')) set(el, 'background-image', 'none');
+    if (image !== 'none' && !pictured) set(el, 'background-image', 'none');
     const bg = parseColor(cs.backgroundColor);
-    if (bg && bg.a > 0) set(el, 'background-color', mapped(theme.ground, bg));
+    const paint = bg && bg.a > 0 ? mapped(theme.ground, bg) : null;
+    if (paint) set(el, 'background-color', cssOf(paint));
     // Read once: each read of a computed style is a DOM call (in Firefox's content scripts, a
     // dear one).
     const color = cs.color;
-    const parent = el.parentElement;
-    const own = !parent || inherited.get(parent) !== color;
-    inherited.set(el, color);
+    const up = walked.get(flatParent(el, parent, check?.hosts ?? NO_HOSTS)) ?? UNKNOWN;
+    const own = up.was !== color;
     const fg = parseColor(color);
-    if (theme.link && tag === 'A') set(el, 'color', theme.link);
-    else if (fg && own) set(el, 'color', mapped(theme.text, fg));
+    let next = null;
+    if (theme.link && tag === 'A') next = theme.link;
+    else if (fg && own) next = mapped(theme.text, fg);
+    if (next) set(el, 'color', cssOf(next));
+    const under = up.ground;
+    const ground = pictured ? null : !paint ? under : paint.a >= 1 ? paint : under && readable.over(paint, under);
+    const me = { was: color, fg: next ?? (own ? fg : up.fg), ground };
+    walked.set(el, me);
+    if (check) {
+      if (shadowOf(el, tag)) check.hosts.add(el);
+      checkOne(el, tag, cs, me, !next && !own ? fg : null, set, check);
+    }
     // Most elements have no border: one read says so for all four sides.
     if (cs.borderStyle === 'none') return;
     for (const side of ['top', 'right', 'bottom', 'left']) {
       if (!(parseFloat(cs.getPropertyValue(`border-${side}-width`)) > 0)) continue;
       const c = parseColor(cs.getPropertyValue(`border-${side}-color`));
-      if (c && c.a > 0) set(el, `border-${side}-color`, mapped(theme.border, c));
+      if (c && c.a > 0) set(el, `border-${side}-color`, cssOf(mapped(theme.border, c)));
+    }
+  }
+  const NO_HOSTS = new Set();
+
+  // The contrast of `el`'s text in the colors the theme will give it (`me`). `page`: the page's
+  // own color, when el may keep it (it computes its parent's color and the theme writes none).
+  function checkOne(el, tag, cs, me, page, set, { report, unsure }) {
+    if (!me.ground) {
+      if (readable.ownText(el, tag) && visible(el)) report.unknown++;
+      return;
+    }
+    if (!me.fg || me.fg.a === 0) return;
+    report.checked++;
+    const fixed = readable.keepLegible(el, tag, me.fg, me.ground, set, report, cs);
+    if (fixed) me.fg = fixed;
+    // Written now: it shows that color whatever the page says. Otherwise, when the page's own
+    // color would not read here, the page is asked after the writes which one it shows.
+    else if (page && !sameColor(page, me.fg) && readable.contrast(readable.over(page, me.ground), me.ground) < readable.NORMAL) unsure.push(el);
+  }
+
+  // After the writes: each unsure element's color as the page now computes it; where the page
+  // kept its own and it does not read, the nearest that does. A generator, like the plan.
+  function* checkUnsure(walked, unsure, set, slices, report) {
+    for (const el of unsure) {
+      const me = walked.get(el);
+      const now = parseColor(getComputedStyle(el).color);
+      if (now && now.a > 0 && !sameColor(now, me.fg)) readable.keepLegible(el, el.tagName, now, me.ground, set, report);
+      if (slices?.due()) yield;
     }
   }
 
@@ -141,25 +197,35 @@
     if (name && !theme) return { ok: false, error: `there is no ${name} theme` };
     const counts = { animations: 0 };
     const ch = change(`changePageView${name ? ' ' + name : ''}`, !!theme);
-    const styleOne = (el, tag, set, inherited) => {
-      if (theme) themeOne(el, tag, theme, set, inherited);
+    // The first pass checks contrast as it plans (themeOne); re-rendered parts get the whole
+    // contrast pass after their writes (styles.js).
+    const check = theme ? { report: readable.report(), unsure: [], hosts: new Set() } : null;
+    const styleOne = (el, tag, parent, set, walked, check) => {
+      if (theme) themeOne(el, tag, parent, theme, set, walked, check);
       if (textSpacing) spaceOne(el, tag, set);
       if (reducedMotion) stillOne(el, set, counts);
     };
     const html = document.documentElement;
+    const walked = new Map();
     if (theme) {
-      ch.set(html, 'background-color', theme.canvas);
+      ch.set(html, 'background-color', cssOf(theme.canvas));
       ch.set(html, 'color-scheme', theme.scheme);
+      walked.set(html, { was: null, fg: null, ground: theme.canvas });
     }
     const s = slicer(PLAN_BUDGET_MS);
-    const walked = new Map();
-    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el, tag) => styleOne(el, tag, ch.set, walked), s), s))) return tooBig('changePageView');
-    walked.clear();
+    // Into shadow roots: what web components show is themed like the rest.
+    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el, tag, parent) => styleOne(el, tag, parent, ch.set, walked, check), s, !!theme), s))) return tooBig('changePageView');
+    if (check) {
+      ch.checkWith((set, slices, report) => {
+        Object.assign(report, check.report);
+        return checkUnsure(walked, check.unsure, set, slices, report);
+      });
+    }
     // A new subtree gets a map of its own: its root writes its color (mapping an already mapped
     // color changes little: each theme's text mapping settles on its own colors).
     ch.extendWith((root, set, slices) => {
       const seen = new Map();
-      return eachElementIn(root, (el, tag) => styleOne(el, tag, set, seen), slices);
+      return eachElementIn(root, (el, tag, parent) => styleOne(el, tag, parent, set, seen, null), slices, !!theme);
     });
     // Playing media and script-driven animations pause; undo plays them again.
     let paused = 0;
@@ -180,6 +246,7 @@
       ch.onUndo(() => { for (const x of stopped) x.play()?.catch?.(() => {}); });
     }
     const out = await ch.commit();
+    walked.clear();
     const unclipped = textSpacing ? unclip(document.body, ch.write) : 0;
     // `ms`: the page's own time, for the session's page timings (theme-bench).
     return { ok: true, ...out, animations: counts.animations, paused, unclipped, ms: Math.round((performance.now() - t0) * 10) / 10 };

@@ -314,6 +314,37 @@
       eq(getComputedStyle($('#out')).color, 'rgb(90, 92, 105)', 'the exact color');
     });
 
+  // What is painted behind `el` (the nearest opaque background, through shadow hosts).
+  function groundBehind(el) {
+    for (let e = el; e; e = e.parentElement || e.parentNode?.host) {
+      const m = getComputedStyle(e).backgroundColor.match(/[\d.]+/g);
+      if (m && (m.length < 4 || +m[3] > 0)) return { r: +m[0], g: +m[1], b: +m[2], a: 1 };
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  }
+  test('a dark theme keeps text readable where the page sets its parent\'s color itself, and in shadow roots',
+    '<div id="t" style="color: #333"><p id="same" style="color: #333">Set to its parent\'s color</p><p id="inherit">Inherits it</p>' +
+    '<p id="blue" style="color: #00e">Its own blue</p><div id="host"></div></div>',
+    async () => {
+      $('#host').attachShadow({ mode: 'open' }).innerHTML = '<p id="shadowed" style="color: #333; background: #fff">In a shadow root</p>';
+      const shadowed = $('#host').shadowRoot.getElementById('shadowed');
+      const texts = { same: $('#same'), inherit: $('#inherit'), blue: $('#blue'), shadowed };
+      const before = [...Object.values(texts), $('#t')].map((e) => e.getAttribute('style'));
+      const r = await run({ op: 'setView', theme: 'dark' });
+      if (!r.ok) throw new Error(show(r));
+      const { contrast } = globalThis.__hark.readable;
+      const rgb = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
+      for (const [name, el] of Object.entries(texts)) {
+        const ground = groundBehind(el), ratio = contrast(rgb(el), ground);
+        if (ratio < 4.5) throw new Error(`#${name} reads ${ratio.toFixed(2)}:1 (${getComputedStyle(el).color} on ${show(ground)})`);
+        if (contrast(ground, { r: 0, g: 0, b: 0, a: 1 }) > 3) throw new Error(`#${name} is on a light ground: ${show(ground)}`);
+      }
+      const blue = rgb(texts.blue);
+      if (!(blue.b > blue.r + 40)) throw new Error(`the blue text lost its hue: ${show(blue)}`);
+      await run({ op: 'undo' });
+      eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
+    });
+
   globalThis.runUnits = async () => {
     const fixture = document.getElementById('fixture');
     const results = [];
