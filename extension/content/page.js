@@ -462,34 +462,35 @@
     }
   }
 
-  // fn(el, tag, parent) for root and each element under it in page order, skipping what Hark never
-  // reads or styles (SKIP_TAGS, Hark's own elements); `intoShadows`: into shadow roots too (the
-  // parent of what a shadow root shows is its host). A generator: pauses (yield) when the slice
-  // is used up. The walk keeps its own stack (a TreeWalker's filter is a call from the browser
-  // into the content script per element, dear in Firefox) and knows each element's parent without
-  // asking; after a pause, what the page removed meanwhile is passed over.
+  // fn(el, tag, parent, slotted) for root and each element under it in page order, skipping what
+  // Hark never reads or styles (SKIP_TAGS, Hark's own elements); `intoShadows`: into shadow roots
+  // too (the parent of what a shadow root shows is its host; `slotted`: el is a host's own child,
+  // shown in one of its slots). A generator: pauses (yield) when the slice is used up. The walk
+  // keeps its own stack (a TreeWalker's filter is a call from the browser into the content script
+  // per element, dear in Firefox) and knows each element's parent without asking; after a pause,
+  // what the page removed meanwhile is passed over.
   function* eachElementIn(root, fn, slices, intoShadows = false) {
     if (!root || root.nodeType !== 1) return;
-    const stack = [], parents = [];
+    const stack = [], parents = [], slots = [];
     const pushChildren = (el, tag) => {
-      for (let c = el.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); }
-      // What a shadow root shows comes before the host's own children, as it is drawn.
       const shadow = intoShadows && shadowOf(el, tag);
-      if (shadow) for (let c = shadow.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); }
+      for (let c = el.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); slots.push(!!shadow); }
+      // What a shadow root shows comes before the host's own children, as it is drawn.
+      if (shadow) for (let c = shadow.lastElementChild; c; c = c.previousElementSibling) { stack.push(c); parents.push(el); slots.push(false); }
     };
     const rootTag = root.tagName;
-    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag, root.parentElement);
+    if (!SKIP_TAGS.has(rootTag) && !isOverlay(root)) fn(root, rootTag, root.parentElement, false);
     pushChildren(root, rootTag);
     let pushedBeforePause = 0;
     while (stack.length) {
-      const el = stack.pop(), parent = parents.pop();
+      const el = stack.pop(), parent = parents.pop(), slotted = slots.pop();
       if (stack.length < pushedBeforePause) {
         pushedBeforePause = stack.length;
         if (!el.isConnected) continue;
       }
       const tag = el.tagName;
       if (SKIP_TAGS.has(tag) || isOverlay(el)) continue;
-      fn(el, tag, parent);
+      fn(el, tag, parent, slotted);
       pushChildren(el, tag);
       if (slices?.due()) {
         yield;

@@ -8,7 +8,7 @@
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.views || !Hark.styles || !Hark.executor || !Hark.readable) return;
   const { change, eachElementIn, tooBig, PLAN_BUDGET_MS } = Hark.styles;
-  const { parseColor, slicer, hasOwnText, visible, shadowOf } = Hark.dom;
+  const { parseColor, slicer, hasOwnText, visible } = Hark.dom;
   const readable = Hark.readable;
 
   // ---- colors: HSL (h in degrees, s and l in 0..1) ------------------------------------------------
@@ -80,9 +80,8 @@
   const UNKNOWN = { was: null, fg: null, ground: null };
 
   // The element whose color `el` inherits and on which it is painted: its parent in the rendered
-  // (flat) tree. `parent`: its parent in the walk (a shadow root's host for what the root shows);
-  // `hosts`: the shadow hosts walked, whose own children show in a slot.
-  const flatParent = (el, parent, hosts) => (parent && hosts.has(parent) && el.assignedSlot) || parent;
+  // (flat) tree. `parent`, `slotted`: as the walk found it (eachElementIn).
+  const flatParent = (el, parent, slotted) => (slotted && el.assignedSlot) || parent;
 
   // One element of a theme. Most elements inherit their color: only where the page sets its own
   // does the theme write one, and the rest inherit the mapped color (on a large page, most of the
@@ -91,7 +90,7 @@
   // plan, from the colors the theme is about to write, so nothing needs reading after the writes
   // but `check.unsure`: elements that compute their parent's color, which the page may set
   // explicitly (then it stays as it is) or leave to inheritance (then it follows the parent's).
-  function themeOne(el, tag, parent, theme, set, walked, check) {
+  function themeOne(el, tag, parent, slotted, theme, set, walked, check) {
     if (isPicture(el, tag)) return;
     const cs = getComputedStyle(el);
     const image = cs.backgroundImage;
@@ -104,7 +103,7 @@
     // Read once: each read of a computed style is a DOM call (in Firefox's content scripts, a
     // dear one).
     const color = cs.color;
-    const up = walked.get(flatParent(el, parent, check?.hosts ?? NO_HOSTS)) ?? UNKNOWN;
+    const up = walked.get(flatParent(el, parent, slotted)) ?? UNKNOWN;
     const own = up.was !== color;
     const fg = parseColor(color);
     let next = null;
@@ -115,10 +114,7 @@
     const ground = pictured ? null : !paint ? under : paint.a >= 1 ? paint : under && readable.over(paint, under);
     const me = { was: color, fg: next ?? (own ? fg : up.fg), ground };
     walked.set(el, me);
-    if (check) {
-      if (shadowOf(el, tag)) check.hosts.add(el);
-      checkOne(el, tag, cs, me, !next && !own ? fg : null, set, check);
-    }
+    if (check) checkOne(el, tag, cs, me, !next && !own ? fg : null, set, check);
     // Most elements have no border: one read says so for all four sides.
     if (cs.borderStyle === 'none') return;
     for (const side of ['top', 'right', 'bottom', 'left']) {
@@ -127,7 +123,6 @@
       if (c && c.a > 0) set(el, `border-${side}-color`, cssOf(mapped(theme.border, c)));
     }
   }
-  const NO_HOSTS = new Set();
 
   // The contrast of `el`'s text in the colors the theme will give it (`me`). `page`: the page's
   // own color, when el may keep it (it computes its parent's color and the theme writes none).
@@ -199,9 +194,9 @@
     const ch = change(`changePageView${name ? ' ' + name : ''}`, !!theme);
     // The first pass checks contrast as it plans (themeOne); re-rendered parts get the whole
     // contrast pass after their writes (styles.js).
-    const check = theme ? { report: readable.report(), unsure: [], hosts: new Set() } : null;
-    const styleOne = (el, tag, parent, set, walked, check) => {
-      if (theme) themeOne(el, tag, parent, theme, set, walked, check);
+    const check = theme ? { report: readable.report(), unsure: [] } : null;
+    const styleOne = (el, tag, parent, slotted, set, walked, check) => {
+      if (theme) themeOne(el, tag, parent, slotted, theme, set, walked, check);
       if (textSpacing) spaceOne(el, tag, set);
       if (reducedMotion) stillOne(el, set, counts);
     };
@@ -214,7 +209,7 @@
     }
     const s = slicer(PLAN_BUDGET_MS);
     // Into shadow roots: what web components show is themed like the rest.
-    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el, tag, parent) => styleOne(el, tag, parent, ch.set, walked, check), s, !!theme), s))) return tooBig('changePageView');
+    if (!(await Hark.dom.runInSlices(eachElementIn(document.body, (el, tag, parent, slotted) => styleOne(el, tag, parent, slotted, ch.set, walked, check), s, !!theme), s))) return tooBig('changePageView');
     if (check) {
       ch.checkWith((set, slices, report) => {
         Object.assign(report, check.report);
@@ -225,7 +220,7 @@
     // color changes little: each theme's text mapping settles on its own colors).
     ch.extendWith((root, set, slices) => {
       const seen = new Map();
-      return eachElementIn(root, (el, tag, parent) => styleOne(el, tag, parent, set, seen, null), slices, !!theme);
+      return eachElementIn(root, (el, tag, parent, slotted) => styleOne(el, tag, parent, slotted, set, seen, null), slices, !!theme);
     });
     // Playing media and script-driven animations pause; undo plays them again.
     let paused = 0;
