@@ -90,7 +90,7 @@
   function keepLegible(el, tag, fg, ground, set, out, cs = null) {
     const seen = over(fg, ground);
     const ratio = contrast(seen, ground);
-    // Enough for any text: the font is not read.
+    // Enough for any text (the font is not read), or no text a person sees.
     if (ratio >= NORMAL || !ownText(el, tag) || !visible(el)) return null;
     cs ??= getComputedStyle(el);
     const size = parseFloat(cs.fontSize) || 16;
