@@ -27,7 +27,11 @@
     r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1,
   });
   const mix = (a, b, t) => ({ r: Math.round(a.r + (b.r - a.r) * t), g: Math.round(a.g + (b.g - a.g) * t), b: Math.round(a.b + (b.b - a.b) * t), a: 1 });
-  const css = (c) => `rgb(${Math.round(c.r)}, ${Math.round(c.g)}, ${Math.round(c.b)})`;
+  // A color as CSS writes it (translucent ones keep their alpha).
+  const css = ({ r, g, b, a }) => {
+    const rgb = `${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}`;
+    return a < 1 ? `rgba(${rgb}, ${a})` : `rgb(${rgb})`;
+  };
 
   // The nearest color to `fg` (mixed toward black or white, whichever the ground favors) with at
   // least `need` contrast on `ground`; the extreme itself when nothing less reaches it.
@@ -125,5 +129,5 @@
     return out;
   }
 
-  Hark.readable = { plan, report, contrast, readableOn, keepLegible, ownText, over, NORMAL };
+  Hark.readable = { plan, report, contrast, readableOn, keepLegible, ownText, over, css, NORMAL };
 })();

@@ -93,7 +93,8 @@
       keepChanges();
       return { changed: entry.before.size, left: left.size };
     }
-    // Reads every text element first (one style recalculation), then writes the fixes.
+    // Reads every text element first (one style recalculation), then writes the fixes. A change
+    // that checked contrast as it planned (checkWith) reads only what it could not know.
     async function keepReadable() {
       const s = slicer(READABLE_BUDGET_MS);
       const fixes = [];

@@ -32,7 +32,7 @@
     const [r, g, b] = fromHsl(fn(...toHsl(c)));
     return { r, g, b, a: c.a };
   }
-  const cssOf = ({ r, g, b, a }) => (a < 1 ? `rgba(${r}, ${g}, ${b}, ${a})` : `rgb(${r}, ${g}, ${b})`);
+  const { css } = readable; // a color as CSS writes it
   const sameColor = (x, y) => x.r === y.r && x.g === y.g && x.b === y.b && Math.abs(x.a - y.a) < 0.01;
 
   // How each theme maps a painted surface (`ground`), a text color and a border, and the canvas.
@@ -99,7 +99,7 @@
     if (image !== 'none' && !pictured) set(el, 'background-image', 'none');
     const bg = parseColor(cs.backgroundColor);
     const paint = bg && bg.a > 0 ? mapped(theme.ground, bg) : null;
-    if (paint) set(el, 'background-color', cssOf(paint));
+    if (paint) set(el, 'background-color', css(paint));
     // Read once: each read of a computed style is a DOM call (in Firefox's content scripts, a
     // dear one).
     const color = cs.color;
@@ -109,7 +109,7 @@
     let next = null;
     if (theme.link && tag === 'A') next = theme.link;
     else if (fg && own) next = mapped(theme.text, fg);
-    if (next) set(el, 'color', cssOf(next));
+    if (next) set(el, 'color', css(next));
     const under = up.ground;
     const ground = pictured ? null : !paint ? under : paint.a >= 1 ? paint : under && readable.over(paint, under);
     const me = { was: color, fg: next ?? (own ? fg : up.fg), ground };
@@ -120,7 +120,7 @@
     for (const side of ['top', 'right', 'bottom', 'left']) {
       if (!(parseFloat(cs.getPropertyValue(`border-${side}-width`)) > 0)) continue;
       const c = parseColor(cs.getPropertyValue(`border-${side}-color`));
-      if (c && c.a > 0) set(el, `border-${side}-color`, cssOf(mapped(theme.border, c)));
+      if (c && c.a > 0) set(el, `border-${side}-color`, css(mapped(theme.border, c)));
     }
   }
 
@@ -195,15 +195,15 @@
     // The first pass checks contrast as it plans (themeOne); re-rendered parts get the whole
     // contrast pass after their writes (styles.js).
     const check = theme ? { report: readable.report(), unsure: [] } : null;
-    const styleOne = (el, tag, parent, slotted, set, walked, check) => {
-      if (theme) themeOne(el, tag, parent, slotted, theme, set, walked, check);
+    const styleOne = (el, tag, parent, slotted, set, known, checking) => {
+      if (theme) themeOne(el, tag, parent, slotted, theme, set, known, checking);
       if (textSpacing) spaceOne(el, tag, set);
       if (reducedMotion) stillOne(el, set, counts);
     };
     const html = document.documentElement;
     const walked = new Map();
     if (theme) {
-      ch.set(html, 'background-color', cssOf(theme.canvas));
+      ch.set(html, 'background-color', css(theme.canvas));
       ch.set(html, 'color-scheme', theme.scheme);
       walked.set(html, { was: null, fg: null, ground: theme.canvas });
     }

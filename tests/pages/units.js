@@ -268,6 +268,8 @@
     });
 
   // ---- readable text after color changes (content/readable.js) ----------------------------------
+  // The color `el`'s text computes to, opaque.
+  const textColor = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
   test('contrast follows WCAG: black on white is 21:1, #767676 on white just passes 4.5:1',
     '',
     () => {
@@ -297,8 +299,7 @@
       const r = await run({ op: 'setPageBackground', color: 'rgb(0, 0, 128)', textColor: 'rgb(255, 255, 255)' });
       if (!r.ok) throw new Error(show(r));
       const { contrast } = globalThis.__hark.readable;
-      const rgb = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
-      const ratio = contrast(rgb($('#out')), { r: 0, g: 0, b: 128, a: 1 });
+      const ratio = contrast(textColor($('#out')), { r: 0, g: 0, b: 128, a: 1 });
       if (ratio < 4.5) throw new Error(`#out reads ${ratio}:1 on navy`);
       eq($('#in').getAttribute('style'), before[0], 'text on its own pale card is left alone');
       eq($('#img').getAttribute('style'), before[2], 'text over a gradient is left alone');
@@ -333,13 +334,12 @@
       const r = await run({ op: 'setView', theme: 'dark' });
       if (!r.ok) throw new Error(show(r));
       const { contrast } = globalThis.__hark.readable;
-      const rgb = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
       for (const [name, el] of Object.entries(texts)) {
-        const ground = groundBehind(el), ratio = contrast(rgb(el), ground);
+        const ground = groundBehind(el), ratio = contrast(textColor(el), ground);
         if (ratio < 4.5) throw new Error(`#${name} reads ${ratio.toFixed(2)}:1 (${getComputedStyle(el).color} on ${show(ground)})`);
         if (contrast(ground, { r: 0, g: 0, b: 0, a: 1 }) > 3) throw new Error(`#${name} is on a light ground: ${show(ground)}`);
       }
-      const blue = rgb(texts.blue);
+      const blue = textColor(texts.blue);
       if (!(blue.b > blue.r + 40)) throw new Error(`the blue text lost its hue: ${show(blue)}`);
       await run({ op: 'undo' });
       eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
