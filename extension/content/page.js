@@ -582,32 +582,32 @@
     // where only the widgets nested in it are listed.
     const ONLY_CONTROLS = 2;
 
-    // The walk keeps its own stack of elements still to visit, last pushed visited first, so
-    // pushing children last to first visits them in page order. An explicit stack rather than
-    // recursion: no generator or frame per element on pages of 100,000 elements, and the walk
-    // can pause (its slice used up) and go on where it was. Each entry's mode packs how its text
-    // is read (`inText`), whether its frame is in view, and whether it is a <slot> to expand;
-    // its tag name is kept too (read once, when it is pushed), and for children how many of
-    // their later siblings lie right under them on the stack (`later`).
-    const stack = [], modes = [], tags = [], later = [];
-    const FRAME_VISIBLE = 4, SLOT = 8;
+    // The walk keeps its own stack of elements still to visit, last pushed visited first. An
+    // explicit stack rather than recursion: no generator or frame per element on pages of 100,000
+    // elements, and the walk can pause (its slice used up) and go on where it was. A parent
+    // pushes only its first child; each child, when visited, pushes its next sibling first (under
+    // its own children): the stack holds one entry per level, and a list of 30,000 rows cut short
+    // below the window is never read past its cut. Each entry's mode packs how its text is read
+    // (`inText`), whether its frame is in view, whether it is a <slot> to expand, and whether its
+    // later siblings follow it (FOLLOW). Its tag name is kept too (read once, when it is pushed),
+    // and for FOLLOW entries the node whose children they are (`lists`: a parent or a shadow
+    // root), to go on there if the page removed the entry while the walk paused.
+    const stack = [], modes = [], tags = [], lists = [];
+    const FRAME_VISIBLE = 4, SLOT = 8, FOLLOW = 16;
     const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
+    // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
+    function pushEntry(el, mode, list) {
+      const tag = el.tagName;
+      stack.push(el); modes.push(tag === 'SLOT' ? mode | SLOT : mode & ~SLOT); tags.push(tag); lists.push(list);
+    }
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
-      const shadow = shadowOf(parent, tag);
-      const mode = modeOf(inText, frameVisible);
-      let n = 0;
-      // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
-      for (let c = (shadow || parent).lastElementChild; c; c = c.previousElementSibling) {
-        const tag = c.tagName;
-        stack.push(c);
-        modes.push(tag === 'SLOT' ? mode | SLOT : mode);
-        tags.push(tag);
-        later.push(n++);
-      }
+      const list = shadowOf(parent, tag) || parent;
+      const first = list.firstElementChild;
+      if (first) pushEntry(first, modeOf(inText, frameVisible) | FOLLOW, list);
     }
     function pushAll(els, inText, frameVisible) {
       const mode = modeOf(inText, frameVisible);
-      for (let i = els.length - 1; i >= 0; i--) { stack.push(els[i]); modes.push(mode); tags.push(els[i].tagName); later.push(0); }
+      for (let i = els.length - 1; i >= 0; i--) pushEntry(els[i], mode, null);
     }
     // A slot shows what is assigned to it, else its own (fallback) content.
     function pushSlot(slot, inText, frameVisible) {
@@ -699,11 +699,8 @@
           let direct = '';
           if (!block) {
             let allInline = true;
-            for (const c of el.childNodes) {
-              if (c.nodeType === 3) direct += c.data;
-              else if (c.nodeType === 1 && !INLINE.has(c.tagName)) allInline = false;
-            }
-            direct = squash(direct);
+            for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (!INLINE.has(c.tagName)) { allInline = false; break; }
+            direct = ownText(el);
             block = direct.length > 0 && allInline;
           }
           if (block) {
@@ -726,29 +723,22 @@
 
     // Past the answer's budget a subtree is entered only where it shows in the window. A box out
     // of view is left out with all it holds and remembered (`leftOut`: element -> its walk mode)
-    // for pushEscapees(); one below the window takes its later siblings with it (page flow puts
-    // them lower still; `cutSiblings`: parent -> the first of them and their mode). An element
-    // without a box of its own (display: contents, a wrapper of floats or of a fixed bar) is
-    // passed through to its children. True: visit the element as usual.
+    // for pushEscapees(); one below the window takes its later siblings with it: page flow puts
+    // them lower still, and the walk does not go on to them (`cutSiblings`: parent -> the first
+    // of them and their mode). An element without a box of its own (display: contents, a
+    // wrapper of floats or of a fixed bar) is passed through to its children.
     const leftOut = new Map(), cutSiblings = new Map();
-    function showsInView(el, tag, mode, inText, frameVisible, laterSiblings) {
-      if (mode & SLOT) return true;
-      if (!frameVisible || isOverlay(el)) return false;
-      const place = placeOf(el, vw, vh);
-      if (place === IN_VIEW) return true;
-      if (place !== NO_BOX) {
-        if (place === BELOW_VIEW && laterSiblings > 0) {
-          const keep = stack.length - laterSiblings;
-          stack.length = keep; modes.length = keep; tags.length = keep; later.length = keep;
-          cutSiblings.set(el.parentNode, { first: el, mode });
-        } else {
-          leftOut.set(el, mode);
-        }
-        return false;
-      }
+    const UNSHOWN = -1; // in a frame out of view, or Hark's own
+    function placeInWalk(el, mode, frameVisible) {
+      if (mode & SLOT) return IN_VIEW;
+      if (!frameVisible || isOverlay(el)) return UNSHOWN;
+      return placeOf(el, vw, vh);
+    }
+    function leaveOut(el, tag, mode, inText, frameVisible, place) {
+      if (place === UNSHOWN) return;
+      if (place !== NO_BOX) { leftOut.set(el, mode); return; }
       const names = namesOf(el);
       if (!SKIP_TAGS.has(tag) && !isPrivate(el, names) && visible(el, names)) pushChildren(el, inText, frameVisible, tag);
-      return false;
     }
     // The walk mode `el` would have had, when it lies in a part left out; else undefined.
     function leftOutMode(el, parent) {
@@ -761,29 +751,29 @@
     // What shows in the window from inside a part left out: a fixed or positioned element (a
     // cookie bar in a footer, a chat button in a late wrapper) or a float hanging out of its row.
     // The browser's hit test finds it at fixed points: along the window's bottom and top edges,
-    // where such parts sit most, 64 px apart (always: 40 points on a 1280 px window, about a
-    // millisecond on ordinary pages), then over the window 160 px apart for at most ESCAPEE_MS
-    // more (on a page whose hit tests are slow, a 30,000-row table, few of those). The walk then
-    // visits the highest part of what it found that shows. Returns whether any was found. (Not
-    // found: a part smaller than the points' spacing, or one the page made transparent to the
-    // pointer.)
-    const ESCAPEE_MS = 2;
+    // where such parts sit most, 64 px apart (40 points on a 1280 px window), then over the
+    // window 160 px apart; all of them take about a millisecond on ordinary pages. On a page
+    // whose hit tests are slow (over a 30,000-row table one takes up to 3 ms) the probe stops
+    // after ESCAPEE_MS, having tried the edges coarse to fine: every 512 px first, then 256,
+    // 128, 64. The walk then visits the highest part of what it found that shows. Returns
+    // whether any was found. (Not found: a part smaller than the points' spacing, one the page
+    // made transparent to the pointer, or one between points not tried in time.)
+    const ESCAPEE_MS = 4;
     function* probePoints() {
-      const xs = (step) => { const out = []; for (let x = step / 2; x < vw; x += step) out.push(x); return out; };
-      for (const y of [vh - 24, 24]) for (const x of xs(64)) yield { x, y, inside: false };
-      for (let y = 80; y < vh; y += 160) for (const x of xs(160)) yield { x, y, inside: true };
+      const n = Math.ceil(vw / 64);
+      for (const every of [8, 4, 2, 1]) {
+        for (const y of [vh - 24, 24]) for (let k = 0; k < n; k += every) if (every === 8 || k % (every * 2)) yield { x: 32 + 64 * k, y };
+      }
+      for (let y = 80; y < vh; y += 160) for (let x = 80; x < vw; x += 160) yield { x, y };
     }
     function pushEscapees() {
-      let deadline = Infinity;
+      const deadline = performance.now() + ESCAPEE_MS;
       // Elements whose ancestors hold nothing left out, or that the walk visits: a hit reaching
       // one needs no further look.
       const settled = new Set();
       let found = false;
-      for (const { x, y, inside } of probePoints()) {
-        if (inside) {
-          if (deadline === Infinity) deadline = performance.now() + ESCAPEE_MS;
-          else if (performance.now() > deadline) break;
-        }
+      for (const { x, y } of probePoints()) {
+        if (performance.now() > deadline) break;
         const hit = document.elementFromPoint(x, y);
         if (!hit || settled.has(hit)) continue;
         const chain = [];
@@ -807,7 +797,7 @@
           if (leftOutMode(a, a.parentElement) !== undefined) break;
         }
         if (hidden || isOverlay(chain[top])) continue;
-        stack.push(chain[top]); modes.push(mode); tags.push(chain[top].tagName); later.push(0);
+        pushEntry(chain[top], mode & ~FOLLOW, null);
         found = true;
       }
       return found;
@@ -815,6 +805,7 @@
 
     // Entries below this depth of the stack were pushed before the walk last paused.
     let pushedBeforePause = 0;
+    const walked = new WeakSet(); // the elements of lists the walk has been to
     async function walk() {
       while (stack.length && !truncated) {
         if (s.due()) {
@@ -822,18 +813,34 @@
           await s.pause();
           pushedBeforePause = stack.length;
         }
-        const el = stack.pop(), mode = modes.pop(), tag = tags.pop(), laterSiblings = later.pop();
-        // The page may have changed while the walk paused: what it removed is not on it any more.
+        let el = stack.pop(), mode = modes.pop(), tag = tags.pop();
+        const list = lists.pop();
+        // The page may have changed while the walk paused: what it removed is not on it any more,
+        // but the rest of its list may be: the walk goes on with the first element there it has
+        // not been to.
         if (stack.length < pushedBeforePause) {
           pushedBeforePause = stack.length;
-          if (!el.isConnected) continue;
+          if (!el.isConnected) {
+            el = mode & FOLLOW && list.isConnected ? list.firstElementChild : null;
+            while (el && walked.has(el)) el = el.nextElementSibling;
+            if (!el) continue;
+            tag = el.tagName;
+            mode = tag === 'SLOT' ? mode | SLOT : mode & ~SLOT;
+          }
         }
+        if (mode & FOLLOW) walked.add(el);
         const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
         if (!inViewOnly && offViewLimit && offView > offViewLimit) {
           inViewOnly = true;
           moreFrom = refFor(el);
         }
-        if (inViewOnly && !showsInView(el, tag, mode, inText, frameVisible, laterSiblings)) continue;
+        const place = inViewOnly ? placeInWalk(el, mode, frameVisible) : IN_VIEW;
+        const next = mode & FOLLOW ? el.nextElementSibling : null;
+        if (next) {
+          if (place === BELOW_VIEW) { cutSiblings.set(el.parentNode, { first: el, mode }); continue; }
+          pushEntry(next, mode, list);
+        }
+        if (place !== IN_VIEW) { leaveOut(el, tag, mode, inText, frameVisible, place); continue; }
         if (mode & SLOT) pushSlot(el, inText, frameVisible);
         else visit(el, tag, inText, frameVisible);
       }
@@ -963,6 +970,22 @@
   function hasOwnText(el) {
     for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 3 && /\S/.test(c.data)) return true;
     return false;
+  }
+
+  // The text lying directly in an element, not in its children. Past its first 64 child nodes
+  // the rest comes from one native query for the non-blank ones: a list of 30,000 rows holds
+  // 30,000 nodes of white space between them, each a DOM call or two to look at from here.
+  const OWN_TEXT_AFTER = 'following-sibling::text()[normalize-space()]';
+  function ownText(el) {
+    let text = '', n = 0;
+    for (let c = el.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) text += /** @type {Text} */ (c).data;
+      if (++n < 64 || !c.nextSibling) continue;
+      const rest = (el.ownerDocument || document).evaluate(OWN_TEXT_AFTER, c, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+      for (let i = 0, len = rest.snapshotLength; i < len; i++) text += ' ' + /** @type {Text} */ (rest.snapshotItem(i)).data;
+      break;
+    }
+    return squash(text);
   }
 
   Hark.dom = {

@@ -267,6 +267,29 @@
       eq((await run({ op: 'collect' })).nodes.filter((n) => n.role === 'link').length, 300, 'links in a whole walk');
     });
 
+  test('what the page removes while the outline pauses leaves the rest of its list read',
+    '<ul id="items">' + Array.from({ length: 6000 }, (_, i) => `<li><a href="#item-${i}">Item ${i}</a></li>`).join('') + '</ul>',
+    async () => {
+      // At each pause of the walk (its slices give the page's timers their turn) the page drops
+      // another seventh of the items: the one the walk was about to read is gone more often than not.
+      const items = Array.from(document.querySelectorAll('#items > li'));
+      let done = false, pauses = 0;
+      const dropSome = () => {
+        if (done || pauses === 6) return;
+        pauses++;
+        items.forEach((li, i) => { if (i % 7 === pauses) li.remove(); });
+        setTimeout(dropSome, 0);
+      };
+      setTimeout(dropSome, 0);
+      const r = await run({ op: 'collect', maxNodes: 20000 });
+      done = true;
+      if (!r.ok) throw new Error(`collect failed: ${show(r)}`);
+      if (!pauses) throw new Error('the walk never paused: the case tested nothing');
+      const listed = new Set(r.nodes.filter((n) => n.role === 'link').map((n) => n.name));
+      const missed = items.filter((li) => li.isConnected && !listed.has(li.textContent));
+      if (missed.length) throw new Error(`${missed.length} items still on the page are not in the outline, from "${missed[0].textContent}" (the walk paused ${pauses} times)`);
+    });
+
   // ---- readable text after color changes (content/readable.js) ----------------------------------
   // The color `el`'s text computes to, opaque.
   const textColor = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };
