@@ -237,7 +237,19 @@
     }
     line.className = `line ${role}${final ? '' : ' partial'}`;
     line.textContent = text;
-    els.log.scrollTop = els.log.scrollHeight;
+    keepLatestInSight();
+  }
+  // The newest line scrolled into sight at the next frame, once however many lines came: reading
+  // scrollHeight here would make the browser lay out the whole page inside this message
+  // (milliseconds on a large page, for every line while the model speaks).
+  let scrollQueued = false;
+  function keepLatestInSight() {
+    if (scrollQueued) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      if (els) els.log.scrollTop = els.log.scrollHeight;
+    });
   }
 
   function CSS_escape(s) {
