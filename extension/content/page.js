@@ -544,12 +544,13 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  // `offViewLimit`: a first answer. The outline shows what is in view, then headings and controls
-  // elsewhere in page order until its budget is spent; the core says how many of those it can
-  // show at most (wasm-core/src/snapshot.rs, off_view_limit). Once the walk holds more, the rest
-  // of the page is only searched for what is in view (`inViewOnly`), and the answer names where
-  // reading on starts (`moreFrom`).
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, offViewLimit = 0 } = {}) {
+  // `offViewLimit`, `lineBudget`: a first answer. The outline shows what is in view, then headings
+  // and controls elsewhere in page order until its budget is spent; the core says how many of
+  // those it can show at most (wasm-core/src/snapshot.rs, off_view_limit), and what each line
+  // costs at least (LineBudget). Once the walk holds more, or lines that cost more than the
+  // answer holds, the rest of the page is only searched for what is in view (`inViewOnly`), and
+  // the answer names where reading on starts (`moreFrom`).
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, offViewLimit = 0, lineBudget = null } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const s = slicer();
@@ -560,14 +561,23 @@
     const path = fromEl ? pathTo(fromEl) : null;
     let reached = !fromEl;
 
-    // Out-of-view headings and controls listed so far.
-    let offView = 0;
+    // Out-of-view headings and controls listed so far, and what the lines of all headings and
+    // controls listed cost at least (LineBudget::at_least; text and landmarks count nothing).
+    let offView = 0, spent = 0;
     let inViewOnly = false, moreFrom = null;
+    /** @param {{ ref?: string, role: string, name: string, inView?: boolean }} n */
+    function lineCost(n) {
+      const b = /** @type {NonNullable<typeof lineBudget>} */ (lineBudget);
+      if (!n.ref && n.role !== 'heading') return 0;
+      const name = Math.ceil(Math.min(n.name.length, n.inView ? b.nameChars : b.shortNameChars) / b.charsPerToken);
+      return !n.ref ? b.heading + name : n.name ? b.control + b.named + name : b.control;
+    }
 
     // Off-view text is cut short here already (the core shortens it anyway): smaller messages.
     function push(n) {
       if (!reached) return true; // an ancestor of `from`: it starts before it
       if (nodes.length >= maxNodes) { truncated = true; return false; }
+      if (lineBudget) spent += lineCost(n);
       if (!n.inView) {
         delete n.inView;
         if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
@@ -777,14 +787,16 @@
         const hit = document.elementFromPoint(x, y);
         if (!hit || settled.has(hit)) continue;
         const chain = [];
-        let mode;
-        for (let p = hit, parent; p && !settled.has(p); p = parent) {
+        let mode, p = hit;
+        for (let parent; p && !settled.has(p); p = parent) {
           parent = p.parentElement;
           mode = leftOutMode(p, parent);
           if (mode !== undefined) break;
           chain.push(p);
         }
         if (mode === undefined) { for (const c of chain) settled.add(c); continue; }
+        // The hit may be the part left out itself: a fixed bar among siblings cut below the window.
+        if (!chain.length) chain.push(/** @type {Element} */ (p));
         // The highest part that shows; what lies between it and the part left out (that one
         // included) must not hide it.
         let top = 0;
@@ -830,7 +842,7 @@
         }
         if (mode & FOLLOW) walked.add(el);
         const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
-        if (!inViewOnly && offViewLimit && offView > offViewLimit) {
+        if (!inViewOnly && ((offViewLimit && offView > offViewLimit) || (lineBudget && spent > lineBudget.tokens))) {
           inViewOnly = true;
           moreFrom = refFor(el);
         }

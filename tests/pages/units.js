@@ -267,6 +267,26 @@
       eq((await run({ op: 'collect' })).nodes.filter((n) => n.role === 'link').length, 300, 'links in a whole walk');
     });
 
+  test('a first outline stops listing out of view where its lines fill the answer',
+    '<button>Top of the page</button><div style="height: 3000px"></div>' +
+    Array.from({ length: 300 }, (_, i) => `<p><a href="/story/${i}">Story number ${i}, a headline long enough to be clipped</a></p>`).join('') +
+    '<div style="position: fixed; bottom: 0; left: 0; right: 0; height: 60px; background: #eee"><button>Accept cookies</button></div>',
+    async () => {
+      scrollTo(0, 0);
+      // What wasm-core sends for an answer of 430 tokens (snapshot.rs, LineBudget::for_answer).
+      const lineBudget = { tokens: 300, control: 6, named: 2, heading: 2, charsPerToken: 7, nameChars: 64, shortNameChars: 34 };
+      const links = (r) => r.nodes.filter((n) => n.role === 'link').length;
+      const byCount = await run({ op: 'collect', offViewLimit: 200 });
+      const r = await run({ op: 'collect', offViewLimit: 200, lineBudget });
+      if (!r.ok || !r.moreFrom) throw new Error(`the walk was not cut at its budget: ${show({ ok: r.ok, error: r.error, moreFrom: r.moreFrom, nodes: r.nodes && r.nodes.length })}`);
+      // Each off-view link's line costs at least 13 tokens: about 23 of them fill 300.
+      if (links(r) > 30 || links(r) < 15) throw new Error(`${links(r)} links listed for a budget of 300 tokens (by count alone: ${links(byCount)})`);
+      const seen = r.nodes.filter((n) => n.inView).map((n) => `${n.role} "${n.name}"`).join('; ');
+      for (const b of ['Top of the page', 'Accept cookies']) has(seen, `button "${b}"`, 'in view');
+      const on = await run({ op: 'collect', from: r.moreFrom, maxNodes: 2000 });
+      has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');
+    });
+
   test('what the page removes while the outline pauses leaves the rest of its list read',
     '<ul id="items">' + Array.from({ length: 6000 }, (_, i) => `<li><a href="#item-${i}">Item ${i}</a></li>`).join('') + '</ul>',
     async () => {

@@ -232,7 +232,14 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
 
 /// One walk over the whole page (`buttons_only`: just what a person calls buttons).
 fn collect_all(buttons_only: bool) -> PageCommand {
-    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None, off_view_limit: None }
+    PageCommand::Collect {
+        buttons_only,
+        max_nodes: MAX_COLLECT_NODES,
+        from: None,
+        doc: None,
+        off_view_limit: None,
+        line_budget: None,
+    }
 }
 
 /// The walk behind an outline, only as far as an answer of `max_tokens` can show. A first
@@ -247,6 +254,7 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             from: None,
             doc: None,
             off_view_limit: Some(snapshot::off_view_limit(max_tokens)),
+            line_budget: Some(snapshot::LineBudget::for_answer(max_tokens)),
         },
         Some(from) => PageCommand::Collect {
             buttons_only: false,
@@ -254,6 +262,7 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             from: Some(from.to_string()),
             doc: None,
             off_view_limit: None,
+            line_budget: None,
         },
     }
 }
@@ -800,7 +809,8 @@ mod tests {
                 max_nodes: 900,
                 from: Some("e40".into()),
                 doc: None,
-                off_view_limit: None
+                off_view_limit: None,
+                line_budget: None
             }
         );
         let Next::Page(cmd, _) = start(ToolCall::parse("getPageHTML", "{}").unwrap()) else { panic!() };
@@ -811,7 +821,8 @@ mod tests {
                 max_nodes: MAX_COLLECT_NODES,
                 from: None,
                 doc: None,
-                off_view_limit: Some(snapshot::off_view_limit(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS))
+                off_view_limit: Some(snapshot::off_view_limit(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS)),
+                line_budget: Some(snapshot::LineBudget::for_answer(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS))
             }
         );
     }

@@ -35,6 +35,10 @@ pub enum PageCommand {
         /// starts (`moreFrom`).
         #[serde(skip_serializing_if = "Option::is_none")]
         off_view_limit: Option<u32>,
+        /// A first outline: the walk also stops listing out of view once its lines cost more
+        /// than the answer can hold (see [`crate::snapshot::LineBudget`]).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line_budget: Option<crate::snapshot::LineBudget>,
     },
     /// One element's outerHTML (sensitive values removed), at most `maxChars`.
     #[serde(rename_all = "camelCase")]
@@ -557,7 +561,14 @@ mod tests {
         let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
         assert_eq!(
             c,
-            PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None, off_view_limit: None }
+            PageCommand::Collect {
+                buttons_only: false,
+                max_nodes: 5,
+                from: None,
+                doc: None,
+                off_view_limit: None,
+                line_budget: None
+            }
         );
     }
 

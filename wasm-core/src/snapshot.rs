@@ -323,6 +323,65 @@ pub fn off_view_limit(max_tokens: u32) -> u32 {
     max_tokens / cost as u32 + 1
 }
 
+/// What an answer keeps for its closing lines (what was left out, where to read on).
+const CLOSING_TOKENS: usize = 130;
+
+/// What a line of an answer costs at least, by [`estimate_tokens`] plus its line break: a first
+/// walk adds this up over the headings and controls it lists and stops listing out of view once
+/// the sum passes `tokens`, where no further line could be shown (`collect {lineBudget}`). The
+/// executor applies [`LineBudget::at_least`]; text lines count nothing (one may repeat its
+/// neighbours' names and not be shown), nor do landmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+#[serde(rename_all = "camelCase")]
+pub struct LineBudget {
+    /// What the lines may take: the answer's budget less its closing lines.
+    pub tokens: u32,
+    /// A control's line without a name (`[e1] link`); a name adds its quotes (`named`) and itself.
+    pub control: u32,
+    pub named: u32,
+    /// A heading's line without its name (`#`).
+    pub heading: u32,
+    /// A name costs at least a token per this many characters: a run of letters costs one per
+    /// six, a space none but it starts another run, anything else one each.
+    pub chars_per_token: u32,
+    /// How much of a name a line keeps, in view and out of it, at least: a clipped name may end
+    /// up to 15 characters earlier, on a whole word.
+    pub name_chars: u32,
+    pub short_name_chars: u32,
+}
+
+impl LineBudget {
+    pub fn for_answer(max_tokens: u32) -> Self {
+        LineBudget {
+            tokens: max_tokens.saturating_sub(CLOSING_TOKENS as u32),
+            control: 6,
+            named: 2,
+            heading: 2,
+            chars_per_token: 7,
+            name_chars: 80 - 16,
+            short_name_chars: 50 - 16,
+        }
+    }
+
+    /// What `n`'s line costs at least (page.js collect applies the same sum).
+    pub fn at_least(&self, n: &RawNode) -> u32 {
+        let interactive = n.is_interactive();
+        if !interactive && n.role != "heading" {
+            return 0;
+        }
+        // As the line spells it: white space runs squashed (the executor's names already are).
+        let chars = n.name.split_whitespace().map(|w| w.chars().count() + 1).sum::<usize>().saturating_sub(1) as u32;
+        let shown = chars.min(if n.in_view { self.name_chars } else { self.short_name_chars });
+        let name = shown.div_ceil(self.chars_per_token);
+        match (interactive, chars > 0) {
+            (true, true) => self.control + self.named + name,
+            (true, false) => self.control,
+            (false, _) => self.heading + name,
+        }
+    }
+}
+
 /// Longer than any ref the executor hands out ("e123456"): not printed as one.
 const MAX_REF_LEN: usize = 16;
 
@@ -371,7 +430,7 @@ pub fn format(page: &RawPage, max_tokens: u32) -> String {
     let squeeze_view = in_view_tokens + estimate_tokens(&head) > budget * 8 / 10;
 
     let mut lines: Vec<Option<String>> = vec![None; nodes.len()];
-    let mut used = estimate_tokens(&head) + 130; // reserve room for the closing lines
+    let mut used = estimate_tokens(&head) + CLOSING_TOKENS;
     let mut omitted = Omitted::default();
     // Prose out of view is not listed: the outline is a map (headings, controls, what is in
     // view); readText reads any section in full when the person wants it.
@@ -630,6 +689,99 @@ mod tests {
         let nodes: Vec<RawNode> = (0..limit).map(|i| node("link", "Go", Some(&format!("e{i}")), false)).collect();
         let s = format(&page(nodes), 1500);
         assert!(s.contains("Not shown to stay within 1500 tokens"), "{s}");
+    }
+
+    #[test]
+    fn no_line_costs_less_than_the_walk_counts_for_it() {
+        let budget = LineBudget::for_answer(1500);
+        let words = [
+            "a",
+            "Go",
+            "Settings",
+            "über",
+            "naïve",
+            "東京都",
+            "Привет",
+            "2026",
+            "e42",
+            "x=1;",
+            "…",
+            "\"quoted\"",
+            "a-b_c",
+            "🙂",
+        ];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for i in 0..4000 {
+            let len = if i % 10 == 0 { i % 3 } else { next(30) }; // short and empty names too
+            let name: Vec<&str> = (0..len).map(|_| words[next(words.len())]).collect();
+            let name = name.join(if i % 3 == 0 { "" } else { " " });
+            let role = ["link", "button", "heading", "checkbox", "textbox", "text", "navigation"][next(7)];
+            let r = (role != "text" && role != "navigation" && (role != "heading" || i % 2 == 0))
+                .then(|| format!("e{}", next(100000)));
+            let mut n = node(role, &name, r.as_deref(), i % 4 == 0);
+            n.level = Some(1 + next(6) as u8);
+            let at_least = budget.at_least(&n);
+            let Some(l) = line(&n, !n.in_view) else {
+                assert_eq!(at_least, 0, "{n:?}");
+                continue;
+            };
+            let cost = estimate_tokens(&l) as u32 + 1;
+            assert!(at_least <= cost, "{l:?} costs {cost}, counted {at_least}");
+            if n.is_text() || n.is_landmark() && !n.is_interactive() {
+                assert_eq!(at_least, 0, "{l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_walk_that_stops_where_its_lines_fill_the_answer_shows_the_same_lines() {
+        // The walk's side of LineBudget: once what it listed costs more than the answer holds, it
+        // lists only what is in view. The answer shows the same lines as from the whole page.
+        let words = ["Home", "Read the full story about", "2026", "Settings", "東京", "a", "Next page »"];
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let shown = |s: &str| s.lines().take_while(|l| !l.starts_with("Not ")).map(str::to_string).collect::<Vec<_>>();
+        for round in 0..200 {
+            let max_tokens = [300, 800, 1500][round % 3];
+            let nodes: Vec<RawNode> = (0..next(400))
+                .map(|i| {
+                    let name: Vec<&str> = (0..1 + next(8)).map(|_| words[next(words.len())]).collect();
+                    let role = ["link", "button", "heading", "text", "text", "navigation"][next(6)];
+                    let r = (role != "text" && role != "navigation").then(|| format!("e{i}"));
+                    let mut n = node(role, &name.join(" "), r.as_deref(), i < 30 && next(2) == 0);
+                    n.level = Some(2);
+                    if role == "heading" {
+                        n.section_ref = Some(format!("e{i}"));
+                        n.element_ref = None;
+                    }
+                    n
+                })
+                .collect();
+            let budget = LineBudget::for_answer(max_tokens);
+            let (mut spent, mut cut) = (0, None);
+            let mut walked = Vec::new();
+            for (i, n) in nodes.iter().enumerate() {
+                if cut.is_none() && spent > budget.tokens {
+                    cut = n.any_ref().map(str::to_string).or(Some(format!("e{i}")));
+                }
+                if cut.is_some() && !n.in_view {
+                    continue;
+                }
+                spent += budget.at_least(n);
+                walked.push(n.clone());
+            }
+            let whole = format(&page(nodes.clone()), max_tokens);
+            let mut p = page(walked);
+            p.more_from = cut;
+            assert_eq!(shown(&format(&p, max_tokens)), shown(&whole), "round {round}");
+        }
     }
 
     #[test]
