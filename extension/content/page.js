@@ -544,13 +544,12 @@
 
   // `from`: reading on. The walk skips what comes before that element in page order without
   // walking it (only its ancestors are entered), and lists from it on.
-  // `offViewLimit`, `lineBudget`: a first answer. The outline shows what is in view, then headings
-  // and controls elsewhere in page order until its budget is spent; the core says how many of
-  // those it can show at most (wasm-core/src/snapshot.rs, off_view_limit), and what each line
-  // costs at least (LineBudget). Once the walk holds more, or lines that cost more than the
-  // answer holds, the rest of the page is only searched for what is in view (`inViewOnly`), and
-  // the answer names where reading on starts (`moreFrom`).
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, offViewLimit = 0, lineBudget = null } = {}) {
+  // `lineBudget`: a first answer. The outline shows what is in view, then headings and controls
+  // elsewhere in page order until its budget is spent; the core says what each line costs at
+  // least (wasm-core/src/snapshot.rs, LineBudget). Once the lines the walk listed cost more than
+  // the answer holds, the rest of the page is only searched for what is in view (`inViewOnly`),
+  // and the answer names where reading on starts (`moreFrom`).
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, lineBudget = null } = {}) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const s = slicer();
@@ -561,9 +560,9 @@
     const path = fromEl ? pathTo(fromEl) : null;
     let reached = !fromEl;
 
-    // Out-of-view headings and controls listed so far, and what the lines of all headings and
-    // controls listed cost at least (LineBudget::at_least; text and landmarks count nothing).
-    let offView = 0, spent = 0;
+    // What the lines of the headings and controls listed so far cost at least
+    // (LineBudget::at_least; text and landmarks count nothing).
+    let spent = 0;
     let inViewOnly = false, moreFrom = null;
     /** @param {{ ref?: string, role: string, name: string, inView?: boolean }} n */
     function lineCost(n) {
@@ -581,7 +580,6 @@
       if (!n.inView) {
         delete n.inView;
         if (n.role === 'text' && n.name.length > 120) n.name = n.name.slice(0, 120);
-        else if (n.ref || n.role === 'heading') offView++;
       }
       nodes.push(n);
       return true;
@@ -719,7 +717,7 @@
             // that, in one DOM read rather than one per part, unless private parts are inside.
             const shown = frameVisible && inView(el, vw, vh);
             const name = shown ? visibleText(el, 400)
-              : offViewLimit && !el.querySelector(PRIVATE) ? squash(el.textContent.slice(0, 180)).slice(0, 120)
+              : lineBudget && !el.querySelector(PRIVATE) ? squash(el.textContent.slice(0, 180)).slice(0, 120)
               : visibleText(el, 120);
             if (name) push({ role: 'text', name, inView: shown });
             inText = true;
@@ -842,7 +840,7 @@
         }
         if (mode & FOLLOW) walked.add(el);
         const inText = (mode & 3) === 2 ? ONLY_CONTROLS : (mode & 3) === 1, frameVisible = (mode & FRAME_VISIBLE) !== 0;
-        if (!inViewOnly && ((offViewLimit && offView > offViewLimit) || (lineBudget && spent > lineBudget.tokens))) {
+        if (!inViewOnly && lineBudget && spent > lineBudget.tokens) {
           inViewOnly = true;
           moreFrom = refFor(el);
         }

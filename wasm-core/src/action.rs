@@ -146,14 +146,7 @@ mod tests {
     fn only_reading_commands_are_marked_rereadable() {
         let read = serde_json::to_value(Action::page(
             1,
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: 9,
-                from: None,
-                doc: None,
-                off_view_limit: None,
-                line_budget: None,
-            },
+            PageCommand::Collect { buttons_only: false, max_nodes: 9, from: None, doc: None, line_budget: None },
         ))
         .unwrap();
         assert_eq!((read["kind"].as_str(), read["rereadable"].as_bool()), (Some("page"), Some(true)), "{read}");

@@ -232,14 +232,7 @@ fn style_command(refs: Option<Vec<String>>, style: &ButtonStyle) -> PageCommand 
 
 /// One walk over the whole page (`buttons_only`: just what a person calls buttons).
 fn collect_all(buttons_only: bool) -> PageCommand {
-    PageCommand::Collect {
-        buttons_only,
-        max_nodes: MAX_COLLECT_NODES,
-        from: None,
-        doc: None,
-        off_view_limit: None,
-        line_budget: None,
-    }
+    PageCommand::Collect { buttons_only, max_nodes: MAX_COLLECT_NODES, from: None, doc: None, line_budget: None }
 }
 
 /// The walk behind an outline, only as far as an answer of `max_tokens` can show. A first
@@ -253,7 +246,6 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             max_nodes: MAX_COLLECT_NODES,
             from: None,
             doc: None,
-            off_view_limit: Some(snapshot::off_view_limit(max_tokens)),
             line_budget: Some(snapshot::LineBudget::for_answer(max_tokens)),
         },
         Some(from) => PageCommand::Collect {
@@ -261,7 +253,6 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
             max_nodes: max_tokens.min(MAX_COLLECT_NODES),
             from: Some(from.to_string()),
             doc: None,
-            off_view_limit: None,
             line_budget: None,
         },
     }
@@ -809,7 +800,6 @@ mod tests {
                 max_nodes: 900,
                 from: Some("e40".into()),
                 doc: None,
-                off_view_limit: None,
                 line_budget: None
             }
         );
@@ -821,7 +811,6 @@ mod tests {
                 max_nodes: MAX_COLLECT_NODES,
                 from: None,
                 doc: None,
-                off_view_limit: Some(snapshot::off_view_limit(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS)),
                 line_budget: Some(snapshot::LineBudget::for_answer(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS))
             }
         );

@@ -29,14 +29,10 @@ pub enum PageCommand {
         /// The document `from` came from (see [`PageCommand::StyleButtons::doc`]).
         #[serde(skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
-        /// A first outline: once the walk holds more out-of-view headings and controls than this
-        /// (as many as its answer can show: [`crate::snapshot::off_view_limit`]), the rest of the
+        /// A first outline: once the headings and controls the walk listed have lines that cost
+        /// more than the answer can hold (see [`crate::snapshot::LineBudget`]), the rest of the
         /// page is searched only for what is in view, and the result names where reading on
         /// starts (`moreFrom`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        off_view_limit: Option<u32>,
-        /// A first outline: the walk also stops listing out of view once its lines cost more
-        /// than the answer can hold (see [`crate::snapshot::LineBudget`]).
         #[serde(skip_serializing_if = "Option::is_none")]
         line_budget: Option<crate::snapshot::LineBudget>,
     },
@@ -561,14 +557,7 @@ mod tests {
         let c: PageCommand = serde_json::from_str(r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#).unwrap();
         assert_eq!(
             c,
-            PageCommand::Collect {
-                buttons_only: false,
-                max_nodes: 5,
-                from: None,
-                doc: None,
-                off_view_limit: None,
-                line_budget: None
-            }
+            PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None, line_budget: None }
         );
     }
 
