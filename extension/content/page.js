@@ -822,6 +822,8 @@
         if (s.due()) {
           if (s.late()) { truncated = true; break; }
           await s.pause();
+          // Asked again after the pause: a warm-up gives way to the command that came meanwhile.
+          if (s.late()) { truncated = true; break; }
           pushedBeforePause = stack.length;
         }
         let el = stack.pop(), mode = modes.pop(), tag = tags.pop();
@@ -949,8 +951,9 @@
   // time of the next one (measured). Once the page has loaded, an outline nobody asked for, in
   // idle time, leaves the walk's code compiled for the first one the model asks for (Firefox,
   // 44 pages: the first call's in-page time 25-28 -> 17-19 ms median). It is dropped, walks for
-  // WARM_UP_MS at most in slices like any walk, and gives up at the end of its slice when a
-  // command arrives. The executor is only in tabs where a session runs: no other page pays.
+  // WARM_UP_MS at most in slices like any walk, and gives up when a command arrives (at the end
+  // of its slice, or as it resumes after a pause). The executor is only in tabs where a session
+  // runs: no other page pays.
   const WARM_UP_MS = 40;
   function warmUp() {
     if (commandsIn || !document.body) return;
