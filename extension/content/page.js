@@ -820,9 +820,8 @@
     async function walk() {
       while (stack.length && !truncated) {
         if (s.due()) {
-          if (s.late()) { truncated = true; break; }
+          // Asked after the pause: a warm-up gives way at once to a command that came meanwhile.
           await s.pause();
-          // Asked again after the pause: a warm-up gives way to the command that came meanwhile.
           if (s.late()) { truncated = true; break; }
           pushedBeforePause = stack.length;
         }
@@ -959,7 +958,7 @@
     if (commandsIn || !document.body) return;
     collect({}, slicer(WARM_UP_MS, () => commandsIn > 0)).catch(() => {});
   }
-  const whenIdle = () => (globalThis.requestIdleCallback ? requestIdleCallback(warmUp, { timeout: 1000 }) : setTimeout(warmUp, 200));
+  const whenIdle = () => requestIdleCallback(warmUp, { timeout: 1000 });
   if (document.readyState === 'complete') whenIdle();
   else addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
   async function runCommand(command) {

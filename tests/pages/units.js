@@ -242,9 +242,13 @@
     });
 
   // ---- a first outline within its budget (collect lineBudget) ----------------------------------
-  // The least cost of each line as wasm-core sends it (snapshot.rs, LineBudget::for_answer), for
-  // an answer whose lines may take `tokens`.
-  const lineBudget = (tokens) => ({ tokens, control: 6, named: 2, heading: 2, charsPerToken: 7, nameChars: 64, shortNameChars: 34 });
+  // The least cost of each line as wasm-core sends it (snapshot.rs, LineBudget::for_answer: given
+  // to runUnits by page_units.rs), for an answer whose lines may take `tokens`.
+  let coreLineBudget = null;
+  const lineBudget = (tokens) => {
+    if (!coreLineBudget) throw new Error('runUnits was not given the core\'s line budget');
+    return { ...coreLineBudget, tokens };
+  };
   test('a first outline past its budget still finds all that is in view, fixed bars included, and reading on goes on',
     '<button>Top of the page</button><div style="height: 3000px"></div>' +
     Array.from({ length: 300 }, (_, i) => `<p><a href="/story/${i}">Story number ${i}</a></p>`).join('') +
@@ -389,7 +393,9 @@
       eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
     });
 
-  globalThis.runUnits = async () => {
+  // `core`: what the cases take from wasm-core's own definitions ({ lineBudget }).
+  globalThis.runUnits = async (core) => {
+    coreLineBudget = core && core.lineBudget;
     const fixture = document.getElementById('fixture');
     const results = [];
     for (const c of cases) {
