@@ -763,27 +763,41 @@
     // where such parts sit most, 64 px apart (40 points on a 1280 px window), then over the
     // window 160 px apart; all of them take about a millisecond on ordinary pages. On a page
     // whose hit tests are slow (over a 30,000-row table one takes up to 3 ms) the probe stops
-    // after ESCAPEE_MS, having tried the edges coarse to fine: every 512 px first, then 256,
-    // 128, 64. The walk then visits the highest part of what it found that shows. Returns
-    // whether any was found. (Not found: a part smaller than the points' spacing, one the page
-    // made transparent to the pointer, or one between points not tried in time.)
-    const ESCAPEE_MS = 4;
+    // once its hit tests have taken ESCAPEE_MS, having tried the edges coarse to fine: the four
+    // corners first, then every 512 px, 256, 128, 64. The corners are always tried, where chat
+    // and back-to-top buttons sit: even on that table the three after the first cost next to
+    // nothing (the first brings the browser's hit-test data up to date for all). Only the hit
+    // tests count, not the wall clock's time: a busy machine that stops the browser between
+    // them must not cut the probe short (on 2 cores under load a 4 ms wall-clock deadline came
+    // before the chat button in a corner). Like the walk, the probe gives the page its turn when
+    // its slice is used up. The walk then visits the highest part of what it found that shows.
+    // Returns whether any was found. (Not found: a part smaller than the points' spacing, one
+    // the page made transparent to the pointer, or one between points not tried.)
+    const ESCAPEE_MS = 4, CORNERS = 4;
     function* probePoints() {
       const n = Math.ceil(vw / 64);
-      for (const every of [8, 4, 2, 1]) {
-        for (const y of [vh - 24, 24]) for (let k = 0; k < n; k += every) if (every === 8 || k % (every * 2)) yield { x: 32 + 64 * k, y };
+      // The pass in which column k (64 px wide) is tried: the corners, then every 8th, 4th, 2nd.
+      const pass = (k) => (k === 0 || k === n - 1 ? 0 : k % 8 === 0 ? 1 : k % 4 === 0 ? 2 : k % 2 === 0 ? 3 : 4);
+      for (let p = 0; p <= 4; p++) {
+        for (const y of [vh - 24, 24]) for (let k = 0; k < n; k++) if (pass(k) === p) yield { x: Math.min(32 + 64 * k, vw - 8), y };
       }
       for (let y = 80; y < vh; y += 160) for (let x = 80; x < vw; x += 160) yield { x, y };
     }
-    function pushEscapees() {
-      const deadline = performance.now() + ESCAPEE_MS;
+    async function pushEscapees() {
+      let spentMs = 0, tried = 0;
       // Elements whose ancestors hold nothing left out, or that the walk visits: a hit reaching
       // one needs no further look.
       const settled = new Set();
       let found = false;
       for (const { x, y } of probePoints()) {
-        if (performance.now() > deadline) break;
+        if (tried++ >= CORNERS && spentMs > ESCAPEE_MS) break;
+        if (s.due()) {
+          await s.pause();
+          if (s.late()) break;
+        }
+        const before = performance.now();
         const hit = document.elementFromPoint(x, y);
+        spentMs += performance.now() - before;
         if (!hit || settled.has(hit)) continue;
         const chain = [];
         let mode, p = hit;
@@ -861,7 +875,7 @@
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
     if (document.body) pushChildren(document.body, false, true);
     await walk();
-    if ((leftOut.size || cutSiblings.size) && !truncated && pushEscapees()) await walk();
+    if ((leftOut.size || cutSiblings.size) && !truncated && await pushEscapees()) await walk();
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,

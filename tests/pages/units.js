@@ -312,7 +312,7 @@
       if (!pauses) throw new Error('the walk never paused: the case tested nothing');
       const listed = new Set(r.nodes.filter((n) => n.role === 'link').map((n) => n.name));
       const missed = items.filter((li) => li.isConnected && !listed.has(li.textContent));
-      if (missed.length) throw new Error(`${missed.length} items still on the page are not in the outline, from "${missed[0].textContent}" (the walk paused ${pauses} times)`);
+      if (missed.length) throw new Error(`${missed.length} items still on the page are not in the outline, from "${missed[0].textContent}" (the page dropped items ${pauses} times; the outline: ${show({ truncated: r.truncated, ms: r.ms, nodes: r.nodes.length })})`);
     });
 
   // ---- readable text after color changes (content/readable.js) ----------------------------------
