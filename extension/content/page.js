@@ -875,7 +875,12 @@
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
     if (document.body) pushChildren(document.body, false, true);
     await walk();
-    if ((leftOut.size || cutSiblings.size) && !truncated && await pushEscapees()) await walk();
+    if ((leftOut.size || cutSiblings.size) && !truncated && await pushEscapees()) {
+      // The probe may have paused: what it found is looked at again like entries pushed before a
+      // pause (the page may have removed it meanwhile).
+      pushedBeforePause = stack.length;
+      await walk();
+    }
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
