@@ -765,14 +765,14 @@
     // whose hit tests are slow (over a 30,000-row table one takes up to 3 ms) the probe stops
     // once its hit tests have taken ESCAPEE_MS, having tried the edges coarse to fine: the four
     // corners first, then every 512 px, 256, 128, 64. The corners are always tried, where chat
-    // and back-to-top buttons sit: even on that table the three after the first cost next to
-    // nothing (the first brings the browser's hit-test data up to date for all). Only the hit
-    // tests count, not the wall clock's time: a busy machine that stops the browser between
-    // them must not cut the probe short (on 2 cores under load a 4 ms wall-clock deadline came
-    // before the chat button in a corner). Like the walk, the probe gives the page its turn when
-    // its slice is used up. The walk then visits the highest part of what it found that shows.
-    // Returns whether any was found. (Not found: a part smaller than the points' spacing, one
-    // the page made transparent to the pointer, or one between points not tried.)
+    // and back-to-top buttons sit: even on that table the three after the first took 0-1 ms
+    // (the first 2-6). Only the hit tests count, not the wall clock's time: a busy machine
+    // that stops the browser between them must not cut the probe short (on 2 cores under load a
+    // 4 ms wall-clock deadline came before the chat button in a corner). The probe runs in one
+    // piece: a few ms, one slow hit test more at worst. The walk then visits the highest part of
+    // what it found that shows. Returns whether any was found. (Not found: a part smaller than
+    // the points' spacing, one the page made transparent to the pointer, or one between points
+    // not tried.) The corners are the first CORNERS points probePoints() yields.
     const ESCAPEE_MS = 4, CORNERS = 4;
     function* probePoints() {
       const n = Math.ceil(vw / 64);
@@ -783,7 +783,7 @@
       }
       for (let y = 80; y < vh; y += 160) for (let x = 80; x < vw; x += 160) yield { x, y };
     }
-    async function pushEscapees() {
+    function pushEscapees() {
       let spentMs = 0, tried = 0;
       // Elements whose ancestors hold nothing left out, or that the walk visits: a hit reaching
       // one needs no further look.
@@ -791,10 +791,6 @@
       let found = false;
       for (const { x, y } of probePoints()) {
         if (tried++ >= CORNERS && spentMs > ESCAPEE_MS) break;
-        if (s.due()) {
-          await s.pause();
-          if (s.late()) break;
-        }
         const before = performance.now();
         const hit = document.elementFromPoint(x, y);
         spentMs += performance.now() - before;
@@ -875,12 +871,7 @@
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
     if (document.body) pushChildren(document.body, false, true);
     await walk();
-    if ((leftOut.size || cutSiblings.size) && !truncated && await pushEscapees()) {
-      // The probe may have paused: what it found is looked at again like entries pushed before a
-      // pause (the page may have removed it meanwhile).
-      pushedBeforePause = stack.length;
-      await walk();
-    }
+    if ((leftOut.size || cutSiblings.size) && !truncated && pushEscapees()) await walk();
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
