@@ -90,38 +90,74 @@
   // plan, from the colors the theme is about to write, so nothing needs reading after the writes
   // but `check.unsure`: elements that compute their parent's color, which the page may set
   // explicitly (then it stays as it is) or leave to inheritance (then it follows the parent's).
-  function themeOne(el, tag, parent, slotted, theme, set, walked, check) {
+  function themeOne(el, tag, parent, slotted, pal, set, walked, check) {
     if (isPicture(el, tag)) return;
     const cs = getComputedStyle(el);
     const image = cs.backgroundImage;
     const pictured = image !== 'none' && image.includes('url(');
     // Gradients are paint like a color; pictures (url()) stay.
     if (image !== 'none' && !pictured) set(el, 'background-image', 'none');
-    const bg = parseColor(cs.backgroundColor);
-    const paint = bg && bg.a > 0 ? mapped(theme.ground, bg) : null;
-    if (paint) set(el, 'background-color', css(paint));
+    const paint = pal.ground(cs.backgroundColor);
+    if (paint) set(el, 'background-color', paint.css);
     // Read once: each read of a computed style is a DOM call (in Firefox's content scripts, a
     // dear one).
     const color = cs.color;
     const up = walked.get(flatParent(el, parent, slotted)) ?? UNKNOWN;
     const own = up.was !== color;
-    const fg = parseColor(color);
+    const text = pal.text(color);
     let next = null;
-    if (theme.link && tag === 'A') next = theme.link;
-    else if (fg && own) next = mapped(theme.text, fg);
-    if (next) set(el, 'color', css(next));
+    if (pal.link && tag === 'A') next = pal.link;
+    else if (own) next = text.next;
+    if (next) set(el, 'color', next.css);
     const under = up.ground;
     const ground = pictured ? null : !paint ? under : paint.a >= 1 ? paint : under && readable.over(paint, under);
-    const me = { was: color, fg: next ?? (own ? fg : up.fg), ground };
+    const me = { was: color, fg: next ?? (own ? text.fg : up.fg), ground };
     walked.set(el, me);
-    if (check) checkOne(el, tag, cs, me, !next && !own ? fg : null, set, check);
+    if (check) checkOne(el, tag, cs, me, !next && !own ? text.fg : null, set, check);
     // Most elements have no border: one read says so for all four sides.
     if (cs.borderStyle === 'none') return;
     for (const side of ['top', 'right', 'bottom', 'left']) {
       if (!(parseFloat(cs.getPropertyValue(`border-${side}-width`)) > 0)) continue;
-      const c = parseColor(cs.getPropertyValue(`border-${side}-color`));
-      if (c && c.a > 0) set(el, `border-${side}-color`, css(mapped(theme.border, c)));
+      const c = pal.border(cs.getPropertyValue(`border-${side}-color`));
+      if (c) set(el, `border-${side}-color`, c.css);
     }
+  }
+
+  // What a theme turns each of the page's colors into, worked out once per color: a page paints
+  // thousands of elements in a few dozen colors, and parsing and mapping each one again was a
+  // good part of a theme's own time per element. The colors carry their CSS text (`css`).
+  function palette(theme) {
+    const withCss = (c) => Object.assign(c, { css: css(c) });
+    const once = (fn) => {
+      const known = new Map();
+      return (value) => {
+        let v = known.get(value);
+        if (v === undefined) {
+          // Bounded: a page that paints each of its cells in a color of its own keeps no
+          // thousands of them for as long as the view lasts.
+          if (known.size >= 1024) known.clear();
+          known.set(value, (v = fn(value)));
+        }
+        return v;
+      };
+    };
+    return {
+      // A computed background-color's paint in the theme; null where nothing is painted.
+      ground: once((value) => {
+        const bg = parseColor(value);
+        return bg && bg.a > 0 ? withCss(mapped(theme.ground, bg)) : null;
+      }),
+      // A computed color: `fg` as the page has it, `next` the theme's (null: not a color).
+      text: once((value) => {
+        const fg = parseColor(value);
+        return { fg, next: fg ? withCss(mapped(theme.text, fg)) : null };
+      }),
+      border: once((value) => {
+        const c = parseColor(value);
+        return c && c.a > 0 ? withCss(mapped(theme.border, c)) : null;
+      }),
+      link: theme.link ? withCss({ ...theme.link }) : null,
+    };
   }
 
   // The contrast of `el`'s text in the colors the theme will give it (`me`). `page`: the page's
@@ -195,8 +231,9 @@
     // The first pass checks contrast as it plans (themeOne); re-rendered parts get the whole
     // contrast pass after their writes (styles.js).
     const check = theme ? { report: readable.report(), unsure: [] } : null;
+    const pal = theme && palette(theme);
     const styleOne = (el, tag, parent, slotted, set, known, checking) => {
-      if (theme) themeOne(el, tag, parent, slotted, theme, set, known, checking);
+      if (pal) themeOne(el, tag, parent, slotted, pal, set, known, checking);
       if (textSpacing) spaceOne(el, tag, set);
       if (reducedMotion) stillOne(el, set, counts);
     };
