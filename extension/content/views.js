@@ -178,10 +178,10 @@
 
   // After the writes: each unsure element's color as the page now computes it; where the page
   // kept its own and it does not read, the nearest that does. A generator, like the plan.
-  function* checkUnsure(walked, unsure, set, slices, report) {
+  function* checkUnsure(walked, unsure, pal, set, slices, report) {
     for (const el of unsure) {
       const me = walked.get(el);
-      const now = parseColor(getComputedStyle(el).color);
+      const now = pal.text(getComputedStyle(el).color).fg;
       if (now && now.a > 0 && !sameColor(now, me.fg)) readable.keepLegible(el, el.tagName, now, me.ground, set, report);
       if (slices?.due()) yield;
     }
@@ -250,7 +250,7 @@
     if (check) {
       ch.checkWith((set, slices, report) => {
         Object.assign(report, check.report);
-        return checkUnsure(walked, check.unsure, set, slices, report);
+        return checkUnsure(walked, check.unsure, pal, set, slices, report);
       });
     }
     // A new subtree gets a map of its own: its root writes its color (mapping an already mapped
