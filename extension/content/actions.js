@@ -5,7 +5,7 @@
   'use strict';
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.actions || !Hark.dom || !Hark.executor) return;
-  const { otherDocument, elementFor, staleError, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut } = Hark.dom;
+  const { otherDocument, elementFor, staleAnswer, isOverlay, isSensitive, visible, roleOf, accessibleName, squash, cut } = Hark.dom;
 
   // ---- the person's yes ---------------------------------------------------------------------------
   // The checks that hold a command for the person's yes: the names of `Check` in
@@ -22,7 +22,7 @@
     const other = otherDocument(doc);
     if (other) return { error: other };
     const el = elementFor(ref);
-    if (!el) return { error: { ok: false, error: staleError(ref) } };
+    if (!el) return { error: staleAnswer(ref) };
     if (isOverlay(el)) return { error: { ok: false, error: 'that element belongs to Hark' } };
     return { el };
   }

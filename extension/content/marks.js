@@ -199,7 +199,7 @@
     if (ref) {
       if (!String(ref).startsWith('#') && dom.otherDocument(doc)) return dom.otherDocument(doc);
       const el = dom.elementFor(ref);
-      if (!el) return { ok: false, error: dom.staleError(ref) };
+      if (!el) return dom.staleAnswer(ref);
       if (dom.isOverlay(el)) return { ok: false, error: 'that element belongs to Hark' };
       if (el.closest('[data-hark-private], [data-private]')) return { ok: false, error: 'that part of the page is marked private; Hark does not read it' };
       const level = levelOf(el);

@@ -40,6 +40,10 @@
       : elementOfRef.has(ref)
       ? `ref ${ref} is stale: that element is no longer on the page. Call getPageHTML again for fresh refs.`
       : `ref ${ref} is unknown on this page (refs come from getPageHTML and change after navigation). Call getPageHTML first.`;
+  // The answer for a ref whose element is gone. `stale`: the page re-rendered or removed the element
+  // the ref named (nothing was done), so a fresh listing may find it again (the core's
+  // `Plan::ActOnLabel`).
+  const staleAnswer = (ref) => ({ ok: false, error: staleError(ref), stale: !String(ref).startsWith('#') && elementOfRef.has(ref) });
 
   // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
   const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;
@@ -896,7 +900,7 @@
     let el = null;
     if (ref) {
       el = elementFor(ref);
-      if (!el) return { ok: false, error: staleError(ref) };
+      if (!el) return staleAnswer(ref);
     } else if (selector) {
       try { el = document.querySelector(selector); } catch (e) { return { ok: false, error: `'${selector}' is not a valid CSS selector` }; }
       if (!el) return { ok: false, error: `no element matches the selector '${selector}'` };
@@ -1030,7 +1034,7 @@
   }
 
   Hark.dom = {
-    ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, eachElementIn, staleError, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
+    ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, eachElementIn, staleAnswer, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };

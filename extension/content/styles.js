@@ -6,7 +6,7 @@
   const Hark = (globalThis.__hark = globalThis.__hark || /** @type {HarkContent} */ ({}));
   if (Hark.styles || !Hark.dom || !Hark.executor) return;
   const {
-    otherDocument, elementFor, staleError, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
+    otherDocument, elementFor, staleAnswer, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
     slicer, eachElementIn, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
   } = Hark.dom;
   // Runs a generator to its end at once: re-render keeping works inside one microtask.
@@ -445,7 +445,7 @@
       targets = [];
       for (const r of refs) {
         const el = elementFor(r);
-        if (!el) return { ok: false, error: staleError(r) };
+        if (!el) return staleAnswer(r);
         targets.push(el);
       }
     }

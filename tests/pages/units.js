@@ -315,6 +315,25 @@
       if (missed.length) throw new Error(`${missed.length} items still on the page are not in the outline, from "${missed[0].textContent}" (the page dropped items ${pauses} times; the outline: ${show({ truncated: r.truncated, ms: r.ms, nodes: r.nodes.length })})`);
     });
 
+  test('a ref whose element the page replaced is answered stale and clicks nothing; an unknown ref is not stale',
+    '<p><button id="save">Save</button></p>',
+    async () => {
+      const listed = await run({ op: 'collect', maxNodes: 100 });
+      const ref = listed.nodes.find((n) => n.name === 'Save')?.ref;
+      if (!ref) throw new Error(`no ref for Save: ${show(listed)}`);
+      let clicks = 0;
+      const again = document.createElement('button');
+      again.textContent = 'Save';
+      again.addEventListener('click', () => clicks++);
+      $('#save').addEventListener('click', () => clicks++);
+      $('#save').replaceWith(again); // a framework rendering the same button anew
+      const out = await run({ op: 'click', ref });
+      if (out.ok || out.stale !== true || !/stale/.test(out.error)) throw new Error(`the replaced element's ref gave ${show(out)}`);
+      eq(clicks, 0, 'clicks after a stale ref');
+      const unknown = await run({ op: 'click', ref: 'e987654' });
+      if (unknown.ok || unknown.stale) throw new Error(`a ref never handed out gave ${show(unknown)}`);
+    });
+
   // ---- readable text after color changes (content/readable.js) ----------------------------------
   // The color `el`'s text computes to, opaque.
   const textColor = (el) => { const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number); return { r, g, b, a: 1 }; };

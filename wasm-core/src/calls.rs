@@ -1,6 +1,8 @@
 //! One tool call from the model, from validated arguments to the text of its output. A call runs
 //! as a short plan: at most two page commands (e.g. list the buttons, then style the one whose
 //! label matches), each answered by the executor; every path ends in an output, never a hang.
+//! An action on a label may list and act again, at most [`LABEL_TRIES`] times in all, when the
+//! page re-rendered the element between the two.
 
 use hark_protocol::color::CssColor;
 use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, Theme, ToolCall};
@@ -12,6 +14,12 @@ use crate::snapshot::{self, RawPage};
 
 /// How many nodes the executor may return for one snapshot (bounds its work on huge pages).
 pub const MAX_COLLECT_NODES: u32 = 6000;
+
+/// How many times an action on a label lists the page and acts. A page that renders its elements
+/// anew from state (every few hundred ms, or on each timer) can replace the element between the
+/// listing and the action; the executor then answers `stale` and does nothing, and a fresh
+/// listing finds the new one. Three tries make a miss rare without looping with such a page.
+pub const LABEL_TRIES: u8 = 3;
 
 /// What the call waits for from the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +40,18 @@ pub enum Plan {
         label: String,
         style: ButtonStyle,
     },
-    /// List the page's elements, then act on the one whose label matches.
+    /// List the page's elements, then act on the one whose label matches. `tries`: listings
+    /// so far, this one included.
     ActByLabel {
         label: String,
         act: Act,
+        tries: u8,
+    },
+    /// The action on the element a label matched: listed again when the page replaced it.
+    ActOnLabel {
+        label: String,
+        act: Act,
+        tries: u8,
     },
     /// List the page, then read the section of the heading (or the element) whose name matches.
     ReadByLabel {
@@ -140,7 +156,9 @@ impl Act {
             Some(t @ (Target::Ref(_) | Target::Number(_))) => {
                 Next::Page(self.command(t.element_ref()), Plan::Finish { what: Finish::Act(self) })
             }
-            Some(Target::Label(label)) => Next::Page(collect_all(false), Plan::ActByLabel { label, act: self }),
+            Some(Target::Label(label)) => {
+                Next::Page(collect_all(false), Plan::ActByLabel { label, act: self, tries: 1 })
+            }
             // Only key presses and page scrolls act without an element; Target::All never gets
             // here (the protocol refuses it).
             Some(Target::All) | None => Next::Page(self.command(None), Plan::Finish { what: Finish::Act(self) }),
@@ -383,6 +401,15 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
 
 /// The next step once the page's answer is read (see [`PageResult::read`]).
 pub fn on_answer(plan: Plan, answer: PageAnswer) -> Next {
+    if let Plan::ActOnLabel { label, act, tries } = &plan {
+        let replaced = matches!(&answer, Ok((r, _)) if !r.ok && r.stale);
+        if replaced && *tries < LABEL_TRIES {
+            return Next::Page(
+                collect_all(false),
+                Plan::ActByLabel { label: label.clone(), act: act.clone(), tries: tries + 1 },
+            );
+        }
+    }
     let (res, value) = match PageResult::succeeded(answer) {
         Ok(r) => r,
         Err(e) => return Next::Done(Output::error(e)),
@@ -477,7 +504,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
-        Plan::ActByLabel { label, act } => {
+        Plan::ActByLabel { label, act, tries } => {
             let page = RawPage::from_tree(&value);
             let (roles, noun, plural) = act.kinds();
             let candidates: Vec<_> = page
@@ -487,7 +514,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
                 .collect();
             match labels::best_match_of(&candidates, &label, noun, plural) {
-                Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::Finish { what: Finish::Act(act) }),
+                Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::ActOnLabel { label, act, tries }),
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
@@ -517,6 +544,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
+        Plan::ActOnLabel { act, .. } => Next::Done(finish(Finish::Act(act), &res)),
         Plan::Finish { what } => Next::Done(finish(what, &res)),
     }
 }
@@ -988,6 +1016,46 @@ mod tests {
             assert_eq!(v["siteOnly"].as_bool().unwrap_or(false), site_only, "{to}: {v}");
             assert!(v.get("confirmed").is_none(), "the model never sets confirmed: {v}");
         }
+    }
+
+    /// A page that renders its elements anew can replace the one a label matched before the
+    /// action reaches it: the executor answers `stale` (nothing done) and the call lists the page
+    /// again, at most LABEL_TRIES times; other failures and refs the model gave are not retried.
+    #[test]
+    fn an_action_on_a_label_lists_again_when_the_page_replaced_its_element() {
+        let listing = |r: &str| format!(r#"{{"ok":true,"nodes":[{{"ref":"{r}","role":"button","name":"Save"}}]}}"#);
+        let stale = r#"{"ok":false,"stale":true,"error":"ref e1 is stale: that element is no longer on the page."}"#;
+        let Next::Page(_, mut plan) = run("click", r#"{"target":"Save"}"#) else { panic!() };
+        for (i, r) in ["e1", "e2", "e3"].into_iter().enumerate() {
+            let Next::Page(cmd, acting) = on_result(plan, &listing(r)) else { panic!("listing {i}") };
+            assert_eq!(cmd, PageCommand::Click { element_ref: r.into(), doc: None, confirmed: vec![] });
+            if i == 1 {
+                // The second try's element was still there: the click's own answer is the output.
+                let Next::Done(out) = on_result(acting.clone(), r#"{"ok":true,"label":"Save","role":"button"}"#) else {
+                    panic!()
+                };
+                assert!(out.ok && out.text.contains("Save"), "{}", out.text);
+            }
+            match on_result(acting, stale) {
+                Next::Page(cmd, again) if i + 1 < LABEL_TRIES as usize => {
+                    assert!(matches!(cmd, PageCommand::Collect { .. }), "{cmd:?}");
+                    plan = again;
+                }
+                Next::Done(out) => {
+                    assert_eq!(i + 1, LABEL_TRIES as usize, "gave up after {} tries", i + 1);
+                    assert!(!out.ok && out.text.contains("stale"), "{}", out.text);
+                    break;
+                }
+                Next::Page(cmd, _) => panic!("try {i}: {cmd:?} after the last try"),
+            }
+        }
+        // Not retried: a failure that is not a replaced element, and a ref the model gave.
+        let Next::Page(_, plan) = run("click", r#"{"target":"Save"}"#) else { panic!() };
+        let Next::Page(_, acting) = on_result(plan, &listing("e1")) else { panic!() };
+        let Next::Done(out) = on_result(acting, r#"{"ok":false,"error":"that button is disabled"}"#) else { panic!() };
+        assert!(!out.ok && out.text.contains("disabled"), "{}", out.text);
+        let Next::Page(_, plan) = run("click", r#"{"target":"e1"}"#) else { panic!() };
+        assert!(matches!(on_result(plan, stale), Next::Done(out) if !out.ok));
     }
 
     #[test]

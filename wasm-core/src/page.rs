@@ -254,6 +254,8 @@ pub struct PageResult {
     pub navigating: bool,
     /// The document went away before the command finished: it may or may not have run.
     pub gone: bool,
+    /// The ref named an element the page has since removed or replaced; nothing was done.
+    pub stale: bool,
     /// For `scroll`: where the page (or element) is now.
     pub scroll_y: Option<f64>,
     pub scroll_height: Option<f64>,
@@ -477,6 +479,7 @@ impl PageResult {
             checked: f.boolean("checked"),
             navigating: f.flag("navigating"),
             gone: f.flag("gone"),
+            stale: f.flag("stale"),
             scroll_y: f.number("scrollY"),
             scroll_height: f.number("scrollHeight"),
             url: f.text("url"),
@@ -606,7 +609,7 @@ mod tests {
                 "examples":[{"tag":"h1","text":"Title","was":"#555","now":"#eee","ratio":2.1,"need":4.5}]},
             "animations":5,"paused":6,"unclipped":7,"labels":["Save"],"undone":"changeTextColor",
             "remaining":8,"restored":9,"html":"<b>","truncated":true,"totalChars":10,"label":"Login",
-            "role":"link","option":"Red","checked":false,"navigating":true,"gone":true,"scrollY":11.5,
+            "role":"link","option":"Red","checked":false,"navigating":true,"gone":true,"stale":true,"scrollY":11.5,
             "scrollHeight":12,"url":"https://example.org/","effect":"submitted the form",
             "numbered":[{"n":1,"ref":"e3","role":"button","name":"Go"}],"count":13,"index":14,
             "snippets":["a"],"text":"t","source":"page","needsConfirmation":true,"question":"Allow?",
@@ -635,6 +638,7 @@ mod tests {
             (Some("Login"), Some("link"), Some("Red"), Some(false))
         );
         assert_eq!((r.navigating, r.gone, r.scroll_y, r.scroll_height), (true, true, Some(11.5), Some(12.0)));
+        assert!(r.stale);
         assert_eq!((r.url.as_deref(), r.effect.as_deref()), (Some("https://example.org/"), Some("submitted the form")));
         assert_eq!((n.n, n.element_ref.as_str(), n.role.as_str(), n.name.as_str()), (1, "e3", "button", "Go"));
         assert_eq!((r.count, r.index, r.snippets.as_slice()), (Some(13), Some(14), &["a".to_string()][..]));
