@@ -64,6 +64,16 @@ pub enum Plan {
 }
 
 impl Plan {
+    /// The plan for a command the person said yes to: it runs once, as asked. A yes covers that
+    /// action on that element; if the page replaced it meanwhile, the model hears so (and asks
+    /// again), rather than Hark listing the page and acting on another element unasked.
+    pub fn as_confirmed(self) -> Plan {
+        match self {
+            Plan::ActOnLabel { act, .. } => Plan::Finish { what: Finish::Act(act) },
+            other => other,
+        }
+    }
+
     /// Plans that wait for a `collect`, whose result hands out refs.
     pub fn awaits_collect(&self) -> bool {
         matches!(

@@ -437,7 +437,7 @@ impl Session {
                 return out;
             }
             self.last_allowed = Some(command.unconfirmed());
-            let (ok, what) = match calls::on_answer(plan, answer) {
+            let (ok, what) = match calls::on_answer(plan.as_confirmed(), answer) {
                 Next::Done(o) => (o.ok, o.summary),
                 Next::Page(..) => (false, "Hark lost track of it".to_string()),
             };
@@ -1086,6 +1086,29 @@ mod tests {
         let (id, cmd) = pages(&a)[0].clone();
         assert!(matches!(cmd, PageCommand::TypeText { confirmed, .. } if confirmed == [Check::SensitiveField]));
         let r = s.on_page_result(id, r#"{"ok":false,"error":"ref e3 is stale: call getPageHTML again"}"#);
+        assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
+    }
+
+    /// A yes covers that action on that element: when the page replaced the element a label
+    /// matched before the confirmed command reached it, the model hears so; Hark does not list the
+    /// page and act on the new element unasked (unconfirmed, a replaced element is listed again).
+    #[test]
+    fn a_confirmed_action_on_a_label_is_not_listed_again() {
+        let mut s = Session::new(SessionOptions::default());
+        s.on_server_event(&created("r1"));
+        let r = s.on_server_event(&args_done("r1", "c1", "typeText", r#"{"target":"Password","text":"hunter2"}"#));
+        let (id, cmd) = pages(&r)[0].clone();
+        assert!(matches!(cmd, PageCommand::Collect { .. }), "{cmd:?}");
+        let listing =
+            r#"{"ok":true,"docId":"d1","nodes":[{"ref":"e3","role":"textbox","name":"Password","sensitive":true}]}"#;
+        let r = s.on_page_result(id, listing);
+        let (id, _) = pages(&r)[0].clone();
+        let held = r#"{"ok":false,"needsConfirmation":true,"kind":"sensitiveField","question":"Allow: type into Password?","error":"needs the person's own confirmation"}"#;
+        assert_eq!(asks(&s.on_page_result(id, held)).len(), 1);
+        let (id, _) = pages(&s.on_confirm(1, true))[0].clone();
+        let stale = r#"{"ok":false,"stale":true,"error":"ref e3 is stale: that element is no longer on the page."}"#;
+        let r = s.on_page_result(id, stale);
+        assert!(pages(&r).is_empty(), "listed again after a yes: {r:?}");
         assert!(notes(&r)[0].contains("could not be done") && notes(&r)[0].contains("stale"), "{r:?}");
     }
 
