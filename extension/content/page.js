@@ -34,16 +34,15 @@
     const el = r.startsWith('#') ? Hark.marks?.numbered(+r.slice(1)) : elementOfRef.get(r)?.deref();
     return el && el.isConnected ? el : null;
   }
-  const staleError = (ref) =>
-    String(ref).startsWith('#')
-      ? Hark.marks?.numberError(+String(ref).slice(1)) || `there is no element numbered ${ref}; call showLabels first`
-      : elementOfRef.has(ref)
-      ? `ref ${ref} is stale: that element is no longer on the page. Call getPageHTML again for fresh refs.`
-      : `ref ${ref} is unknown on this page (refs come from getPageHTML and change after navigation). Call getPageHTML first.`;
-  // The answer for a ref whose element is gone. `stale`: the page re-rendered or removed the element
-  // the ref named (nothing was done), so a fresh listing may find it again (the core's
-  // `Plan::ActOnLabel`).
-  const staleAnswer = (ref) => ({ ok: false, error: staleError(ref), stale: !String(ref).startsWith('#') && elementOfRef.has(ref) });
+  // The answer for a ref whose element is not there. `stale`: the ref named an element the page
+  // has since removed or replaced (nothing was done), so a fresh listing may find it again (the
+  // core's `Plan::OnMatch`); a label number or a ref never handed out here is not.
+  function staleAnswer(ref) {
+    const r = String(ref);
+    if (r.startsWith('#')) return { ok: false, error: Hark.marks?.numberError(+r.slice(1)) || `there is no element numbered ${r}; call showLabels first` };
+    if (elementOfRef.has(ref)) return { ok: false, stale: true, error: `ref ${ref} is stale: that element is no longer on the page. Call getPageHTML again for fresh refs.` };
+    return { ok: false, error: `ref ${ref} is unknown on this page (refs come from getPageHTML and change after navigation). Call getPageHTML first.` };
+  }
 
   // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
   const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;

@@ -1,8 +1,8 @@
 //! One tool call from the model, from validated arguments to the text of its output. A call runs
 //! as a short plan: at most two page commands (e.g. list the buttons, then style the one whose
 //! label matches), each answered by the executor; every path ends in an output, never a hang.
-//! An action on a label may list and act again, at most [`LABEL_TRIES`] times in all, when the
-//! page re-rendered the element between the two.
+//! A call on a label may list and match again, at most [`LABEL_TRIES`] times in all, when the
+//! page re-rendered the matched element between the two commands ([`Plan::OnMatch`]).
 
 use hark_protocol::color::CssColor;
 use hark_protocol::tools::{ButtonSize, Key, NavigateTo, ReadWhat, ScrollDirection, Target, Theme, ToolCall};
@@ -15,7 +15,7 @@ use crate::snapshot::{self, RawPage};
 /// How many nodes the executor may return for one snapshot (bounds its work on huge pages).
 pub const MAX_COLLECT_NODES: u32 = 6000;
 
-/// How many times an action on a label lists the page and acts. A page that renders its elements
+/// How many times a call on a label lists the page and matches it. A page that renders its elements
 /// anew from state (every few hundred ms, or on each timer) can replace the element between the
 /// listing and the action; the executor then answers `stale` and does nothing, and a fresh
 /// listing finds the new one. Three tries make a miss rare without looping with such a page.
@@ -32,23 +32,20 @@ pub enum Plan {
     Html {
         max_tokens: u32,
     },
+    // The `*ByLabel` plans list the page, then send a command on the element whose label matches
+    // (see `OnMatch`). `tries`: listings so far, this one included.
     HtmlByLabel {
         label: String,
         max_tokens: u32,
+        tries: u8,
     },
     StyleByLabel {
         label: String,
         style: ButtonStyle,
-    },
-    /// List the page's elements, then act on the one whose label matches. `tries`: listings
-    /// so far, this one included.
-    ActByLabel {
-        label: String,
-        act: Act,
         tries: u8,
     },
-    /// The action on the element a label matched: listed again when the page replaced it.
-    ActOnLabel {
+    /// List the page's elements, then act on the one whose label matches.
+    ActByLabel {
         label: String,
         act: Act,
         tries: u8,
@@ -57,6 +54,14 @@ pub enum Plan {
     ReadByLabel {
         label: String,
         max_tokens: u32,
+        tries: u8,
+    },
+    /// The command on the element a label matched: `then` reads its answer. When the page
+    /// replaced that element meanwhile (the executor answers `stale`, having done nothing),
+    /// `listing`, the `*ByLabel` plan that matched it, lists the page and matches again.
+    OnMatch {
+        then: Box<Plan>,
+        listing: Box<Plan>,
     },
     Finish {
         what: Finish,
@@ -69,9 +74,35 @@ impl Plan {
     /// again), rather than Hark listing the page and acting on another element unasked.
     pub fn as_confirmed(self) -> Plan {
         match self {
-            Plan::ActOnLabel { act, .. } => Plan::Finish { what: Finish::Act(act) },
+            Plan::OnMatch { then, .. } => *then,
             other => other,
         }
+    }
+
+    /// A `*ByLabel` plan's first listing: only buttons to style one by its label, else all.
+    fn listed(self) -> Next {
+        Next::Page(collect_all(matches!(self, Plan::StyleByLabel { .. })), self)
+    }
+
+    /// A `*ByLabel` plan listed once more, or None once it has had its LABEL_TRIES.
+    fn listed_again(mut self) -> Option<Next> {
+        let tries = match &mut self {
+            Plan::HtmlByLabel { tries, .. }
+            | Plan::StyleByLabel { tries, .. }
+            | Plan::ActByLabel { tries, .. }
+            | Plan::ReadByLabel { tries, .. } => tries,
+            _ => return None,
+        };
+        if *tries >= LABEL_TRIES {
+            return None;
+        }
+        *tries += 1;
+        Some(self.listed())
+    }
+
+    /// The command on the matched element, its answer read by `then`, this plan kept to list again.
+    fn on_match(self, command: PageCommand, then: Plan) -> Next {
+        Next::Page(command, Plan::OnMatch { then: Box::new(then), listing: Box::new(self) })
     }
 
     /// Plans that wait for a `collect`, whose result hands out refs.
@@ -166,9 +197,7 @@ impl Act {
             Some(t @ (Target::Ref(_) | Target::Number(_))) => {
                 Next::Page(self.command(t.element_ref()), Plan::Finish { what: Finish::Act(self) })
             }
-            Some(Target::Label(label)) => {
-                Next::Page(collect_all(false), Plan::ActByLabel { label, act: self, tries: 1 })
-            }
+            Some(Target::Label(label)) => Plan::ActByLabel { label, act: self, tries: 1 }.listed(),
             // Only key presses and page scrolls act without an element; Target::All never gets
             // here (the protocol refuses it).
             Some(Target::All) | None => Next::Page(self.command(None), Plan::Finish { what: Finish::Act(self) }),
@@ -297,7 +326,7 @@ pub fn start(call: ToolCall) -> Next {
             Plan::Html { max_tokens },
         ),
         ToolCall::GetPageHtml { target: Some(Target::Label(label)), max_tokens, .. } => {
-            Next::Page(collect_all(false), Plan::HtmlByLabel { label, max_tokens })
+            Plan::HtmlByLabel { label, max_tokens, tries: 1 }.listed()
         }
         ToolCall::GetPageHtml { selector: Some(selector), max_tokens, .. } => Next::Page(
             PageCommand::Html { element_ref: None, selector: Some(selector), max_chars: max_tokens * 4, doc: None },
@@ -326,7 +355,7 @@ pub fn start(call: ToolCall) -> Next {
                     style_command(t.element_ref().map(|r| vec![r]), &style),
                     Plan::Finish { what: Finish::Buttons(style) },
                 ),
-                Target::Label(label) => Next::Page(collect_all(true), Plan::StyleByLabel { label, style }),
+                Target::Label(label) => Plan::StyleByLabel { label, style, tries: 1 }.listed(),
             }
         }
         ToolCall::Click { target } => Act::Click.by(Some(target)),
@@ -381,9 +410,7 @@ pub fn start(call: ToolCall) -> Next {
                 ReadWhat::Selection => read(None, false),
                 ReadWhat::Page | ReadWhat::Element(Target::All) => read(None, true),
                 ReadWhat::Element(t @ (Target::Ref(_) | Target::Number(_))) => read(t.element_ref(), false),
-                ReadWhat::Element(Target::Label(label)) => {
-                    Next::Page(collect_all(false), Plan::ReadByLabel { label, max_tokens })
-                }
+                ReadWhat::Element(Target::Label(label)) => Plan::ReadByLabel { label, max_tokens, tries: 1 }.listed(),
             }
         }
         ToolCall::Undo => Next::Page(PageCommand::Undo, Plan::Finish { what: Finish::Undo }),
@@ -411,13 +438,11 @@ pub fn on_result(plan: Plan, result: &str) -> Next {
 
 /// The next step once the page's answer is read (see [`PageResult::read`]).
 pub fn on_answer(plan: Plan, answer: PageAnswer) -> Next {
-    if let Plan::ActOnLabel { label, act, tries } = &plan {
-        let replaced = matches!(&answer, Ok((r, _)) if !r.ok && r.stale);
-        if replaced && *tries < LABEL_TRIES {
-            return Next::Page(
-                collect_all(false),
-                Plan::ActByLabel { label: label.clone(), act: act.clone(), tries: tries + 1 },
-            );
+    if let Plan::OnMatch { listing, .. } = &plan {
+        if matches!(&answer, Ok((r, _)) if !r.ok && r.stale) {
+            if let Some(next) = (**listing).clone().listed_again() {
+                return next;
+            }
         }
     }
     let (res, value) = match PageResult::succeeded(answer) {
@@ -488,33 +513,35 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 summary: "read an element's HTML".into(),
             })
         }
-        Plan::HtmlByLabel { label, max_tokens } => {
+        Plan::HtmlByLabel { ref label, max_tokens, .. } => {
             let page = RawPage::from_tree(&value);
             let interactive: Vec<_> = page.nodes.into_iter().filter(|n| n.element_ref.is_some()).collect();
-            match labels::best_match(&interactive, &label) {
-                Ok(n) => Next::Page(
-                    PageCommand::Html {
+            match labels::best_match(&interactive, label) {
+                Ok(n) => {
+                    let command = PageCommand::Html {
                         element_ref: n.element_ref.clone(),
                         selector: None,
                         max_chars: max_tokens * 4,
                         doc: None,
-                    },
-                    Plan::Html { max_tokens },
-                ),
+                    };
+                    plan.on_match(command, Plan::Html { max_tokens })
+                }
                 Err(e) => Next::Done(Output::error(e.replace("button", "element"))),
             }
         }
-        Plan::StyleByLabel { label, style } => {
+        Plan::StyleByLabel { ref label, ref style, .. } => {
             let page = RawPage::from_tree(&value);
-            match labels::best_match(&page.nodes, &label) {
+            match labels::best_match(&page.nodes, label) {
                 Ok(n) => {
                     let refs = vec![n.element_ref.clone().unwrap_or_default()];
-                    Next::Page(style_command(Some(refs), &style), Plan::Finish { what: Finish::Buttons(style) })
+                    let (command, then) =
+                        (style_command(Some(refs), style), Plan::Finish { what: Finish::Buttons(style.clone()) });
+                    plan.on_match(command, then)
                 }
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
-        Plan::ActByLabel { label, act, tries } => {
+        Plan::ActByLabel { ref label, ref act, .. } => {
             let page = RawPage::from_tree(&value);
             let (roles, noun, plural) = act.kinds();
             let candidates: Vec<_> = page
@@ -523,12 +550,16 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 .filter(|n| n.element_ref.is_some())
                 .filter(|n| !matches!(roles, Some(r) if !r.contains(&n.role.as_str())))
                 .collect();
-            match labels::best_match_of(&candidates, &label, noun, plural) {
-                Ok(n) => Next::Page(act.command(n.element_ref.clone()), Plan::ActOnLabel { label, act, tries }),
+            match labels::best_match_of(&candidates, label, noun, plural) {
+                Ok(n) => {
+                    let (command, then) =
+                        (act.command(n.element_ref.clone()), Plan::Finish { what: Finish::Act(act.clone()) });
+                    plan.on_match(command, then)
+                }
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
-        Plan::ReadByLabel { label, max_tokens } => {
+        Plan::ReadByLabel { ref label, max_tokens, .. } => {
             let page = RawPage::from_tree(&value);
             // Headings (by their section ref) first: "read the Installation section".
             let candidates: Vec<_> = page
@@ -541,20 +572,20 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                     n.element_ref.is_some().then_some(n)
                 })
                 .collect();
-            match labels::best_match_of(&candidates, &label, "section or element", "sections and elements") {
-                Ok(n) => Next::Page(
-                    PageCommand::ReadText {
+            match labels::best_match_of(&candidates, label, "section or element", "sections and elements") {
+                Ok(n) => {
+                    let command = PageCommand::ReadText {
                         element_ref: n.element_ref.clone(),
                         page: false,
                         max_chars: max_tokens * 4,
                         doc: None,
-                    },
-                    Plan::Finish { what: Finish::Read },
-                ),
+                    };
+                    plan.on_match(command, Plan::Finish { what: Finish::Read })
+                }
                 Err(e) => Next::Done(Output::error(e)),
             }
         }
-        Plan::ActOnLabel { act, .. } => Next::Done(finish(Finish::Act(act), &res)),
+        Plan::OnMatch { then, .. } => on_parsed(*then, res, value),
         Plan::Finish { what } => Next::Done(finish(what, &res)),
     }
 }
@@ -1029,10 +1060,10 @@ mod tests {
     }
 
     /// A page that renders its elements anew can replace the one a label matched before the
-    /// action reaches it: the executor answers `stale` (nothing done) and the call lists the page
+    /// command reaches it: the executor answers `stale` (nothing done) and the call lists the page
     /// again, at most LABEL_TRIES times; other failures and refs the model gave are not retried.
     #[test]
-    fn an_action_on_a_label_lists_again_when_the_page_replaced_its_element() {
+    fn a_call_on_a_label_lists_again_when_the_page_replaced_its_element() {
         let listing = |r: &str| format!(r#"{{"ok":true,"nodes":[{{"ref":"{r}","role":"button","name":"Save"}}]}}"#);
         let stale = r#"{"ok":false,"stale":true,"error":"ref e1 is stale: that element is no longer on the page."}"#;
         let Next::Page(_, mut plan) = run("click", r#"{"target":"Save"}"#) else { panic!() };
@@ -1066,6 +1097,26 @@ mod tests {
         assert!(!out.ok && out.text.contains("disabled"), "{}", out.text);
         let Next::Page(_, plan) = run("click", r#"{"target":"e1"}"#) else { panic!() };
         assert!(matches!(on_result(plan, stale), Next::Done(out) if !out.ok));
+        // Every call on a label does so, each listing as it did the first time (only buttons to
+        // style one), and the command on the new element's answer is read as before.
+        let read_out = [
+            (
+                "changeButtonStyle",
+                r#"{"target":"Save","size":"small"}"#,
+                r#"{"ok":true,"changed":1,"labels":["Save"]}"#,
+            ),
+            ("getPageHTML", r#"{"ref":"Save"}"#, r#"{"ok":true,"html":"<button>Save</button>"}"#),
+            ("readText", r#"{"target":"Save"}"#, r#"{"ok":true,"text":"Save"}"#),
+        ];
+        for (name, args, done) in read_out {
+            let Next::Page(first, plan) = run(name, args) else { panic!("{name}") };
+            let Next::Page(_, on_match) = on_result(plan, &listing("e1")) else { panic!("{name}") };
+            let Next::Page(again, plan) = on_result(on_match, stale) else { panic!("{name} was not listed again") };
+            assert_eq!(again, first, "{name}");
+            let Next::Page(_, on_match) = on_result(plan, &listing("e2")) else { panic!("{name}") };
+            let Next::Done(out) = on_result(on_match, done) else { panic!("{name}") };
+            assert!(out.ok && out.text.contains("Save"), "{name}: {}", out.text);
+        }
     }
 
     #[test]
