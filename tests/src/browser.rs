@@ -421,8 +421,9 @@ impl Browser {
             handle = self.ensure_ext_page().await?;
             self.client.switch_to_window(handle).await?;
         }
+        // The error's message and its stack: Firefox's stack alone does not say what went wrong.
         let script = format!(
-            "const done = arguments[arguments.length - 1];\n(async () => {{ {body} }})().then(done, e => done({{ __error: String(e && e.stack || e) }}));"
+            "const done = arguments[arguments.length - 1];\n(async () => {{ {body} }})().then(done, e => done({{ __error: e && e.stack ? `${{e}}\n${{e.stack}}` : String(e) }}));"
         );
         let result = self.client.execute_async(&script, vec![]).await;
         self.client.switch_to_window(self.page.clone()).await?;
