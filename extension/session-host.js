@@ -71,11 +71,14 @@ function pageLinks(api) {
     const old = ports.get(tabId);
     if (old && old !== port) { abandon(old); try { old.disconnect(); } catch (_) {} }
     ports.set(tabId, port);
+    // The outline the model gets first (the core's command), for the page to walk ahead.
+    loadCore().then(() => port.postMessage({ prime: JSON.parse(core.first_outline_command()) })).catch(() => {});
     port.onMessage.addListener((m) => {
       const w = m && waiting.get(m.id);
       if (w && w.port === port && typeof m.json === 'string') {
         waiting.delete(m.id);
         if (w.timing && typeof m.ms === 'number') w.timing.pageMs = m.ms;
+        if (w.timing && m.kept === true) w.timing.kept = true;
         w.settle(m.json);
       }
     });

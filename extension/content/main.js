@@ -47,15 +47,19 @@
     } catch (_) { link = null; return; }
     link.onMessage.addListener((m) => {
       if (m && m.ui) { Hark.overlay.apply(m.ui); return; }
+      // The outline the model is asked for first: walked ahead, in idle time (page.js).
+      if (m && m.prime) { Hark.executor.prime(m.prime); return; }
       if (!m || typeof m.id !== 'number') return;
       // As one JSON string: the browser passes a string through its messaging far cheaper than a
       // deep object (a page's collect result can hold thousands of nodes), and the core wants text.
-      // `ms`: the executor's own time, for the session host's timings (status.pageTimings).
+      // `ms`: the executor's own time, for the session host's timings (status.pageTimings), and
+      // `kept`: the answer was the page's kept outline (no walk).
       const port = link;
       Hark.executor.execute(m.command).then((result) => {
-        const timed = /** @type {{ ms?: unknown } | null} */ (result);
+        const timed = /** @type {{ ms?: unknown, kept?: unknown } | null} */ (result);
         const ms = timed && typeof timed.ms === 'number' ? timed.ms : undefined;
-        try { port.postMessage({ id: m.id, json: JSON.stringify(result), ms }); } catch (_) { /* the session went away meanwhile */ }
+        const kept = timed?.kept === true || undefined;
+        try { port.postMessage({ id: m.id, json: JSON.stringify(result), ms, kept }); } catch (_) { /* the session went away meanwhile */ }
       });
     });
     link.onDisconnect.addListener(() => { link = null; });

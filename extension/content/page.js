@@ -554,7 +554,9 @@
   // the answer holds, the rest of the page is only searched for what is in view (`inViewOnly`),
   // and the answer names where reading on starts (`moreFrom`).
   // `s`: the slicer that paces the walk and says when it is too late (a warm-up's is short).
-  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, lineBudget = null } = {}, s = slicer()) {
+  // `seen` (optional) learns what a kept answer must watch: the shadow roots the walk went into
+  // (`roots`), whether it went into a frame (`frames`) and whether its deadline cut it (`cut`).
+  async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, lineBudget = null } = {}, s = slicer(), seen = null) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
     const nodes = [];
@@ -613,7 +615,9 @@
       stack.push(el); modes.push(tag === 'SLOT' ? mode | SLOT : mode & ~SLOT); tags.push(tag); lists.push(list);
     }
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
-      const list = shadowOf(parent, tag) || parent;
+      const shadow = shadowOf(parent, tag);
+      if (shadow && seen) seen.roots.add(shadow);
+      const list = shadow || parent;
       const first = list.firstElementChild;
       if (first) pushEntry(first, modeOf(inText, frameVisible) | FOLLOW, list);
     }
@@ -656,6 +660,7 @@
       if (tag === 'IFRAME' || tag === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
+        if (doc && doc.body && seen) seen.frames = true;
         if (doc && doc.body) pushChildren(doc.body, false, frameVisible && inView(el, vw, vh));
         else if (!buttonsOnly && el.src) {
           // Another site's frame: the browser keeps it from this page's scripts, and from Hark's.
@@ -835,7 +840,7 @@
         if (s.due()) {
           // Asked after the pause: a warm-up gives way at once to a command that came meanwhile.
           await s.pause();
-          if (s.late()) { truncated = true; break; }
+          if (s.late()) { truncated = true; if (seen) seen.cut = true; break; }
           pushedBeforePause = stack.length;
         }
         let el = stack.pop(), mode = modes.pop(), tag = tags.pop();
@@ -944,8 +949,114 @@
     const truncated = text.length > maxChars;
     return { ok: true, html: truncated ? text.slice(0, maxChars) : text, truncated, totalChars: text.length };
   }
+  // ---- a quiet page's outline, kept -------------------------------------------------------------
+  // A page nobody touched since Hark last walked it gives the same outline: a person who opened a
+  // page and reads it before speaking, or a model that asks twice, is answered without a walk.
+  // A walk's answer is kept while nothing happens that could change what a walk finds: no change
+  // to the DOM (watched in the document and in each shadow root the walk went into), no scroll or
+  // resize, no pointer, focus or form input, no animation or transition, nothing loaded (images,
+  // fonts), no command that acts on the page. Field values are properties that no DOM change
+  // reports, and a scroll's event comes a frame late: those, the window's size and the address (a
+  // script's pushState) are compared when a kept answer is used. Up to KEPT_WALKS answers are
+  // kept (a first outline, reading on, a whole listing for a label), all dropped at a change.
+  // Not kept: a walk its deadline cut short, or one that went into a frame (a document with
+  // events of its own). Not seen: style sheets changed through CSSOM alone, a shadow root the
+  // walk did not go into, and events the page stops before they reach Hark (a page can mislead
+  // its reader in many ways; it cannot make Hark act on what is not its own element).
+  const keptOutline = (() => {
+    const KEPT_WALKS = 4;
+    const kept = new Map(); // key -> { answer, scrollY, vw, vh, url, fields: [[el, role, value, checked]] }
+    let walking = 0, changes = 0, watching = false;
+    let onChange = () => {};
+    const ours = (r) => isOverlay(r.target) || (r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every(isOverlay));
+    const observer = new MutationObserver((records) => { if (!records.every(ours)) changed(); });
+    const WATCH = { subtree: true, childList: true, attributes: true, characterData: true };
+    const LISTEN = { capture: true, passive: true };
+    function changed() {
+      changes++;
+      kept.clear();
+      if (!walking) unwatch();
+      onChange();
+    }
+    function unwatch() { if (watching) { observer.disconnect(); watching = false; } }
+    // Events count only while something is kept or walked: otherwise they cost one call each.
+    const onEvent = () => { if (watching) changed(); };
+    for (const type of ['scroll', 'resize', 'pointerover', 'pointerout', 'pointerdown', 'pointerup', 'focusin', 'focusout', 'input', 'change', 'toggle',
+      'animationstart', 'animationiteration', 'animationend', 'animationcancel', 'transitionrun', 'transitionend', 'transitioncancel', 'load', 'error', 'hashchange', 'fullscreenchange']) {
+      addEventListener(type, onEvent, LISTEN);
+    }
+    document.fonts?.addEventListener('loadingdone', onEvent);
+    globalThis.visualViewport?.addEventListener('resize', onEvent);
+    // A shadow root's scrolling is its own (the event does not leave it).
+    const scrollWatched = new WeakSet();
+    const roots = {
+      add(root) {
+        observer.observe(root, WATCH);
+        if (!scrollWatched.has(root)) { scrollWatched.add(root); root.addEventListener('scroll', onEvent, LISTEN); }
+      },
+    };
+    const pendingChange = () => { const r = observer.takeRecords(); return r.length > 0 && !r.every(ours); };
+    const VALUE_ROLES = new Set(['textbox', 'searchbox', 'spinbutton', 'slider', 'combobox', 'listbox']);
+    // The fields of an answer with what they held (sensitive ones are never read).
+    function fieldsOf(nodes) {
+      const fields = [];
+      for (const n of nodes) {
+        if (!n.ref || n.sensitive || !(VALUE_ROLES.has(n.role) || n.checked !== undefined)) continue;
+        const el = elementFor(n.ref);
+        if (el) fields.push([el, n.role, fieldValue(el, n.role), el.checked]);
+      }
+      return fields;
+    }
+    const fieldMoved = ([el, role, value, checked]) => el.checked !== checked || fieldValue(el, role) !== value;
+    return {
+      // The kept answer for `key` (the command as JSON), if the page is as it was; else null.
+      take(key) {
+        const k = kept.get(key);
+        if (!k) return null;
+        if (pendingChange() || scrollY !== k.scrollY || innerWidth !== k.vw || innerHeight !== k.vh || location.href !== k.url || k.fields.some(fieldMoved)) {
+          changed();
+          return null;
+        }
+        return k.answer;
+      },
+      // collect(command), keeping its answer when the page did not change while it walked.
+      async walk(key, command, s) {
+        const before = changes;
+        walking++;
+        if (!watching) { observer.observe(document, WATCH); watching = true; }
+        const seen = { roots, frames: false, cut: false };
+        let answer;
+        try {
+          answer = await collect(command, s, seen);
+        } finally {
+          walking--;
+        }
+        if (pendingChange()) changed();
+        if (answer.ok && changes === before && !seen.frames && !seen.cut) {
+          kept.delete(key);
+          if (kept.size >= KEPT_WALKS) kept.delete(kept.keys().next().value);
+          kept.set(key, { answer: { ...answer }, scrollY, vw: innerWidth, vh: innerHeight, url: location.href, fields: fieldsOf(answer.nodes) });
+        } else if (!walking && !kept.size) unwatch();
+        return answer;
+      },
+      has: (key) => kept.has(key),
+      // Something Hark did to the page: what was kept is not the page any more.
+      changed,
+      whenChanged(fn) { onChange = fn; },
+    };
+  })();
+  // A walk for `command`, or the kept answer when the page is as it was at the walk for it.
+  async function collectOrKept(command) {
+    const t0 = performance.now();
+    const key = JSON.stringify(command ?? {});
+    const kept = keptOutline.take(key);
+    if (kept) return { ...kept, kept: true, ms: Math.round((performance.now() - t0) * 10) / 10 };
+    return keptOutline.walk(key, command ?? {}, slicer());
+  }
+
   // ---- command dispatch ----------------------------------------------------------------------------
-  const COMMANDS = { collect, html };
+  const COMMANDS = { collect: collectOrKept, html };
+  const READS = new Set(['collect', 'html', 'readText']);
 
   // One command at a time, in the order they came: a command working in slices is never
   // overtaken by the next (an undo before the change it undoes has finished).
@@ -966,19 +1077,44 @@
   // WARM_UP_MS at most in slices like any walk, and gives up when a command arrives (at the end
   // of its slice, or as it resumes after a pause). The executor is only in tabs where a session
   // runs: no other page pays.
-  const WARM_UP_MS = 40;
+  // Once the session host has said which outline the model gets first (`prime`, from the core),
+  // the warm-up walks for that one and its answer is kept (above) for the first call, for up to
+  // PRIMED_WARM_UP_MS in slices. After the page changes it walks again when idle, at first
+  // REWARM_MS after the change, then (while the page keeps changing under each walk) at most
+  // every REWARM_MS, doubling up to REWARM_MAX_MS: a page that never rests costs a walk a minute.
+  const WARM_UP_MS = 40, PRIMED_WARM_UP_MS = 250, REWARM_MS = 500, REWARM_MAX_MS = 60000;
+  let primed = null, primedKey = '';
+  let rewarmGap = REWARM_MS, rewarmTimer = 0;
   function warmUp() {
     if (commandsIn || !document.body) return;
-    collect({}, slicer(WARM_UP_MS, () => commandsIn > 0)).catch(() => {});
+    const s = slicer(primed ? PRIMED_WARM_UP_MS : WARM_UP_MS, () => commandsIn > 0);
+    if (!primed) { collect({}, s).catch(() => {}); return; }
+    if (keptOutline.has(primedKey)) return;
+    keptOutline.walk(primedKey, primed, s)
+      .then(() => { rewarmGap = keptOutline.has(primedKey) ? REWARM_MS : Math.min(rewarmGap * 2, REWARM_MAX_MS); })
+      .catch(() => {});
   }
   const whenIdle = () => requestIdleCallback(warmUp, { timeout: 1000 });
+  keptOutline.whenChanged(() => {
+    if (!primed || rewarmTimer) return;
+    rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(); }, rewarmGap);
+  });
+  function prime(command) {
+    primed = command && command.op === 'collect' ? command : null;
+    primedKey = primed ? JSON.stringify(primed) : '';
+    if (primed && document.readyState === 'complete') whenIdle();
+  }
   if (document.readyState === 'complete') whenIdle();
   else addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
   async function runCommand(command) {
     const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
     if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
     try {
+      // A command that acts on the page changes what the next walk finds (its scroll event, for
+      // one, comes a frame later).
+      if (!READS.has(command.op)) keptOutline.changed();
       const result = await fn(command);
+      if (!READS.has(command.op)) keptOutline.changed();
       if (result && typeof result === 'object') {
         const undid = Hark.takeStyleFights?.();
         if (undid) result.pageUndid = undid;
@@ -1037,5 +1173,9 @@
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };
-  Hark.executor = { execute, register: (name, fn) => { COMMANDS[name] = fn; } };
+  Hark.executor = {
+    execute, prime, register: (name, fn) => { COMMANDS[name] = fn; },
+    // Whether the page's kept outline answers `command` (tests).
+    kept: (command) => keptOutline.has(JSON.stringify(command)),
+  };
 })();

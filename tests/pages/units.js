@@ -292,6 +292,83 @@
       has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');
     });
 
+  // ---- the kept outline (page.js keptOutline) ---------------------------------------------------
+  // Two frames: what the browser reports a frame late (a scroll's event) has come.
+  const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))));
+  test('an outline of a page that has not changed is the one kept; a change of any kind walks again',
+    '<button id="b">Save</button><input id="f" aria-label="Name"><input id="c" type="checkbox" aria-label="Agree">' +
+    '<div id="host"></div><div style="height: 3000px"></div>',
+    async () => {
+      const shadow = $('#host').attachShadow({ mode: 'open' });
+      shadow.innerHTML = '<button>Inside</button>';
+      scrollTo(0, 0);
+      await frames();
+      // The controls as the model reads them, and whether the answer was the kept one.
+      const look = async (what, wantKept) => {
+        const r = await run({ op: 'collect' });
+        if (!r.ok) throw new Error(`${what}: ${show(r)}`);
+        if ((r.kept === true) !== wantKept) throw new Error(`${what}: ${wantKept ? 'walked again on an unchanged page' : 'answered with the outline kept from before the change'}`);
+        return r.nodes.filter((n) => n.ref).map((n) => `${n.role} "${n.name}"${n.value ? ` = ${n.value}` : ''}${n.checked ? ' checked' : ''}`).join('; ');
+      };
+      await look('the first walk', false);
+      has(await look('asked again', true), 'button "Save"', 'the kept answer');
+      $('#b').textContent = 'Send';
+      has(await look('after its text changed', false), 'button "Send"', 'the renamed button');
+      await look('unchanged since', true);
+      // Properties no DOM change reports.
+      $('#f').value = 'Ada';
+      has(await look('after a value was set', false), 'textbox "Name" = Ada', 'the new value');
+      $('#c').checked = true;
+      has(await look('after a box was checked', false), 'checkbox "Agree" checked', 'the checked box');
+      shadow.querySelector('button').textContent = 'Inner';
+      has(await look('after a change in a shadow root', false), 'button "Inner"', 'the shadow root\'s button');
+      scrollTo(0, 400);
+      await look('after a scroll, at once', false);
+      await frames();
+      await look('after the scroll\'s event', false);
+      await look('unchanged since the scroll', true);
+      $('#f').focus();
+      await look('after focus moved', false);
+      await look('unchanged since the focus', true);
+      // Another walk (the buttons, for a label) keeps its answer beside the outline's.
+      if ((await run({ op: 'collect', buttonsOnly: true })).kept) throw new Error('a walk for other options got the outline\'s answer');
+      await look('after another kind of walk', true);
+      if (!(await run({ op: 'collect', buttonsOnly: true })).kept) throw new Error('the buttons\' walk was not kept');
+      // A command that acts on the page.
+      await run({ op: 'reset' });
+      await look('after a command that changes the page', false);
+      scrollTo(0, 0);
+      await frames();
+    });
+  test('the outline the model gets first is walked ahead in idle time, and again after the page changed',
+    '<button id="b">Save</button><p>Some words</p>',
+    async () => {
+      const first = { op: 'collect', buttonsOnly: false, maxNodes: 6000, lineBudget: lineBudget(1500) };
+      const executor = globalThis.__hark.executor;
+      const keptWithin = async (ms) => {
+        for (const until = performance.now() + ms; performance.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+          if (executor.kept(first)) return true;
+        }
+        return false;
+      };
+      executor.prime(first);
+      try {
+        if (!(await keptWithin(5000))) throw new Error('no outline was walked ahead within 5 s of the page resting');
+        const r = await run(first);
+        if (r.kept !== true) throw new Error(`the first call walked: ${show({ ms: r.ms, kept: r.kept })}`);
+        has(r.nodes.map((n) => n.name).join('; '), 'Save', 'the outline walked ahead');
+        $('#b').textContent = 'Send';
+        await frames(); // the change observed: what was kept is dropped
+        if (executor.kept(first)) throw new Error('the outline walked before the change is still kept');
+        if (!(await keptWithin(8000))) throw new Error('no outline was walked again within 8 s of the change');
+        const again = await run(first);
+        if (again.kept !== true) throw new Error('the call after the change walked');
+        has(again.nodes.map((n) => n.name).join('; '), 'Send', 'the outline walked again');
+      } finally {
+        executor.prime(null);
+      }
+    });
+
   test('what the page removes while the outline pauses leaves the rest of its list read',
     '<ul id="items">' + Array.from({ length: 8000 }, (_, i) => `<li><a href="#item-${i}">Item ${i}</a></li>`).join('') + '</ul>',
     async () => {

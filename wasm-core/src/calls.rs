@@ -315,6 +315,13 @@ fn outline_collect(max_tokens: u32, from: Option<&str>) -> PageCommand {
     }
 }
 
+/// The page command of the model's plain `getPageHTML {}`. The session host hands it to each page
+/// it serves, which walks it ahead in idle time and keeps the answer while the page stays as it was
+/// (extension/content/page.js, `keptOutline`): it must be the very command that call sends.
+pub fn first_outline() -> PageCommand {
+    outline_collect(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS, None)
+}
+
 /// The first step of a validated call.
 pub fn start(call: ToolCall) -> Next {
     match call {
@@ -883,6 +890,8 @@ mod tests {
                 line_budget: Some(snapshot::LineBudget::for_answer(hark_protocol::tools::DEFAULT_SNAPSHOT_TOKENS))
             }
         );
+        // What the page walks ahead is what this call asks for, to the byte (the page's key).
+        assert_eq!(serde_json::to_string(&cmd).unwrap(), serde_json::to_string(&first_outline()).unwrap());
     }
 
     #[test]

@@ -128,6 +128,12 @@ pub fn connection_lost(detail: &str) -> String {
     ui_error(errors::connection_lost(detail))
 }
 
+/// The page command of the model's plain `getPageHTML {}` (JSON), for a page to walk ahead.
+#[wasm_bindgen]
+pub fn first_outline_command() -> String {
+    serde_json::to_string(&crate::calls::first_outline()).unwrap_or_default()
+}
+
 /// Words for `/api/status` (options page "Test connection"): `{"text":..,"speech":bool}` or `{"error":..}`.
 #[wasm_bindgen]
 pub fn describe_status(body: &str) -> String {
