@@ -460,6 +460,12 @@ struct Row {
     omitted: bool,
     /// Every build time behind median_ms and p95_ms.
     built: Vec<f64>,
+    /// Build times of the calls made right after a change to the page (each walks it), and
+    /// their in-page times.
+    changed: Vec<f64>,
+    changed_inpage: Vec<f64>,
+    /// How many of the resting calls the page answered with the outline it kept.
+    kept: usize,
 }
 
 async fn bench(runs: usize, only: Option<String>, engines: Vec<Engine>) -> Result<()> {
@@ -571,7 +577,8 @@ async fn measure(
 ) -> Result<(Row, String)> {
     s.open_loaded(page, Duration::from_millis(500)).await?;
     let url = s.browser.eval("return location.href").await?.as_str().unwrap_or_default().to_string();
-    let BuildTimes { snapshot, built, host, inpage, rt } = build_times(s, call, page, runs).await?;
+    let BuildTimes { snapshot, built, host, inpage, rt, changed, changed_inpage, kept } =
+        build_times(s, call, page, runs).await?;
 
     // What the model can reach: the first answer, then reading on with the `from=` each answer
     // names, as the model would (default budget), until the page ends.
@@ -658,6 +665,9 @@ async fn measure(
         host_collect_ms: median(&host),
         omitted: snapshot.contains("Not shown to stay within"),
         built,
+        changed,
+        changed_inpage,
+        kept,
     };
     Ok((row, mode))
 }
@@ -673,7 +683,17 @@ struct BuildTimes {
     inpage: Vec<f64>,
     /// The peer's view: call sent → output received.
     rt: Vec<f64>,
+    /// Hark's build time and in-page time of `runs` more calls, each right after a change to the
+    /// page: these walk it, where the calls above may get the outline the page kept.
+    changed: Vec<f64>,
+    changed_inpage: Vec<f64>,
+    /// How many of the first `runs` calls got the kept outline.
+    kept: usize,
 }
+
+/// A change to the page that shows nowhere (an attribute on <body>): after it the page's kept
+/// outline is not used (extension/content/page.js, `keptOutline`).
+const TOUCH_JS: &str = "document.body.toggleAttribute('data-hark-bench-touch'); return true;";
 
 async fn build_times(s: &mut Stack, call: &hark_peer::CallHandle, page: &str, runs: usize) -> Result<BuildTimes> {
     // Hark's snapshot, `runs` times; the host's own page round trips come from its status.
@@ -691,22 +711,40 @@ async fn build_times(s: &mut Stack, call: &hark_peer::CallHandle, page: &str, ru
             snapshot = out;
         }
     }
+    for _ in 0..runs {
+        s.browser.eval(TOUCH_JS).await?;
+        call.call_tool("getPageHTML", json!({})).await.map_err(|e| anyhow!("getPageHTML after a change: {e}"))?;
+    }
     let status = s.status().await?;
     let timings = status["pageTimings"].as_array().cloned().unwrap_or_default();
-    // The status keeps the last 50; take this page's collects.
-    let skip = if timings.len() < 50 { before.min(timings.len()) } else { timings.len().saturating_sub(runs) };
+    // The status keeps the last 50; take this page's collects: `runs` resting, `runs` changed.
+    let skip = if timings.len() < 50 { before.min(timings.len()) } else { timings.len().saturating_sub(2 * runs) };
     let collects: Vec<&Value> = timings[skip..].iter().filter(|t| t["op"] == json!("collect")).collect();
+    if collects.len() != 2 * runs {
+        bail!("{page}: {} collects in the page timings for {} calls", collects.len(), 2 * runs);
+    }
+    let (resting, after) = collects.split_at(runs);
+    if after.iter().any(|t| t["kept"] == json!(true)) {
+        bail!("{page}: a call right after a change was answered with the outline kept from before it");
+    }
     let latencies = status["callLatencies"].as_array().cloned().unwrap_or_default();
+    let builds: Vec<f64> = latencies[latencies.len().saturating_sub(2 * runs)..]
+        .iter()
+        .filter(|t| t["name"] == json!("getPageHTML"))
+        .filter_map(|t| t["ms"].as_f64())
+        .collect();
+    if builds.len() != 2 * runs {
+        bail!("{page}: {} getPageHTML latencies for {} calls", builds.len(), 2 * runs);
+    }
     Ok(BuildTimes {
         snapshot,
-        built: latencies[latencies.len().saturating_sub(runs)..]
-            .iter()
-            .filter(|t| t["name"] == json!("getPageHTML"))
-            .filter_map(|t| t["ms"].as_f64())
-            .collect(),
-        host: collects.iter().filter_map(|t| t["ms"].as_f64()).collect(),
-        inpage: collects.iter().filter_map(|t| t["pageMs"].as_f64()).collect(),
+        built: builds[..runs].to_vec(),
+        host: resting.iter().filter_map(|t| t["ms"].as_f64()).collect(),
+        inpage: resting.iter().filter_map(|t| t["pageMs"].as_f64()).collect(),
         rt,
+        changed: builds[runs..].to_vec(),
+        changed_inpage: after.iter().filter_map(|t| t["pageMs"].as_f64()).collect(),
+        kept: resting.iter().filter(|t| t["kept"] == json!(true)).count(),
     })
 }
 
@@ -787,10 +825,13 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
     println!("  channel both ways, median); host = the session host's");
     println!("  round trip to the page's executor for `collect` (status.pageTimings `ms`, median); in-pg = the executor's own in-page");
     println!("  time for the same collects (status.pageTimings `pageMs`, median). Pooled lines add the first call's build time");
-    println!("  (each page is opened fresh: the first call is the one a person meets on a page). All in ms.");
+    println!("  (each page is opened fresh: the first call is the one a person meets on a page). These calls find the page at");
+    println!("  rest: the page may answer with the outline it kept from an earlier walk (its own one in idle time, or a call's).");
+    println!("  chg = build time (median) of {runs} more calls, each right after a change to the page (an attribute toggled on");
+    println!("  <body>): each of them walks the page. All in ms.");
     println!();
     println!(
-        "{:<57} {:>7} {:>6} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5}",
+        "{:<57} {:>7} {:>6} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>5}",
         "page",
         "html",
         "hark",
@@ -805,7 +846,8 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
         "p95",
         "rt",
         "host",
-        "in-pg"
+        "in-pg",
+        "chg"
     );
     for r in &rows {
         let aria = r.aria_tokens.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
@@ -813,7 +855,7 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
         let view =
             if r.addr_view.total == 0 { "-".to_string() } else { format!("{:.0}%", r.addr_view.share() * 100.0) };
         println!(
-            "{:<57} {:>7} {:>5}{} {:>7} {:>5.0}× {:>6} {:>5} {:>4.0}% {:>5} {:>6.0}% {:>6.1} {:>6.1} {:>5.1} {:>5.1} {:>5.1}",
+            "{:<57} {:>7} {:>5}{} {:>7} {:>5.0}× {:>6} {:>5} {:>4.0}% {:>5} {:>6.0}% {:>6.1} {:>6.1} {:>5.1} {:>5.1} {:>5.1} {:>5.1}",
             r.page,
             r.html_tokens,
             r.hark_tokens,
@@ -829,7 +871,8 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
             r.p95_ms,
             r.rt_ms,
             r.host_collect_ms,
-            r.inpage_collect_ms
+            r.inpage_collect_ms,
+            median(&r.changed)
         );
     }
     println!("(+ = the snapshot says elements were left out to stay within its budget; view = addressable share of the visible");
@@ -910,6 +953,17 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
         verdict(ok_ms == n),
         medians.iter().cloned().fold(0.0, f64::max)
     );
+    let changed: Vec<f64> = rows.iter().map(|r| median(&r.changed)).collect();
+    let ok_changed = changed.iter().filter(|&&x| x <= GOAL_MEDIAN_MS).count();
+    println!(
+        "  ≤{GOAL_MEDIAN_MS:.0} ms median per page, right after a change: median {:>6.1} ms {}  ({ok_changed}/{n} pages meet it; worst {:.1} ms; \
+         at rest {} of {} calls got the kept outline)",
+        median(&changed),
+        verdict(ok_changed == n),
+        changed.iter().cloned().fold(0.0, f64::max),
+        sum(&|r| r.kept),
+        n * runs
+    );
     if !held.is_empty() {
         let p = pooled(&held);
         println!("Held-out pages, pooled (never shown one by one): {}", p.line());
@@ -968,6 +1022,14 @@ struct Pooled {
     /// Median over the pages of the first call's build time: what a person meets on a page the
     /// model has not read yet (the page's scripts and Hark's code are not warm yet).
     first_median: f64,
+    /// The same figures for the calls right after a change (each walks the page).
+    changed_median: f64,
+    changed_p95: f64,
+    changed_within_goal: usize,
+    changed_inpage_median: f64,
+    /// Calls at rest answered with the kept outline, of all calls at rest.
+    kept: usize,
+    resting: usize,
 }
 
 fn pooled(rows: &[&Row]) -> Pooled {
@@ -988,6 +1050,12 @@ fn pooled(rows: &[&Row]) -> Pooled {
         host_median: median(&rows.iter().map(|r| r.host_collect_ms).collect::<Vec<_>>()),
         inpage_median: median(&rows.iter().map(|r| r.inpage_collect_ms).collect::<Vec<_>>()),
         first_median: median(&rows.iter().filter_map(|r| r.built.first().copied()).collect::<Vec<_>>()),
+        changed_median: median(&rows.iter().map(|r| median(&r.changed)).collect::<Vec<_>>()),
+        changed_p95: median(&rows.iter().map(|r| percentile(&r.changed, 0.95)).collect::<Vec<_>>()),
+        changed_within_goal: rows.iter().filter(|r| median(&r.changed) <= GOAL_MEDIAN_MS).count(),
+        changed_inpage_median: median(&rows.iter().map(|r| median(&r.changed_inpage)).collect::<Vec<_>>()),
+        kept: rows.iter().map(|r| r.kept).sum(),
+        resting: rows.iter().map(|r| r.built.len()).sum(),
     }
 }
 
@@ -997,7 +1065,8 @@ impl Pooled {
         format!(
             "{} pages; reach {}/{} = {:.1}% (first answer {:.1}%); hark {} tokens, html/hark median {:.0}×; \
              build median {:.1} ms, p95 {:.1} ms, worst page {:.1} ms; {}/{} pages ≤ {GOAL_MEDIAN_MS:.0} ms \
-             (host↔page median {:.1} ms, in-page {:.1} ms; first call on a page: median {:.1} ms)",
+             (host↔page median {:.1} ms, in-page {:.1} ms; first call on a page: median {:.1} ms; {} of {} calls got the kept \
+             outline); right after a change: build median {:.1} ms, p95 {:.1} ms, {}/{} pages ≤ {GOAL_MEDIAN_MS:.0} ms (in-page {:.1} ms)",
             self.pages,
             self.reach_found,
             self.total,
@@ -1012,7 +1081,14 @@ impl Pooled {
             self.pages,
             self.host_median,
             self.inpage_median,
-            self.first_median
+            self.first_median,
+            self.kept,
+            self.resting,
+            self.changed_median,
+            self.changed_p95,
+            self.changed_within_goal,
+            self.pages,
+            self.changed_inpage_median
         )
     }
 }
@@ -1045,6 +1121,23 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         max(&calls),
         percentile(&everything, 0.95),
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(g, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
+    );
+    // The same, right after a change to each page: every one of these calls walks the page.
+    let changed: Vec<f64> = all.iter().flat_map(|r| r.changed.iter().copied()).collect();
+    let gc = &generated.changed;
+    let everything: Vec<f64> = changed.iter().chain(gc).copied().collect();
+    println!(
+        "  the same right after a change to the page (each call walks it): {} calls on {} corpus pages: median {:.1}, p95 {:.1}, \
+         max {:.1} ms; the generated page: median {:.1} ms (in-page {:.1} ms); with it: p95 {:.1} ms {}",
+        changed.len(),
+        all.len(),
+        median(&changed),
+        percentile(&changed, 0.95),
+        max(&changed),
+        median(gc),
+        median(&generated.changed_inpage),
+        percentile(&everything, 0.95),
+        verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(gc, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
     );
 }
 
