@@ -997,11 +997,14 @@
     };
     const pendingChange = () => { const r = observer.takeRecords(); return r.length > 0 && !r.every(ours); };
     const VALUE_ROLES = new Set(['textbox', 'searchbox', 'spinbutton', 'slider', 'combobox', 'listbox']);
-    // The fields of an answer with what they held (sensitive ones are never read).
+    // The fields of an answer with what they held (sensitive ones are never read); null past
+    // MAX_FIELDS, whose values could not all be compared within a frame: that answer is not kept.
+    const MAX_FIELDS = 1000;
     function fieldsOf(nodes) {
       const fields = [];
       for (const n of nodes) {
         if (!n.ref || n.sensitive || !(VALUE_ROLES.has(n.role) || n.checked !== undefined)) continue;
+        if (fields.length >= MAX_FIELDS) return null;
         const el = elementFor(n.ref);
         if (el) fields.push([el, n.role, fieldValue(el, n.role), el.checked]);
       }
@@ -1032,10 +1035,11 @@
           walking--;
         }
         if (pendingChange()) changed();
-        if (answer.ok && changes === before && !seen.frames && !seen.cut) {
+        const fields = answer.ok && changes === before && !seen.frames && !seen.cut ? fieldsOf(answer.nodes) : null;
+        if (fields) {
           kept.delete(key);
           if (kept.size >= KEPT_WALKS) kept.delete(kept.keys().next().value);
-          kept.set(key, { answer: { ...answer }, scrollY, vw: innerWidth, vh: innerHeight, url: location.href, fields: fieldsOf(answer.nodes) });
+          kept.set(key, { answer: { ...answer }, scrollY, vw: innerWidth, vh: innerHeight, url: location.href, fields });
         } else if (!walking && !kept.size) unwatch();
         return answer;
       },
@@ -1079,10 +1083,11 @@
   // runs: no other page pays.
   // Once the session host has said which outline the model gets first (`prime`, from the core),
   // the warm-up walks for that one and its answer is kept (above) for the first call, for up to
-  // PRIMED_WARM_UP_MS in slices. After the page changes it walks again when idle, at first
-  // REWARM_MS after the change, then (while the page keeps changing under each walk) at most
-  // every REWARM_MS, doubling up to REWARM_MAX_MS: a page that never rests costs a walk a minute.
-  const WARM_UP_MS = 40, PRIMED_WARM_UP_MS = 250, REWARM_MS = 500, REWARM_MAX_MS = 60000;
+  // PRIMED_WARM_UP_MS in slices. After the page changes it walks again when idle, REWARM_MS after
+  // the change; while the page keeps changing under each walk the wait doubles, up to
+  // REWARM_MAX_MS: a page that never rests costs a walk a minute, a person moving the pointer
+  // about at most one a second.
+  const WARM_UP_MS = 40, PRIMED_WARM_UP_MS = 250, REWARM_MS = 1000, REWARM_MAX_MS = 60000;
   let primed = null, primedKey = '';
   let rewarmGap = REWARM_MS, rewarmTimer = 0;
   function warmUp() {

@@ -340,6 +340,13 @@
       scrollTo(0, 0);
       await frames();
     });
+  test('an outline of more fields than can be compared within a frame is not kept',
+    Array.from({ length: 1001 }, (_, i) => `<input aria-label="Field ${i}">`).join(''),
+    async () => {
+      const first = await run({ op: 'collect' });
+      eq(first.nodes.filter((n) => n.role === 'textbox').length, 1001, 'fields listed');
+      if ((await run({ op: 'collect' })).kept) throw new Error('the outline of 1,001 fields was kept');
+    });
   test('the outline the model gets first is walked ahead in idle time, and again after the page changed',
     '<button id="b">Save</button><p>Some words</p>',
     async () => {
