@@ -960,9 +960,10 @@
   // script's pushState) are compared when a kept answer is used. Up to KEPT_WALKS answers are
   // kept (a first outline, reading on, a whole listing for a label), all dropped at a change.
   // Not kept: a walk its deadline cut short, or one that went into a frame (a document with
-  // events of its own). Not seen: style sheets changed through CSSOM alone, a shadow root the
-  // walk did not go into, and events the page stops before they reach Hark (a page can mislead
-  // its reader in many ways; it cannot make Hark act on what is not its own element).
+  // events of its own). Not seen: style sheets changed through CSSOM alone, animations a script
+  // runs with element.animate(), a shadow root the walk did not go into, and events the page stops
+  // before they reach Hark (a page can mislead its reader in many ways; it cannot make Hark act on
+  // what is not its own element).
   const keptOutline = (() => {
     const KEPT_WALKS = 4;
     const kept = new Map(); // key -> { answer, scrollY, vw, vh, url, fields: [[el, role, value, checked]] }
@@ -981,10 +982,12 @@
     function unwatch() { if (watching) { observer.disconnect(); watching = false; } }
     // Events count only while something is kept or walked: otherwise they cost one call each.
     const onEvent = () => { if (watching) changed(); };
-    for (const type of ['scroll', 'resize', 'pointerover', 'pointerout', 'pointerdown', 'pointerup', 'focusin', 'focusout', 'input', 'change', 'toggle',
-      'animationstart', 'animationiteration', 'animationend', 'animationcancel', 'transitionrun', 'transitionend', 'transitioncancel', 'load', 'error', 'hashchange', 'fullscreenchange']) {
-      addEventListener(type, onEvent, LISTEN);
+    // On the document, not the window: an element's `load` never reaches the window.
+    for (const type of ['scroll', 'pointerover', 'pointerout', 'pointerdown', 'pointerup', 'focusin', 'focusout', 'input', 'change', 'toggle',
+      'animationstart', 'animationiteration', 'animationend', 'animationcancel', 'transitionrun', 'transitionend', 'transitioncancel', 'load', 'error', 'fullscreenchange']) {
+      document.addEventListener(type, onEvent, LISTEN);
     }
+    for (const type of ['resize', 'hashchange']) addEventListener(type, onEvent, LISTEN);
     document.fonts?.addEventListener('loadingdone', onEvent);
     globalThis.visualViewport?.addEventListener('resize', onEvent);
     // A shadow root's scrolling is its own (the event does not leave it).

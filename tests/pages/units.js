@@ -322,6 +322,16 @@
       has(await look('after a box was checked', false), 'checkbox "Agree" checked', 'the checked box');
       shadow.querySelector('button').textContent = 'Inner';
       has(await look('after a change in a shadow root', false), 'button "Inner"', 'the shadow root\'s button');
+      // A picture that loads after the walk (its size changes the layout, and no DOM; at the top,
+      // where no scroll anchoring moves the page).
+      const img = document.createElement('img');
+      const loaded = new Promise((r) => { img.onload = r; });
+      img.src = `/ext/icons/icon128.png?${Math.random()}`; // fetched: loads in a task of its own, after the walk
+      $('#b').after(img);
+      await look('after a picture was added', false);
+      await look('before the picture loaded', true);
+      await loaded;
+      await look('after the picture loaded', false);
       scrollTo(0, 400);
       await look('after a scroll, at once', false);
       await frames();
