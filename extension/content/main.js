@@ -62,10 +62,11 @@
         try { port.postMessage({ id: m.id, json: JSON.stringify(result), ms, kept }); } catch (_) { /* the session went away meanwhile */ }
       });
     });
-    link.onDisconnect.addListener(() => { link = null; });
+    link.onDisconnect.addListener(() => { link = null; Hark.executor.forget(); });
   }
   function linkDown() {
     if (link) { try { link.disconnect(); } catch (_) {} link = null; }
+    Hark.executor.forget();
   }
   Hark.link = { up: linkUp, down: linkDown };
 

@@ -1181,8 +1181,13 @@
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
     SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
   };
+  // The session stopped serving this page: nothing is walked ahead or kept, nothing watched.
+  function forget() {
+    prime(null);
+    keptOutline.changed();
+  }
   Hark.executor = {
-    execute, prime, register: (name, fn) => { COMMANDS[name] = fn; },
+    execute, prime, forget, register: (name, fn) => { COMMANDS[name] = fn; },
     // Whether the page's kept outline answers `command` (tests).
     kept: (command) => keptOutline.has(JSON.stringify(command)),
   };

@@ -381,8 +381,14 @@
         const again = await run(first);
         if (again.kept !== true) throw new Error('the call after the change walked');
         has(again.nodes.map((n) => n.name).join('; '), 'Send', 'the outline walked again');
+        // The session stops: nothing kept, and the page is not walked again after a change.
+        executor.forget();
+        if (executor.kept(first)) throw new Error('an outline is still kept after the session stopped');
+        $('#b').textContent = 'Saved';
+        await frames();
+        if (await keptWithin(2500)) throw new Error('the page was walked ahead after the session stopped');
       } finally {
-        executor.prime(null);
+        executor.forget();
       }
     });
 
