@@ -303,6 +303,7 @@ export function createSessionHost(bridge) {
       // on the new one, a change is answered with the words.
       if (result && result.gone && rereadable) result = await bridge.page(session.tabId, command);
       if (result && typeof result.ms === 'number') timing.pageMs = result.ms;
+      if (result && result.kept === true) timing.kept = true;
       return JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });
     } catch (e) {
       return JSON.stringify({ ok: false, error: String((e && e.message) || e) });

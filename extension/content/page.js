@@ -1076,28 +1076,21 @@
     return run;
   }
 
-  // A browser compiles a content script's code anew for each document (its JIT state lives with
-  // the document), so a page's first outline ran mostly in the slow tiers: in Firefox 1.5-3x the
-  // time of the next one (measured). Once the page has loaded, an outline nobody asked for, in
-  // idle time, leaves the walk's code compiled for the first one the model asks for (Firefox,
-  // 44 pages: the first call's in-page time 25-28 -> 17-19 ms median). It is dropped, walks for
-  // WARM_UP_MS at most in slices like any walk, and gives up when a command arrives (at the end
-  // of its slice, or as it resumes after a pause). The executor is only in tabs where a session
-  // runs: no other page pays.
-  // Once the session host has said which outline the model gets first (`prime`, from the core),
-  // the warm-up walks for that one and its answer is kept (above) for the first call, for up to
-  // PRIMED_WARM_UP_MS in slices. After the page changes it walks again when idle, REWARM_MS after
-  // the change; while the page keeps changing under each walk the wait doubles, up to
-  // REWARM_MAX_MS: a page that never rests costs a walk a minute, a person moving the pointer
-  // about at most one a second.
-  const WARM_UP_MS = 40, PRIMED_WARM_UP_MS = 250, REWARM_MS = 1000, REWARM_MAX_MS = 60000;
+  // The walk ahead. The session host says which outline the model gets first (`prime`, the
+  // core's command); once the page has loaded, that walk runs in idle time, for up to WARM_UP_MS
+  // in slices, giving way to any command, and its answer is kept (above) for the first call. It
+  // also leaves the walk's code compiled: a content script's JIT state lives with its document,
+  // and a page's first walk ran mostly in the slow tiers (Firefox: 1.5-3x the next one). After
+  // the page changes it walks again when idle, REWARM_MS after the change; while the page keeps
+  // changing under each walk the wait doubles, up to REWARM_MAX_MS: a page that never rests
+  // costs a walk a minute, a person moving the pointer about at most one a second. Only tabs a
+  // session serves have an executor, and only while it serves them is anything primed.
+  const WARM_UP_MS = 250, REWARM_MS = 1000, REWARM_MAX_MS = 60000;
   let primed = null, primedKey = '';
   let rewarmGap = REWARM_MS, rewarmTimer = 0;
   function warmUp() {
-    if (commandsIn || !document.body) return;
-    const s = slicer(primed ? PRIMED_WARM_UP_MS : WARM_UP_MS, () => commandsIn > 0);
-    if (!primed) { collect({}, s).catch(() => {}); return; }
-    if (keptOutline.has(primedKey)) return;
+    if (!primed || commandsIn || !document.body || keptOutline.has(primedKey)) return;
+    const s = slicer(WARM_UP_MS, () => commandsIn > 0);
     keptOutline.walk(primedKey, primed, s)
       .then(() => { rewarmGap = keptOutline.has(primedKey) ? REWARM_MS : Math.min(rewarmGap * 2, REWARM_MAX_MS); })
       .catch(() => {});

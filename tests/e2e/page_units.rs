@@ -21,8 +21,12 @@ async fn page_scripts_pass_their_unit_cases(engine: Engine) -> Result<()> {
     let mut browser = Browser::launch(engine, None).await?;
     let outcome = async {
         browser.goto(&site.url("/t/units.html")).await?;
-        // The line costs a first walk counts, from the core's one definition of them.
-        let core = json!({ "lineBudget": LineBudget::for_answer(DEFAULT_SNAPSHOT_TOKENS) });
+        // The line costs a first walk counts, and the command of a plain getPageHTML (what the
+        // session host primes a page with), from the core's one definition of them.
+        let core = json!({
+            "lineBudget": LineBudget::for_answer(DEFAULT_SNAPSHOT_TOKENS),
+            "firstOutline": hark_core::calls::first_outline(),
+        });
         let results = browser.eval(&format!("return runUnits({core});")).await?;
         let results = results.as_array().cloned().unwrap_or_default();
         let failed: Vec<String> = results

@@ -244,7 +244,7 @@
   // ---- a first outline within its budget (collect lineBudget) ----------------------------------
   // The least cost of each line as wasm-core sends it (snapshot.rs, LineBudget::for_answer: given
   // to runUnits by page_units.rs), for an answer whose lines may take `tokens`.
-  let coreLineBudget = null;
+  let coreLineBudget = null, coreFirstOutline = null;
   const lineBudget = (tokens) => {
     if (!coreLineBudget) throw new Error('runUnits was not given the core\'s line budget');
     return { ...coreLineBudget, tokens };
@@ -360,7 +360,9 @@
   test('the outline the model gets first is walked ahead in idle time, and again after the page changed',
     '<button id="b">Save</button><p>Some words</p>',
     async () => {
-      const first = { op: 'collect', buttonsOnly: false, maxNodes: 6000, lineBudget: lineBudget(1500) };
+      // The core's own command (calls::first_outline), as the session host primes a page with it.
+      const first = coreFirstOutline;
+      if (!first || first.op !== 'collect') throw new Error(`runUnits was not given the core's first outline: ${show(first)}`);
       const executor = globalThis.__hark.executor;
       const keptWithin = async (ms) => {
         for (const until = performance.now() + ms; performance.now() < until; await new Promise((r) => setTimeout(r, 50))) {
@@ -512,9 +514,10 @@
       eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
     });
 
-  // `core`: what the cases take from wasm-core's own definitions ({ lineBudget }).
+  // `core`: what the cases take from wasm-core's own definitions ({ lineBudget, firstOutline }).
   globalThis.runUnits = async (core) => {
     coreLineBudget = core && core.lineBudget;
+    coreFirstOutline = core && core.firstOutline;
     const fixture = document.getElementById('fixture');
     const results = [];
     for (const c of cases) {
