@@ -63,22 +63,28 @@ const STATE_WORDS = { connecting: 'connecting', listening: 'listening', thinking
 function showBadge(state, error) {
   if (state === 'off' && setupMissing.length) state = 'setup';
   const [text, color] = BADGE[state] || BADGE.off;
-  api.action.setBadgeText({ text }).catch?.(() => {});
-  api.action.setBadgeBackgroundColor({ color }).catch?.(() => {});
   const title = error
     ? `Hark: ${error.title}. ${error.message}`
     : state === 'setup'
       ? `Hark: finish setting up (click to continue): ${setupMissing.map((s) => SETUP_WORDS[s]).join(', ')}`
       : `Hark: ${STATE_WORDS[state] || state}`;
-  api.action.setTitle({ title }).catch?.(() => {});
+  // Only what changed: each call is a trip to the browser's UI thread.
+  if (text !== toolbarShows.text) api.action.setBadgeText({ text }).catch?.(() => {});
+  if (color !== toolbarShows.color) api.action.setBadgeBackgroundColor({ color }).catch?.(() => {});
+  if (title !== toolbarShows.title) api.action.setTitle({ title }).catch?.(() => {});
+  Object.assign(toolbarShows, { text, color, title });
 }
+// What this worker last set (a restarted worker sets everything once more).
+const toolbarShows = { text: null, color: null, title: null };
 
-// What the session host reports for the tab: overlay update + badge.
+// What the session host reports for the tab: the session's state and error for the toolbar
+// (`ui`), and an update to relay to the overlay (null when the tab's port carried it).
 function uiForTab(tabId, update, ui) {
-  if (update.state || 'error' in update) showBadge(ui ? ui.state : update.state, ui ? ui.error : update.error);
+  const now = ui ?? update;
+  if (now && (now.state || 'error' in now)) showBadge(now.state ?? null, now.error);
   // A session that connected has tested the connection.
-  if (update.state === 'listening' && setupMissing.includes('test')) api.storage.local.set({ connectionOk: true }).catch(() => {});
-  api.tabs.sendMessage(tabId, { type: 'hark.ui', ui: update }, { frameId: 0 }).catch(() => {});
+  if (now && ['listening', 'thinking', 'speaking'].includes(now.state) && setupMissing.includes('test')) api.storage.local.set({ connectionOk: true }).catch(() => {});
+  if (update) api.tabs.sendMessage(tabId, { type: 'hark.ui', ui: update }, { frameId: 0 }).catch(() => {});
 }
 
 // ---- the session host: session.html, an offscreen document (Chromium) or a tab (Firefox) -------

@@ -3,7 +3,8 @@
 // background page), so no page CSP or Permissions-Policy applies. It is glue: every decision is
 // the core's; this file performs the core's actions. The `bridge` reaches the tab:
 //   bridge.page(tabId, command) -> Promise<result>   run a page command in the tab's executor
-//   bridge.ui(tabId, update)                          overlay + badge update
+//   bridge.ui(tabId, update, ui)                      the toolbar shows ui.state/ui.error; the overlay
+//                                                     gets `update` (null: the tab's port carried it)
 //   bridge.microphoneSettled(tabId, open)             optional: the microphone is open (or not to be had)
 //   bridge.takeFocus()                                optional: focus this document (Firefox's tab)
 //   bridge.ended(tabId, ui)                           optional: the session ended by itself (a fatal
@@ -206,11 +207,48 @@ export function createSessionHost(bridge) {
     heldLines.clear();
     for (const transcript of lines) sendUi({ transcript });
   }
+  // The overlay hears every update at once: over the tab's port when it has one (in order with
+  // the page commands), else through the background. The background also shows the session's
+  // state on the toolbar button, and a message to it is dear for a page command sent meanwhile:
+  // it passes the browser's UI thread (Chromium: and wakes the service worker; Firefox: it runs
+  // on this document's thread), and a command's first message to the page took 5-10 ms instead
+  // of under 1 while one was on its way (each turn of the model brings two: thinking at
+  // response.created, listening at response.done, around the call). So while a session runs
+  // its course (listening, thinking, speaking) the toolbar gets the state it settled on,
+  // BADGE_SETTLE_MS later, only when it differs from what the toolbar shows, and not while a
+  // page command is out (for at most BADGE_HOLD_MS). Other states (connecting, error, off) go
+  // at once: the session may end right after them.
+  const BADGE_SETTLE_MS = 50, BADGE_HOLD_MS = 1000;
+  const RUNNING_STATES = new Set(['listening', 'thinking', 'speaking']);
+  let badgeTimer = null, badgeDue = 0, badgeShown = '';
+  let pagesOut = 0; // page commands sent and not answered yet
   function sendUi(update) {
     if (tabId === null) return;
-    // State, errors and questions also set the toolbar badge: those go through the bridge.
-    if (update.transcript && direct.tell(tabId, update)) return;
-    bridge.ui(tabId, update, ui);
+    if (!direct.tell(tabId, update)) {
+      bridge.ui(tabId, update, ui);
+      badgeShown = badgeOf(ui);
+    } else if ('state' in update || 'error' in update) {
+      if (RUNNING_STATES.has(ui.state)) holdBadge(); else sendBadge();
+    }
+  }
+  const badgeOf = (u) => JSON.stringify([u.state, u.error]);
+  // One timer for however many changes come meanwhile: it sends the state as it is then.
+  function holdBadge() {
+    if (badgeTimer) return;
+    badgeDue = performance.now() + BADGE_HOLD_MS;
+    badgeTimer = setTimeout(badgeWhenFree, BADGE_SETTLE_MS);
+  }
+  function badgeWhenFree() {
+    const wait = pagesOut > 0 ? badgeDue - performance.now() : 0;
+    if (wait > 0) badgeTimer = setTimeout(badgeWhenFree, Math.min(wait, BADGE_SETTLE_MS));
+    else sendBadge();
+  }
+  function sendBadge() {
+    clearTimeout(badgeTimer);
+    badgeTimer = null;
+    if (tabId === null || badgeOf(ui) === badgeShown) return;
+    badgeShown = badgeOf(ui);
+    bridge.ui(tabId, null, ui);
   }
 
   // Perform the core's actions (a JSON array).
@@ -279,6 +317,14 @@ export function createSessionHost(bridge) {
   }
 
   async function runPage(session, id, command, rereadable) {
+    pagesOut++;
+    try {
+      await runPageNow(session, id, command, rereadable);
+    } finally {
+      pagesOut--;
+    }
+  }
+  async function runPageNow(session, id, command, rereadable) {
     const started = performance.now();
     const limit = ACTION_OPS.has(command.op) ? ACTION_PATIENCE_MS : PAGE_PATIENCE_MS;
     let timer;

@@ -46,7 +46,12 @@
       link = api.runtime.connect({ name: 'hark-page' });
     } catch (_) { link = null; return; }
     link.onMessage.addListener((m) => {
-      if (m && m.ui) { Hark.overlay.apply(m.ui); return; }
+      // The overlay's updates come over the port too, in order with the commands.
+      if (m && m.ui) {
+        Hark.overlay.apply(m.ui);
+        if (m.ui.state === 'off') linkDown();
+        return;
+      }
       // The outline the model is asked for first: walked ahead, in idle time (page.js).
       if (m && m.prime) { Hark.executor.prime(m.prime); return; }
       if (!m || typeof m.id !== 'number') return;

@@ -84,7 +84,7 @@ async fn wait_setup_closed(b: &mut Browser) -> Result<()> {
 }
 
 /// The toolbar button's title and badge, as the person sees them.
-async fn toolbar(b: &mut Browser) -> Result<(String, String)> {
+pub(crate) async fn toolbar(b: &mut Browser) -> Result<(String, String)> {
     let v = b
         .ext_eval(
             "const a = (globalThis.browser ?? chrome).action; return [await a.getTitle({}), await a.getBadgeText({})];",

@@ -63,16 +63,40 @@ async fn session_connects_and_audio_flows_both_ways(engine: Engine) -> Result<()
         .await
         .context("the peer heard no speech from the fake microphone")?;
     println!("microphone at the peer: {:?}", info.audio);
-    // The model's voice plays in the browser, audibly.
-    call.say("Hello. I can see your dashboard.")?;
+    // The toolbar button says what the session does, as the overlay does.
+    wait_toolbar(&mut s, "Hark: listening", "ON").await?;
+    // The model's voice plays in the browser, audibly (30 words: the peer plays 2 s of it).
+    call.say(
+        "Hello. I can see your dashboard, with its cards, its charts and its tables; tell me what you \
+         would like to change on it, and I will do it for you right away.",
+    )?;
     s.wait_status("the model's audio to play", WAIT, |st| st["remoteAudioLevel"].as_f64().unwrap_or(0.0) > 0.01)
         .await?;
+    wait_toolbar(&mut s, "Hark: speaking", "ON").await?;
     s.wait_status("the model's words in the transcript", WAIT, |st| {
         st.to_string().contains("I can see your dashboard")
     })
     .await?;
+    wait_toolbar(&mut s, "Hark: listening", "ON").await?;
+    // Stopped from the toolbar: no badge, and the title says how to start again.
+    s.browser.press_toolbar_button().await?;
+    s.wait_state(&["off"], WAIT).await?;
+    wait_toolbar(&mut s, "Hark: off (click to start)", "").await?;
     s.stop().await;
     Ok(())
+}
+
+/// Waits for the toolbar button to show `title` and `badge`.
+async fn wait_toolbar(s: &mut Stack, title: &str, badge: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let shown = crate::first_run::toolbar(&mut s.browser).await?;
+        if shown.0 == title && shown.1 == badge {
+            return Ok(());
+        }
+        ensure!(std::time::Instant::now() < deadline, "the toolbar shows {shown:?}, not {title:?} / {badge:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn get_page_html_is_compact_addressable_and_bounded(engine: Engine) -> Result<()> {
