@@ -51,7 +51,7 @@ const stuckWords = (op, ms) => ACTION_OPS.has(op)
   ? `the page has not finished this ${op} after ${ms / 1000} s: it is probably showing a dialog (an alert, a confirm, or "leave this page?") that waits for the person, or it is busy. The action may have happened. Ask the person to answer the dialog, then call getPageHTML to see the page`
   : `the page did not answer within ${ms / 1000} s: it is busy, or showing a dialog that waits for the person. Ask them to look at the page`;
 
-function pageLinks(api) {
+function pageLinks(api, sessionUp) {
   const ports = new Map(); // tabId -> port
   const waiting = new Map(); // command id -> { settle, port, rereadable }
   let seq = 0;
@@ -72,8 +72,9 @@ function pageLinks(api) {
     const old = ports.get(tabId);
     if (old && old !== port) { abandon(old); try { old.disconnect(); } catch (_) {} }
     ports.set(tabId, port);
-    // The outline the model gets first (the core's command), for the page to walk ahead.
-    loadCore().then(() => port.postMessage({ prime: JSON.parse(core.first_outline_command()) })).catch(() => {});
+    // The outline the model gets first (the core's command), for the page to walk ahead; whether
+    // the session is past its start (else the page lets the start have the CPU first).
+    loadCore().then(() => port.postMessage({ prime: JSON.parse(core.first_outline_command()), sessionUp: sessionUp() })).catch(() => {});
     port.onMessage.addListener((m) => {
       const w = m && waiting.get(m.id);
       if (w && w.port === port && typeof m.json === 'string') {
@@ -163,7 +164,7 @@ export function createSessionHost(bridge) {
   // The host's document opens for a start: the core compiles while the start message is on its way
   // (12 ms of every Chromium start otherwise). A failure shows at the start, which awaits it again.
   loadCore().catch(() => { wasmReady = null; });
-  const direct = pageLinks(globalThis.browser ?? globalThis.chrome);
+  const direct = pageLinks(globalThis.browser ?? globalThis.chrome, () => s !== null && s.readyMs != null);
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.

@@ -53,7 +53,7 @@
         return;
       }
       // The outline the model is asked for first: walked ahead, in idle time (page.js).
-      if (m && m.prime) { Hark.executor.prime(m.prime); return; }
+      if (m && m.prime) { Hark.executor.prime(m.prime, m.sessionUp === true); return; }
       if (!m || typeof m.id !== 'number') return;
       // As one JSON string: the browser passes a string through its messaging far cheaper than a
       // deep object (a page's collect result can hold thousands of nodes), and the core wants text.

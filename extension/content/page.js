@@ -1100,16 +1100,18 @@
     if (!primed || rewarmTimer) return;
     rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(); }, rewarmGap);
   });
-  // On a page already loaded, the prime comes as a session starts here: the walk waits
-  // PRIME_WAIT_MS, so it does not take the CPU from the session's set-up (with the walk at once,
-  // Firefox's click-to-ready was 8-23 ms slower in four of four paired runs on two cores; the
-  // wait's own effect was within the noise of three). A new document is primed before its load,
-  // and walks once loaded and idle, as before.
+  // A prime on a page already loaded, while the session is still starting (`sessionUp` false):
+  // the walk waits PRIME_WAIT_MS, so it does not take the CPU from the session's set-up (with the
+  // walk at once, Firefox's click-to-ready was 8-23 ms slower in four of four paired runs on two
+  // cores; the wait's own effect was within the noise of three). A document that opens while the
+  // session runs (a link followed) walks once loaded and idle, whether its prime came before its
+  // load or after it (Firefox's often comes after: waiting then left a call made half a second
+  // after the load without a kept outline).
   const PRIME_WAIT_MS = 500;
-  function prime(command) {
+  function prime(command, sessionUp = false) {
     primed = command && command.op === 'collect' ? command : null;
     primedKey = primed ? JSON.stringify(primed) : '';
-    if (primed && document.readyState === 'complete') setTimeout(whenIdle, PRIME_WAIT_MS);
+    if (primed && document.readyState === 'complete') setTimeout(whenIdle, sessionUp ? 0 : PRIME_WAIT_MS);
   }
   if (document.readyState === 'complete') whenIdle();
   else addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
