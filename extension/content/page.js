@@ -1096,10 +1096,18 @@
       .catch(() => {});
   }
   const whenIdle = () => requestIdleCallback(warmUp, { timeout: 1000 });
-  keptOutline.whenChanged(() => {
-    if (!primed || rewarmTimer) return;
-    rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(); }, rewarmGap);
-  });
+  const rewarmIn = (ms) => { rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(); }, ms); };
+  keptOutline.whenChanged(() => { if (primed && !rewarmTimer) rewarmIn(rewarmGap); });
+  // After an action of Hark's (a click, a scroll, typing) the model often looks again once it has
+  // the result, a turn of its own later: the walk comes AFTER_ACTION_MS after the action (time for
+  // the page to answer it, a frame or a few) rather than REWARM_MS, unless the page has been
+  // changing under the last walks.
+  const AFTER_ACTION_MS = 150;
+  function rewarmAfterAction() {
+    if (!primed || rewarmGap > REWARM_MS) return;
+    clearTimeout(rewarmTimer);
+    rewarmIn(AFTER_ACTION_MS);
+  }
   // A prime on a page already loaded, while the session is still starting (`sessionUp` false):
   // the walk waits PRIME_WAIT_MS, so it does not take the CPU from the session's set-up (with the
   // walk at once, Firefox's click-to-ready was 8-23 ms slower in four of four paired runs on two
@@ -1123,7 +1131,10 @@
       // one, comes a frame later).
       if (!READS.has(command.op)) keptOutline.changed();
       const result = await fn(command);
-      if (!READS.has(command.op)) keptOutline.changed();
+      if (!READS.has(command.op)) {
+        keptOutline.changed();
+        rewarmAfterAction();
+      }
       if (result && typeof result === 'object') {
         const undid = Hark.takeStyleFights?.();
         if (undid) result.pageUndid = undid;
