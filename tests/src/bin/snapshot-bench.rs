@@ -460,16 +460,7 @@ struct Row {
     omitted: bool,
     /// Every build time behind median_ms and p95_ms.
     built: Vec<f64>,
-    /// Build times of the calls made right after a change to the page (each walks it), and
-    /// their in-page times.
-    changed: Vec<f64>,
-    changed_inpage: Vec<f64>,
-    changed_walked_ahead: usize,
-    /// How many of the resting calls the page answered with the outline it kept.
-    kept: usize,
-    /// Build times of the calls made MODEL_TURN after Hark scrolled the page; how many were kept.
-    acted: Vec<f64>,
-    acted_kept: usize,
+    series: Series,
 }
 
 async fn bench(runs: usize, only: Option<String>, engines: Vec<Engine>) -> Result<()> {
@@ -583,19 +574,7 @@ async fn measure(
     let before = timings_so_far(s).await?;
     s.open_loaded(page, Duration::from_millis(500)).await?;
     let url = s.browser.eval("return location.href").await?.as_str().unwrap_or_default().to_string();
-    let BuildTimes {
-        snapshot,
-        built,
-        host,
-        inpage,
-        rt,
-        changed,
-        changed_inpage,
-        changed_walked_ahead,
-        kept,
-        acted,
-        acted_kept,
-    } = build_times(s, call, page, runs, before).await?;
+    let BuildTimes { snapshot, built, host, inpage, rt, series } = build_times(s, call, page, runs, before).await?;
 
     // What the model can reach: the first answer, then reading on with the `from=` each answer
     // names, as the model would (default budget), until the page ends.
@@ -682,12 +661,7 @@ async fn measure(
         host_collect_ms: median(&host),
         omitted: snapshot.contains("Not shown to stay within"),
         built,
-        changed,
-        changed_inpage,
-        changed_walked_ahead,
-        kept,
-        acted,
-        acted_kept,
+        series,
     };
     Ok((row, mode))
 }
@@ -703,14 +677,19 @@ struct BuildTimes {
     inpage: Vec<f64>,
     /// The peer's view: call sent → output received.
     rt: Vec<f64>,
+    series: Series,
+}
+
+/// What the calls after the first `runs` found, and how many calls were answered without a walk.
+struct Series {
+    /// How many of the first `runs` calls got the kept outline.
+    kept: usize,
     /// Hark's build time and in-page time of `runs` more calls, each right after a change to the
     /// page: these walk it, where the calls above may get the outline the page kept.
     changed: Vec<f64>,
     changed_inpage: Vec<f64>,
     /// Calls right after a change that found an outline the page had walked since (not in `changed`).
     changed_walked_ahead: usize,
-    /// How many of the first `runs` calls got the kept outline.
-    kept: usize,
     /// Build times of `runs` calls made MODEL_TURN after Hark scrolled the page, and how many of
     /// them got an outline the page had walked since.
     acted: Vec<f64>,
@@ -798,12 +777,14 @@ async fn build_times(
         host: resting.iter().filter_map(|t| t["ms"].as_f64()).collect(),
         inpage: resting.iter().filter_map(|t| t["pageMs"].as_f64()).collect(),
         rt,
-        changed: builds[runs..2 * runs].iter().zip(after).filter(|(_, t)| walked(t)).map(|(b, _)| *b).collect(),
-        changed_inpage: after.iter().filter(walked).filter_map(|t| t["pageMs"].as_f64()).collect(),
-        changed_walked_ahead: after.iter().filter(|t| !walked(t)).count(),
-        kept: resting.iter().filter(|t| t["kept"] == json!(true)).count(),
-        acted: builds[2 * runs..].to_vec(),
-        acted_kept: acted.iter().filter(|t| t["kept"] == json!(true)).count(),
+        series: Series {
+            kept: resting.iter().filter(|t| t["kept"] == json!(true)).count(),
+            changed: builds[runs..2 * runs].iter().zip(after).filter(|(_, t)| walked(t)).map(|(b, _)| *b).collect(),
+            changed_inpage: after.iter().filter(walked).filter_map(|t| t["pageMs"].as_f64()).collect(),
+            changed_walked_ahead: after.iter().filter(|t| !walked(t)).count(),
+            acted: builds[2 * runs..].to_vec(),
+            acted_kept: acted.iter().filter(|t| t["kept"] == json!(true)).count(),
+        },
     })
 }
 
@@ -932,7 +913,7 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
             r.rt_ms,
             r.host_collect_ms,
             r.inpage_collect_ms,
-            median(&r.changed)
+            median(&r.series.changed)
         );
     }
     println!("(+ = the snapshot says elements were left out to stay within its budget; view = addressable share of the visible");
@@ -1013,7 +994,7 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
         verdict(ok_ms == n),
         medians.iter().cloned().fold(0.0, f64::max)
     );
-    let changed: Vec<f64> = rows.iter().map(|r| median(&r.changed)).collect();
+    let changed: Vec<f64> = rows.iter().map(|r| median(&r.series.changed)).collect();
     let ok_changed = changed.iter().filter(|&&x| x <= GOAL_MEDIAN_MS).count();
     println!(
         "  ≤{GOAL_MEDIAN_MS:.0} ms median per page, right after a change: median {:>6.1} ms {}  ({ok_changed}/{n} pages meet it; worst {:.1} ms; \
@@ -1021,7 +1002,7 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
         median(&changed),
         verdict(ok_changed == n),
         changed.iter().cloned().fold(0.0, f64::max),
-        sum(&|r| r.kept),
+        sum(&|r| r.series.kept),
         n * runs
     );
     if !held.is_empty() {
@@ -1110,11 +1091,11 @@ fn pooled(rows: &[&Row]) -> Pooled {
         host_median: median(&rows.iter().map(|r| r.host_collect_ms).collect::<Vec<_>>()),
         inpage_median: median(&rows.iter().map(|r| r.inpage_collect_ms).collect::<Vec<_>>()),
         first_median: median(&rows.iter().filter_map(|r| r.built.first().copied()).collect::<Vec<_>>()),
-        changed_median: median(&rows.iter().map(|r| median(&r.changed)).collect::<Vec<_>>()),
-        changed_p95: median(&rows.iter().map(|r| percentile(&r.changed, 0.95)).collect::<Vec<_>>()),
-        changed_within_goal: rows.iter().filter(|r| median(&r.changed) <= GOAL_MEDIAN_MS).count(),
-        changed_inpage_median: median(&rows.iter().map(|r| median(&r.changed_inpage)).collect::<Vec<_>>()),
-        kept: rows.iter().map(|r| r.kept).sum(),
+        changed_median: median(&rows.iter().map(|r| median(&r.series.changed)).collect::<Vec<_>>()),
+        changed_p95: median(&rows.iter().map(|r| percentile(&r.series.changed, 0.95)).collect::<Vec<_>>()),
+        changed_within_goal: rows.iter().filter(|r| median(&r.series.changed) <= GOAL_MEDIAN_MS).count(),
+        changed_inpage_median: median(&rows.iter().map(|r| median(&r.series.changed_inpage)).collect::<Vec<_>>()),
+        kept: rows.iter().map(|r| r.series.kept).sum(),
         resting: rows.iter().map(|r| r.built.len()).sum(),
     }
 }
@@ -1183,8 +1164,8 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(g, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
     );
     // The same, right after a change to each page: every one of these calls walks the page.
-    let changed: Vec<f64> = all.iter().flat_map(|r| r.changed.iter().copied()).collect();
-    let gc = &generated.changed;
+    let changed: Vec<f64> = all.iter().flat_map(|r| r.series.changed.iter().copied()).collect();
+    let gc = &generated.series.changed;
     let everything: Vec<f64> = changed.iter().chain(gc).copied().collect();
     println!(
         "  the same right after a change to the page (each call walks it): {} calls on {} corpus pages: median {:.1}, p95 {:.1}, \
@@ -1195,18 +1176,19 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         percentile(&changed, 0.95),
         max(&changed),
         median(gc),
-        median(&generated.changed_inpage),
+        median(&generated.series.changed_inpage),
         percentile(&everything, 0.95),
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(gc, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
     );
-    let ahead: usize = all.iter().map(|r| r.changed_walked_ahead).sum::<usize>() + generated.changed_walked_ahead;
+    let ahead: usize =
+        all.iter().map(|r| r.series.changed_walked_ahead).sum::<usize>() + generated.series.changed_walked_ahead;
     if ahead > 0 {
         println!("    ({ahead} calls right after a change found an outline walked since the change, and are left out)");
     }
     // The model looking again after Hark scrolled, a model's turn later.
-    let acted: Vec<f64> = all.iter().flat_map(|r| r.acted.iter().copied()).collect();
-    let acted_kept: usize = all.iter().map(|r| r.acted_kept).sum();
-    let ga = &generated.acted;
+    let acted: Vec<f64> = all.iter().flat_map(|r| r.series.acted.iter().copied()).collect();
+    let acted_kept: usize = all.iter().map(|r| r.series.acted_kept).sum();
+    let ga = &generated.series.acted;
     let everything: Vec<f64> = acted.iter().chain(ga).copied().collect();
     println!(
         "  the same {} ms after Hark scrolled the page a screen (the model's turn, assumed): {} calls on {} corpus pages: \
@@ -1219,7 +1201,7 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         percentile(&acted, 0.95),
         max(&acted),
         median(ga),
-        generated.acted_kept,
+        generated.series.acted_kept,
         ga.len(),
         percentile(&everything, 0.95),
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(ga, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
