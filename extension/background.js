@@ -22,12 +22,12 @@ async function injectContent(tabId) {
 
 // Run one page command in the tab's top document. During a navigation the new document's content
 // script is not there yet, so retry until it answers (or say why not).
-async function pageCommand(tabId, command) {
+async function pageCommand(tabId, command, reads = false) {
   const deadline = Date.now() + PAGE_TIMEOUT_MS;
   let injected = false, last = '';
   for (;;) {
     try {
-      const r = await api.tabs.sendMessage(tabId, { type: 'hark.cmd', command }, { frameId: 0 });
+      const r = await api.tabs.sendMessage(tabId, { type: 'hark.cmd', command, reads: reads === true }, { frameId: 0 });
       if (r !== undefined) return r;
       last = 'no answer';
     } catch (e) {
@@ -397,7 +397,7 @@ function fromContentScript(sender) {
 async function handle(msg, sender) {
   // Session host (session.html) → tab.
   if (msg.target === 'background' && fromExtensionPage(sender)) {
-    if (msg.type === 'page') return pageCommand(msg.tabId, msg.command);
+    if (msg.type === 'page') return pageCommand(msg.tabId, msg.command, msg.reads);
     if (msg.type === 'ui') { uiForTab(msg.tabId, msg.update, msg.ui); return { ok: true }; }
     if (msg.type === 'ended') { onEnded(msg.tabId, msg.ui); return { ok: true }; }
     if (msg.type === 'hostListening') { hostHeard?.(true); return { ok: true }; }

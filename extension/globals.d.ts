@@ -5,7 +5,7 @@
  * file adds its part; `main.js` wires them to the extension. */
 interface HarkContent {
   /** page.js: runs one page command (the core's `PageCommand` JSON) and answers its result. */
-  executor?: { execute(command: unknown): Promise<unknown>; [part: string]: any };
+  executor?: { execute(command: unknown, reads?: boolean): Promise<unknown>; [part: string]: any };
   /** page.js: the page model (visibility, roles, names, refs) the other parts read. */
   dom?: any;
   styles?: any;

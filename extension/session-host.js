@@ -2,7 +2,8 @@
 // WASM core, in an extension-origin context (Chromium: the offscreen document; Firefox: the
 // background page), so no page CSP or Permissions-Policy applies. It is glue: every decision is
 // the core's; this file performs the core's actions. The `bridge` reaches the tab:
-//   bridge.page(tabId, command) -> Promise<result>   run a page command in the tab's executor
+//   bridge.page(tabId, command, reads) -> Promise<result>  run a page command in the tab's executor
+//                                                     (`reads`: it only reads, the core's `rereadable`)
 //   bridge.ui(tabId, update, ui)                      the toolbar shows ui.state/ui.error; the overlay
 //                                                     gets `update` (null: the tab's port carried it)
 //   bridge.microphoneSettled(tabId, open)             optional: the microphone is open (or not to be had)
@@ -104,7 +105,7 @@ function pageLinks(api, sessionUp) {
       }, DIRECT_TIMEOUT_MS);
       const settle = (json) => { clearTimeout(timer); resolve(json); };
       waiting.set(id, { settle, port, rereadable, timing });
-      try { port.postMessage({ id, command }); } catch (_) { waiting.delete(id); settle(null); }
+      try { port.postMessage({ id, command, reads: rereadable }); } catch (_) { waiting.delete(id); settle(null); }
     });
   }
   // An overlay update over the tab's port; false when there is none (the relay carries it).
@@ -345,10 +346,10 @@ export function createSessionHost(bridge) {
     try {
       const json = await direct.run(session.tabId, command, rereadable, timing);
       if (json != null) return json;
-      let result = await bridge.page(session.tabId, command);
+      let result = await bridge.page(session.tabId, command, rereadable);
       // The document left while a relayed command ran there (content/main.js): a read runs again
       // on the new one, a change is answered with the words.
-      if (result && result.gone && rereadable) result = await bridge.page(session.tabId, command);
+      if (result && result.gone && rereadable) result = await bridge.page(session.tabId, command, rereadable);
       if (result && typeof result.ms === 'number') timing.pageMs = result.ms;
       if (result && result.kept === true) timing.kept = true;
       return JSON.stringify(result ?? { ok: false, error: 'the page gave no answer' });

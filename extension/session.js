@@ -11,7 +11,7 @@ const stateLine = document.getElementById('state');
 const WORDS = { connecting: 'Connecting…', listening: 'Listening.', thinking: 'Thinking…', speaking: 'Speaking.', error: 'Stopped.', off: 'Off.' };
 
 const host = createSessionHost({
-  page: (tabId, command) => api.runtime.sendMessage({ target: 'background', type: 'page', tabId, command }),
+  page: (tabId, command, reads) => api.runtime.sendMessage({ target: 'background', type: 'page', tabId, command, reads }),
   ui: (tabId, update, ui) => {
     if (stateLine) stateLine.textContent = ui.error ? `${ui.error.title}: ${ui.error.message}` : WORDS[ui.state] || ui.state;
     api.runtime.sendMessage({ target: 'background', type: 'ui', tabId, update, ui: { state: ui.state, error: ui.error } }).catch(() => {});

@@ -22,7 +22,7 @@
       case 'hark.cmd': {
         const answer = (result) => { if (running.delete(answer)) sendResponse(result); };
         running.add(answer);
-        Hark.executor.execute(msg.command).then(answer);
+        Hark.executor.execute(msg.command, msg.reads === true).then(answer);
         linkUp();
         return true; // answered when the command has run (it may work in slices)
       }
@@ -60,7 +60,7 @@
       // `ms`: the executor's own time, for the session host's timings (status.pageTimings), and
       // `kept`: the answer was the page's kept outline (no walk).
       const port = link;
-      Hark.executor.execute(m.command).then((result) => {
+      Hark.executor.execute(m.command, m.reads === true).then((result) => {
         const timed = /** @type {{ ms?: unknown, kept?: unknown } | null} */ (result);
         const ms = timed && typeof timed.ms === 'number' ? timed.ms : undefined;
         const kept = timed?.kept === true || undefined;

@@ -1063,15 +1063,16 @@
 
   // ---- command dispatch ----------------------------------------------------------------------------
   const COMMANDS = { collect: collectOrKept, html };
-  const READS = new Set(['collect', 'html', 'readText']);
 
   // One command at a time, in the order they came: a command working in slices is never
   // overtaken by the next (an undo before the change it undoes has finished).
   let queue = Promise.resolve();
   let commandsIn = 0; // commands received and not yet answered
-  function execute(command) {
+  // `reads`: the command only reads the page (the core says so with each command, from its
+  // page::READ_OPS); any other drops what the page kept.
+  function execute(command, reads = false) {
     commandsIn++;
-    const run = queue.then(() => runCommand(command)).finally(() => { commandsIn--; });
+    const run = queue.then(() => runCommand(command, reads)).finally(() => { commandsIn--; });
     queue = run.catch(() => {});
     return run;
   }
@@ -1123,15 +1124,15 @@
   }
   if (document.readyState === 'complete') whenIdle();
   else addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
-  async function runCommand(command) {
+  async function runCommand(command, reads) {
     const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
     if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
     try {
       // A command that acts on the page changes what the next walk finds (its scroll event, for
       // one, comes a frame later).
-      if (!READS.has(command.op)) keptOutline.changed();
+      if (!reads) keptOutline.changed();
       const result = await fn(command);
-      if (!READS.has(command.op)) {
+      if (!reads) {
         keptOutline.changed();
         rewarmAfterAction();
       }

@@ -21,11 +21,13 @@ async fn page_scripts_pass_their_unit_cases(engine: Engine) -> Result<()> {
     let mut browser = Browser::launch(engine, None).await?;
     let outcome = async {
         browser.goto(&site.url("/t/units.html")).await?;
-        // The line costs a first walk counts, and the command of a plain getPageHTML (what the
-        // session host primes a page with), from the core's one definition of them.
+        // The line costs a first walk counts, the command of a plain getPageHTML (what the
+        // session host primes a page with), and the commands that only read, from the core's one
+        // definition of them.
         let core = json!({
             "lineBudget": LineBudget::for_answer(DEFAULT_SNAPSHOT_TOKENS),
             "firstOutline": hark_core::calls::first_outline(),
+            "readOps": hark_core::page::READ_OPS,
         });
         let results = browser.eval(&format!("return runUnits({core});")).await?;
         let results = results.as_array().cloned().unwrap_or_default();

@@ -19,7 +19,13 @@
     if (String(text).includes(part)) throw new Error(`${what}: ${show(part)} is in ${show(text)}`);
   }
   const dom = () => globalThis.__hark.dom;
-  const run = (command) => globalThis.__hark.executor.execute(command);
+  // As the session host sends a command: with whether it only reads (the core's page::READ_OPS,
+  // given to runUnits by page_units.rs).
+  let coreReadOps = null;
+  const run = (command) => {
+    if (!coreReadOps) throw new Error('runUnits was not given the core\'s read ops');
+    return globalThis.__hark.executor.execute(command, coreReadOps.includes(command.op));
+  };
   // The outline's nodes with a role and a name, as the model reads them.
   async function outline() {
     const r = await run({ op: 'collect' });
@@ -514,8 +520,9 @@
       eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
     });
 
-  // `core`: what the cases take from wasm-core's own definitions ({ lineBudget, firstOutline }).
+  // `core`: what the cases take from wasm-core's own definitions ({ lineBudget, firstOutline, readOps }).
   globalThis.runUnits = async (core) => {
+    coreReadOps = core && core.readOps;
     coreLineBudget = core && core.lineBudget;
     coreFirstOutline = core && core.firstOutline;
     const fixture = document.getElementById('fixture');

@@ -11,6 +11,11 @@ use serde_json::Value;
 use crate::confirm::Check;
 use crate::tree::Fields;
 
+/// The `op` of each command that only reads the page. The session host sends each command with
+/// whether it is one (`rereadable`): a read runs again on a page that went away meanwhile, and the
+/// page's executor keeps its outline across reads and drops it at any other command.
+pub const READ_OPS: [&str; 3] = ["collect", "html", "readText"];
+
 // Deserialize only in tests: the core never reads commands, and every derive costs wasm size.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
@@ -365,9 +370,13 @@ impl PageCommand {
         self
     }
 
-    /// Commands that only read the page (they change nothing in it, not even what it shows).
+    /// Commands that only read the page (they change nothing in it, not even what it shows): their
+    /// `op` is one of [`READ_OPS`].
     pub fn only_reads(&self) -> bool {
-        matches!(self, PageCommand::Collect { .. } | PageCommand::Html { .. } | PageCommand::ReadText { .. })
+        // An internally tagged enum writes its tag first: `{"op":"collect",…`.
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let op = json.strip_prefix(r#"{"op":""#).and_then(|rest| rest.split('"').next());
+        op.is_some_and(|op| READ_OPS.contains(&op))
     }
 
     /// Commands that act on refs carry the document the refs came from.
@@ -562,6 +571,21 @@ mod tests {
             c,
             PageCommand::Collect { buttons_only: false, max_nodes: 5, from: None, doc: None, line_budget: None }
         );
+    }
+
+    #[test]
+    fn the_commands_that_only_read_are_the_read_ops() {
+        for json in [
+            r#"{"op":"collect","buttonsOnly":false,"maxNodes":5}"#,
+            r#"{"op":"html","maxChars":800}"#,
+            r#"{"op":"readText","maxChars":900}"#,
+        ] {
+            let c: PageCommand = serde_json::from_str(json).unwrap();
+            assert!(c.only_reads(), "{json}");
+        }
+        for c in [PageCommand::Undo, PageCommand::Click { element_ref: "e1".into(), doc: None, confirmed: vec![] }] {
+            assert!(!c.only_reads(), "{c:?}");
+        }
     }
 
     #[test]
