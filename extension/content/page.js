@@ -1122,8 +1122,8 @@
     primedKey = primed ? JSON.stringify(primed) : '';
     if (primed && document.readyState === 'complete') setTimeout(whenIdle, sessionUp ? 0 : PRIME_WAIT_MS);
   }
-  if (document.readyState === 'complete') whenIdle();
-  else addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
+  // A prime that came before the load walks once the page has loaded (nothing is primed yet here).
+  if (document.readyState !== 'complete') addEventListener('load', (e) => { if (e.isTrusted) whenIdle(); });
   async function runCommand(command, reads) {
     const fn = command && Object.hasOwn(COMMANDS, command.op) ? COMMANDS[command.op] : null;
     if (!fn) return { ok: false, error: `the page executor does not know '${command && command.op}'` };
