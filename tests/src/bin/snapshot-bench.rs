@@ -38,6 +38,9 @@ use hark_e2e::stack::Stack;
 use hark_e2e::stats::{median, percentile};
 
 const DEFAULT_RUNS: usize = 12;
+/// Each run makes 4 page commands and 4 calls per page (at rest, after a change, a scroll and the
+/// call after it), read back from the session host's status, which keeps the last 50 of each.
+const MAX_RUNS: usize = 12;
 /// At most this many answers when reading a page on with `from=`.
 const MAX_ANSWERS: usize = 40;
 
@@ -62,7 +65,13 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).filter(|n| *n >= 1).context("--runs N")?,
+            "--runs" => {
+                runs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| (1..=MAX_RUNS).contains(n))
+                    .with_context(|| format!("--runs N, 1 to {MAX_RUNS}"))?
+            }
             "--only" => only = Some(args.next().context("--only SUBSTRING")?),
             "--engine" => engines = Engine::choice(args.next().as_deref())?,
             other => bail!("unknown argument {other:?} (--runs N, --only SUBSTRING, --engine chromium|firefox|both)"),
