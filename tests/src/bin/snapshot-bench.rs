@@ -1145,7 +1145,8 @@ impl Pooled {
 
 /// Both browsers side by side: the pages tuned on, then the held-out ones.
 /// Issue 11, goal 1: every answer within 20 ms at p95, over every call on every corpus page
-/// (held-out ones included) and on the generated page.
+/// (held-out ones included) and on the generated page. Each line's verdict needs both that p95
+/// and the generated page's own (printed beside it) within the goal.
 fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
     let calls: Vec<f64> = all.iter().flat_map(|r| r.built.iter().copied()).collect();
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
@@ -1178,7 +1179,7 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
     let everything: Vec<f64> = changed.iter().chain(gc).copied().collect();
     println!(
         "  the same right after a change to the page (each call walks it): {} calls on {} corpus pages: median {:.1}, p95 {:.1}, \
-         max {:.1} ms; the generated page: median {:.1} ms (in-page {:.1} ms); with it: p95 {:.1} ms {}",
+         max {:.1} ms; the generated page: median {:.1} ms (in-page {:.1} ms), p95 {:.1} ms; with it: p95 {:.1} ms {}",
         changed.len(),
         all.len(),
         median(&changed),
@@ -1186,6 +1187,7 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         max(&changed),
         median(gc),
         median(&generated.series.changed_inpage),
+        percentile(gc, 0.95),
         percentile(&everything, 0.95),
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(gc, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
     );
@@ -1202,7 +1204,7 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
     println!(
         "  the same {} ms after Hark scrolled the page a screen (the model's turn, assumed): {} calls on {} corpus pages: \
          median {:.1}, p95 {:.1}, max {:.1} ms, {acted_kept} answered with an outline walked since the scroll; the generated \
-         page: median {:.1} ms ({} of {} walked since); with it: p95 {:.1} ms {}",
+         page: median {:.1} ms, p95 {:.1} ms ({} of {} walked since); with it: p95 {:.1} ms {}",
         MODEL_TURN.as_millis(),
         acted.len(),
         all.len(),
@@ -1210,6 +1212,7 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         percentile(&acted, 0.95),
         max(&acted),
         median(ga),
+        percentile(ga, 0.95),
         generated.series.acted_kept,
         ga.len(),
         percentile(&everything, 0.95),
