@@ -10,7 +10,7 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 
 use hark_e2e::browser::{Engine, Launch};
-use hark_e2e::stack::{configure, Stack};
+use hark_e2e::stack::{configure, Stack, GENERATED_PAGE};
 use hark_peer::{CallHandle, Faults, HttpFailure, ToolInvocation, LOCAL_API_KEY};
 use hark_server::config::{ApiKey, ModeChoice, Settings};
 use hark_server::Companion;
@@ -562,7 +562,7 @@ async fn start_slow_action(call: &CallHandle) -> Result<String> {
 /// on another tab works.
 async fn the_tab_closing_during_an_action_ends_the_session(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
-    s.open("/t/big-table.html").await?;
+    s.open(GENERATED_PAGE).await?;
     let call = s.start_hark().await?;
     start_slow_action(&call).await?;
     let fault = "the tab closes during an action";
@@ -585,7 +585,7 @@ async fn the_tab_closing_during_an_action_ends_the_session(engine: Engine) -> Re
 /// the model to tell the person), the session goes on, and the next call acts on the new page.
 async fn the_tab_navigating_during_an_action_gets_words_and_the_session_goes_on(engine: Engine) -> Result<()> {
     let mut s = Stack::start(engine).await?;
-    s.open("/t/big-table.html").await?;
+    s.open(GENERATED_PAGE).await?;
     let call = s.start_hark().await?;
     let id = start_slow_action(&call).await?;
     let fault = "the tab navigates during an action";

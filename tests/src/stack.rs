@@ -14,6 +14,11 @@ use hark_peer::{CallHandle, Peer, PeerConfig, LOCAL_API_KEY};
 use hark_server::config::{ApiKey, ModeChoice, Settings};
 use hark_server::Companion;
 
+/// The generated page of issue 11 (`tests/pages/big-table.html`, built by its own script):
+/// [`GENERATED_ROWS`] rows, each with a link and a button.
+pub const GENERATED_PAGE: &str = "/t/big-table.html";
+pub const GENERATED_ROWS: u64 = 30_000;
+
 pub struct Stack {
     pub peer: Peer,
     pub companion: CompanionSlot,
@@ -125,6 +130,16 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tokio::time::sleep(settle).await;
+        Ok(())
+    }
+
+    /// Opens [`GENERATED_PAGE`] (loaded, then `settle`) and checks that its script built every row.
+    pub async fn open_generated_page(&mut self, settle: Duration) -> Result<()> {
+        self.open_loaded(GENERATED_PAGE, settle).await?;
+        let rows = self.browser.eval("return +document.body.dataset.rows").await?;
+        if rows != json!(GENERATED_ROWS) {
+            bail!("{GENERATED_PAGE} did not build its {GENERATED_ROWS} rows: {rows}");
+        }
         Ok(())
     }
 

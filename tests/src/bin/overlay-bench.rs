@@ -24,10 +24,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use hark_e2e::browser::Engine;
-use hark_e2e::stack::Stack;
+use hark_e2e::stack::{Stack, GENERATED_PAGE};
 use hark_e2e::stats::{median, percentile};
 
-const GENERATED_PAGE: &str = "/t/big-table.html";
 const TURNS: usize = 10;
 const TURN_GAP: Duration = Duration::from_millis(300);
 const AT_REST: Duration = Duration::from_secs(3);
@@ -102,11 +101,7 @@ async fn bench_engine(engine: Engine) -> Result<Vec<Phase>> {
     let mut s = Stack::start(engine).await?;
     s.open(GENERATED_PAGE).await?;
     let call = s.start_hark().await?;
-    s.open_loaded(GENERATED_PAGE, Duration::from_millis(500)).await?;
-    let rows = s.browser.eval("return +document.body.dataset.rows").await?;
-    if rows != json!(30000) {
-        bail!("{GENERATED_PAGE} did not build its 30,000 rows: {rows}");
-    }
+    s.open_generated_page(Duration::from_millis(500)).await?;
     // The first call walks the page; the turns measured after it find its kept outline.
     call.call_tool("getPageHTML", json!({})).await.map_err(|e| anyhow::anyhow!("getPageHTML: {e}"))?;
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -34,7 +34,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use hark_e2e::browser::{Engine, WINDOW};
 use hark_e2e::corpus::{held_out, pages as corpus_pages};
-use hark_e2e::stack::Stack;
+use hark_e2e::stack::{Stack, GENERATED_PAGE};
 use hark_e2e::stats::{median, percentile};
 
 const DEFAULT_RUNS: usize = 12;
@@ -51,8 +51,6 @@ const GOAL_ADDRESSABLE: f64 = 1.0;
 const GOAL_MEDIAN_MS: f64 = 20.0;
 // Issue 11, goal 1.
 const GOAL_EVERY_PAGE_P95_MS: f64 = 20.0;
-/// The generated page of issue 11 (tests/pages, served by the e2e site).
-const GENERATED_PAGE: &str = "/t/big-table.html";
 
 fn main() -> Result<()> {
     if let Some(code) = hark_e2e::netns::reexec_inside() {
@@ -554,11 +552,7 @@ async fn bench_engine(
     // Issue 11, goal 1: a page far larger than any in the corpus, built by its own script.
     eprintln!("[{} generated] {GENERATED_PAGE}", engine.name());
     let before = timings_so_far(&mut s).await?;
-    s.open_loaded(GENERATED_PAGE, Duration::from_millis(500)).await?;
-    let built_rows = s.browser.eval("return +document.body.dataset.rows").await?;
-    if built_rows != json!(30000) {
-        bail!("{GENERATED_PAGE} did not build its 30,000 rows: {built_rows}");
-    }
+    s.open_generated_page(Duration::from_millis(500)).await?;
     let generated = build_times(&mut s, &call, GENERATED_PAGE, runs, before).await?;
     s.stop().await;
     Ok(EngineRun { rows, aria_modes, generated })
