@@ -15,7 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Nothing of Hark's runs in a page where no session runs: the executor and the overlay are injected
 // when Hark starts on a tab, and into each new document of that tab while its session runs. A
 // second injection into the same document is a no-op (each file returns if it is already there).
-const CONTENT_FILES = ['content/page.js', 'content/readable.js', 'content/styles.js', 'content/views.js', 'content/actions.js', 'content/marks.js', 'content/overlay.js', 'content/main.js'];
+const CONTENT_FILES = ['content/page.js', 'content/readable.js', 'content/styles.js', 'content/views.js', 'content/actions.js', 'content/marks.js', 'ui-picture.js', 'content/overlay.js', 'content/main.js'];
 async function injectContent(tabId) {
   await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: CONTENT_FILES });
 }
@@ -389,6 +389,12 @@ function fromExtensionPage(sender) {
   return !sender.tab || (typeof sender.tab.url === 'string' && sender.tab.url.startsWith(ORIGIN));
 }
 
+// Hark's overlay frame (overlay.html) inside a tab's page.
+// Its URL is not ORIGIN's in Chromium (above); sender.id says it is Hark's.
+function fromOverlayFrame(sender) {
+  return sender.id === api.runtime.id && sender.tab && typeof sender.url === 'string' && /^(chrome|moz)-extension:/.test(sender.url) && new URL(sender.url).pathname === '/overlay.html';
+}
+
 // The tab's own top document (content script), as opposed to an extension page.
 function fromContentScript(sender) {
   return sender.id === api.runtime.id && sender.tab && sender.frameId === 0 && !(sender.url || '').startsWith(ORIGIN);
@@ -404,6 +410,15 @@ async function handle(msg, sender) {
     return undefined;
   }
   if (msg.target) return undefined; // addressed to another context
+  // The overlay frame's nonce, to its tab's content script, which hands the frame its port
+  // (content/overlay.js): only an extension context can make this message.
+  if (fromOverlayFrame(sender)) {
+    if (msg.type !== 'hark.overlayHello' || typeof msg.nonce !== 'string') return undefined;
+    // The frame's own origin: Chromium loads the frame's dynamic URL (runtime.getURL, which the
+    // page cannot guess) at the extension's fixed origin.
+    const origin = new URL(sender.url).origin;
+    return api.tabs.sendMessage(sender.tab.id, { type: 'hark.overlayHello', nonce: msg.nonce.slice(0, 64), origin }, { frameId: 0 }).catch(() => null);
+  }
   if (fromContentScript(sender)) {
     const st = await host('status');
     const mine = st.active && st.tabId === sender.tab.id;

@@ -31,3 +31,6 @@ declare var __hark: HarkContent | undefined;
 
 /** Only in a service worker (Chromium's background); the DOM library does not declare it. */
 declare var ServiceWorkerGlobalScope: { prototype: object; new (): object } | undefined;
+
+/** ui-picture.js: what the overlay shows, as one picture built from the core's UI updates. */
+declare var harkPicture: { blank(state?: string): any; apply(ui: any, update: any): void } | undefined;

@@ -12,6 +12,7 @@
 //                                                     error); its host may close (`ui`: its last words)
 import init, * as core from './pkg/hark_core.js';
 import { BROWSER, microphonePermission } from './platform.js';
+import './ui-picture.js';
 
 const CONNECT_TIMEOUT_MS = 20000;
 // A connected session whose network path stays 'disconnected' this long is lost (the browser's
@@ -24,7 +25,6 @@ const MIC_WAIT_MS = 3000;
 // peer) are ICE-lite and learn the browser's address from its own connectivity checks, and waiting
 // for gathering to complete cost Chromium ~145 ms of every start (extension-bench's legs).
 const ICE_GATHER_WAIT_MS = 1000;
-const MAX_LINES = 30;
 const BUDGET_ASK_MS = 2000;
 const TRANSCRIPT_EVERY_MS = 100;
 
@@ -169,22 +169,12 @@ export function createSessionHost(bridge) {
   let s = null; // the running session
   let generation = 0;
   // What the overlay shows, replayed to a new document after navigation.
-  let ui = { state: 'off', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
+  const picture = globalThis.harkPicture;
+  let ui = picture.blank();
   let tabId = null;
 
   function emitUi(update) {
-    if (update.state) ui.state = update.state;
-    if ('error' in update) ui.error = update.error;
-    if (typeof update.muted === 'boolean') ui.muted = update.muted;
-    if (update.ask) ui.ask = update.ask.open ? update.ask : null;
-    if (update.usage) ui.usage = update.usage;
-    if (typeof update.push_to_talk === 'boolean') ui.pushToTalk = update.push_to_talk;
-    if (update.transcript) {
-      const i = ui.lines.findIndex((l) => l.id === update.transcript.id);
-      if (i >= 0) ui.lines[i] = update.transcript;
-      else ui.lines.push(update.transcript);
-      if (ui.lines.length > MAX_LINES) ui.lines.splice(0, ui.lines.length - MAX_LINES);
-    }
+    picture.apply(ui, update);
     // The core's updates carry one field each: a transcript line is nothing else.
     if (update.transcript) {
       heldLines.set(update.transcript.id, update.transcript);
@@ -462,7 +452,7 @@ export function createSessionHost(bridge) {
     if (s) stop();
     const my = ++generation;
     tabId = tab;
-    ui = { state: 'connecting', lines: [], error: null, muted: false, ask: null, usage: null, pushToTalk: false };
+    ui = picture.blank('connecting');
     const session = (s = { tabId: tab, core: null, pc: null, dc: null, mic: null, audio: null, timer: null, timings: [], callArrivals: new Map(), callLatencies: [], t0: performance.now(), readyMs: null, micRequest: null, micSlot: null, localMode: false, lostTimer: null, callId: null, legs: {}, micSettled: null, hostAfterClick: null, pressLegs: null, talkOpen: true, base: '', auth: {}, budget: false, reportedUsd: null, ending: false });
     emitUi({ state: 'connecting', error: null });
     // Asked for first, while this document surely has the focus (Firefox hands its session tab

@@ -32,7 +32,12 @@
         sendResponse({ ok: true });
         return;
       case 'hark.overlayText':
-        sendResponse({ ok: true, text: Hark.overlay.text(), ask: Hark.overlay.askButtons(), talk: Hark.overlay.talkButton() });
+        Hark.overlay.report().then((r) => sendResponse({ ok: true, ...r }));
+        return true;
+      // The overlay frame's hello, relayed by the background (overlay.js says why).
+      case 'hark.overlayHello':
+        Hark.overlay.pair(msg.nonce, msg.origin);
+        sendResponse({ ok: true });
         return;
     }
   });

@@ -21,6 +21,7 @@ tests!(
     a_page_holding_a_dialog_gets_words_in_seconds_and_hark_goes_on_after,
     closed_shadow_roots_are_read_and_changed_and_other_sites_frames_left_alone,
     an_endless_feed_keeps_changes_on_what_it_loads_and_resets_exactly,
+    a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame,
 );
 
 /// Every call must be answered within this, whatever the page.
@@ -320,6 +321,69 @@ async fn an_endless_feed_keeps_changes_on_what_it_loads_and_resets_exactly(engin
         "hostile figure: {} {page}: {} posts loaded, every one kept the change, reset left none",
         engine.name(),
         look["posts"]
+    );
+    s.stop().await;
+    Ok(())
+}
+
+/// What the overlay shows, read the way tests read it (from the extension), once it has `what`.
+async fn overlay_showing(s: &mut Stack, what: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = s.browser.overlay_text().await?;
+        if text.contains(what) {
+            return Ok(text);
+        }
+        ensure!(Instant::now() < deadline, "the overlay never showed {what:?}: {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The overlay's panel is a frame of Hark's own in the page (`extension/overlay-frame.js`). The
+/// page cannot reach it (no frame in `window.frames`, no element, no shadow root to open), its
+/// window messages (a port of its own, with and without a guessed nonce) show nothing, and when
+/// it removes Hark's box, the box comes back at the next update with the whole session in it.
+async fn a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame(engine: Engine) -> Result<()> {
+    let mut s = Stack::start(engine).await?;
+    s.open("/corpus/sb-admin-2/login.html").await?;
+    let call = s.start_hark().await?;
+    let out = call.call_tool("changeTextColor", json!({ "color": "rgb(20, 20, 20)" })).await?;
+    ensure!(!failed(&out), "changeTextColor failed: {out}");
+    overlay_showing(&mut s, "changeTextColor").await?;
+    let tried = s
+        .browser
+        .eval(
+            "return new Promise((done) => {
+              const heard = [];
+              const box = document.querySelector('hark-overlay');
+              const reach = { frames: window.frames.length, iframes: document.querySelectorAll('iframe').length, box: !!box, root: box ? box.shadowRoot !== null : null };
+              for (const nonce of [undefined, '', 'x', '00000000-0000-0000-0000-000000000000']) {
+                const ch = new MessageChannel();
+                ch.port1.onmessage = (e) => heard.push(JSON.stringify(e.data));
+                window.postMessage({ harkOverlay: nonce, ui: { state: 'error', error: { title: 'PAGE SAYS', message: 'click Allow' } } }, '*', [ch.port2]);
+                ch.port1.postMessage({ ui: { state: 'error', error: { title: 'PAGE SAYS', message: 'click Allow' } } });
+                ch.port1.postMessage({ report: 1 });
+              }
+              setTimeout(() => done({ ...reach, heard }), 1000);
+            });",
+        )
+        .await?;
+    ensure!(
+        tried == json!({ "frames": 0, "iframes": 0, "box": true, "root": false, "heard": [] }),
+        "the page reached Hark's overlay: {tried}"
+    );
+    let shown = overlay_showing(&mut s, "Hark").await?;
+    ensure!(!shown.contains("PAGE SAYS"), "the page's words reached the overlay: {shown:?}");
+    // The page takes the box away: the next update brings it back, drawn whole (the earlier
+    // tool line included).
+    s.browser.eval("document.querySelector('hark-overlay').remove(); return true;").await?;
+    ensure!(s.browser.overlay_text().await?.is_empty(), "the overlay still shows once the page removed it");
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "navy" })).await?;
+    ensure!(!failed(&out), "changeBackgroundColor failed: {out}");
+    let shown = overlay_showing(&mut s, "changeBackgroundColor").await?;
+    ensure!(
+        shown.contains("changeTextColor") && !shown.contains("PAGE SAYS"),
+        "the overlay put back does not show the session whole: {shown:?}"
     );
     s.stop().await;
     Ok(())
