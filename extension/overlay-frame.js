@@ -92,7 +92,9 @@
 
   // The page's frame is as tall as the panel: it takes the pointer only where the panel is. Told
   // after each drawing at once (the observer would tell it a frame later), so that a report, and
-  // a person's click, find the panel where the box shows it.
+  // a person's click, find the panel where the box shows it. The panel is laid out from the
+  // frame's top: where its buttons are does not depend on the frame's height, which reaches this
+  // document later than the page's box changes.
   let sizeSeen = null;
   function tellSize() {
     const h = Math.ceil(panel.getBoundingClientRect().height);
