@@ -621,6 +621,17 @@ async fn strict_csp_page_without_microphone_policy_works(engine: Engine) -> Resu
     let out = call.call_tool("getPageHTML", json!({})).await?;
     ensure!(out.contains("Save changes") && out.contains("Account settings"), "snapshot on the strict page: {out}");
     check_background_change(&mut s, &call, "/strict/strict.html").await?;
+    // The overlay's frame (an extension page) shows under `default-src 'none'` too, with the
+    // tool's line in it.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let shown = s.browser.overlay_text().await?;
+        if shown.contains("changeBackgroundColor") {
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "the overlay on the strict page shows {shown:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     s.stop().await;
     Ok(())
 }
