@@ -94,14 +94,13 @@
     if (typeof m.report === 'number') reports.get(m.report)?.(m);
   }
 
-  // The person's actions, from the frame's trusted events.
-  const ACTIONS = new Set(['stop', 'mute', 'text', 'confirm', 'talk']);
-  // Talk's down and up go one after the other: sent at once, a quick tap's up could overtake its
-  // down on the way to the session host, which would then open the microphone and keep it open.
+  // The person's actions, from the frame's trusted events; the background checks each one
+  // (`hark.overlay`). Talk's down and up go one after the other: sent at once, a quick tap's up
+  // could overtake its down on the way to the session host, which would then open the
+  // microphone and keep it open.
   let queue = Promise.resolve();
   function tell(action) {
-    if (!action || !ACTIONS.has(action.action)) return;
-    queue = queue.then(() => api.runtime.sendMessage({ type: 'hark.overlay', ...action })).catch(() => {});
+    queue = queue.then(() => api.runtime.sendMessage({ ...action, type: 'hark.overlay' })).catch(() => {});
   }
 
   // One update from the session host: {state} | {transcript} | {error} | {muted} | {ask} | ...
