@@ -1,9 +1,11 @@
 // Hark's overlay panel, in its own extension frame (overlay.html) that content/overlay.js puts in
 // the page: state, live transcript of both sides, Mute, Stop, Talk, the Allow/Deny question, the
-// cost meter and a text box for typed commands. Being a document of its own, out of the page's
-// process, a redraw here costs the page nothing (on a table of 30,000 rows each redraw drawn in
-// the page cost its main thread 8.6 ms in Chromium and 2 ms in Firefox; from this frame 0.4 and
-// 0 ms), and the page can neither read nor style it.
+// cost meter and a text box for typed commands. Being a document of its own, the page can neither
+// read nor style it. In Chromium it is also out of the page's process, so a redraw here costs the
+// page nothing (on a table of 30,000 rows each redraw drawn in the page cost its main thread
+// 8.6 ms; from a frame out of its process 0.4 ms). Firefox 153 ESR runs and lays out this frame on
+// the page's own main thread (seen in a profile of the page's content process): there every
+// layout here is the page's time, so it is kept to one per drawing.
 //
 // Its only way in is the MessagePort the content script of its tab hands it, tagged with the
 // nonce this frame sent that content script through the extension (background.js relays
@@ -103,6 +105,11 @@
     send({ height: h });
   }
   new ResizeObserver(tellSize).observe(panel);
+  // After each drawing: the log shows its last line, and the page learns the panel's height.
+  function drawn() {
+    scrollToEnd();
+    tellSize();
+  }
 
   // Down and up of a trusted press (pointer, or Space/Enter on the focused button); the pointer
   // is captured so letting go anywhere ends the turn.
@@ -164,16 +171,37 @@
     panel.className = `panel ${s}`;
     state.textContent = STATE_WORDS[s] || s;
   }
+  // The log's lines by their id. The log is scrolled to its end once per drawing (scrollToEnd),
+  // not per line: reading its height lays the document out, and in Firefox this frame is laid
+  // out on the page's own thread.
+  /** @type {Map<string, HTMLElement>} */
+  const lines = new Map();
+  const MAX_LINES = 40;
+  let logMoved = false;
   function addLine({ id, role, text, final }) {
-    let line = [...log.children].find((l) => /** @type {HTMLElement} */ (l).dataset.id === String(id));
+    const key = String(id);
+    let line = lines.get(key);
     if (!line) {
       line = el('div');
-      /** @type {HTMLElement} */ (line).dataset.id = String(id);
+      lines.set(key, line);
       log.append(line);
-      while (log.childElementCount > 40) log.firstElementChild.remove();
+      if (lines.size > MAX_LINES) {
+        const [oldest, first] = lines.entries().next().value;
+        lines.delete(oldest);
+        first.remove();
+      }
     }
     line.className = `line ${role}${final ? '' : ' partial'}`;
     line.textContent = text;
+    logMoved = true;
+  }
+  function clearLog() {
+    lines.clear();
+    log.replaceChildren();
+  }
+  function scrollToEnd() {
+    if (!logMoved) return;
+    logMoved = false;
     log.scrollTop = log.scrollHeight;
   }
   function showError(error) {
@@ -194,7 +222,7 @@
   function draw(u) {
     if (u.state) {
       setState(u.state);
-      if (u.state === 'connecting') { showError(null); log.replaceChildren(); meter.textContent = ''; }
+      if (u.state === 'connecting') { showError(null); clearLog(); meter.textContent = ''; }
     }
     if (u.transcript) addLine(u.transcript);
     if ('error' in u) showError(u.error);
@@ -220,7 +248,7 @@
     }
     drawBatch();
     draw(u);
-    tellSize();
+    drawn();
   }
   function drawBatch() {
     clearTimeout(batchTimer);
@@ -228,7 +256,7 @@
     const updates = batch;
     batch = [];
     for (const u of updates) draw(u);
-    tellSize();
+    drawn();
   }
 
   const box = (b) => { const r = b.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
@@ -241,7 +269,7 @@
       const p = m.restore; // ui-picture.js
       draw({ state: p.state, error: p.error || null, ask: p.ask || null, usage: p.usage, push_to_talk: !!p.pushToTalk, muted: !!p.muted });
       for (const l of p.lines || []) addLine(l);
-      tellSize();
+      drawn();
     }
     // What tests (and diagnostics) read: the text a person sees, and where the buttons are
     // (this frame's px; the content script adds where the frame is).
