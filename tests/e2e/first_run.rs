@@ -52,9 +52,12 @@ async fn asking_for_microphone(b: &mut Browser) -> Result<bool> {
     Ok(setup_text_at(b, &prefix).await?.is_some())
 }
 
+/// A page still loading has no `<main>` yet: it reads as open and showing nothing.
 async fn setup_text_at(b: &mut Browser, prefix: &str) -> Result<Option<String>> {
-    let js = "const steps = [...document.querySelectorAll('.step')].map(li => li.id + '=' + li.dataset.done).join(' ');
-              return steps + '\\n' + document.querySelector('main').innerText;";
+    let js = "const main = document.querySelector('main');
+              if (!main) return '';
+              const steps = [...document.querySelectorAll('.step')].map(li => li.id + '=' + li.dataset.done).join(' ');
+              return steps + '\\n' + main.innerText;";
     Ok(b.eval_in_tab(prefix, js).await?.and_then(|v| v.as_str().map(str::to_string)))
 }
 
