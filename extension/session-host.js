@@ -321,7 +321,8 @@ export function createSessionHost(bridge) {
     const limit = ACTION_OPS.has(command.op) ? ACTION_PATIENCE_MS : PAGE_PATIENCE_MS;
     let timer;
     const late = new Promise((resolve) => { timer = setTimeout(() => resolve(JSON.stringify({ ok: false, error: stuckWords(command.op, limit) })), limit); });
-    // ms: the round trip to the page; pageMs: the executor's own part of it (when it says).
+    // ms: the round trip to the page; pageMs: the executor's own part of it (when it says);
+    // coreMs: the core's work on the answer (reading it, and for an outline, writing it).
     const timing = { op: command.op, ms: 0 };
     const json = await Promise.race([pageAnswer(session, command, rereadable, timing), late]);
     clearTimeout(timer);
@@ -329,7 +330,10 @@ export function createSessionHost(bridge) {
     timing.ms = performance.now() - started;
     session.timings.push(timing);
     if (session.timings.length > 100) session.timings.shift();
-    perform(session.core.on_page_result(id, json), session);
+    const coreStarted = performance.now();
+    const actions = session.core.on_page_result(id, json);
+    timing.coreMs = Math.round((performance.now() - coreStarted) * 10) / 10;
+    perform(actions, session);
   }
 
   async function pageAnswer(session, command, rereadable, timing) {

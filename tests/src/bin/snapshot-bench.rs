@@ -691,6 +691,10 @@ struct Series {
     /// page: these walk it, where the calls above may get the outline the page kept.
     changed: Vec<f64>,
     changed_inpage: Vec<f64>,
+    /// For the same calls: the session host's round trip to the executor (status.pageTimings
+    /// `ms`, the in-page time included) and the core's work on the answer (`coreMs`).
+    changed_host: Vec<f64>,
+    changed_core: Vec<f64>,
     /// Calls right after a change that found an outline the page had walked since (not in `changed`).
     changed_walked_ahead: usize,
     /// Build times of `runs` calls made MODEL_TURN after Hark scrolled the page, and how many of
@@ -784,6 +788,8 @@ async fn build_times(
             kept: resting.iter().filter(|t| t["kept"] == json!(true)).count(),
             changed: builds[runs..2 * runs].iter().zip(after).filter(|(_, t)| walked(t)).map(|(b, _)| *b).collect(),
             changed_inpage: after.iter().filter(walked).filter_map(|t| t["pageMs"].as_f64()).collect(),
+            changed_host: after.iter().filter(walked).filter_map(|t| t["ms"].as_f64()).collect(),
+            changed_core: after.iter().filter(walked).filter_map(|t| t["coreMs"].as_f64()).collect(),
             changed_walked_ahead: after.iter().filter(|t| !walked(t)).count(),
             acted: builds[2 * runs..].to_vec(),
             acted_kept: acted.iter().filter(|t| t["kept"] == json!(true)).count(),
@@ -873,6 +879,8 @@ fn print_report(engine: Engine, run: &EngineRun, runs: usize) {
     println!("  chg = build time (median) of {runs} more calls, each right after a change to the page (an attribute toggled on");
     println!("  <body>): each of them walks the page. All in ms. Pooled lines also give {runs} calls each made {} ms (the model's turn,", MODEL_TURN.as_millis());
     println!("  assumed short) after Hark's `scroll` of a screen (down, up, down): the model looking again after Hark acted.");
+    println!("  Pooled lines split the calls after a change: in-page, host↔page (the round trip, in-page included) and core (the");
+    println!("  core's work on the answer: status.pageTimings `coreMs`), each the median over the pages.");
     println!();
     println!(
         "{:<57} {:>7} {:>6} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>5} {:>5} {:>5} {:>5}",
@@ -1071,6 +1079,8 @@ struct Pooled {
     changed_p95: f64,
     changed_within_goal: usize,
     changed_inpage_median: f64,
+    changed_host_median: f64,
+    changed_core_median: f64,
     /// Calls at rest answered with the kept outline, of all calls at rest.
     kept: usize,
     resting: usize,
@@ -1098,6 +1108,8 @@ fn pooled(rows: &[&Row]) -> Pooled {
         changed_p95: median(&rows.iter().map(|r| percentile(&r.series.changed, 0.95)).collect::<Vec<_>>()),
         changed_within_goal: rows.iter().filter(|r| median(&r.series.changed) <= GOAL_MEDIAN_MS).count(),
         changed_inpage_median: median(&rows.iter().map(|r| median(&r.series.changed_inpage)).collect::<Vec<_>>()),
+        changed_host_median: median(&rows.iter().map(|r| median(&r.series.changed_host)).collect::<Vec<_>>()),
+        changed_core_median: median(&rows.iter().map(|r| median(&r.series.changed_core)).collect::<Vec<_>>()),
         kept: rows.iter().map(|r| r.series.kept).sum(),
         resting: rows.iter().map(|r| r.built.len()).sum(),
     }
@@ -1110,7 +1122,8 @@ impl Pooled {
             "{} pages; reach {}/{} = {:.1}% (first answer {:.1}%); hark {} tokens, html/hark median {:.0}×; \
              build median {:.1} ms, p95 {:.1} ms, worst page {:.1} ms; {}/{} pages ≤ {GOAL_MEDIAN_MS:.0} ms \
              (host↔page median {:.1} ms, in-page {:.1} ms; first call on a page: median {:.1} ms; {} of {} calls got the kept \
-             outline); right after a change: build median {:.1} ms, p95 {:.1} ms, {}/{} pages ≤ {GOAL_MEDIAN_MS:.0} ms (in-page {:.1} ms)",
+             outline); right after a change: build median {:.1} ms, p95 {:.1} ms, {}/{} pages ≤ {GOAL_MEDIAN_MS:.0} ms (in-page {:.1} ms, \
+             host↔page {:.1} ms, core {:.1} ms)",
             self.pages,
             self.reach_found,
             self.total,
@@ -1132,7 +1145,9 @@ impl Pooled {
             self.changed_p95,
             self.changed_within_goal,
             self.pages,
-            self.changed_inpage_median
+            self.changed_inpage_median,
+            self.changed_host_median,
+            self.changed_core_median
         )
     }
 }
@@ -1173,7 +1188,8 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
     let everything: Vec<f64> = changed.iter().chain(gc).copied().collect();
     println!(
         "  the same right after a change to the page (each call walks it): {} calls on {} corpus pages: median {:.1}, p95 {:.1}, \
-         max {:.1} ms; the generated page: median {:.1} ms (in-page {:.1} ms), p95 {:.1} ms; with it: p95 {:.1} ms {}",
+         max {:.1} ms; the generated page: median {:.1} ms (in-page {:.1} ms, host↔page {:.1} ms, core {:.1} ms), p95 {:.1} ms; \
+         with it: p95 {:.1} ms {}",
         changed.len(),
         all.len(),
         median(&changed),
@@ -1181,6 +1197,8 @@ fn print_goal_every_page(all: &[Row], generated: &BuildTimes) {
         max(&changed),
         median(gc),
         median(&generated.series.changed_inpage),
+        median(&generated.series.changed_host),
+        median(&generated.series.changed_core),
         percentile(gc, 0.95),
         percentile(&everything, 0.95),
         verdict(percentile(&everything, 0.95) <= GOAL_EVERY_PAGE_P95_MS && percentile(gc, 0.95) <= GOAL_EVERY_PAGE_P95_MS)
