@@ -33,4 +33,4 @@ declare var __hark: HarkContent | undefined;
 declare var ServiceWorkerGlobalScope: { prototype: object; new (): object } | undefined;
 
 /** ui-picture.js: what the overlay shows, as one picture built from the core's UI updates. */
-declare var harkPicture: { blank(state?: string): any; apply(ui: any, update: any): void } | undefined;
+declare var harkPicture: { blank(state?: string): any; apply(ui: any, update: any): void; MAX_LINES: number } | undefined;

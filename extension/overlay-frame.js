@@ -176,7 +176,7 @@
   // out on the page's own thread.
   /** @type {Map<string, HTMLElement>} */
   const lines = new Map();
-  const MAX_LINES = 40;
+  const MAX_LINES = globalThis.harkPicture.MAX_LINES; // as many as a new frame is drawn with
   let logMoved = false;
   function addLine({ id, role, text, final }) {
     const key = String(id);
@@ -232,11 +232,12 @@
     if (typeof u.muted === 'boolean') setMuted(u.muted);
   }
   // Updates that only redraw (the state, a transcript line, the meter) are drawn together,
-  // REDRAW_BATCH_MS after the first. This frame shares its thread with the session host (the
-  // extension's process): drawn at once, the "thinking" that comes with each function call was
-  // drawn while the page's answer waited for the session host (a kept outline's round trip in
-  // Chromium 3.7 ms instead of 1.9-2.4). Errors, questions, mute, push-to-talk and connecting are
-  // drawn at once, after what was waiting.
+  // REDRAW_BATCH_MS after the first. In Chromium this frame shares its thread with the session host
+  // (the extension's process): drawn at once, the "thinking" that comes with each function call
+  // was drawn while the page's answer waited for the session host (a kept outline's round trip
+  // 3.7 ms instead of 1.9-2.4). In Firefox it shares the page's thread (above), where fewer
+  // drawings are as welcome. Errors, questions, mute, push-to-talk and connecting are drawn at
+  // once, after what was waiting.
   const REDRAW_BATCH_MS = 50;
   let batch = [], batchTimer = 0;
   function drawSoon(u) {

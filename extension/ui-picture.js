@@ -1,7 +1,8 @@
 // What Hark's overlay shows, as one picture built from the core's UI updates (each carries one
 // field): the session host keeps it to replay to a new document after a navigation, and the
-// content script to draw a new overlay frame whole (content/overlay.js). A classic script, so the
-// content scripts (which cannot import modules) load it as well as the session host.
+// content script to draw a new overlay frame whole (content/overlay.js). The frame keeps as many
+// transcript lines as the picture does (MAX_LINES). A classic script, so the content scripts
+// (which cannot import modules) and the overlay's frame load it as well as the session host.
 (() => {
   'use strict';
   const MAX_LINES = 30;
@@ -21,5 +22,5 @@
       if (ui.lines.length > MAX_LINES) ui.lines.splice(0, ui.lines.length - MAX_LINES);
     }
   }
-  globalThis.harkPicture = { blank, apply };
+  globalThis.harkPicture = { blank, apply, MAX_LINES };
 })();

@@ -105,9 +105,10 @@
 
   // One update from the session host: {state} | {transcript} | {error} | {muted} | {ask} | ...
   // A session that is connecting shows the box only after SHOW_CONNECTING_MS (the toolbar says
-  // it at once): the frame loads in the extension's process, where the session host is setting
-  // up the call, and loaded at once it made Chromium's click-to-ready about 30 ms slower (three
-  // paired rounds); most sessions are listening by then, and the box comes with that.
+  // it at once): in Chromium the frame loads in the extension's process, where the session host
+  // is setting up the call, and loaded at once it made click-to-ready about 30 ms slower (three
+  // paired rounds; Firefox not measured); most sessions are listening by then, and the box comes
+  // with that.
   const SHOW_CONNECTING_MS = 400;
   let showTimer = 0;
   function apply(u) {
