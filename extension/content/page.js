@@ -880,6 +880,7 @@
     if (document.body) pushChildren(document.body, false, true);
     await walk();
     if ((leftOut.size || cutSiblings.size) && !truncated && pushEscapees()) await walk();
+    if (moreFrom) dropTextOutOfView(nodes);
     const se = document.scrollingElement || document.documentElement;
     return {
       ok: true,
@@ -895,6 +896,24 @@
       fromFound: !!fromEl,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
+  }
+
+  // A first answer whose budget ran out (`moreFrom`) shows no text out of view, nor counts it
+  // (snapshot::format: "Not listed: text out of view"); on the largest pages that text is most
+  // of the answer's nodes and bytes, which the session host and the core would copy and parse
+  // for nothing. Each run of it becomes one empty text node: what the core's "text that repeats
+  // its neighbour" check sees around the text in view stays as it was (a text, not the link
+  // after it), so the answer reads the same.
+  function dropTextOutOfView(nodes) {
+    let kept = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.role === 'text' && !n.inView) {
+        if (kept > 0 && nodes[kept - 1].role === 'text' && nodes[kept - 1].name === '' && !nodes[kept - 1].inView) continue;
+        nodes[kept++] = { role: 'text', name: '' };
+      } else nodes[kept++] = n;
+    }
+    nodes.length = kept;
   }
 
   // ---- html: one element, sensitive values removed --------------------------------------------

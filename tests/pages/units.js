@@ -280,8 +280,8 @@
       eq((await run({ op: 'collect' })).nodes.filter((n) => n.role === 'link').length, 300, 'links in a whole walk');
     });
 
-  test('a first outline stops listing out of view where its lines fill the answer',
-    '<button>Top of the page</button><div style="height: 3000px"></div>' +
+  test('a first outline stops listing out of view where its lines fill the answer, and sends no text out of view',
+    '<button>Top of the page</button><p>Welcome to the stories</p><div style="height: 3000px"></div><p>Intro one</p><p>Intro two</p>' +
     Array.from({ length: 300 }, (_, i) => `<p><a href="/story/${i}">Story number ${i}, a headline long enough to be clipped</a></p>`).join('') +
     '<div style="position: fixed; bottom: 0; left: 0; right: 0; height: 60px; background: #eee"><button>Accept cookies</button></div>',
     async () => {
@@ -294,6 +294,16 @@
       if (links(r) > 30 || links(r) < 15) throw new Error(`${links(r)} links listed for a budget of 300 tokens (the whole walk: ${links(whole)})`);
       const seen = r.nodes.filter((n) => n.inView).map((n) => `${n.role} "${n.name}"`).join('; ');
       for (const b of ['Top of the page', 'Accept cookies']) has(seen, `button "${b}"`, 'in view');
+      has(seen, 'text "Welcome to the stories"', 'in view');
+      // The answer shows no text out of view past its budget: each run of it comes as one empty
+      // text, which the core needs only to know a text stood there (snapshot.rs).
+      const offText = (nodes) => nodes.map((n, i) => [n, i]).filter(([n]) => n.role === 'text' && !n.inView);
+      const named = offText(r.nodes).filter(([n]) => n.name !== '');
+      if (named.length) throw new Error(`text out of view sent with a cut walk: ${show(named.slice(0, 3).map(([n]) => n.name))}`);
+      const runs = offText(r.nodes).filter(([, i]) => i > 0 && r.nodes[i - 1].role === 'text' && !r.nodes[i - 1].inView);
+      if (runs.length) throw new Error(`${runs.length} empty texts follow another`);
+      eq(offText(r.nodes).length, links(r), 'one empty text before each story link listed (the intro\'s two paragraphs and the first story\'s as one)');
+      has(offText(whole.nodes).map(([n]) => n.name).join('; '), 'Intro one; Intro two; Story number 0', 'text out of view of a whole walk');
       const on = await run({ op: 'collect', from: r.moreFrom, maxNodes: 2000 });
       has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');
     });
