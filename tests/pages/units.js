@@ -89,6 +89,10 @@
     () => {
       eq(dom().accessibleName($('#a')), '/news/today', 'same-site link');
       eq(dom().accessibleName($('#b')), 'other.example/docs/intro', 'link to another site');
+      // The page points a link elsewhere: its name follows (names are kept per address).
+      $('#a').setAttribute('href', '/sport/');
+      eq(dom().accessibleName($('#a')), '/sport', 'the same link pointed elsewhere');
+      eq(dom().accessibleName($('#b')), 'other.example/docs/intro', 'link to another site, named again');
     });
   test('a <noscript> fallback inside a link is never read as its name',
     '<a id="a" href="/story"><noscript><img class="qv qw" src="/content/dam/x.png"></noscript>Read the story</a>',
@@ -306,6 +310,23 @@
       has(offText(whole.nodes).map(([n]) => n.name).join('; '), 'Intro one; Intro two; Story number 0', 'text out of view of a whole walk');
       const on = await run({ op: 'collect', from: r.moreFrom, maxNodes: 2000 });
       has(on.nodes.map((n) => n.name).join('; '), 'Story number 299', 'read on');
+    });
+
+  test('a first outline within its budget reads the text out of view, as a whole walk does, within its node limit',
+    '<button>Top of the page</button><div style="height: 3000px"></div>' +
+    '<p>Far text one</p><p>   </p><p><span data-hark-private>4111 secret</span> and words shown</p><li> </li><p>Far text two</p><p>Far text three</p>',
+    async () => {
+      scrollTo(0, 0);
+      const texts = (r) => r.nodes.filter((n) => n.role === 'text' && !n.inView).map((n) => n.name);
+      const r = await run({ op: 'collect', lineBudget: lineBudget(2000) });
+      if (!r.ok || r.moreFrom) throw new Error(`the walk stopped at a budget it could not reach: ${show({ ok: r.ok, error: r.error, moreFrom: r.moreFrom })}`);
+      eq(JSON.stringify(texts(r)), JSON.stringify(['Far text one', 'and words shown', '(private content, hidden by request)', 'Far text two', 'Far text three']), 'text out of view');
+      // The node limit counts only text there is: blocks of white space take no place in it.
+      const capped = await run({ op: 'collect', lineBudget: lineBudget(2000), maxNodes: 4 });
+      const whole = await run({ op: 'collect', maxNodes: 4 });
+      eq(JSON.stringify(texts(capped)), JSON.stringify(texts(whole)), 'text out of view within 4 nodes, against a whole walk\'s');
+      if (texts(capped).length < 2) throw new Error(`white space took the place of text: ${show(texts(capped))}`);
+      eq(capped.truncated, true, 'cut at its node limit');
     });
 
   // ---- the kept outline (page.js keptOutline) ---------------------------------------------------
