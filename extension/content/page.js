@@ -1212,20 +1212,21 @@
     return false;
   }
 
-  // The text lying directly in an element, not in its children. Past its first 64 child nodes
-  // the rest comes from one native query for the non-blank ones: a list of 30,000 rows holds
-  // 30,000 nodes of white space between them, each a DOM call or two to look at from here.
-  const OWN_TEXT_AFTER = 'following-sibling::text()[normalize-space()]';
+  // The text lying directly in an element, not in its children: in its first and last
+  // OWN_TEXT_ENDS child nodes. Any look at all of a list's children costs in proportion to them
+  // (a count, a query): on a table of 30,000 rows, 2.5 ms of each walk, for text that markup puts
+  // before or after a list, not in its middle.
+  const OWN_TEXT_ENDS = 64;
   function ownText(el) {
-    let text = '', n = 0;
-    for (let c = el.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 3) text += /** @type {Text} */ (c).data;
-      if (++n < 64 || !c.nextSibling) continue;
-      const rest = (el.ownerDocument || document).evaluate(OWN_TEXT_AFTER, c, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
-      for (let i = 0, len = rest.snapshotLength; i < len; i++) text += ' ' + /** @type {Text} */ (rest.snapshotItem(i)).data;
-      break;
+    let text = '', n = 0, c = el.firstChild;
+    for (; c && n < OWN_TEXT_ENDS; c = c.nextSibling, n++) if (c.nodeType === 3) text += /** @type {Text} */ (c).data;
+    if (!c) return squash(text);
+    const read = c.previousSibling; // the last of those read
+    let tail = '';
+    for (let d = el.lastChild, m = 0; d && d !== read && m < OWN_TEXT_ENDS; d = d.previousSibling, m++) {
+      if (d.nodeType === 3) tail = /** @type {Text} */ (d).data + tail;
     }
-    return squash(text);
+    return squash(`${text} ${tail}`);
   }
 
   Hark.dom = {

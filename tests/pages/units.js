@@ -94,6 +94,13 @@
       eq(dom().accessibleName($('#a')), '/sport', 'the same link pointed elsewhere');
       eq(dom().accessibleName($('#b')), 'other.example/docs/intro', 'link to another site, named again');
     });
+  test('the words before and after a long list of rows are read, as in a short one',
+    '<div>Orders so far:' + Array.from({ length: 300 }, (_, i) => `<div>Row ${i}</div>`).join('') + 'That is all of them.</div>',
+    async () => {
+      const texts = (await run({ op: 'collect' })).nodes.filter((n) => n.role === 'text').map((n) => n.name);
+      eq(texts[0], 'Orders so far: That is all of them.', 'the list\'s own words');
+      eq(texts.length, 301, 'its own words and each row');
+    });
   test('a <noscript> fallback inside a link is never read as its name',
     '<a id="a" href="/story"><noscript><img class="qv qw" src="/content/dam/x.png"></noscript>Read the story</a>',
     () => {
