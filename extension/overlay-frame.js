@@ -32,6 +32,7 @@
     if (port || e.source !== parent || !e.data || e.data.harkOverlay !== nonce || !e.ports[0]) return;
     port = e.ports[0];
     port.onmessage = (m) => fromPage(m.data);
+    send({ paired: true }); // the content script uses a port only once this frame answers on it
     sizeSeen = null;
     tellSize();
   });

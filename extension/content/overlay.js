@@ -74,16 +74,24 @@
   // The frame's hello, relayed by the background from the frame's own extension context (the
   // page never sees it), with the origin the frame's document has: the port goes with that
   // nonce, posted only to a document of that origin in this box's frame. The nonce is for a
-  // window the page should never get hold of anyway: whatever it posts there has none.
+  // window the page should never get hold of anyway: whatever it posts there has none. A page
+  // that embeds overlay.html itself (it is web-accessible) has a frame that says hello too; its
+  // nonce comes here, and this box's frame does not take a port with it. So the port in use is
+  // given up only for one the frame answered on (`paired`), never for a hello alone.
   function pair(nonce, origin) {
     if (!frame || !host || !host.isConnected || typeof nonce !== 'string' || !frame.contentWindow) return;
     if (typeof origin !== 'string' || !/^(chrome|moz)-extension:\/\/[^/]+$/.test(origin)) return;
-    unpair();
     const channel = new MessageChannel();
-    port = channel.port1;
-    port.onmessage = (e) => fromFrame(e.data);
+    const offered = channel.port1;
+    offered.onmessage = (e) => {
+      if (offered !== port) {
+        unpair();
+        port = offered;
+        port.postMessage({ restore: picture });
+      }
+      fromFrame(e.data);
+    };
     frame.contentWindow.postMessage({ harkOverlay: nonce }, origin, [channel.port2]);
-    port.postMessage({ restore: picture });
   }
 
   function fromFrame(m) {

@@ -22,6 +22,7 @@ tests!(
     closed_shadow_roots_are_read_and_changed_and_other_sites_frames_left_alone,
     an_endless_feed_keeps_changes_on_what_it_loads_and_resets_exactly,
     a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame,
+    a_page_embedding_hark_s_overlay_page_cannot_cut_the_overlay_off,
 );
 
 /// Every call must be answered within this, whatever the page.
@@ -339,17 +340,23 @@ async fn overlay_showing(s: &mut Stack, what: &str) -> Result<String> {
     }
 }
 
-/// The overlay's panel is a frame of Hark's own in the page (`extension/overlay-frame.js`). The
-/// page cannot reach it (no frame in `window.frames`, no element, no shadow root to open), its
-/// window messages (a port of its own, with and without a guessed nonce) show nothing, and when
-/// it removes Hark's box, the box comes back at the next update with the whole session in it.
-async fn a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame(engine: Engine) -> Result<()> {
+/// A session on a login page whose overlay shows one tool's line (`changeTextColor`).
+async fn session_with_overlay(engine: Engine) -> Result<(Stack, CallHandle)> {
     let mut s = Stack::start(engine).await?;
     s.open("/corpus/sb-admin-2/login.html").await?;
     let call = s.start_hark().await?;
     let out = call.call_tool("changeTextColor", json!({ "color": "rgb(20, 20, 20)" })).await?;
     ensure!(!failed(&out), "changeTextColor failed: {out}");
     overlay_showing(&mut s, "changeTextColor").await?;
+    Ok((s, call))
+}
+
+/// The overlay's panel is a frame of Hark's own in the page (`extension/overlay-frame.js`). The
+/// page cannot reach it (no frame in `window.frames`, no element, no shadow root to open), its
+/// window messages (a port of its own, with and without a guessed nonce) show nothing, and when
+/// it removes Hark's box, the box comes back at the next update with the whole session in it.
+async fn a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame(engine: Engine) -> Result<()> {
+    let (mut s, call) = session_with_overlay(engine).await?;
     let tried = s
         .browser
         .eval(
@@ -385,6 +392,35 @@ async fn a_page_can_neither_read_nor_feed_hark_s_overlay_nor_take_its_frame(engi
         shown.contains("changeTextColor") && !shown.contains("PAGE SAYS"),
         "the overlay put back does not show the session whole: {shown:?}"
     );
+    s.stop().await;
+    Ok(())
+}
+
+/// `overlay.html` is web-accessible (Hark's own frame loads it into the page). A page that knows
+/// its address (Firefox: the install's random UUID; Chromium: only the fixed address, which the
+/// dynamic one replaces) and embeds it gets a frame that says hello like Hark's own. That hello
+/// must not take the port from Hark's frame: the overlay goes on showing the session, and the
+/// page's frame shows nothing of it.
+async fn a_page_embedding_hark_s_overlay_page_cannot_cut_the_overlay_off(engine: Engine) -> Result<()> {
+    let (mut s, call) = session_with_overlay(engine).await?;
+    let url = serde_json::to_string(&s.browser.extension_url("overlay.html"))?;
+    let loaded = s
+        .browser
+        .eval(&format!(
+            "return new Promise((done) => {{
+              const f = document.createElement('iframe');
+              f.src = {url};
+              f.addEventListener('load', () => setTimeout(() => done(true), 1000));
+              setTimeout(() => done(false), 5000);
+              document.body.append(f);
+            }});"
+        ))
+        .await?;
+    ensure!(loaded == json!(true), "the page's frame of {url} never loaded: {loaded}");
+    let out = call.call_tool("changeBackgroundColor", json!({ "color": "navy" })).await?;
+    ensure!(!failed(&out), "changeBackgroundColor failed: {out}");
+    let shown = overlay_showing(&mut s, "changeBackgroundColor").await?;
+    ensure!(shown.contains("changeTextColor"), "the overlay lost the session's earlier lines: {shown:?}");
     s.stop().await;
     Ok(())
 }
