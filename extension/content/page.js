@@ -574,8 +574,8 @@
   // the answer holds, the rest of the page is only searched for what is in view (`inViewOnly`),
   // and the answer names where reading on starts (`moreFrom`).
   // `s`: the slicer that paces the walk and says when it is too late (a warm-up's is short).
-  // `seen` (optional) learns what a kept answer must watch: the shadow roots the walk went into
-  // (`roots`), whether it went into a frame (`frames`) and whether its deadline cut it (`cut`).
+  // `seen` (optional) learns what a kept answer must watch: the shadow roots and frames' documents
+  // the walk went into (`roots`), and whether its deadline cut it (`cut`).
   async function collect({ buttonsOnly = false, maxNodes = 6000, from = null, doc = undefined, lineBudget = null } = {}, s = slicer(), seen = null) {
     if (from && otherDocument(doc)) return otherDocument(doc);
     const started = performance.now();
@@ -680,7 +680,7 @@
       if (tag === 'IFRAME' || tag === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
-        if (doc && doc.body && seen) seen.frames = true;
+        if (doc && doc.body && seen) seen.roots.addFrame(doc);
         if (doc && doc.body) pushChildren(doc.body, false, frameVisible && inView(el, vw, vh));
         else if (!buttonsOnly && el.src) {
           // Another site's frame: the browser keeps it from this page's scripts, and from Hark's.
@@ -998,8 +998,9 @@
   // reports, and a scroll's event comes a frame late: those, the window's size and the address (a
   // script's pushState) are compared when a kept answer is used. Up to KEPT_WALKS answers are
   // kept (a first outline, reading on, a whole listing for a label), all dropped at a change.
-  // Not kept: a walk its deadline cut short, or one that went into a frame (a document with
-  // events of its own). Not seen: style sheets changed through CSSOM alone, animations a script
+  // Not kept: a walk its deadline cut short. A frame of this site the walk went into is watched as
+  // the page is (its mutations, its events, its window's size); one that navigates fires `load`
+  // on its element here. Not seen: style sheets changed through CSSOM alone, animations a script
   // runs with element.animate(), a shadow root the walk did not go into, and events the page stops
   // before they reach Hark (a page can mislead its reader in many ways; it cannot make Hark act on
   // what is not its own element).
@@ -1022,19 +1023,26 @@
     // Events count only while something is kept or walked: otherwise they cost one call each.
     const onEvent = () => { if (watching) changed(); };
     // On the document, not the window: an element's `load` never reaches the window.
-    for (const type of ['scroll', 'pointerover', 'pointerout', 'pointerdown', 'pointerup', 'focusin', 'focusout', 'input', 'change', 'toggle',
-      'animationstart', 'animationiteration', 'animationend', 'animationcancel', 'transitionrun', 'transitionend', 'transitioncancel', 'load', 'error', 'fullscreenchange']) {
-      document.addEventListener(type, onEvent, LISTEN);
+    const DOCUMENT_EVENTS = ['scroll', 'pointerover', 'pointerout', 'pointerdown', 'pointerup', 'focusin', 'focusout', 'input', 'change', 'toggle',
+      'animationstart', 'animationiteration', 'animationend', 'animationcancel', 'transitionrun', 'transitionend', 'transitioncancel', 'load', 'error', 'fullscreenchange'];
+    function listenTo(doc, win) {
+      for (const type of DOCUMENT_EVENTS) doc.addEventListener(type, onEvent, LISTEN);
+      for (const type of ['resize', 'hashchange']) win?.addEventListener(type, onEvent, LISTEN);
+      doc.fonts?.addEventListener('loadingdone', onEvent);
     }
-    for (const type of ['resize', 'hashchange']) addEventListener(type, onEvent, LISTEN);
-    document.fonts?.addEventListener('loadingdone', onEvent);
+    listenTo(document, globalThis);
     globalThis.visualViewport?.addEventListener('resize', onEvent);
-    // A shadow root's scrolling is its own (the event does not leave it).
-    const scrollWatched = new WeakSet();
+    // A shadow root's scrolling is its own (the event does not leave it); a frame's document has
+    // events of its own.
+    const listened = new WeakSet();
     const roots = {
       add(root) {
         observer.observe(root, WATCH);
-        if (!scrollWatched.has(root)) { scrollWatched.add(root); root.addEventListener('scroll', onEvent, LISTEN); }
+        if (!listened.has(root)) { listened.add(root); root.addEventListener('scroll', onEvent, LISTEN); }
+      },
+      addFrame(doc) {
+        observer.observe(doc, WATCH);
+        if (!listened.has(doc)) { listened.add(doc); listenTo(doc, doc.defaultView); }
       },
     };
     const pendingChange = () => { const r = observer.takeRecords(); return r.length > 0 && !r.every(ours); };
@@ -1069,7 +1077,7 @@
         const before = changes;
         walking++;
         if (!watching) { observer.observe(document, WATCH); watching = true; }
-        const seen = { roots, frames: false, cut: false };
+        const seen = { roots, cut: false };
         let answer;
         try {
           answer = await collect(command, s, seen);
@@ -1077,7 +1085,7 @@
           walking--;
         }
         if (pendingChange()) changed();
-        const fields = answer.ok && changes === before && !seen.frames && !seen.cut ? fieldsOf(answer.nodes) : null;
+        const fields = answer.ok && changes === before && !seen.cut ? fieldsOf(answer.nodes) : null;
         if (fields) {
           kept.delete(key);
           if (kept.size >= KEPT_WALKS) kept.delete(kept.keys().next().value);

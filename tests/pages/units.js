@@ -394,6 +394,38 @@
       scrollTo(0, 0);
       await frames();
     });
+  test('an outline through a frame of this site is kept; a change, an event or a navigation in the frame walks again',
+    '<button>Top</button><iframe id="fr" style="height: 200px" srcdoc="<button id=in>Inner</button><input id=t aria-label=Name><div style=&quot;height: 2000px&quot;></div>"></iframe>',
+    async () => {
+      const fr = /** @type {HTMLIFrameElement} */ ($('#fr'));
+      const loaded = () => new Promise((r) => fr.addEventListener('load', r, { once: true }));
+      if (!fr.contentDocument?.getElementById('in')) await loaded();
+      await frames();
+      const look = async (what, wantKept) => {
+        const r = await run({ op: 'collect' });
+        if (!r.ok) throw new Error(`${what}: ${show(r)}`);
+        if ((r.kept === true) !== wantKept) throw new Error(`${what}: ${wantKept ? 'walked again on an unchanged page' : 'answered with the outline kept from before the change'}`);
+        return r.nodes.filter((n) => n.ref).map((n) => `${n.role} "${n.name}"`).join('; ');
+      };
+      has(await look('the first walk', false), 'button "Inner"', 'the frame\'s button');
+      has(await look('asked again', true), 'button "Inner"', 'the kept answer');
+      const inner = /** @type {Document} */ (fr.contentDocument);
+      inner.getElementById('in').textContent = 'Changed';
+      has(await look('after a change in the frame', false), 'button "Changed"', 'the renamed button');
+      await look('unchanged since', true);
+      /** @type {Window} */ (fr.contentWindow).scrollTo(0, 300);
+      await frames();
+      await look('after the frame scrolled', false);
+      await look('unchanged since the scroll', true);
+      inner.getElementById('t').focus();
+      await look('after focus moved into the frame', false);
+      await look('unchanged since the focus', true);
+      const navigated = loaded();
+      fr.srcdoc = '<button>Other</button>';
+      await navigated;
+      has(await look('after the frame navigated', false), 'button "Other"', 'the new document\'s button');
+      await look('unchanged since the navigation', true);
+    });
   test('an outline of more fields than can be compared within a frame is not kept',
     Array.from({ length: 1001 }, (_, i) => `<input aria-label="Field ${i}">`).join(''),
     async () => {
