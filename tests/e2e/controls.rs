@@ -148,15 +148,22 @@ async fn the_overlay_counts_the_sessions_tokens_and_cost(engine: Engine) -> Resu
 }
 
 /// Where the overlay's Talk button is (viewport px: left, top, width, height), once it shows.
-async fn talk_button(s: &mut Stack) -> Result<Vec<f64>> {
+async fn talk_button(s: &mut Stack, showing: &str) -> Result<Vec<f64>> {
+    // Where a person would press it: once the panel shows `showing` and has stopped moving (two
+    // reads 200 ms apart agree; a line that just came grows the panel, and the box follows it a
+    // message later).
     let deadline = Instant::now() + WAIT;
+    let mut last: Option<Vec<f64>> = None;
     loop {
         let o = s.browser.overlay().await?;
-        if let Ok(r) = serde_json::from_value::<Vec<f64>>(o["talk"].clone()) {
-            return Ok(r);
+        let talk = serde_json::from_value::<Vec<f64>>(o["talk"].clone()).ok();
+        let shows = o["text"].as_str().is_some_and(|t| t.contains(showing));
+        if shows && talk.is_some() && talk == last {
+            return Ok(talk.unwrap_or_default());
         }
-        ensure!(Instant::now() < deadline, "the overlay shows no Talk button: {o}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = if shows { talk } else { None };
+        ensure!(Instant::now() < deadline, "the overlay shows no settled Talk button with {showing:?}: {o}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -177,7 +184,7 @@ async fn push_to_talk_sends_the_held_turn_and_gets_it_answered(engine: Engine) -
     ensure!(input.get("turn_detection") == Some(&Value::Null), "turn detection is not off: {update}");
     ensure!(call.info().session["audio"]["input"]["turn_detection"].is_null(), "the peer still detects turns");
     // The overlay offers its Talk button.
-    let button = talk_button(&mut s).await?;
+    let button = talk_button(&mut s, "").await?;
     // Hold it while "speaking" (the fake microphone), let go: the turn is committed and answered.
     call.queue_transcript("make the background navy")?;
     let sent_before = call.received_types().len();
@@ -206,7 +213,7 @@ async fn push_to_talk_sends_the_held_turn_and_gets_it_answered(engine: Engine) -
         |c: &hark_peer::CallHandle| c.received_types().iter().filter(|t| *t == "input_audio_buffer.commit").count();
     let before = commits(&call);
     // Where it is now: the overlay grew with the transcript (it is anchored at the bottom).
-    let button = talk_button(&mut s).await?;
+    let button = talk_button(&mut s, "OK.").await?;
     s.browser.click_at(button[0] + button[2] / 2.0, button[1] + button[3] / 2.0).await?;
     let st = s
         .wait_status("the tap's hint", WAIT, |st| st["lines"].to_string().contains("Hold the Talk button"))
