@@ -919,7 +919,8 @@
   }
 
   // A first answer whose budget ran out (`moreFrom`) shows no text out of view, nor counts it
-  // (snapshot::format: "Not listed: text out of view"); on the largest pages that text is most
+  // (the core's contract: wasm-core/src/snapshot.rs, RawPage::more_from, which also counts the
+  // stand-ins as nothing read); on the largest pages that text is most
   // of the answer's nodes and bytes, which the session host and the core would copy and parse
   // for nothing. Each run of it becomes one empty text node: what the core's "text that repeats
   // its neighbour" check sees around the text in view stays as it was (a text, not the link

@@ -503,7 +503,7 @@ fn on_parsed(plan: Plan, res: PageResult, value: serde_json::Value) -> Next {
                 },
             };
             let summary =
-                format!("read the page ({} nodes, ~{} tokens)", page.nodes.len(), snapshot::estimate_tokens(&text));
+                format!("read the page ({} nodes, ~{} tokens)", page.listed(), snapshot::estimate_tokens(&text));
             Next::Done(Output { text, ok: true, summary })
         }
         Plan::Html { max_tokens } => {
