@@ -394,14 +394,14 @@
     // The class attribute as one string: a classList is read a DOM call per class.
     if (names.includes('class')) for (const c of String(el.getAttribute('class')).split(/\s+/)) if (BUTTON_CLASS.test(c)) return true;
     if (names.includes('role') && el.getAttribute('role') === 'button') return true;
-    // Computed look: a padded box with its own background or border.
+    // Computed look: a padded box with its own background or border. Each read is a DOM call in
+    // Firefox's content scripts: none after the answer is known.
     const cs = getComputedStyle(el);
     if (cs.display === 'inline') return false;
-    const padded = parseFloat(cs.paddingLeft) >= 4 && parseFloat(cs.paddingTop) >= 2;
+    if (!(parseFloat(cs.paddingLeft) >= 4 && parseFloat(cs.paddingTop) >= 2)) return false;
     const bg = parseColor(cs.backgroundColor);
-    const filled = (bg && bg.a > 0.05) || cs.backgroundImage !== 'none';
-    const bordered = parseFloat(cs.borderTopWidth) >= 1 && cs.borderTopStyle !== 'none' && parseFloat(cs.borderLeftWidth) >= 1;
-    return padded && (filled || bordered);
+    if ((bg && bg.a > 0.05) || cs.backgroundImage !== 'none') return true;
+    return parseFloat(cs.borderTopWidth) >= 1 && cs.borderTopStyle !== 'none' && parseFloat(cs.borderLeftWidth) >= 1;
   }
 
   function isButton(el, role, tag = el.tagName, names = namesOf(el)) {
