@@ -14,7 +14,8 @@
 
   // ---- the journal: every style change can be undone exactly ---------------------------------
   // Each entry: { op, before: Map(el -> style attribute or null), sets: Map(el -> Map(prop -> value)),
-  // set(el, prop, value), extend(root, set, slices) | null }. `extend` carries the change to
+  // looks: the rules it wrote instead (lookSheet) or null, set(el, prop, value), setAll(el, list),
+  // extend(root, set, slices) | null }. `extend` carries the change to
   // elements the page adds later (single-page apps re-render), so a change stays until it is undone.
   // Elements that left the document are dropped from it (sweepDetached), so a page that re-renders
   // all day does not grow it.
@@ -26,11 +27,15 @@
   // elements in view first, until the command's deadline; what is left is said in words.
   // `readable`: after its writes, the change also recolors text its colors left hard to read
   // (content/readable.js), in the same journal entry (one undo), on re-renders too.
-  function change(op, readable = false) {
-    const entry = { op, before: new Map(), sets: new Map(), extend: null, readable, undoing: [] };
+  // `asRules`: written as style rules where it can be (lookSheet): for changes to most elements.
+  function change(op, readable = false, asRules = false) {
+    const entry = { op, before: new Map(), sets: new Map(), looks: asRules ? lookSheet() : null, extend: null, readable, undoing: [] };
     let firstCheck = null; // replaces the first contrast pass (checkWith)
     const planned = []; // [el, prop, value] in the order they are written
-    entry.set = (el, prop, value) => {
+    entry.set = (el, prop, value) => entry.setAll(el, [[prop, value]]);
+    // Writes list ([prop, value] each) to el.
+    entry.setAll = (el, list) => {
+      if (entry.looks?.mark(el, list, entry.sets.has(el))) return;
       if (!entry.before.has(el)) {
         const prev = el.getAttribute('style');
         entry.before.set(el, prev);
@@ -40,11 +45,15 @@
       // element), so the page shows the new look at once and computed styles agree right away.
       let sets = entry.sets.get(el);
       if (!sets) entry.sets.set(el, (sets = new Map())); // let go of after a fight, now styled anew
-      for (const [p, v] of sets.has('transition') ? [[prop, value]] : [['transition', 'none'], [prop, value]]) {
-        el.style.setProperty(p, v, 'important');
-        sets.set(p, el.style.getPropertyValue(p)); // as the browser spells it
+      const style = el.style;
+      for (const [prop, value] of list) {
+        for (const [p, v] of sets.has('transition') ? [[prop, value]] : [['transition', 'none'], [prop, value]]) {
+          style.setProperty(p, v, 'important');
+          sets.set(p, style.getPropertyValue(p)); // as the browser spells it
+        }
       }
     };
+    entry.styled = () => entry.before.size + (entry.looks?.size() ?? 0);
     return {
       // Plans a write; nothing changes on the page before commit().
       set: (el, prop, value) => { planned.push([el, prop, value]); },
@@ -72,26 +81,26 @@
       },
     };
     async function writePlanned(s) {
-      if (!planned.length) return { changed: 0, left: 0 };
+      if (!planned.length) { entry.looks?.release(); return { changed: 0, left: 0 }; }
       // In the journal from the first write: re-renders meanwhile are kept like any other.
       journal.push(entry);
       keepChanges();
       let i = 0;
-      for (; i < planned.length; i++) {
-        const [el, prop, value] = planned[i];
-        entry.set(el, prop, value);
+      while (i < planned.length) {
+        i = writeOne(entry, planned, i);
         if (s.due()) {
           observer?.takeRecords(); // our own writes
-          if (s.late()) { i++; break; }
+          if (s.late()) break;
           await s.pause();
         }
       }
       observer?.takeRecords();
+      entry.looks?.release();
       const left = new Set();
-      for (let j = i; j < planned.length; j++) if (!entry.before.has(planned[j][0])) left.add(planned[j][0]);
-      if (!entry.before.size) journal.splice(journal.indexOf(entry), 1);
+      for (let j = i; j < planned.length; j++) if (!entry.before.has(planned[j][0]) && !entry.looks?.has(planned[j][0])) left.add(planned[j][0]);
+      if (!entry.styled()) journal.splice(journal.indexOf(entry), 1);
       keepChanges();
-      return { changed: entry.before.size, left: left.size };
+      return { changed: entry.styled(), left: left.size };
     }
     // Reads every text element first (one style recalculation), then writes the fixes. A change
     // that checked contrast as it planned (checkWith) reads only what it could not know.
@@ -104,14 +113,110 @@
       firstCheck = null; // once: what it holds (the plan's elements) is let go with it
       const done = await Hark.dom.runInSlices(check, s);
       const w = slicer(Infinity);
-      for (const [el, p, v] of fixes) {
-        entry.set(el, p, v);
+      for (let i = 0; i < fixes.length;) {
+        i = writeOne(entry, fixes, i);
         if (w.due()) { observer?.takeRecords(); await w.pause(); }
       }
       observer?.takeRecords();
       return { ...report, complete: done };
     }
   }
+
+  // Writes the planned writes ([el, prop, value] each) from planned[i] that go to the same
+  // element (a change plans an element's writes together: a look is written at once); answers
+  // where the next element's start.
+  function writeOne(entry, planned, i) {
+    const el = planned[i][0];
+    let j = i + 1;
+    while (j < planned.length && planned[j][0] === el) j++;
+    const list = [];
+    for (let k = i; k < j; k++) list.push([planned[k][1], planned[k][2]]);
+    entry.setAll(el, list);
+    return j;
+  }
+
+  // ---- a change written as style rules -----------------------------------------------------------
+  // A theme restyles most of a page's elements, in a few dozen looks. Written into each element's
+  // style it was one parse and one restyle per element, dear in Firefox's content scripts, and
+  // the page painted itself half restyled between the slices of writes. As rules it is one
+  // attribute per element (the look's own: `data-hark-look<sheet>-<look>`) and one rule per look,
+  // in a sheet of Hark's own the document adopts (CSSOM: page CSPs do not block it), removed by
+  // undo at once. The rules are `!important` in a cascade layer, which puts them above every
+  // rule of the page's own sheets, `!important` or not, as an element's own `!important` style
+  // is. Written into the element's style as before: an element with a style attribute (the page's
+  // inline `!important` would win over a rule, and so would an earlier change of Hark's, which
+  // the later one must win over) and one in a shadow tree (the document's sheets do not reach it).
+  let lookSheets = 0;
+  function lookSheet() {
+    let sheet, layer;
+    try {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync('@layer hark-looks {}');
+      layer = /** @type {CSSLayerBlockRule} */ (sheet.cssRules[0]);
+    } catch (_) { return null; } // no constructable sheets: every write goes into styles
+    const prefix = `data-hark-look${++lookSheets}-`;
+    const looks = new Map(); // declarations -> the attribute that gives them
+    const marked = new Map(); // el -> { attr, decls: Map(prop -> value) }
+    // Adopted once the change's first writes are done (release): a rule that matches nothing yet
+    // costs the page's frames nothing, so the page is restyled once, not at each slice.
+    let held = true, adopted = false;
+    return {
+      // Writes list ([prop, value] each) onto el as a look; false where it must go into its style
+      // (`inline`: this change wrote el's style already).
+      mark(el, list, inline) {
+        if (inline || !plainValues(list)) return false;
+        let m = marked.get(el);
+        if (!m) {
+          if (el.getAttribute('style') !== null || el.getRootNode() !== document) return false;
+          marked.set(el, (m = { attr: '', decls: new Map() }));
+        }
+        for (const [p, v] of list) m.decls.set(p, v);
+        let text = '';
+        for (const [p, v] of m.decls) text += `${p}:${v}!important;`;
+        let attr = looks.get(text);
+        if (attr === undefined) {
+          attr = prefix + looks.size;
+          looks.set(text, attr);
+          layer.insertRule(`[${attr}]{transition:none!important;${text}}`, looks.size - 1);
+        }
+        if (!held && !adopted) this.adopt();
+        if (m.attr !== attr) {
+          if (m.attr) el.removeAttribute(m.attr);
+          el.setAttribute(attr, '');
+          m.attr = attr;
+        }
+        return true;
+      },
+      release() { held = false; if (marked.size) this.adopt(); },
+      has: (el) => marked.has(el),
+      size: () => marked.size,
+      // The document's sheets hold this one (again: a page may set its own list).
+      adopt() {
+        adopted = true;
+        const sheets = document.adoptedStyleSheets;
+        if (!sheets.includes(sheet)) document.adoptedStyleSheets = [...sheets, sheet];
+      },
+      // Undo: the looks go at once; the attributes after, in slices.
+      async remove() {
+        adopted = false;
+        document.adoptedStyleSheets = document.adoptedStyleSheets.filter((x) => x !== sheet);
+        const s = slicer(Infinity);
+        for (const [el, m] of marked) {
+          el.removeAttribute(m.attr);
+          if (s.due()) await s.pause();
+        }
+        marked.clear();
+      },
+      // Elements the page threw away: a page that puts one back gets it as it was.
+      sweep() {
+        for (const [el, m] of marked) if (!el.isConnected) { el.removeAttribute(m.attr); marked.delete(el); }
+      },
+      isAdopted: () => adopted,
+    };
+  }
+  // Values Hark can write into a rule as they are: nothing in them could end a declaration or
+  // start another (a value from the model stays one value, as with setProperty).
+  const plainValues = (list) => list.every(([p, v]) => /^[a-z-]+$/.test(p) && !/[;{}!\\/"'<>]/.test(v));
 
   // A command plans until PLAN_BUDGET_MS and writes for up to COMMIT_BUDGET_MS more: well inside
   // the 10 s the session host waits for an answer.
@@ -168,6 +273,7 @@
     const last = journal.pop();
     if (!last) return { ok: true, undone: null, remaining: 0 };
     keepChanges();
+    await last.looks?.remove();
     await restoreAll(last.before);
     runUndoing([last]);
     return { ok: true, undone: last.op, remaining: journal.length };
@@ -179,6 +285,7 @@
     const entries = journal.splice(0);
     firstSeen.clear();
     keepChanges();
+    for (const e of entries) await e.looks?.remove();
     await restoreAll(pairs);
     runUndoing(entries.reverse());
     Hark.marks?.clear();
@@ -193,6 +300,7 @@
   // puts an element back gets it as it was, and the change is carried onto it again like onto any
   // new element). Run when the journal has doubled since the last sweep: linear time overall.
   let sweptAt = 0;
+  const tracked = () => journal.reduce((n, e) => n + (e.looks?.size() ?? 0), firstSeen.size);
   function sweepDetached() {
     for (const [el, prev] of firstSeen) {
       if (el.isConnected) continue;
@@ -200,7 +308,8 @@
       firstSeen.delete(el);
       for (const e of journal) { e.before.delete(el); e.sets.delete(el); }
     }
-    sweptAt = firstSeen.size;
+    for (const e of journal) e.looks?.sweep();
+    sweptAt = tracked();
   }
 
   // ---- keeping changes through the page's re-renders ---------------------------------------------
@@ -230,6 +339,8 @@
       } else if (firstSeen.has(r.target)) restyled.add(r.target);
     }
     for (const el of restyled) if (el.isConnected) restyle(el);
+    // A page that sets its own list of adopted sheets drops Hark's looks with it.
+    for (const e of journal) if (e.looks?.isAdopted()) e.looks.adopt();
     // Only the outermost new subtrees: the ones inside are styled with them.
     const roots = [...added].filter((n) => {
       if (!n.isConnected) return false;
@@ -245,17 +356,17 @@
         const planned = [];
         const plan = (el, prop, value) => planned.push([el, prop, value]);
         for (const r of roots) drain(e.extend(r, plan, null));
-        for (const [el, prop, value] of planned) e.set(el, prop, value);
+        for (let i = 0; i < planned.length;) i = writeOne(e, planned, i);
         if (e.readable) {
           // What the page added is read after the change's writes, like the first pass.
           const fixes = [];
           const fix = (el, prop, value) => fixes.push([el, prop, value]);
           for (const r of roots) drain(Hark.readable.plan(r, fix, null));
-          for (const [el, prop, value] of fixes) e.set(el, prop, value);
+          for (let i = 0; i < fixes.length;) i = writeOne(e, fixes, i);
         }
       }
     }
-    if (firstSeen.size > 2 * sweptAt + 256) sweepDetached();
+    if (tracked() > 2 * sweptAt + 256) sweepDetached();
     observer?.takeRecords();
     const ms = performance.now() - t0;
     keepStats.batches++;

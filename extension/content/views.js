@@ -227,7 +227,7 @@
     const theme = name ? THEMES[name] : null;
     if (name && !theme) return { ok: false, error: `there is no ${name} theme` };
     const counts = { animations: 0 };
-    const ch = change(`changePageView${name ? ' ' + name : ''}`, !!theme);
+    const ch = change(`changePageView${name ? ' ' + name : ''}`, !!theme, true);
     // The first pass checks contrast as it plans (themeOne); re-rendered parts get the whole
     // contrast pass after their writes (styles.js).
     const check = theme ? { report: readable.report(), unsure: [] } : null;

@@ -589,6 +589,57 @@
       await run({ op: 'undo' });
       eq([...Object.values(texts), $('#t')].map((e) => e.getAttribute('style')), before, 'style attributes after undo');
     });
+  // A theme is written as style rules (styles.js lookSheet); the page must not tell the difference.
+  test('a theme wins over the page\'s own !important rules and an earlier change, yields to a later one, follows re-renders and undoes to nothing',
+    '<style>#imp { color: #333 !important; background-color: #fff !important }</style>' +
+    '<div id="t"><p id="imp">Marked important by the page</p><p id="late">Recolored after</p></div>',
+    async () => {
+      const { contrast } = globalThis.__hark.readable;
+      const dark = (el) => contrast(groundBehind(el), { r: 0, g: 0, b: 0, a: 1 }) <= 3;
+      const reads = (el) => contrast(textColor(el), groundBehind(el)) >= 4.5;
+      const themed = (el, what) => {
+        if (!dark(el)) throw new Error(`${what} is on a light ground: ${show(groundBehind(el))}`);
+        if (!reads(el)) throw new Error(`${what} reads ${contrast(textColor(el), groundBehind(el)).toFixed(2)}:1 (${getComputedStyle(el).color})`);
+      };
+      const looks = () => [...document.querySelectorAll('*')].flatMap((e) => e.getAttributeNames().filter((n) => n.startsWith('data-hark-look')));
+      const styles = () => [...document.querySelectorAll('#t, #t *')].map((e) => e.getAttribute('style'));
+      const sheets = document.adoptedStyleSheets.length;
+      const computed = () => ['#imp', '#late'].map((c) => getComputedStyle($(c)).color + ' ' + getComputedStyle($(c)).backgroundColor);
+      const was = computed(), before = styles();
+      const r = await run({ op: 'setView', theme: 'dark' });
+      if (!r.ok) throw new Error(show(r));
+      themed($('#imp'), '#imp');
+      themed($('#late'), '#late');
+      eq(styles(), before, 'style attributes under the theme (it is written as rules)');
+      // A later change wins over the theme, and its undo brings the theme back.
+      const mapped = getComputedStyle($('#late')).color;
+      if (!(await run({ op: 'setTextColor', color: 'rgb(255, 255, 0)', keepExact: true })).ok) throw new Error('setTextColor after');
+      eq(getComputedStyle($('#late')).color, 'rgb(255, 255, 0)', 'a later text color');
+      await run({ op: 'undo' });
+      eq(getComputedStyle($('#late')).color, mapped, 'the theme\'s color after undoing the later change');
+      // What the page renders later is themed, and so is a page that replaced its adopted sheets.
+      const added = document.createElement('p');
+      added.textContent = 'Rendered later';
+      $('#t').append(added);
+      document.adoptedStyleSheets = [];
+      await new Promise((ok) => setTimeout(ok, 0));
+      themed(added, 'text rendered later');
+      themed($('#imp'), '#imp after the page set its own adopted sheets');
+      added.remove();
+      await run({ op: 'undo' });
+      eq(looks(), [], 'rule attributes after undo');
+      eq(document.adoptedStyleSheets.length, sheets, 'adopted sheets after undo');
+      eq(styles(), before, 'style attributes after undo');
+      eq(computed(), was, 'colors after undo');
+      // An earlier change (written into elements' styles) does not outlive a theme put over it.
+      if (!(await run({ op: 'setTextColor', color: 'rgb(120, 20, 20)', keepExact: true })).ok) throw new Error('setTextColor before');
+      if (!(await run({ op: 'setView', theme: 'dark' })).ok) throw new Error('setView over a change');
+      themed($('#late'), '#late over an earlier change');
+      await run({ op: 'undo' });
+      await run({ op: 'undo' });
+      eq(styles(), before, 'style attributes after both undos');
+      eq(computed(), was, 'colors after both undos');
+    });
 
   // `core`: what the cases take from wasm-core's own definitions ({ lineBudget, firstOutline, readOps }).
   globalThis.runUnits = async (core) => {
