@@ -632,6 +632,19 @@ async fn strict_csp_page_without_microphone_policy_works(engine: Engine) -> Resu
         ensure!(std::time::Instant::now() < deadline, "the overlay on the strict page shows {shown:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A dark view is written as style rules in a sheet of Hark's own: `style-src 'self'` must not
+    // stop it (a fresh load, so no earlier change is written into the elements' styles).
+    s.open("/strict/strict.html").await?;
+    settle().await;
+    let out = call.call_tool("changePageView", json!({ "theme": "dark" })).await?;
+    ensure!(out.contains("dark theme"), "changePageView on the strict page: {out}");
+    settle().await;
+    let dark = hark_e2e::contrast::dark_share(&s.browser.screenshot().await?);
+    ensure!(dark > 0.6, "the strict page's dark view left {:.0}% of the screen dark", dark * 100.0);
+    let text = s.browser.eval("return getComputedStyle(document.querySelector('main p')).color").await?;
+    let light = text.as_str().and_then(pixels::parse_css_rgb).is_some_and(|[r, g, b]| r.min(g).min(b) > 150);
+    ensure!(light, "the strict page's text under the dark view: {text}");
+    call.call_tool("undo", json!({})).await?;
     s.stop().await;
     Ok(())
 }
