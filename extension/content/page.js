@@ -977,7 +977,9 @@
         c.replaceChildren();
         c.setAttribute('data-hark', 'private');
       }
-      for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200) c.removeAttribute(a.name);
+      // Handlers, long styles and the attributes that give Hark's views their looks (styles.js
+      // lookSheet: Hark's, not the page's) cost tokens and say nothing.
+      for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200 || a.name.startsWith('data-hark-look')) c.removeAttribute(a.name);
     }
     // Comments are not what the person sees (and cost tokens).
     const comments = document.createTreeWalker(clone, NodeFilter.SHOW_COMMENT);

@@ -611,6 +611,8 @@
       themed($('#imp'), '#imp');
       themed($('#late'), '#late');
       eq(styles(), before, 'style attributes under the theme (it is written as rules)');
+      const html = await run({ op: 'html', selector: '#t' });
+      lacks(html.html, 'data-hark-look', 'the html of a themed part');
       // A later change wins over the theme, and its undo brings the theme back.
       const mapped = getComputedStyle($('#late')).color;
       if (!(await run({ op: 'setTextColor', color: 'rgb(255, 255, 0)', keepExact: true })).ok) throw new Error('setTextColor after');
