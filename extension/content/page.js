@@ -46,6 +46,9 @@
 
   // Hark's own elements (the overlay, the labels and highlights layer) are never part of the page.
   const isOverlay = (el) => el === Hark.overlayHost || el === Hark.marksHost;
+  // What every attribute that gives an element one of Hark's looks starts with (styles.js
+  // lookSheet); getPageHTML leaves them out.
+  const LOOK_ATTRIBUTE = 'data-hark-look';
 
   // An element's shadow root, closed ones included: what a web component shows is on the page
   // like anything else. Browsers give extensions the key (Firefox: openOrClosedShadowRoot in
@@ -977,9 +980,9 @@
         c.replaceChildren();
         c.setAttribute('data-hark', 'private');
       }
-      // Handlers, long styles and the attributes that give Hark's views their looks (styles.js
-      // lookSheet: Hark's, not the page's) cost tokens and say nothing.
-      for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200 || a.name.startsWith('data-hark-look')) c.removeAttribute(a.name);
+      // Handlers, long styles and the attributes that give Hark's views their looks (Hark's, not
+      // the page's) cost tokens and say nothing.
+      for (const a of Array.from(c.attributes)) if (/^on/i.test(a.name) || a.name === 'style' && a.value.length > 200 || a.name.startsWith(LOOK_ATTRIBUTE)) c.removeAttribute(a.name);
     }
     // Comments are not what the person sees (and cost tokens).
     const comments = document.createTreeWalker(clone, NodeFilter.SHOW_COMMENT);
@@ -1243,7 +1246,7 @@
   Hark.dom = {
     ownHost, hasOwnText, collect, elementFor, shadowOf, slicer, eachInSlices, runInSlices, eachElementIn, staleAnswer, otherDocument, refFor, visible, isOverlay, isPrivate, isSensitive,
     roleOf, accessibleName, looksLikeButton, parseColor, squash, cut, redactCards, visibleText,
-    SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR,
+    SKIP_TAGS, INLINE, CONTROL_TAGS, BUTTON_SELECTOR, LOOK_ATTRIBUTE,
   };
   // The session stopped serving this page: nothing is walked ahead or kept, nothing watched.
   function forget() {

@@ -7,7 +7,7 @@
   if (Hark.styles || !Hark.dom || !Hark.executor) return;
   const {
     otherDocument, elementFor, staleAnswer, isOverlay, visible, roleOf, accessibleName, looksLikeButton, parseColor, cut,
-    slicer, eachElementIn, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR,
+    slicer, eachElementIn, SKIP_TAGS, CONTROL_TAGS, BUTTON_SELECTOR, LOOK_ATTRIBUTE,
   } = Hark.dom;
   // Runs a generator to its end at once: re-render keeping works inside one microtask.
   const drain = (gen) => { while (!gen.next().done); };
@@ -142,8 +142,8 @@
   // attribute per element (the look's own: `data-hark-look<sheet>-<look>`) and one rule per look,
   // in a sheet of Hark's own the document adopts (CSSOM: page CSPs do not block it), removed by
   // undo at once. The rules are `!important` in a cascade layer, which puts them above every
-  // rule of the page's own sheets, `!important` or not, as an element's own `!important` style
-  // is. Written into the element's style as before: an element with a style attribute (the page's
+  // unlayered rule of the page's sheets, `!important` or not (a page's own layers come first,
+  // and their `!important` would win). Written into the element's style as before: an element with a style attribute (the page's
   // inline `!important` would win over a rule, and so would an earlier change of Hark's, which
   // the later one must win over) and one in a shadow tree (the document's sheets do not reach it).
   let lookSheets = 0;
@@ -154,7 +154,7 @@
       sheet.replaceSync('@layer hark-looks {}');
       layer = /** @type {CSSLayerBlockRule} */ (sheet.cssRules[0]);
     } catch (_) { return null; } // no constructable sheets: every write goes into styles
-    const prefix = `data-hark-look${++lookSheets}-`;
+    const prefix = `${LOOK_ATTRIBUTE}${++lookSheets}-`;
     const looks = new Map(); // declarations -> the attribute that gives them
     const marked = new Map(); // el -> { attr, decls: Map(prop -> value) }
     // Adopted once the change's first writes are done (release): a rule that matches nothing yet
@@ -190,7 +190,8 @@
       release() { held = false; if (marked.size) this.adopt(); },
       has: (el) => marked.has(el),
       size: () => marked.size,
-      // The document's sheets hold this one (again: a page may set its own list).
+      // After a page's DOM change: adopted again if the page set its own list of sheets.
+      readopt() { if (adopted) this.adopt(); },
       adopt() {
         adopted = true;
         const sheets = document.adoptedStyleSheets;
@@ -211,7 +212,6 @@
       sweep() {
         for (const [el, m] of marked) if (!el.isConnected) { el.removeAttribute(m.attr); marked.delete(el); }
       },
-      isAdopted: () => adopted,
     };
   }
   // Values Hark can write into a rule as they are: nothing in them could end a declaration or
@@ -340,7 +340,7 @@
     }
     for (const el of restyled) if (el.isConnected) restyle(el);
     // A page that sets its own list of adopted sheets drops Hark's looks with it.
-    for (const e of journal) if (e.looks?.isAdopted()) e.looks.adopt();
+    for (const e of journal) e.looks?.readopt();
     // Only the outermost new subtrees: the ones inside are styled with them.
     const roots = [...added].filter((n) => {
       if (!n.isConnected) return false;

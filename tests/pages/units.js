@@ -601,7 +601,7 @@
         if (!dark(el)) throw new Error(`${what} is on a light ground: ${show(groundBehind(el))}`);
         if (!reads(el)) throw new Error(`${what} reads ${contrast(textColor(el), groundBehind(el)).toFixed(2)}:1 (${getComputedStyle(el).color})`);
       };
-      const looks = () => [...document.querySelectorAll('*')].flatMap((e) => e.getAttributeNames().filter((n) => n.startsWith('data-hark-look')));
+      const looks = () => [...document.querySelectorAll('*')].flatMap((e) => e.getAttributeNames().filter((n) => n.startsWith(dom().LOOK_ATTRIBUTE)));
       const styles = () => [...document.querySelectorAll('#t, #t *')].map((e) => e.getAttribute('style'));
       const sheets = document.adoptedStyleSheets.length;
       const computed = () => ['#imp', '#late'].map((c) => getComputedStyle($(c)).color + ' ' + getComputedStyle($(c)).backgroundColor);
@@ -611,8 +611,9 @@
       themed($('#imp'), '#imp');
       themed($('#late'), '#late');
       eq(styles(), before, 'style attributes under the theme (it is written as rules)');
+      if (!looks().length) throw new Error('the theme gave no element a look');
       const html = await run({ op: 'html', selector: '#t' });
-      lacks(html.html, 'data-hark-look', 'the html of a themed part');
+      lacks(html.html, dom().LOOK_ATTRIBUTE, 'the html of a themed part');
       // A later change wins over the theme, and its undo brings the theme back.
       const mapped = getComputedStyle($('#late')).color;
       if (!(await run({ op: 'setTextColor', color: 'rgb(255, 255, 0)', keepExact: true })).ok) throw new Error('setTextColor after');
