@@ -97,7 +97,7 @@
   // time is mostly calls), and most elements carry none of the attributes asked about. Functions
   // below take such a list as `names` where a walk has it, and read it themselves otherwise.
   /** @param {Element} el */
-  const namesOf = (el) => el.getAttributeNames();
+  const namesOf = (el) => (walkFacts.active ? walkFacts.names(el) : el.getAttributeNames());
 
   // Something the page made clickable or focusable by hand (onclick, tabindex >= 0).
   const actsOnClick = (el, names = namesOf(el)) => names.includes('onclick') || (names.includes('tabindex') && el.tabIndex >= 0);
@@ -438,6 +438,75 @@
   }
   const inView = (el, vw, vh) => placeOf(el, vw, vh) === IN_VIEW;
 
+  // ---- what walks learned of each element, kept from one walk to the next ---------------------
+  // A walk after a change to the page (the model looking again after Hark or the page acted)
+  // read every element's attribute names and own text again, though a change touches a few
+  // elements: in Firefox's content scripts those reads were a fifth of such a walk (profiled on
+  // readability/engadget and gentelella/general_elements). Both change only through the DOM, so
+  // they are kept per element and forgotten by what a MutationObserver reports: an element's
+  // attribute names at any change of its attributes, its own text at any change of its children
+  // or of a text child's data. What depends on styles or layout (visibility, boxes, a button's
+  // look, the text a person sees) is read at every walk. The kept facts are used only inside a
+  // walk's slices, after the records that came meanwhile are taken: between slices the page and
+  // Hark's own commands may change anything. A batch of more than MAX_RECORDS records (a page
+  // rebuilding itself) forgets everything and stops watching until the next walk: a page that
+  // never rests costs one callback per batch, not one step per record. The shadow roots and
+  // frames' documents a walk goes into are watched too (the document's observer does not reach
+  // them).
+  const walkFacts = (() => {
+    const MAX_RECORDS = 1000;
+    const WATCH = { subtree: true, childList: true, attributes: true, characterData: true };
+    let names = new WeakMap(), own = new WeakMap(), watching = false;
+    let epoch = 0; // counts the times watching began: facts from before a forgetAll() are gone
+    const observer = new MutationObserver((records) => forgetChanged(records));
+    function forgetChanged(records) {
+      if (records.length > MAX_RECORDS) { forgetAll(); return; }
+      for (const r of records) {
+        const type = r.type, target = r.target;
+        if (type === 'attributes') names.delete(target);
+        else if (type === 'childList') own.delete(target);
+        else { const parent = target.parentNode; if (parent) own.delete(parent); }
+      }
+    }
+    function forgetAll() {
+      observer.disconnect();
+      watching = false;
+      names = new WeakMap();
+      own = new WeakMap();
+    }
+    const facts = {
+      active: false,
+      // A walk starts; returns its epoch, for resume().
+      start() {
+        if (watching) forgetChanged(observer.takeRecords());
+        else { observer.observe(document, WATCH); watching = true; epoch++; }
+        return epoch;
+      },
+      // A slice of the walk started at `walkEpoch` begins: the page's changes since are forgotten
+      // first. Kept facts serve it only while the roots that walk went into are still watched.
+      resume(walkEpoch) {
+        if (watching) forgetChanged(observer.takeRecords());
+        facts.active = watching && epoch === walkEpoch;
+      },
+      // Before every pause of the walk and at its end.
+      end() { facts.active = false; },
+      // A shadow root or a frame's document the walk goes into.
+      watch(root) { if (watching) observer.observe(root, WATCH); },
+      names(el) {
+        let n = names.get(el);
+        if (!n) names.set(el, (n = el.getAttributeNames()));
+        return n;
+      },
+      ownText(el) {
+        let t = own.get(el);
+        if (t === undefined) own.set(el, (t = readOwnText(el)));
+        return t;
+      },
+      forgetAll,
+    };
+    return facts;
+  })();
+
   // ---- working in slices: the page keeps painting and answering while Hark works -------------
   // Work that can grow with the page (walks, restyling thousands of elements) runs in slices of
   // SLICE_MS and yields to the page between them, so no task of Hark's comes near a long task
@@ -639,7 +708,10 @@
     }
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
       const shadow = shadowOf(parent, tag);
-      if (shadow && seen) seen.roots.add(shadow);
+      if (shadow) {
+        walkFacts.watch(shadow);
+        if (seen) seen.roots.add(shadow);
+      }
       const list = shadow || parent;
       const first = list.firstElementChild;
       if (first) pushEntry(first, modeOf(inText, frameVisible) | FOLLOW, list);
@@ -683,7 +755,10 @@
       if (tag === 'IFRAME' || tag === 'FRAME') {
         let doc = null;
         try { doc = el.contentDocument; } catch (_) { doc = null; }
-        if (doc && doc.body && seen) seen.roots.addFrame(doc);
+        if (doc && doc.body) {
+          walkFacts.watch(doc);
+          if (seen) seen.roots.addFrame(doc);
+        }
         if (doc && doc.body) pushChildren(doc.body, false, frameVisible && inView(el, vw, vh));
         else if (!buttonsOnly && el.src) {
           // Another site's frame: the browser keeps it from this page's scripts, and from Hark's.
@@ -859,10 +934,20 @@
     let pushedBeforePause = 0;
     const walked = new WeakSet(); // the elements of lists the walk has been to
     async function walk() {
+      walkFacts.resume(factsEpoch);
+      try {
+        await walkSlices();
+      } finally {
+        walkFacts.end();
+      }
+    }
+    async function walkSlices() {
       while (stack.length && !truncated) {
         if (s.due()) {
           // Asked after the pause: a warm-up gives way at once to a command that came meanwhile.
+          walkFacts.end();
           await s.pause();
+          walkFacts.resume(factsEpoch);
           if (s.late()) { truncated = true; if (seen) seen.cut = true; break; }
           pushedBeforePause = stack.length;
         }
@@ -899,6 +984,7 @@
       }
     }
 
+    const factsEpoch = walkFacts.start();
     // At the deadline the outline so far is the answer, marked cut like one over its node limit.
     if (document.body) pushChildren(document.body, false, true);
     await walk();
@@ -1231,7 +1317,8 @@
   // (a count, a query): on a table of 30,000 rows, 2.5 ms of each walk, for text that markup puts
   // before or after a list, not in its middle.
   const OWN_TEXT_ENDS = 64;
-  function ownText(el) {
+  const ownText = (el) => (walkFacts.active ? walkFacts.ownText(el) : readOwnText(el));
+  function readOwnText(el) {
     let text = '', n = 0, c = el.firstChild;
     for (; c && n < OWN_TEXT_ENDS; c = c.nextSibling, n++) if (c.nodeType === 3) text += /** @type {Text} */ (c).data;
     if (!c) return squash(text);
@@ -1252,6 +1339,7 @@
   function forget() {
     prime(null);
     keptOutline.changed();
+    walkFacts.forgetAll();
   }
   Hark.executor = {
     execute, prime, forget, register: (name, fn) => { COMMANDS[name] = fn; },

@@ -426,6 +426,78 @@
       has(await look('after the frame navigated', false), 'button "Other"', 'the new document\'s button');
       await look('unchanged since the navigation', true);
     });
+  test('what the page changes between walks and while one pauses is in the next outline: names, text, hidden parts, in shadow roots and frames',
+    '<div id="own">Sold out<div>Details</div></div><a id="l" href="/report">Open</a><p id="p">Old paragraph</p>' +
+    '<div id="add">Left<div>z</div></div><p id="q">Quiet words</p>' +
+    '<div id="host"></div><iframe id="fr" style="height: 120px" srcdoc="<div id=own>Frame words<div>x</div></div><a id=l href=/f>Frame link</a>"></iframe>' +
+    '<ul id="many">' + Array.from({ length: 600 }, (_, i) => `<li>Row ${i}</li>`).join('') + '</ul>',
+    async () => {
+      const fr = /** @type {HTMLIFrameElement} */ ($('#fr'));
+      if (!fr.contentDocument?.getElementById('l')) await new Promise((r) => fr.addEventListener('load', r, { once: true }));
+      const inner = /** @type {Document} */ (fr.contentDocument);
+      const shadow = $('#host').attachShadow({ mode: 'open' });
+      shadow.innerHTML = '<div id="own">Shadow words<div>y</div></div><a id="l" href="/s">Shadow link</a>';
+      await frames();
+      const look = async () => (await outline()).join('; ');
+      const first = await look();
+      for (const part of ['text "Sold out"', 'link "Open"', 'text "Old paragraph"', 'text "Shadow words"', 'link "Shadow link"', 'text "Frame words"', 'link "Frame link"']) {
+        has(first, part, 'the first walk');
+      }
+      // Text and attributes change in the document, a shadow root and a frame.
+      for (const root of [document, shadow, inner]) {
+        const own = /** @type {HTMLElement} */ (root.getElementById('own'));
+        /** @type {Text} */ (own.firstChild).data = 'In stock'; // a text node's data
+        own.append(' today'); // a text node added
+        root.getElementById('l').setAttribute('aria-label', 'Open the report'); // an attribute added
+      }
+      $('#p').setAttribute('hidden', '');
+      $('#add').append(' right'); // only a text node added
+      const second = await look();
+      has(second, 'text "Left right"', 'a text node added');
+      eq(second.split('; ').filter((n) => n === 'text "In stock today"').length, 3, 'own text changed, in the document, the shadow root and the frame');
+      eq(second.split('; ').filter((n) => n === 'link "Open the report"').length, 3, 'links renamed by aria-label');
+      for (const gone of ['Sold out', 'Shadow words', 'Frame words', 'Old paragraph']) lacks(second, gone, 'after the change');
+      // A burst of changes larger than what is followed record by record, then one more change.
+      for (const li of document.querySelectorAll('#many > li')) { li.setAttribute('data-a', '1'); li.setAttribute('data-b', '1'); }
+      $('#p').removeAttribute('hidden');
+      $('#q').setAttribute('data-private', '');
+      const third = await look();
+      has(third, 'text "Old paragraph"', 'shown again after a burst of changes');
+      lacks(third, 'Quiet words', 'made private in a burst of changes');
+      $('#l').setAttribute('aria-label', 'After the burst');
+      /** @type {Text} */ ($('#own').firstChild).data = 'Back soon';
+      const fourth = await look();
+      has(fourth, 'link "After the burst"', 'renamed after the burst');
+      has(fourth, 'text "Back soon today"', 'own text after the burst');
+      // Changes while a walk pauses between slices: this walk pauses after every element and the
+      // page changes parts the walk has not reached yet at its first pause.
+      let pauses = 0;
+      const s = {
+        due: () => true,
+        late: () => false,
+        async pause() {
+          if (pauses++ === 1) {
+            $('#l').setAttribute('aria-label', 'Changed in a pause');
+            $('#p').setAttribute('data-private', '');
+            /** @type {Text} */ ($('#own').firstChild).data = 'Paused';
+            shadow.getElementById('l').removeAttribute('aria-label');
+          }
+          await new Promise((r) => setTimeout(r));
+        },
+      };
+      $('#own').before(document.createElement('span')); // the first element walked, ahead of the changed ones
+      const paused = await dom().collect({}, s);
+      const names = paused.nodes.filter((n) => n.name).map((n) => `${n.role} "${n.name}"`).join('; ');
+      if (pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
+      has(names, 'link "Changed in a pause"', 'renamed while the walk paused');
+      has(names, 'text "Paused today"', 'own text changed while the walk paused');
+      has(names, 'link "Shadow link"', 'a shadow root\'s label removed while the walk paused');
+      lacks(names, 'Old paragraph', 'made private while the walk paused');
+      // A change in the same task as the walk, before any observer was told of it.
+      shadow.getElementById('l').setAttribute('aria-label', 'Just now');
+      const now = (await dom().collect({})).nodes.filter((n) => n.ref).map((n) => n.name).join('; ');
+      has(now, 'Just now', 'renamed in the same task');
+    });
   test('an outline of more fields than can be compared within a frame is not kept',
     Array.from({ length: 1001 }, (_, i) => `<input aria-label="Field ${i}">`).join(''),
     async () => {
