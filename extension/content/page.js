@@ -215,21 +215,22 @@
   // field values never are.
   function visibleText(block, max = 400, withButtons = false) {
     let out = '';
-    const stack = [block];
+    // Parts still to read, last first: text (whitespace collapsed) as strings, elements as parts.
+    /** @type {(string | ChildPart)[]} */
+    const stack = [{ el: block, tag: block.tagName }];
     while (stack.length && out.length < max * 1.5) {
-      const node = stack.pop();
-      if (typeof node === 'string') { out += ` ${node} `; continue; }
-      for (let c = node.lastChild; c; c = c.previousSibling) {
-        // Each DOM read counts here (Firefox's content scripts pay for every one): read once.
-        const type = c.nodeType;
-        if (type === 3) { stack.push(c); continue; }
-        if (type !== 1) continue;
-        const tag = c.tagName;
+      const part = stack.pop();
+      if (typeof part === 'string') { out += part; continue; }
+      const kids = childParts(part.el);
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const k = kids[i];
+        if (typeof k === 'string') { stack.push(k); continue; }
+        const c = k.el, tag = k.tag;
         // In a name, an image inside says its text alternative (accname: each child's own name).
         if (withButtons && (tag === 'IMG' || tag === 'svg')) {
           const names = namesOf(c);
           const alt = !isPrivate(c, names) && visible(c, names) ? imageText(c) : '';
-          if (alt) stack.push(alt);
+          if (alt) stack.push(` ${alt} `);
           continue;
         }
         if (SKIP_TAGS.has(tag) || isOverlay(c)) continue;
@@ -240,14 +241,30 @@
         if (tag.charCodeAt(0) >= 97 && c.namespaceURI === SVG_NS && SVG_UNSEEN.has(c.localName)) continue;
         const cRole = names.includes('role') ? c.getAttribute('role') : null;
         if ((!withButtons && cRole === 'button') || (withButtons && NESTED_GROUPS.has(cRole)) || !visible(c, names)) continue;
-        stack.push(c);
+        stack.push(k);
       }
-      // Whitespace collapsed as it comes: indentation must not use up the length limit.
-      if (node.nodeType === 3) out += node.data.replace(/\s+/g, ' ');
-      else if (node !== block && !INLINE.has(node.tagName)) out += ' ';
+      if (part.el !== block && !INLINE.has(part.tag)) out += ' ';
     }
     return cut(squash(out), max);
   }
+
+  // An element's child nodes as visibleText reads them: each text node's data, whitespace
+  // collapsed as it comes (indentation must not use up the length limit), and each element with
+  // its tag name. Kept between walks (walkFacts): reading them was most of visibleText's DOM calls.
+  /** @typedef {{ el: Element, tag: string }} ChildPart */
+  /** @returns {(string | ChildPart)[]} */
+  function readChildParts(el) {
+    const parts = [];
+    // Sibling links, not a childNodes iterator: each step of an iterator is one more DOM call in
+    // Firefox's content scripts; each DOM read counts here, so each is read once.
+    for (let c = el.firstChild; c; c = c.nextSibling) {
+      const type = c.nodeType;
+      if (type === 3) parts.push(/** @type {Text} */ (c).data.replace(/\s+/g, ' '));
+      else if (type === 1) parts.push({ el: /** @type {Element} */ (c), tag: /** @type {Element} */ (c).tagName });
+    }
+    return parts;
+  }
+  const childParts = (el) => (walkFacts.active ? walkFacts.childParts(el) : readChildParts(el));
 
   // An image's text alternative: aria-label, alt or title for <img>; aria-label or the <title>
   // child for a drawing (or any part of one). Used for an image's own name and for images inside
@@ -440,13 +457,13 @@
 
   // ---- what walks learned of each element, kept from one walk to the next ---------------------
   // A walk after a change to the page (the model looking again after Hark or the page acted)
-  // read every element's attribute names and own text again, though a change touches a few
-  // elements: in Firefox's content scripts those reads were a fifth of such a walk (profiled on
-  // readability/engadget and gentelella/general_elements). Both change only through the DOM, so
-  // they are kept per element and forgotten by what a MutationObserver reports: an element's
-  // attribute names at any change of its attributes, its own text at any change of its children
-  // or of a text child's data. What depends on styles or layout (visibility, boxes, a button's
-  // look, the text a person sees) is read at every walk. The kept facts are used only inside a
+  // read every element's attribute names, own text and child nodes again, though a change
+  // touches a few elements: in Firefox's content scripts those reads were a quarter to a third of
+  // such a walk (profiled on readability/engadget and gentelella/general_elements). They change
+  // only through the DOM, so they are kept per element and forgotten by what a MutationObserver
+  // reports: an element's attribute names at any change of its attributes, its own text and
+  // child nodes (readChildParts) at any change of its children or of a text child's data. What
+  // depends on styles or layout (visibility, boxes, a button's look) is read at every walk. The kept facts are used only inside a
   // walk's slices, after the records that came meanwhile are taken: between slices the page and
   // Hark's own commands may change anything. A batch of more than MAX_RECORDS records (a page
   // rebuilding itself) forgets everything and stops watching until the next walk: a page that
@@ -456,7 +473,7 @@
   const walkFacts = (() => {
     const MAX_RECORDS = 1000;
     const WATCH = { subtree: true, childList: true, attributes: true, characterData: true };
-    let names = new WeakMap(), own = new WeakMap(), watching = false;
+    let names = new WeakMap(), own = new WeakMap(), kids = new WeakMap(), watching = false;
     let epoch = 0; // counts the times watching began: facts from before a forgetAll() are gone
     const observer = new MutationObserver((records) => forgetChanged(records));
     function forgetChanged(records) {
@@ -464,8 +481,10 @@
       for (const r of records) {
         const type = r.type, target = r.target;
         if (type === 'attributes') names.delete(target);
-        else if (type === 'childList') own.delete(target);
-        else { const parent = target.parentNode; if (parent) own.delete(parent); }
+        else if (type === 'childList') { own.delete(target); kids.delete(target); } else {
+          const parent = target.parentNode;
+          if (parent) { own.delete(parent); kids.delete(parent); }
+        }
       }
     }
     function forgetAll() {
@@ -473,6 +492,7 @@
       watching = false;
       names = new WeakMap();
       own = new WeakMap();
+      kids = new WeakMap();
     }
     const facts = {
       active: false,
@@ -501,6 +521,11 @@
         let t = own.get(el);
         if (t === undefined) own.set(el, (t = readOwnText(el)));
         return t;
+      },
+      childParts(el) {
+        let k = kids.get(el);
+        if (!k) kids.set(el, (k = readChildParts(el)));
+        return k;
       },
       forgetAll,
     };

@@ -428,7 +428,7 @@
     });
   test('what the page changes between walks and while one pauses is in the next outline: names, text, hidden parts, in shadow roots and frames',
     '<div id="own">Sold out<div>Details</div></div><a id="l" href="/report">Open</a><p id="p">Old paragraph</p>' +
-    '<div id="add">Left<div>z</div></div><p id="q">Quiet words</p>' +
+    '<div id="add">Left<div>z</div></div><p id="q">Quiet words</p><a id="t" href="/t"><span>Read</span> more</a>' +
     '<div id="host"></div><iframe id="fr" style="height: 120px" srcdoc="<div id=own>Frame words<div>x</div></div><a id=l href=/f>Frame link</a>"></iframe>' +
     '<ul id="many">' + Array.from({ length: 600 }, (_, i) => `<li>Row ${i}</li>`).join('') + '</ul>',
     async () => {
@@ -440,7 +440,7 @@
       await frames();
       const look = async () => (await outline()).join('; ');
       const first = await look();
-      for (const part of ['text "Sold out"', 'link "Open"', 'text "Old paragraph"', 'text "Shadow words"', 'link "Shadow link"', 'text "Frame words"', 'link "Frame link"']) {
+      for (const part of ['text "Sold out"', 'link "Open"', 'link "Read more"', 'text "Old paragraph"', 'text "Shadow words"', 'link "Shadow link"', 'text "Frame words"', 'link "Frame link"']) {
         has(first, part, 'the first walk');
       }
       // Text and attributes change in the document, a shadow root and a frame.
@@ -452,8 +452,11 @@
       }
       $('#p').setAttribute('hidden', '');
       $('#add').append(' right'); // only a text node added
+      /** @type {Text} */ ($('#t span').firstChild).data = 'See'; // a link's name, in a part of it
+      $('#t').append(' now');
       const second = await look();
       has(second, 'text "Left right"', 'a text node added');
+      has(second, 'link "See more now"', 'a link renamed by its text');
       eq(second.split('; ').filter((n) => n === 'text "In stock today"').length, 3, 'own text changed, in the document, the shadow root and the frame');
       eq(second.split('; ').filter((n) => n === 'link "Open the report"').length, 3, 'links renamed by aria-label');
       for (const gone of ['Sold out', 'Shadow words', 'Frame words', 'Old paragraph']) lacks(second, gone, 'after the change');
