@@ -49,6 +49,8 @@
   // What every attribute that gives an element one of Hark's looks starts with (styles.js
   // lookSheet); getPageHTML leaves them out.
   const LOOK_ATTRIBUTE = 'data-hark-look';
+  // What Hark's observers of the page's DOM watch: every change below a root.
+  const WATCH_ALL = { subtree: true, childList: true, attributes: true, characterData: true };
 
   // An element's shadow root, closed ones included: what a web component shows is on the page
   // like anything else. Browsers give extensions the key (Firefox: openOrClosedShadowRoot in
@@ -458,21 +460,20 @@
   // ---- what walks learned of each element, kept from one walk to the next ---------------------
   // A walk after a change to the page (the model looking again after Hark or the page acted)
   // read every element's attribute names, own text and child nodes again, though a change
-  // touches a few elements: in Firefox's content scripts those reads were a quarter to a third of
-  // such a walk (profiled on readability/engadget and gentelella/general_elements). They change
-  // only through the DOM, so they are kept per element and forgotten by what a MutationObserver
+  // touches a few elements. In Firefox's content scripts those reads were about a quarter of such
+  // a walk (profiled on readability/engadget and gentelella/general_elements). They change only
+  // through the DOM, so they are kept per element and forgotten by what a MutationObserver
   // reports: an element's attribute names at any change of its attributes, its own text and
-  // child nodes (readChildParts) at any change of its children or of a text child's data. What
-  // depends on styles or layout (visibility, boxes, a button's look) is read at every walk. The kept facts are used only inside a
-  // walk's slices, after the records that came meanwhile are taken: between slices the page and
-  // Hark's own commands may change anything. A batch of more than MAX_RECORDS records (a page
-  // rebuilding itself) forgets everything and stops watching until the next walk: a page that
-  // never rests costs one callback per batch, not one step per record. The shadow roots and
-  // frames' documents a walk goes into are watched too (the document's observer does not reach
-  // them).
+  // child parts (readChildParts) at any change of its children or of a text child's data. What
+  // depends on styles or layout (visibility, boxes, a button's look) is read at every walk.
+  // The kept facts are used only inside a walk's slices, after the records that came meanwhile
+  // are taken: between slices the page and Hark's own commands may change anything. A batch of
+  // more than MAX_RECORDS records (a page rebuilding itself) forgets everything and stops
+  // watching until the next walk: a page that never rests costs one callback per batch, not one
+  // step per record. The shadow roots and frames' documents a walk goes into are watched too
+  // (the document's observer does not reach them).
   const walkFacts = (() => {
     const MAX_RECORDS = 1000;
-    const WATCH = { subtree: true, childList: true, attributes: true, characterData: true };
     let names = new WeakMap(), own = new WeakMap(), kids = new WeakMap(), watching = false;
     let epoch = 0; // counts the times watching began: facts from before a forgetAll() are gone
     const observer = new MutationObserver((records) => forgetChanged(records));
@@ -481,11 +482,14 @@
       for (const r of records) {
         const type = r.type, target = r.target;
         if (type === 'attributes') names.delete(target);
-        else if (type === 'childList') { own.delete(target); kids.delete(target); } else {
-          const parent = target.parentNode;
-          if (parent) { own.delete(parent); kids.delete(parent); }
-        }
+        else forgetChildren(type === 'childList' ? target : target.parentNode);
       }
+    }
+    // Its own text and child parts: its children changed, or a text child's data (characterData).
+    function forgetChildren(el) {
+      if (!el) return;
+      own.delete(el);
+      kids.delete(el);
     }
     function forgetAll() {
       observer.disconnect();
@@ -499,7 +503,7 @@
       // A walk starts; returns its epoch, for resume().
       start() {
         if (watching) forgetChanged(observer.takeRecords());
-        else { observer.observe(document, WATCH); watching = true; epoch++; }
+        else { observer.observe(document, WATCH_ALL); watching = true; epoch++; }
         return epoch;
       },
       // A slice of the walk started at `walkEpoch` begins: the page's changes since are forgotten
@@ -511,7 +515,7 @@
       // Before every pause of the walk and at its end.
       end() { facts.active = false; },
       // A shadow root or a frame's document the walk goes into.
-      watch(root) { if (watching) observer.observe(root, WATCH); },
+      watch(root) { if (watching) observer.observe(root, WATCH_ALL); },
       names(el) {
         let n = names.get(el);
         if (!n) names.set(el, (n = el.getAttributeNames()));
@@ -1128,7 +1132,6 @@
     let onChange = () => {};
     const ours = (r) => isOverlay(r.target) || (r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every(isOverlay));
     const observer = new MutationObserver((records) => { if (!records.every(ours)) changed(); });
-    const WATCH = { subtree: true, childList: true, attributes: true, characterData: true };
     const LISTEN = { capture: true, passive: true };
     function changed() {
       changes++;
@@ -1154,11 +1157,11 @@
     const listened = new WeakSet();
     const roots = {
       add(root) {
-        observer.observe(root, WATCH);
+        observer.observe(root, WATCH_ALL);
         if (!listened.has(root)) { listened.add(root); root.addEventListener('scroll', onEvent, LISTEN); }
       },
       addFrame(doc) {
-        observer.observe(doc, WATCH);
+        observer.observe(doc, WATCH_ALL);
         if (!listened.has(doc)) { listened.add(doc); listenTo(doc, doc.defaultView); }
       },
     };
@@ -1193,7 +1196,7 @@
       async walk(key, command, s) {
         const before = changes;
         walking++;
-        if (!watching) { observer.observe(document, WATCH); watching = true; }
+        if (!watching) { observer.observe(document, WATCH_ALL); watching = true; }
         const seen = { roots, cut: false };
         let answer;
         try {

@@ -81,6 +81,7 @@
       },
     };
     async function writePlanned(s) {
+      // Released even with nothing planned: a write() after commit adopts the sheet at once.
       if (!planned.length) { entry.looks?.release(); return { changed: 0, left: 0 }; }
       // In the journal from the first write: re-renders meanwhile are kept like any other.
       journal.push(entry);
@@ -123,8 +124,8 @@
   }
 
   // Writes the planned writes ([el, prop, value] each) from planned[i] that go to the same
-  // element (a change plans an element's writes together: a look is written at once); answers
-  // where the next element's start.
+  // element (a change plans an element's writes together: a look is written at once); returns
+  // the index of the next element's first write.
   function writeOne(entry, planned, i) {
     const el = planned[i][0];
     let j = i + 1;
@@ -143,9 +144,10 @@
   // in a sheet of Hark's own the document adopts (CSSOM: page CSPs do not block it), removed by
   // undo at once. The rules are `!important` in a cascade layer, which puts them above every
   // unlayered rule of the page's sheets, `!important` or not (a page's own layers come first,
-  // and their `!important` would win). Written into the element's style as before: an element with a style attribute (the page's
-  // inline `!important` would win over a rule, and so would an earlier change of Hark's, which
-  // the later one must win over) and one in a shadow tree (the document's sheets do not reach it).
+  // and their `!important` would win). Written into the element's style as before: an element
+  // with a style attribute (the page's inline `!important` would win over a rule, and so would
+  // an earlier change of Hark's, which the later one must win over) and one in a shadow tree
+  // (the document's sheets do not reach it).
   let lookSheets = 0;
   function lookSheet() {
     let sheet, layer;

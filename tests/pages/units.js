@@ -460,7 +460,8 @@
       eq(second.split('; ').filter((n) => n === 'text "In stock today"').length, 3, 'own text changed, in the document, the shadow root and the frame');
       eq(second.split('; ').filter((n) => n === 'link "Open the report"').length, 3, 'links renamed by aria-label');
       for (const gone of ['Sold out', 'Shadow words', 'Frame words', 'Old paragraph']) lacks(second, gone, 'after the change');
-      // A burst of changes larger than what is followed record by record, then one more change.
+      // A burst of changes larger than what is followed record by record (1,200 records, over
+      // walkFacts' MAX_RECORDS of 1,000), then one more change.
       for (const li of document.querySelectorAll('#many > li')) { li.setAttribute('data-a', '1'); li.setAttribute('data-b', '1'); }
       $('#p').removeAttribute('hidden');
       $('#q').setAttribute('data-private', '');
