@@ -100,6 +100,15 @@
   // below take such a list as `names` where a walk has it, and read it themselves otherwise.
   /** @param {Element} el */
   const namesOf = (el) => (walkFacts.active ? walkFacts.names(el) : el.getAttributeNames());
+  // An element's tag name does not change (in an HTML document): read once per element, not at
+  // every walk and again from its parent (a DOM call each time, dear in Firefox's content scripts).
+  const tagNames = new WeakMap();
+  /** @param {Element} el @returns {string} */
+  function tagOf(el) {
+    let t = tagNames.get(el);
+    if (t === undefined) tagNames.set(el, (t = el.tagName));
+    return t;
+  }
 
   // Something the page made clickable or focusable by hand (onclick, tabindex >= 0).
   const actsOnClick = (el, names = namesOf(el)) => names.includes('onclick') || (names.includes('tabindex') && el.tabIndex >= 0);
@@ -219,7 +228,7 @@
     let out = '';
     // Parts still to read, last first: text (whitespace collapsed) as strings, elements as parts.
     /** @type {(string | ChildPart)[]} */
-    const stack = [{ el: block, tag: block.tagName }];
+    const stack = [{ el: block, tag: tagOf(block) }];
     while (stack.length && out.length < max * 1.5) {
       const part = stack.pop();
       if (typeof part === 'string') { out += part; continue; }
@@ -262,7 +271,7 @@
     for (let c = el.firstChild; c; c = c.nextSibling) {
       const type = c.nodeType;
       if (type === 3) parts.push(/** @type {Text} */ (c).data.replace(/\s+/g, ' '));
-      else if (type === 1) parts.push({ el: /** @type {Element} */ (c), tag: /** @type {Element} */ (c).tagName });
+      else if (type === 1) parts.push({ el: /** @type {Element} */ (c), tag: tagOf(/** @type {Element} */ (c)) });
     }
     return parts;
   }
@@ -411,8 +420,8 @@
   }
 
   const BUTTON_CLASS = /^(btn|button)$|^(btn|button)[-_]|[-_](btn|button)$/i;
-  function looksLikeButton(el, names = namesOf(el)) {
-    if (el.tagName !== 'A') return true;
+  function looksLikeButton(el, names = namesOf(el), tag = el.tagName) {
+    if (tag !== 'A') return true;
     // The class attribute as one string: a classList is read a DOM call per class.
     if (names.includes('class')) for (const c of String(el.getAttribute('class')).split(/\s+/)) if (BUTTON_CLASS.test(c)) return true;
     if (names.includes('role') && el.getAttribute('role') === 'button') return true;
@@ -428,7 +437,7 @@
 
   function isButton(el, role, tag = el.tagName, names = namesOf(el)) {
     if (role === 'button') return true;
-    if (role === 'link' || role === 'clickable') return tag === 'A' && looksLikeButton(el, names);
+    if (role === 'link' || role === 'clickable') return tag === 'A' && looksLikeButton(el, names, tag);
     return false;
   }
 
@@ -732,7 +741,7 @@
     const modeOf = (inText, frameVisible) => (inText === ONLY_CONTROLS ? 2 : inText ? 1 : 0) | (frameVisible ? FRAME_VISIBLE : 0);
     // A <slot> (at any depth of a shadow tree) shows what is assigned to it.
     function pushEntry(el, mode, list) {
-      const tag = el.tagName;
+      const tag = tagOf(el);
       stack.push(el); modes.push(tag === 'SLOT' ? mode | SLOT : mode & ~SLOT); tags.push(tag); lists.push(list);
     }
     function pushChildren(parent, inText, frameVisible, tag = parent.tagName) {
@@ -843,7 +852,7 @@
           let direct = '';
           if (!block) {
             let allInline = true;
-            for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (!INLINE.has(c.tagName)) { allInline = false; break; }
+            for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (!INLINE.has(tagOf(c))) { allInline = false; break; }
             direct = ownText(el);
             block = direct.length > 0 && allInline;
           }
@@ -991,7 +1000,7 @@
             el = mode & FOLLOW && list.isConnected ? list.firstElementChild : null;
             while (el && walked.has(el)) el = el.nextElementSibling;
             if (!el) continue;
-            tag = el.tagName;
+            tag = tagOf(el);
             mode = tag === 'SLOT' ? mode | SLOT : mode & ~SLOT;
           }
         }
