@@ -502,6 +502,30 @@
       const now = (await dom().collect({})).nodes.filter((n) => n.ref).map((n) => n.name).join('; ');
       has(now, 'Just now', 'renamed in the same task');
     });
+  test('an element the page adds among siblings a walk has already read, while it pauses, is in the outline',
+    '<div id="row">Go: <a href="/1">One</a> <a id="two" href="/2">Two</a> <a href="/3">Three</a></div>',
+    async () => {
+      // The block reads all its children to see that they are inline; the walk then goes through
+      // the same children. It pauses before every element; at its third pause (the entry for
+      // "Two" waiting) the page adds a link after "Two".
+      let pauses = 0;
+      const s = {
+        due: () => true,
+        late: () => false,
+        async pause() {
+          if (pauses++ === 2) {
+            const a = document.createElement('a');
+            a.href = '/new';
+            a.textContent = 'New';
+            $('#two').after(a);
+          }
+          await new Promise((r) => setTimeout(r));
+        },
+      };
+      const r = await dom().collect({}, s);
+      if (pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
+      eq(r.nodes.filter((n) => n.ref).map((n) => n.name).join(', '), 'One, Two, New, Three', 'links in the outline');
+    });
   test('an outline of more fields than can be compared within a frame is not kept',
     Array.from({ length: 1001 }, (_, i) => `<input aria-label="Field ${i}">`).join(''),
     async () => {
