@@ -1170,15 +1170,10 @@ async fn hidden_instructions_get_nothing_done_without_the_persons_yes(engine: En
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains("open another site"), "the overlay asks {o}");
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 3, "said yes").await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    while partner.hits().is_empty() {
-        ensure!(std::time::Instant::now() < deadline, "yes did not open the other site");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let sent = partner.requests_within(WAIT).await;
     ensure!(
-        partner.hits()[0].starts_with("GET /collect?email=ada@example.test"),
-        "the other site got {:?}",
-        partner.hits()
+        sent.first().is_some_and(|h| h.starts_with("GET /collect?email=ada@example.test")),
+        "the other site got {sent:?} after the yes"
     );
     s.stop().await;
     Ok(())
@@ -1217,13 +1212,8 @@ async fn every_way_of_sending_a_form_to_another_site_waits_for_the_persons_yes(e
     ensure!(o["ask"]["question"].as_str().unwrap_or("").contains(&partner.origin()), "the overlay asks {o}");
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 1, "said yes").await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    while partner.hits().is_empty() {
-        ensure!(std::time::Instant::now() < deadline, "yes did not send the form");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let sent: Vec<String> = partner.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
-    ensure!(sent == ["POST /subscribe"], "the other site got {sent:?}");
+    let sent = partner.requests_within(WAIT).await;
+    ensure!(sent == ["POST /subscribe"], "the other site got {sent:?} after the yes");
     s.stop().await;
     Ok(())
 }
@@ -1260,13 +1250,8 @@ async fn a_yes_covers_only_what_it_asked_and_the_next_step_is_asked_again(engine
     // The second yes sends it.
     type_in_overlay(&mut s, "yes").await?;
     wait_note(&call, 2, "said yes").await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    while partner.hits().is_empty() {
-        ensure!(std::time::Instant::now() < deadline, "the second yes did not send the form");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let sent: Vec<String> = partner.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
-    ensure!(sent == ["POST /signin"], "the other site got {sent:?}");
+    let sent = partner.requests_within(WAIT).await;
+    ensure!(sent == ["POST /signin"], "the other site got {sent:?} after the second yes");
     s.stop().await;
     Ok(())
 }

@@ -81,6 +81,19 @@ impl Collector {
     pub fn hits(&self) -> Vec<String> {
         self.hits.lock().unwrap().clone()
     }
+
+    /// The requests so far but the browser's own favicon fetch, once at least one has come (none
+    /// within `within`: empty).
+    pub async fn requests_within(&self, within: std::time::Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let got: Vec<String> = self.hits().into_iter().filter(|h| !h.starts_with("GET /favicon.ico")).collect();
+            if !got.is_empty() || std::time::Instant::now() >= deadline {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for Collector {
