@@ -1272,18 +1272,20 @@
       .then(() => { rewarmGap = keptOutline.has(primedKey) ? REWARM_MS : Math.min(rewarmGap * 2, REWARM_MAX_MS); })
       .catch(() => {});
   }
-  const whenIdle = () => requestIdleCallback(warmUp, { timeout: 1000 });
-  const rewarmIn = (ms) => { rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(); }, ms); };
+  const whenIdle = (timeout = 1000) => requestIdleCallback(warmUp, { timeout });
+  const rewarmIn = (ms, idleTimeout = undefined) => { rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(idleTimeout); }, ms); };
   keptOutline.whenChanged(() => { if (primed && !rewarmTimer) rewarmIn(rewarmGap); });
   // After an action of Hark's (a click, a scroll, typing) the model often looks again once it has
   // the result, a turn of its own later: the walk comes AFTER_ACTION_MS after the action (time for
   // the page to answer it, a frame or a few) rather than REWARM_MS, unless the page has been
-  // changing under the last walks.
-  const AFTER_ACTION_MS = 150;
+  // changing under the last walks. On a page that is seldom idle it waits for idle time at most
+  // AFTER_ACTION_IDLE_MS, not the second a change waits: the call it is for is a turn away, and
+  // would walk the page then anyway.
+  const AFTER_ACTION_MS = 150, AFTER_ACTION_IDLE_MS = 100;
   function rewarmAfterAction() {
     if (!primed || rewarmGap > REWARM_MS) return;
     clearTimeout(rewarmTimer);
-    rewarmIn(AFTER_ACTION_MS);
+    rewarmIn(AFTER_ACTION_MS, AFTER_ACTION_IDLE_MS);
   }
   // A prime on a page already loaded, while the session is still starting (`sessionUp` false):
   // the walk waits PRIME_WAIT_MS, so it does not take the CPU from the session's set-up (with the
