@@ -261,7 +261,9 @@
 
   // An element's child nodes as visibleText reads them: each text node's data, whitespace
   // collapsed as it comes (indentation must not use up the length limit), and each element with
-  // its tag name. Kept between walks (walkFacts): reading them was most of visibleText's DOM calls.
+  // its tag name (visibleText asks it of every child: looking it up with tagOf there instead was
+  // not faster in paired rounds). Kept between walks (walkFacts): reading them was most of
+  // visibleText's DOM calls.
   /** @typedef {{ el: Element, tag: string }} ChildPart */
   /** @returns {(string | ChildPart)[]} */
   function readChildParts(el) {
@@ -1272,15 +1274,16 @@
       .then(() => { rewarmGap = keptOutline.has(primedKey) ? REWARM_MS : Math.min(rewarmGap * 2, REWARM_MAX_MS); })
       .catch(() => {});
   }
-  const whenIdle = (timeout = 1000) => requestIdleCallback(warmUp, { timeout });
-  const rewarmIn = (ms, idleTimeout = undefined) => { rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(idleTimeout); }, ms); };
+  const IDLE_WAIT_MS = 1000; // the longest a walk ahead waits for idle time, after a page's change
+  const whenIdle = (timeout = IDLE_WAIT_MS) => requestIdleCallback(warmUp, { timeout });
+  const rewarmIn = (ms, idleTimeout = IDLE_WAIT_MS) => { rewarmTimer = setTimeout(() => { rewarmTimer = 0; whenIdle(idleTimeout); }, ms); };
   keptOutline.whenChanged(() => { if (primed && !rewarmTimer) rewarmIn(rewarmGap); });
   // After an action of Hark's (a click, a scroll, typing) the model often looks again once it has
   // the result, a turn of its own later: the walk comes AFTER_ACTION_MS after the action (time for
   // the page to answer it, a frame or a few) rather than REWARM_MS, unless the page has been
   // changing under the last walks. On a page that is seldom idle it waits for idle time at most
-  // AFTER_ACTION_IDLE_MS, not the second a change waits: the call it is for is a turn away, and
-  // would walk the page then anyway.
+  // AFTER_ACTION_IDLE_MS, not IDLE_WAIT_MS: the call it is for is a turn away, and would walk the
+  // page then anyway.
   const AFTER_ACTION_MS = 150, AFTER_ACTION_IDLE_MS = 100;
   function rewarmAfterAction() {
     if (!primed || rewarmGap > REWARM_MS) return;

@@ -339,6 +339,20 @@
   // ---- the kept outline (page.js keptOutline) ---------------------------------------------------
   // Two frames: what the browser reports a frame late (a scroll's event) has come.
   const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))));
+  // A slicer for collect() that pauses before every element (a turn of the page's timers each
+  // time) and runs `change` at pause number `at` (from 0); `pauses` counts them.
+  function pausingAtEveryElement(at, change) {
+    const s = {
+      pauses: 0,
+      due: () => true,
+      late: () => false,
+      async pause() {
+        if (s.pauses++ === at) change();
+        await new Promise((r) => setTimeout(r));
+      },
+    };
+    return s;
+  }
   // Whether the page keeps an outline walked for `command` within `ms` (asked every 20 ms).
   async function outlineKeptWithin(command, ms) {
     for (const until = performance.now() + ms; performance.now() < until; await new Promise((r) => setTimeout(r, 20))) {
@@ -482,24 +496,16 @@
       has(fourth, 'text "Back soon today"', 'own text after the burst');
       // Changes while a walk pauses between slices: this walk pauses after every element and the
       // page changes parts the walk has not reached yet at its first pause.
-      let pauses = 0;
-      const s = {
-        due: () => true,
-        late: () => false,
-        async pause() {
-          if (pauses++ === 1) {
-            $('#l').setAttribute('aria-label', 'Changed in a pause');
-            $('#p').setAttribute('data-private', '');
-            /** @type {Text} */ ($('#own').firstChild).data = 'Paused';
-            shadow.getElementById('l').removeAttribute('aria-label');
-          }
-          await new Promise((r) => setTimeout(r));
-        },
-      };
+      const s = pausingAtEveryElement(1, () => {
+        $('#l').setAttribute('aria-label', 'Changed in a pause');
+        $('#p').setAttribute('data-private', '');
+        /** @type {Text} */ ($('#own').firstChild).data = 'Paused';
+        shadow.getElementById('l').removeAttribute('aria-label');
+      });
       $('#own').before(document.createElement('span')); // the first element walked, ahead of the changed ones
       const paused = await dom().collect({}, s);
       const names = paused.nodes.filter((n) => n.name).map((n) => `${n.role} "${n.name}"`).join('; ');
-      if (pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
+      if (s.pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
       has(names, 'link "Changed in a pause"', 'renamed while the walk paused');
       has(names, 'text "Paused today"', 'own text changed while the walk paused');
       has(names, 'link "Shadow link"', 'a shadow root\'s label removed while the walk paused');
@@ -515,22 +521,14 @@
       // The block reads all its children to see that they are inline; the walk then goes through
       // the same children. It pauses before every element; at its third pause (the entry for
       // "Two" waiting) the page adds a link after "Two".
-      let pauses = 0;
-      const s = {
-        due: () => true,
-        late: () => false,
-        async pause() {
-          if (pauses++ === 2) {
-            const a = document.createElement('a');
-            a.href = '/new';
-            a.textContent = 'New';
-            $('#two').after(a);
-          }
-          await new Promise((r) => setTimeout(r));
-        },
-      };
+      const s = pausingAtEveryElement(2, () => {
+        const a = document.createElement('a');
+        a.href = '/new';
+        a.textContent = 'New';
+        $('#two').after(a);
+      });
       const r = await dom().collect({}, s);
-      if (pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
+      if (s.pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
       eq(r.nodes.filter((n) => n.ref).map((n) => n.name).join(', '), 'One, Two, New, Three', 'links in the outline');
     });
   test('an outline of more fields than can be compared within a frame is not kept',
