@@ -438,8 +438,13 @@
       await frames();
       await look('after the frame scrolled', false);
       await look('unchanged since the scroll', true);
+      // A browser sends no focus event to a window without the system's focus (in the full test
+      // run Chromium's sometimes had none): then the page was told of nothing, and the outline
+      // stays kept.
+      let focused = false;
+      inner.addEventListener('focusin', () => { focused = true; }, { once: true });
       inner.getElementById('t').focus();
-      await look('after focus moved into the frame', false);
+      await look(focused ? 'after focus moved into the frame' : 'after a focus the frame was not told of', !focused);
       await look('unchanged since the focus', true);
       const navigated = loaded();
       fr.srcdoc = '<button>Other</button>';
