@@ -173,16 +173,17 @@
     if (fixed) me.fg = fixed;
     // Written now: it shows that color whatever the page says. Otherwise, when the page's own
     // color would not read here, the page is asked after the writes which one it shows.
-    else if (page && !sameColor(page, me.fg) && readable.contrast(readable.over(page, me.ground), me.ground) < readable.NORMAL) unsure.push(el);
+    // Its computed style is kept for the check: the object is live, and in Firefox's content
+    // scripts making one costs about five times what reading a property from it does.
+    else if (page && !sameColor(page, me.fg) && readable.contrast(readable.over(page, me.ground), me.ground) < readable.NORMAL) unsure.push({ el, tag, cs, me });
   }
 
   // After the writes: each unsure element's color as the page now computes it; where the page
   // kept its own and it does not read, the nearest that does. A generator, like the plan.
-  function* checkUnsure(walked, unsure, pal, set, slices, report) {
-    for (const el of unsure) {
-      const me = walked.get(el);
-      const now = pal.text(getComputedStyle(el).color).fg;
-      if (now && now.a > 0 && !sameColor(now, me.fg)) readable.keepLegible(el, el.tagName, now, me.ground, set, report);
+  function* checkUnsure(unsure, pal, set, slices, report) {
+    for (const { el, tag, cs, me } of unsure) {
+      const now = pal.text(cs.color).fg;
+      if (now && now.a > 0 && !sameColor(now, me.fg)) readable.keepLegible(el, tag, now, me.ground, set, report, cs);
       if (slices?.due()) yield;
     }
   }
@@ -250,7 +251,7 @@
     if (check) {
       ch.checkWith((set, slices, report) => {
         Object.assign(report, check.report);
-        return checkUnsure(walked, check.unsure, pal, set, slices, report);
+        return checkUnsure(check.unsure, pal, set, slices, report);
       });
     }
     // A new subtree gets a map of its own: its root writes its color (mapping an already mapped
