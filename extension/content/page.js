@@ -421,6 +421,17 @@
     return { r: +m[1], g: +m[2], b: +m[3], a };
   }
 
+  // Each element's computed style, made once and kept: the object is live (it answers the
+  // element's style as it is at each read), and in Firefox's content scripts making one costs
+  // about five times what reading a property from it does. Walks read the links' look at every
+  // walk (looksLikeButton).
+  const computedStyles = new WeakMap();
+  function styleOf(el) {
+    let cs = computedStyles.get(el);
+    if (!cs) computedStyles.set(el, (cs = getComputedStyle(el)));
+    return cs;
+  }
+
   const BUTTON_CLASS = /^(btn|button)$|^(btn|button)[-_]|[-_](btn|button)$/i;
   function looksLikeButton(el, names = namesOf(el), tag = el.tagName) {
     if (tag !== 'A') return true;
@@ -429,7 +440,7 @@
     if (names.includes('role') && el.getAttribute('role') === 'button') return true;
     // Computed look: a padded box with its own background or border. Each read is a DOM call in
     // Firefox's content scripts: none after the answer is known.
-    const cs = getComputedStyle(el);
+    const cs = styleOf(el);
     if (cs.display === 'inline') return false;
     if (!(parseFloat(cs.paddingLeft) >= 4 && parseFloat(cs.paddingTop) >= 2)) return false;
     const bg = parseColor(cs.backgroundColor);
@@ -450,7 +461,7 @@
     if (hiddenByMarkup(el, names)) return false;
     if (el.checkVisibility) {
       if (el.checkVisibility(SEEN)) return true;
-      return getComputedStyle(el).display === 'contents';
+      return styleOf(el).display === 'contents';
     }
     const cs = getComputedStyle(el);
     return cs.display !== 'none' && cs.visibility !== 'hidden';

@@ -536,6 +536,17 @@
       if (s.pauses < 3) throw new Error('the walk did not pause: the case tested nothing');
       eq(r.nodes.filter((n) => n.ref).map((n) => n.name).join(', '), 'One, Two, New, Three', 'links in the outline');
     });
+  // Walks keep each link's computed style object (page.js styleOf): it must be the live one.
+  test('a link the page restyles between walks is a button in the next outline while it looks like one',
+    '<style>.pill { display: inline-block; padding: 6px 12px; background: #06c; color: #fff }</style><a id="go" href="/go">Go</a>',
+    async () => {
+      const button = async () => (await run({ op: 'collect' })).nodes.find((n) => n.name === 'Go')?.button === true;
+      if (await button()) throw new Error('a plain link was listed as a button');
+      $('#go').className = 'pill';
+      if (!(await button())) throw new Error('the link drawn as a pill was not listed as a button');
+      $('#go').className = '';
+      if (await button()) throw new Error('the link drawn plain again was still listed as a button');
+    });
   test('an outline of more fields than can be compared within a frame is not kept',
     Array.from({ length: 1001 }, (_, i) => `<input aria-label="Field ${i}">`).join(''),
     async () => {
