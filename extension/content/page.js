@@ -423,8 +423,9 @@
 
   // Each element's computed style, made once and kept: the object is live (it answers the
   // element's style as it is at each read), and in Firefox's content scripts making one costs
-  // about five times what reading a property from it does. Walks read the links' look at every
-  // walk (looksLikeButton).
+  // about five times what reading a property from it does. For what walks read at every walk (a
+  // link's look, display where checkVisibility says no); themes read each element once per
+  // command and make their own, which the dark view's contrast check reuses (views.js).
   const computedStyles = new WeakMap();
   function styleOf(el) {
     let cs = computedStyles.get(el);

@@ -173,8 +173,7 @@
     if (fixed) me.fg = fixed;
     // Written now: it shows that color whatever the page says. Otherwise, when the page's own
     // color would not read here, the page is asked after the writes which one it shows.
-    // Its computed style is kept for the check: the object is live, and in Firefox's content
-    // scripts making one costs about five times what reading a property from it does.
+    // The check reads the computed style made here (live; why it is kept: page.js styleOf).
     else if (page && !sameColor(page, me.fg) && readable.contrast(readable.over(page, me.ground), me.ground) < readable.NORMAL) unsure.push({ el, tag, cs, me });
   }
 
